@@ -1,0 +1,101 @@
+"""Finance admin for accounts, API keys, the audit trail and the outbox."""
+
+from django import forms
+from django.contrib import admin, messages
+
+from billing.models import Account, ApiKey, ApiScope, AuditEntry, Membership, OutboxEvent
+from billing.services import api_key_create, api_key_revoke
+
+admin.site.site_header = "Billing administration"
+admin.site.site_title = "Billing admin"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows nobody edits: no add, change or delete, for any user."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "external_id", "is_active", "created_at"]
+    search_fields = ["name", "external_id"]
+    list_filter = ["is_active"]
+    inlines = [MembershipInline]
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "account", "scopes"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = ["name", "prefix", "account", "scopes", "last_used_at", "revoked_at", "created_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "account__name"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["prefix", "last_used_at", "revoked_at"]
+        return ["account", "scopes", "prefix", "last_used_at", "revoked_at", "created_by", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "account", "scopes"]
+        return ["name", "account", "scopes", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        issued = api_key_create(name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                                account=form.cleaned_data.get("account"), created_by=request.user)
+        obj.pk = issued.api_key.pk
+        obj.__dict__.update({f.attname: getattr(issued.api_key, f.attname) for f in ApiKey._meta.concrete_fields})
+        obj._state.adding = False
+        messages.warning(request, f"Copy this API key now; it will not be shown again: {issued.secret}")
+
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    def revoke(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "object_type", "object_id", "actor_type", "actor_label", "account_id",
+                    "request_id"]
+    list_filter = ["action", "actor_type", "object_type"]
+    search_fields = ["object_id", "actor_label", "request_id", "action"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "type", "account_id", "status", "attempts", "created_at", "delivered_at"]
+    list_filter = ["status", "type"]
+    search_fields = ["type"]

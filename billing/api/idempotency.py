@@ -1,0 +1,68 @@
+"""`Idempotency-Key` on POST: the first response is kept 24 hours and replayed.
+
+Keys are per API key. The same key with another body gets 409; the same key
+while the first request is still running gets 409 too (retry shortly).
+Responses are stored in Redis (the cache); 5xx responses are not stored, so a
+failed request can be retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+
+from billing.errors import Conflict
+
+MAX_KEY_LENGTH = 255
+IN_FLIGHT_SECONDS = 60
+
+
+class Replay(Exception):
+    def __init__(self, status: int, data, headers: dict):
+        self.status, self.data, self.headers = status, data, headers
+
+
+def _cache_key(principal: str, key: str) -> str:
+    return "idem:" + hashlib.sha256(f"{principal}\x00{key}".encode()).hexdigest()
+
+
+def body_fingerprint(request) -> str:
+    return hashlib.sha256(request.body or b"").hexdigest()
+
+
+def begin(*, principal: str, key: str, fingerprint: str) -> str:
+    """Raise Replay with the stored response, Conflict on misuse; else reserve the key."""
+    if len(key) > MAX_KEY_LENGTH:
+        raise Conflict("Idempotency-Key is too long (255 characters at most).", code="idempotency_key_invalid")
+    cache_key = _cache_key(principal, key)
+    stored = cache.get(cache_key)
+    if stored is None and cache.add(cache_key, {"state": "in_flight", "fingerprint": fingerprint},
+                                    timeout=IN_FLIGHT_SECONDS):
+        return cache_key
+    stored = stored or cache.get(cache_key) or {}
+    if stored.get("fingerprint") != fingerprint:
+        raise Conflict("This Idempotency-Key was already used with a different request body.",
+                       code="idempotency_key_reused")
+    if stored.get("state") == "in_flight":
+        raise Conflict("A request with this Idempotency-Key is still in progress; retry shortly.",
+                       code="idempotency_request_in_progress")
+    raise Replay(stored["status"], json.loads(stored["body"]), stored.get("headers", {}))
+
+
+def finish(cache_key: str, *, fingerprint: str, status: int, data, headers: dict) -> None:
+    if status >= 500:
+        cache.delete(cache_key)
+        return
+    cache.set(
+        cache_key,
+        {"state": "done", "fingerprint": fingerprint, "status": status,
+         "body": json.dumps(data, default=str), "headers": headers},
+        timeout=settings.API_IDEMPOTENCY_TTL_SECONDS,
+    )
+
+
+def abandon(cache_key: str) -> None:
+    cache.delete(cache_key)

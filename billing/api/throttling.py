@@ -1,0 +1,32 @@
+"""A fixed-window request limit per API key, counted in Redis (one INCR per request)."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+from billing.models import ApiKey
+
+WINDOW_SECONDS = 60
+
+
+class ApiKeyRateThrottle(BaseThrottle):
+    def allow_request(self, request, view):
+        if not isinstance(request.auth, ApiKey):
+            return True
+        limit = getattr(view, "throttle_rate_per_minute", None) or settings.API_THROTTLE_RATE_PER_MINUTE
+        window = int(time.time() // WINDOW_SECONDS)
+        key = f"throttle:{request.auth.pk}:{window}"
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+            count = cache.incr(key)
+        except Exception:  # Redis down: let the request through rather than fail it
+            return True
+        self._retry_after = WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS
+        return count <= limit
+
+    def wait(self):
+        return getattr(self, "_retry_after", WINDOW_SECONDS)

@@ -1,0 +1,80 @@
+"""The base class of every API view, and the public meta endpoints."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing.api import idempotency
+from billing.models import ApiKey
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class ApiView(APIView):
+    """Adds `Idempotency-Key` handling to every POST; subclasses stay thin."""
+
+    required_scopes: str | dict | None = None
+    public = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idem_key = None
+        key = request.headers.get("Idempotency-Key")
+        if request.method == "POST" and key and isinstance(request.auth, ApiKey):
+            self._idem_fingerprint = idempotency.body_fingerprint(request)
+            self._idem_key = idempotency.begin(
+                principal=str(request.auth.pk), key=key, fingerprint=self._idem_fingerprint
+            )
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            response = Response(exc.data, status=exc.status, headers=exc.headers)
+            response[REPLAYED_HEADER] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        cache_key = getattr(self, "_idem_key", None)
+        if cache_key:
+            headers = {h: response[h] for h in ("Location", "Retry-After") if response.has_header(h)}
+            idempotency.finish(cache_key, fingerprint=self._idem_fingerprint, status=response.status_code,
+                               data=getattr(response, "data", None), headers=headers)
+            self._idem_key = None
+        return response
+
+
+class FeaturesView(ApiView):
+    public = True
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        summary="Feature flags",
+        responses=inline_serializer("Features", {"features": serializers.DictField(child=serializers.BooleanField())}),
+    )
+    def get(self, request):
+        return Response({"features": settings.FEATURES})
+
+
+class InfoView(ApiView):
+    public = True
+    authentication_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        summary="Version information",
+        responses=inline_serializer("Info", {"version": serializers.CharField(), "api_version": serializers.CharField()}),
+    )
+    def get(self, request):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            app_version = version("billing-platform")
+        except PackageNotFoundError:
+            app_version = "0.1.0"
+        return Response({"name": "billing-platform", "version": app_version, "api_version": settings.API_VERSION})

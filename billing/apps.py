@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+OUR_APPS = ("billing", "metering", "invoicing", "payments")
+
+
+class BillingConfig(AppConfig):
+    name = "billing"
+    verbose_name = "Billing"
+
+    def ready(self):
+        from billing import tenancy  # noqa: F401  (connects the scope-on-connect signal)
+
+        post_migrate.connect(_after_migrate, dispatch_uid="billing_after_migrate")
+
+
+def _after_migrate(sender, using="default", **kwargs):
+    """After each app migrates: RLS policies and grants, then the finance groups' permissions."""
+    from django.apps import apps
+
+    from billing.rls import apply_policies, grant_app_role
+    from billing.roles import sync_finance_groups
+
+    last_with_models = [a for a in apps.get_app_configs() if a.models_module is not None][-1]
+    if sender.name == last_with_models.name:
+        apply_policies(using)
+        grant_app_role(using)
+    if sender.name in OUR_APPS:
+        sync_finance_groups(sender, using)

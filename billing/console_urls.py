@@ -1,0 +1,39 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
+
+from billing import views
+
+app_name = "console"
+
+auth = [
+    path("login/", auth_views.LoginView.as_view(template_name="console/login.html",
+                                                 redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(
+        template_name="console/password_change.html",
+        success_url=reverse_lazy("console:password_change_done")), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="console/password_change_done.html"), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(
+        template_name="console/password_reset.html",
+        email_template_name="console/email/password_reset.txt",
+        subject_template_name="console/email/password_reset_subject.txt",
+        success_url=reverse_lazy("console:password_reset_done")), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="console/password_reset_done.html"), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="console/password_reset_confirm.html",
+        success_url=reverse_lazy("console:password_reset_complete")), name="password_reset_confirm"),
+    path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="console/password_reset_complete.html"), name="password_reset_complete"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
+    path("console/", include(auth)),
+    path("console/", views.home, name="home"),
+    path("console/accounts/switch/", views.switch_account, name="switch-account"),
+    path("console/api-keys/", views.api_keys, name="api-keys"),
+    path("console/api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+]

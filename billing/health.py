@@ -1,0 +1,59 @@
+"""Liveness, readiness and the metrics gate."""
+
+import ipaddress
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import HttpResponseForbidden, JsonResponse
+from django_prometheus import exports
+
+
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _check_postgres() -> str | None:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".strip()
+
+
+def _check_redis() -> str | None:
+    try:
+        client = cache._cache.get_client(None, write=True)
+        client.ping()
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".strip()
+
+
+def ready(request):
+    checks = {"postgres": _check_postgres(), "redis": _check_redis()}
+    failed = {name: error for name, error in checks.items() if error}
+    body = {
+        "status": "ok" if not failed else "unavailable",
+        "checks": {name: ("ok" if not error else "failed") for name, error in checks.items()},
+        "errors": failed,
+    }
+    return JsonResponse(body, status=200 if not failed else 503)
+
+
+def _is_local(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+def metrics(request):
+    """Prometheus metrics: from localhost, or with `Authorization: Bearer <METRICS_TOKEN>`."""
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    authorised = _is_local(request.META.get("REMOTE_ADDR")) or (token and header == f"Bearer {token}")
+    if not authorised:
+        return HttpResponseForbidden("metrics are served to localhost or with the metrics token")
+    return exports.ExportToDjangoView(request)

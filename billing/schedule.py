@@ -1,0 +1,8 @@
+"""Periodic jobs of the billing app (merged into CELERY_BEAT_SCHEDULE by config/settings/jobs.py)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "outbox-deliver": {"task": "billing.outbox_deliver", "schedule": 10.0},
+    "worker-heartbeat": {"task": "billing.heartbeat", "schedule": crontab(minute="*/5")},
+}

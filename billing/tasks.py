@@ -1,0 +1,26 @@
+"""Thin Celery tasks: each one calls a service."""
+
+from celery import shared_task
+
+from billing.outbox import outbox_deliver_batch
+
+
+@shared_task(name="billing.outbox_deliver", ignore_result=True)
+def outbox_deliver() -> int:
+    total = 0
+    while True:
+        delivered = outbox_deliver_batch()
+        total += delivered
+        if delivered == 0:
+            return total
+
+
+@shared_task(name="billing.heartbeat", ignore_result=True)
+def heartbeat() -> str:
+    """Lets /health and the operator see that beat and a worker are alive."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    stamp = timezone.now().isoformat()
+    cache.set("billing:worker-heartbeat", stamp, timeout=3600)
+    return stamp

@@ -1,0 +1,100 @@
+"""Console pages of the billing app: sign-in, account switching, API keys."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from billing.api.errors import json_404, json_500
+from billing.middleware import ACTIVE_ACCOUNT_SESSION_KEY
+from billing.models import ApiKey, ApiScope, MembershipRole
+from billing.selectors import membership_for, memberships_of
+from billing.services import api_key_create, api_key_revoke
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_404(request, exception)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return json_500(request)
+    return render(request, "500.html", status=500)
+
+
+def console_required(view):
+    """Signed in and a member of at least one account (the active one is in the scope)."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if request.active_membership is None:
+            return render(request, "console/no_account.html", status=403)
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@console_required
+def home(request):
+    return render(request, "console/home.html", {"memberships": memberships_of(request.user)})
+
+
+@login_required
+@require_POST
+def switch_account(request):
+    try:
+        account_id = int(request.POST.get("account_id", ""))
+    except ValueError:
+        raise Http404("Unknown account") from None
+    membership = membership_for(request.user, account_id)
+    if membership is None or membership.account_id != account_id:
+        raise Http404("Unknown account")
+    request.session[ACTIVE_ACCOUNT_SESSION_KEY] = account_id
+    messages.success(request, f"Now working in {membership.account.name}.")
+    return redirect(request.POST.get("next") or "console:home")
+
+
+ACCOUNT_KEY_SCOPES = [(s.value, s.label) for s in ApiScope if s != ApiScope.ADMIN]
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    scopes = forms.MultipleChoiceField(choices=ACCOUNT_KEY_SCOPES, widget=forms.CheckboxSelectMultiple)
+
+
+@console_required
+def api_keys(request):
+    membership = request.active_membership
+    is_owner = membership.role == MembershipRole.OWNER
+    form = ApiKeyForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST":
+        if not is_owner:
+            return HttpResponseForbidden("Only account owners manage API keys.")
+        if form.is_valid():
+            issued = api_key_create(name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                                    account=membership.account, created_by=request.user)
+            new_secret = issued.secret
+            form = ApiKeyForm()
+    keys = ApiKey.objects.filter(account_id=membership.account_id)
+    return render(request, "console/api_keys.html",
+                  {"form": form, "keys": keys, "new_secret": new_secret, "is_owner": is_owner})
+
+
+@console_required
+def api_key_revoke_view(request, key_id: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.active_membership.role != MembershipRole.OWNER:
+        return HttpResponseForbidden("Only account owners manage API keys.")
+    api_key = ApiKey.objects.filter(pk=key_id, account_id=request.active_membership.account_id).first()
+    if api_key is None:
+        raise Http404("Unknown key")
+    api_key_revoke(api_key=api_key)
+    messages.success(request, f"Key {api_key.prefix}… revoked.")
+    return redirect("console:api-keys")

@@ -1,0 +1,36 @@
+"""Django REST framework and the OpenAPI schema."""
+
+from .env import env
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["billing.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["billing.api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["billing.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "billing.api.pagination.LimitCursorPagination",
+    "PAGE_SIZE": 25,
+    "EXCEPTION_HANDLER": "billing.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+API_THROTTLE_RATE_PER_MINUTE = env.int("API_THROTTLE_RATE_PER_MINUTE", default=60000)
+API_IDEMPOTENCY_TTL_SECONDS = env.int("API_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+API_VERSION = "v1"
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Billing API",
+    "DESCRIPTION": "Customers, subscriptions, usage, quotas, invoices and payments. "
+    "Authenticate with `Authorization: Bearer <api key>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}}
+    },
+    "SECURITY": [{"ApiKey": []}],
+}

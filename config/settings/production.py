@@ -1,0 +1,18 @@
+"""Production: refuses to start with DEBUG on or the default secret key."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY
+from .env import env
+
+if DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off in production")
+if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of 32+ characters")
+
+LOG_JSON = env.bool("LOG_JSON", default=True)
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "plain"  # noqa: F405
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from billing import health
+from billing.api.errors import json_404
+from billing.api.views import FeaturesView, InfoView
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=[],
+                                                 permission_classes=[]), name="docs"),
+    path("meta/features", FeaturesView.as_view(), name="meta-features"),
+    path("meta/info", InfoView.as_view(), name="meta-info"),
+    path("", include("billing.api_urls")),
+    path("", include("metering.api_urls")),
+    path("", include("invoicing.api_urls")),
+    path("", include("payments.api_urls")),
+    re_path(r"^.*$", json_404),  # unknown API paths answer in the API's error shape
+]
+
+urlpatterns = [
+    path("", include("billing.console_urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", health.metrics, name="metrics"),
+]
+
+handler404 = "billing.views.not_found"
+handler500 = "billing.views.server_error"

@@ -1,0 +1,34 @@
+"""Billable metrics (operator catalog, not tenant data). Usage storage lives beside it."""
+
+from django.db import models
+
+
+class Aggregation(models.TextChoices):
+    COUNT = "count", "Count of events"
+    SUM = "sum", "Sum of a value"
+    MAX = "max", "Maximum value"
+    UNIQUE_COUNT = "unique_count", "Distinct values of a property"
+    LATEST = "latest", "Last value in the period"
+    WEIGHTED_SUM = "weighted_sum", "Time-weighted sum (gauges)"
+
+
+class BillableMetric(models.Model):
+    code = models.SlugField(max_length=64, unique=True, help_text="Used by usage events, e.g. api_calls.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=32, default="unit", help_text="e.g. call, GB, token.")
+    aggregation = models.CharField(max_length=16, choices=Aggregation.choices, default=Aggregation.COUNT)
+    field_name = models.CharField(
+        max_length=64, blank=True,
+        help_text="Property aggregated by sum/max/unique_count/latest/weighted_sum; blank = the event's value.",
+    )
+    filters = models.JSONField(default=dict, blank=True, help_text='Only events whose properties match, e.g. {"region": ["eu"]}.')
+    group_by = models.JSONField(default=list, blank=True, help_text='Properties usage is grouped by, e.g. ["model"].')
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
