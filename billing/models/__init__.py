@@ -1,6 +1,7 @@
 from .accounts import Account, Membership, MembershipRole, TenantModel
 from .api_keys import ApiKey, ApiScope
 from .audit import AuditEntry
+from .clock import SimulatedClock
 from .outbox import OutboxEvent
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "OutboxEvent",
+    "SimulatedClock",
     "TenantModel",
 ]
