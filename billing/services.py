@@ -61,7 +61,7 @@ def _hash(raw_key: str) -> str:
 
 def split_key(raw_key: str) -> tuple[str, str] | None:
     """`bk_<prefix>_<secret>` -> (prefix, raw_key), or None when malformed."""
-    parts = raw_key.split("_")
+    parts = raw_key.split("_", 2)
     if len(parts) != 3 or parts[0] != "bk" or len(parts[1]) != KEY_PREFIX_LENGTH:
         return None
     return parts[1], raw_key

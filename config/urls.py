@@ -3,7 +3,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing import health
+from billing.api.audit import AuditEntryListView
 from billing.api.errors import json_404
+from billing.api.keys import ApiKeyListCreateView, ApiKeyRevokeView
 from billing.api.views import FeaturesView, InfoView
 
 api_v1 = [
@@ -12,6 +14,9 @@ api_v1 = [
                                                  permission_classes=[]), name="docs"),
     path("meta/features", FeaturesView.as_view(), name="meta-features"),
     path("meta/info", InfoView.as_view(), name="meta-info"),
+    path("audit-entries", AuditEntryListView.as_view(), name="audit-entries"),
+    path("api-keys", ApiKeyListCreateView.as_view(), name="api-keys"),
+    path("api-keys/<int:key_id>/revoke", ApiKeyRevokeView.as_view(), name="api-key-revoke"),
     path("", include("billing.api_urls")),
     path("", include("metering.api_urls")),
     path("", include("invoicing.api_urls")),

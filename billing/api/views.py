@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from billing.api import idempotency
@@ -19,6 +20,13 @@ class ApiView(APIView):
 
     required_scopes: str | dict | None = None
     public = False
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    def paginated(self, request, queryset, serializer_class, **serializer_kwargs):
+        """One page of `queryset` (cursor pagination, ?limit=1-100) rendered with `serializer_class`."""
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True, **serializer_kwargs).data)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -1,0 +1,60 @@
+"""API keys over the API, for operator keys with the `admin` scope (automation of key rotation)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from billing.api.views import ApiView
+from billing.models import Account, ApiKey, ApiScope
+from billing.services import api_key_create, api_key_revoke
+
+
+class ApiKeyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "account_id", "scopes", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiKeyCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.values), allow_empty=False)
+    account_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ApiKeyCreatedOutput(ApiKeyOutput):
+    secret = serializers.CharField(help_text="The full key. Shown in this response only.")
+
+    class Meta(ApiKeyOutput.Meta):
+        fields = [*ApiKeyOutput.Meta.fields, "secret"]
+
+
+class ApiKeyListCreateView(ApiView):
+    required_scopes = "admin"
+
+    @extend_schema(summary="List API keys", responses=ApiKeyOutput(many=True))
+    def get(self, request):
+        return self.paginated(request, ApiKey.objects.all(), ApiKeyOutput)
+
+    @extend_schema(summary="Create an API key", request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})
+    def post(self, request):
+        data = ApiKeyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = None
+        if data.validated_data.get("account_id") is not None:
+            account = Account.objects.filter(pk=data.validated_data["account_id"]).first()
+            if account is None:
+                raise serializers.ValidationError({"account_id": ["No such account."]})
+        issued = api_key_create(name=data.validated_data["name"], scopes=data.validated_data["scopes"],
+                                account=account)
+        body = ApiKeyOutput(issued.api_key).data | {"secret": issued.secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyRevokeView(ApiView):
+    required_scopes = "admin"
+
+    @extend_schema(summary="Revoke an API key", request=None, responses=ApiKeyOutput)
+    def post(self, request, key_id: int):
+        api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id))
+        return Response(ApiKeyOutput(api_key).data)
