@@ -6,4 +6,5 @@ from .database import *  # noqa: F403
 from .features import *  # noqa: F403
 from .jobs import *  # noqa: F403
 from .observability import *  # noqa: F403
+from .payments import *  # noqa: F403
 from .security import *  # noqa: F403
