@@ -1,0 +1,107 @@
+"""The four charge models, unrounded: the line rounds once, afterwards.
+
+Included free units come off the quantity first; the model prices the rest.
+Tiers are inclusive of their upper bound (as Stripe's `up_to`): with tiers
+[up to 100 at 1.00, above at 0.50], unit 100 is in the first tier, unit 101 in
+the second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+from .terms import Charge, ChargeModel, Tier
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class TierPart:
+    """One tier's share of a quantity: shown on the invoice, stored on the line."""
+
+    tier: int  # 1-based
+    from_unit: Decimal  # exclusive lower bound
+    up_to: Decimal | None
+    quantity: Decimal
+    unit_price: Decimal
+    flat_fee: Decimal
+    amount: Decimal  # unrounded
+
+    def as_dict(self) -> dict:
+        return {
+            "tier": self.tier,
+            "from": str(self.from_unit),
+            "up_to": None if self.up_to is None else str(self.up_to),
+            "quantity": str(self.quantity),
+            "unit_price": str(self.unit_price),
+            "flat_fee": str(self.flat_fee),
+            "amount": str(self.amount),
+        }
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    quantity: Decimal  # as measured
+    billable_quantity: Decimal  # after included units
+    amount: Decimal  # unrounded, major units
+    unit_price: Decimal | None  # standard and package; None when tiers decide
+    tiers: tuple[TierPart, ...] = ()
+
+
+def billable(charge: Charge, quantity: Decimal) -> Decimal:
+    return max(ZERO, Decimal(quantity) - charge.free_units)
+
+
+def price(charge: Charge, quantity: Decimal) -> ChargeResult:
+    quantity = Decimal(quantity)
+    if quantity < 0:
+        raise ValueError("usage quantities cannot be negative")
+    units = billable(charge, quantity)
+    if charge.model is ChargeModel.STANDARD:
+        amount = units * charge.unit_price / charge.block_size
+        return ChargeResult(quantity, units, amount, charge.unit_price)
+    if charge.model is ChargeModel.PACKAGE:
+        packages = (units / charge.block_size).to_integral_value(rounding=ROUND_CEILING)
+        return ChargeResult(quantity, units, packages * charge.unit_price, charge.unit_price)
+    if charge.model is ChargeModel.GRADUATED:
+        parts = graduated_parts(charge.tiers, units)
+    else:
+        parts = volume_parts(charge.tiers, units)
+    return ChargeResult(quantity, units, sum((p.amount for p in parts), ZERO), None, parts)
+
+
+def graduated_parts(tiers: tuple[Tier, ...], units: Decimal) -> tuple[TierPart, ...]:
+    parts = []
+    lower = ZERO
+    for index, tier in enumerate(tiers, start=1):
+        if units <= lower and parts:
+            break
+        upper = units if tier.up_to is None else min(units, tier.up_to)
+        in_tier = max(ZERO, upper - lower)
+        if in_tier == 0 and units > 0:
+            break
+        # A tier's flat fee is due once any unit falls in it (none at zero usage).
+        fee = tier.flat_fee if in_tier > 0 else ZERO
+        parts.append(TierPart(index, lower, tier.up_to, in_tier, tier.unit_price, fee,
+                              in_tier * tier.unit_price + fee))
+        if tier.up_to is None or units <= tier.up_to:
+            break
+        lower = tier.up_to
+    return tuple(parts)
+
+
+def volume_tier(tiers: tuple[Tier, ...], units: Decimal) -> int:
+    """0-based index of the tier the whole quantity lands in."""
+    for index, tier in enumerate(tiers):
+        if tier.up_to is None or units <= tier.up_to:
+            return index
+    return len(tiers) - 1
+
+
+def volume_parts(tiers: tuple[Tier, ...], units: Decimal) -> tuple[TierPart, ...]:
+    index = volume_tier(tiers, units)
+    tier = tiers[index]
+    lower = ZERO if index == 0 else tiers[index - 1].up_to
+    fee = tier.flat_fee if units > 0 else ZERO
+    return (TierPart(index + 1, lower, tier.up_to, units, tier.unit_price, fee, units * tier.unit_price + fee),)

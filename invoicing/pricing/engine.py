@@ -1,0 +1,146 @@
+"""Turn an InvoiceInput into priced lines: flat and seats in advance, usage in arrears,
+prorations, late usage, one-offs, then coupons off the subtotal (before tax)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import charges as models
+from .lines import DiscountLine, Line, LineKind, PricedInvoice
+from .money import FACTOR_QUANTUM, half_up, to_minor
+from .terms import Charge, Coupon, InvoiceInput, LateUsage, OneOff, Period, Proration, Recurring
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def proration_factor(full: Period, part: Period) -> Decimal:
+    """The fraction of `full` that `part` covers, to the second."""
+    if part.start < full.start or part.end > full.end:
+        raise ValueError("the part must lie inside the full period")
+    return half_up(Decimal(part.seconds) / Decimal(full.seconds), FACTOR_QUANTUM)
+
+
+def price_invoice(data: InvoiceInput) -> PricedInvoice:
+    lines: list[Line] = []
+    if data.recurring is not None and data.advance_period is not None:
+        lines.extend(recurring_lines(data.recurring, data.advance_period, data.currency))
+    if data.usage_period is not None:
+        for charge in data.charges:
+            lines.extend(usage_lines(charge, data.usage, data.usage_period, data.currency))
+    lines.extend(proration_line(p, data.currency) for p in data.prorations)
+    charges_by_metric = {c.metric_code: c for c in data.charges}
+    for late in data.late_usage:
+        charge = charges_by_metric.get(late.metric_code)
+        if charge is None:
+            raise ValueError(f"late usage for {late.metric_code!r}, which the plan does not charge")
+        lines.append(late_usage_line(charge, late, data.currency))
+    lines.extend(one_off_line(o, data.currency) for o in data.one_offs)
+    subtotal = sum(line.amount for line in lines)
+    discounts = coupon_discounts(data.coupons, subtotal)
+    shares = allocate([line.amount for line in lines], sum(d.amount for d in discounts))
+    return PricedInvoice(data.currency, tuple(lines), discounts, tuple(shares))
+
+
+def recurring_lines(recurring: Recurring, period: Period, currency: str) -> list[Line]:
+    name = recurring.plan_name or "Subscription"
+    lines = [Line(LineKind.FLAT, name, to_minor(recurring.flat_price, currency), Decimal(1),
+                  Decimal(recurring.flat_price), period.start, period.end)]
+    if recurring.seat_price is not None:
+        extra = Decimal(max(0, recurring.seats - recurring.included_seats))
+        lines.append(Line(LineKind.SEATS, f"{name}: seats beyond {recurring.included_seats} included",
+                          to_minor(extra * recurring.seat_price, currency), extra,
+                          Decimal(recurring.seat_price), period.start, period.end))
+    return lines
+
+
+def usage_lines(charge: Charge, usage: dict, period: Period, currency: str) -> list[Line]:
+    """One line per group with usage; an ungrouped zero line when there was none at all."""
+    groups = sorted((group, qty) for (metric, group), qty in usage.items() if metric == charge.metric_code)
+    if not groups:
+        groups = [("", ZERO)]
+    return [_usage_line(LineKind.USAGE, charge, group, Decimal(qty), period, currency) for group, qty in groups]
+
+
+def _usage_line(kind, charge: Charge, group: str, quantity: Decimal, period: Period, currency: str,
+                amount: Decimal | None = None, reference: str = "") -> Line:
+    result = models.price(charge, quantity)
+    label = charge.name or charge.metric_code
+    return Line(
+        kind, f"{label} ({group})" if group else label,
+        to_minor(result.amount if amount is None else amount, currency),
+        quantity, result.unit_price, period.start, period.end,
+        metric_code=charge.metric_code, group_key=group, billable_quantity=result.billable_quantity,
+        free_units=charge.free_units, charge_model=str(charge.model), block_size=charge.block_size,
+        tiers=result.tiers, reference=reference,
+    )
+
+
+def late_usage_line(charge: Charge, late: LateUsage, currency: str) -> Line:
+    """The price of billed + late usage less the price already billed, rounded once.
+
+    So late units fall in the tiers (and past the included units) where they would
+    have fallen had they arrived in time.
+    """
+    before = models.price(charge, late.billed_quantity).amount
+    after = models.price(charge, late.billed_quantity + late.late_quantity)
+    line = _usage_line(LineKind.LATE_USAGE, charge, late.group_key, late.late_quantity, late.period, currency,
+                       amount=after.amount - before)
+    return Line(**{**line.__dict__, "description": f"{line.description}: late usage",
+                   "billable_quantity": after.billable_quantity - models.billable(charge, late.billed_quantity),
+                   "tiers": after.tiers})
+
+
+def proration_line(item: Proration, currency: str) -> Line:
+    amount = item.unit_price * Decimal(item.quantity) * Decimal(item.factor)
+    sign = -1 if item.credit else 1
+    return Line(LineKind.PRORATION, item.description, sign * to_minor(amount, currency),
+                sign * Decimal(item.quantity), item.unit_price, item.period.start, item.period.end,
+                proration_factor=Decimal(item.factor), reference=item.reference)
+
+
+def one_off_line(item: OneOff, currency: str) -> Line:
+    return Line(LineKind.ONE_OFF, item.description, to_minor(Decimal(item.quantity) * item.unit_price, currency),
+                Decimal(item.quantity), item.unit_price, reference=item.reference)
+
+
+def coupon_discounts(coupons: tuple[Coupon, ...], subtotal: int) -> tuple[DiscountLine, ...]:
+    """Coupons in order, each on what the previous ones left; never below zero."""
+    remaining = max(0, subtotal)
+    out = []
+    for coupon in coupons:
+        if coupon.percent_off is not None:
+            amount = int(half_up(Decimal(remaining) * Decimal(coupon.percent_off) / HUNDRED))
+        else:
+            amount = coupon.amount_off
+        amount = min(amount, remaining)
+        remaining -= amount
+        out.append(DiscountLine(coupon.code, coupon.description or coupon.code, amount, coupon.reference))
+    return tuple(out)
+
+
+def allocate(amounts: list[int], total: int) -> list[int]:
+    """Split `total` over the positive amounts in proportion, exactly (largest remainder).
+
+    Each line's share is what tax is computed on; shares sum to `total` and no share
+    exceeds its line.
+    """
+    weights = [max(0, a) for a in amounts]
+    pool = sum(weights)
+    if total <= 0 or pool == 0:
+        return [0] * len(amounts)
+    total = min(total, pool)
+    raw = [Decimal(w) * total / pool for w in weights]
+    shares = [int(r) for r in raw]
+    leftover = total - sum(shares)
+    order = sorted(range(len(raw)), key=lambda i: (raw[i] - shares[i], weights[i]), reverse=True)
+    for i in order[:leftover]:
+        shares[i] += 1
+    return shares
+
+
+def price_one(charge: Charge, quantity, currency: str) -> int:
+    """A charge's amount for a quantity, in minor units (the console's projected cost)."""
+    return to_minor(models.price(charge, Decimal(quantity)).amount, currency)
+
+

@@ -1,0 +1,49 @@
+"""Money arithmetic of the pricing engine: Decimal in, integer minor units out.
+
+Currency exponents come from CLDR through babel (USD 2, JPY 0, BHD 3), never from
+a table of our own. Amounts are rounded once per line, half up, to the minor unit.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import get_currency_precision, is_currency
+
+UNIT_PRICE_PLACES = 6
+UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
+FACTOR_QUANTUM = Decimal("1e-10")  # proration factors: exact to far below a minor unit
+
+
+def currency_exponent(currency: str) -> int:
+    """Digits after the decimal point of the currency's minor unit."""
+    if not isinstance(currency, str) or not is_currency(currency):
+        raise ValueError(f"unknown currency {currency!r}")
+    return get_currency_precision(currency)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Round an amount in major units once, half up, to integer minor units."""
+    exponent = currency_exponent(currency)
+    return int((Decimal(amount).scaleb(exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_major(minor: int, currency: str) -> Decimal:
+    return Decimal(int(minor)).scaleb(-currency_exponent(currency))
+
+
+def unit_price(value) -> Decimal:
+    """A unit price with at most 6 decimal places (refuses more rather than rounding silently)."""
+    try:
+        price = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not price.is_finite():
+        raise ValueError(f"not a finite unit price: {value!r}")
+    if price != price.quantize(UNIT_PRICE_QUANTUM, rounding=ROUND_HALF_UP):
+        raise ValueError(f"unit price {value} has more than {UNIT_PRICE_PLACES} decimal places")
+    return price.quantize(UNIT_PRICE_QUANTUM)
+
+
+def half_up(value: Decimal, quantum: Decimal = Decimal(1)) -> Decimal:
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
