@@ -11,12 +11,17 @@ from billing.models import ApiKey
 WINDOW_SECONDS = 60
 
 
+def _now() -> float:
+    return time.time()
+
+
 class ApiKeyRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if not isinstance(request.auth, ApiKey):
             return True
         limit = getattr(view, "throttle_rate_per_minute", None) or settings.API_THROTTLE_RATE_PER_MINUTE
-        window = int(time.time() // WINDOW_SECONDS)
+        now = _now()
+        window = int(now // WINDOW_SECONDS)
         key = f"throttle:{request.auth.pk}:{window}"
         try:
             count = cache.incr(key)
@@ -25,7 +30,7 @@ class ApiKeyRateThrottle(BaseThrottle):
             count = cache.incr(key)
         except Exception:  # Redis down: let the request through rather than fail it
             return True
-        self._retry_after = WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS
+        self._retry_after = WINDOW_SECONDS - int(now) % WINDOW_SECONDS
         return count <= limit
 
     def wait(self):
