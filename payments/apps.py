@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments"
+
+    def ready(self):
+        from payments import handlers  # noqa: F401  (outbox handlers: emails)
+        from payments.webhooks import handlers as webhook_handlers  # noqa: F401  (Stripe event handlers)

@@ -20,3 +20,5 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", d
 PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="stripe" if STRIPE_SECRET_KEY else "sandbox")
 
 PAYMENT_METHOD_EXPIRY_WARNING_DAYS = env.int("PAYMENT_METHOD_EXPIRY_WARNING_DAYS", default=30)
+# Payment method types offered by the SetupIntent (Stripe names: card, sepa_debit, us_bank_account, ...).
+PAYMENT_METHOD_TYPES = env.list("PAYMENT_METHOD_TYPES", default=["card"])

@@ -1,0 +1,65 @@
+"""Which gateway moves money: chosen by `PAYMENTS_GATEWAY`, built on first use, never at import."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+
+from .base import (
+    ChargeRecord,
+    ChargeRequest,
+    ChargeResult,
+    CustomerRef,
+    Gateway,
+    GatewayError,
+    GatewayEvent,
+    GatewayNotSupported,
+    GatewayUnavailable,
+    MethodDetails,
+    PaymentStatus,
+    RefundRequest,
+    RefundResult,
+    SetupSession,
+)
+
+NAMES = ("stripe", "manual", "sandbox")
+
+
+@cache
+def _build(name: str, api_base: str, secret_key: str) -> Gateway:
+    if name == "stripe":
+        from .stripe_gateway import StripeGateway
+
+        return StripeGateway(
+            secret_key=secret_key, publishable_key=settings.STRIPE_PUBLISHABLE_KEY, api_base=api_base,
+            timeout_seconds=settings.STRIPE_TIMEOUT_SECONDS,
+            max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        )
+    if name == "manual":
+        from .manual import ManualGateway
+
+        return ManualGateway()
+    if name == "sandbox":
+        from .sandbox import SandboxGateway
+
+        return SandboxGateway()
+    raise GatewayError(f"Unknown payment gateway {name!r}; use one of {', '.join(NAMES)}.",
+                       code="gateway_not_configured")
+
+
+def gateway(name: str | None = None) -> Gateway:
+    """The configured gateway (or the named one: a payment keeps the gateway it was made with)."""
+    name = name or settings.PAYMENTS_GATEWAY
+    return _build(name, settings.STRIPE_API_BASE, settings.STRIPE_SECRET_KEY if name == "stripe" else "")
+
+
+def default_name() -> str:
+    return settings.PAYMENTS_GATEWAY
+
+
+__all__ = [
+    "ChargeRecord", "ChargeRequest", "ChargeResult", "CustomerRef", "Gateway", "GatewayError", "GatewayEvent",
+    "GatewayNotSupported", "GatewayUnavailable", "MethodDetails", "PaymentStatus", "RefundRequest",
+    "RefundResult", "SetupSession", "default_name", "gateway",
+]

@@ -1,0 +1,60 @@
+"""Reads for payments: every function takes the ids it filters by (RLS is the second wall)."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db.models import QuerySet
+
+from billing.models import Membership, MembershipRole
+from payments.models import GatewayCustomer, PaymentMethod, PaymentSetup, WebhookEvent
+
+
+def gateway_customer_live(*, account_id: int, gateway_name: str) -> GatewayCustomer | None:
+    return GatewayCustomer.objects.filter(account_id=account_id, gateway=gateway_name,
+                                          deleted_at__isnull=True).first()
+
+
+def gateway_customer_by_id(*, gateway_name: str, customer_id: str) -> GatewayCustomer | None:
+    return GatewayCustomer.objects.filter(gateway=gateway_name, customer_id=customer_id).first()
+
+
+def payment_methods_of(*, account_id: int) -> QuerySet[PaymentMethod]:
+    return PaymentMethod.objects.filter(account_id=account_id, removed_at__isnull=True)
+
+
+def payment_method_default(*, account_id: int) -> PaymentMethod | None:
+    return payment_methods_of(account_id=account_id).filter(is_default=True).first()
+
+
+def payment_method_by_gateway_id(*, gateway_name: str, gateway_id: str) -> PaymentMethod | None:
+    return PaymentMethod.objects.filter(gateway=gateway_name, gateway_id=gateway_id).first()
+
+
+def payment_setup_by_gateway_id(*, gateway_id: str) -> PaymentSetup | None:
+    return PaymentSetup.objects.filter(gateway_id=gateway_id).first()
+
+
+def webhook_events_due(*, now, limit: int = 100) -> QuerySet[WebhookEvent]:
+    """Events whose processing failed (or never ran) and whose retry time has come."""
+    return WebhookEvent.objects.filter(status__in=["received", "failed"], next_attempt_at__lte=now) \
+        .order_by("next_attempt_at", "id")[:limit]
+
+
+def account_billing_emails(*, account_id: int) -> list[str]:
+    """Where payment emails go: the billing profile's address, then owners and billing managers."""
+    emails: list[str] = []
+    try:
+        profile_model = apps.get_model("billing", "BillingProfile")
+    except LookupError:
+        profile_model = None
+    if profile_model is not None:
+        email = profile_model.objects.filter(account_id=account_id).values_list("email", flat=True).first()
+        if email:
+            emails.append(email)
+    members = Membership.objects.filter(
+        account_id=account_id, role__in=[MembershipRole.OWNER, MembershipRole.BILLING_MANAGER]
+    ).exclude(user__email="").values_list("user__email", flat=True)
+    for email in members:
+        if email not in emails:
+            emails.append(email)
+    return emails
