@@ -31,6 +31,7 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", health.metrics, name="metrics"),
+    path("webhooks/stripe/", include("payments.webhook_urls")),
 ]
 
 handler404 = "billing.views.not_found"
