@@ -20,3 +20,32 @@ def build(account):
     with transaction.atomic():
         audit_record(action="test.row", object_type="test", object_id=1, account_id=account.pk)
         event_record(type="test.row", account_id=account.pk, payload={})
+    _build_catalog_rows(account)
+
+
+def _build_catalog_rows(account):
+    """Billing profile, credit ledger, subscription and everything hanging off it."""
+    from billing.models import Coupon, Plan
+    from billing.services import (
+        billing_profile_update,
+        coupon_create,
+        credit_consume,
+        credit_grant,
+        subscription_change,
+        subscription_create,
+        subscription_overrides_set,
+    )
+    from tests.billing.catalog_factories import metric, plan
+
+    metric("rows_metric")
+    small = Plan.objects.filter(code="rows-small").first() or plan(code="rows-small", flat=1_000)
+    big = Plan.objects.filter(code="rows-big").first() or plan(code="rows-big", flat=5_000)
+    coupon = Coupon.objects.filter(code="rows-coupon").first() or coupon_create(
+        code="rows-coupon", name="Rows", percent_off=10, duration="forever")
+    billing_profile_update(account=account, legal_name="Rows Ltd")
+    credit_grant(account=account, amount=500, currency="USD", reason="rows")
+    credit_consume(account_id=account.pk, currency="USD", amount=100, reference=f"rows:{account.pk}")
+    sub = subscription_create(account=account, plan=small, coupon_code=coupon.code)
+    subscription_change(subscription=sub, plan=big, timing="immediate")  # prorations
+    subscription_overrides_set(subscription=sub, metrics=[{"metric": "rows_metric", "included": 10}])
+    subscription_change(subscription=sub, plan=small, timing="period_end")  # a scheduled change

@@ -1,0 +1,42 @@
+"""Reads of the billing app. Every name other apps use is importable from here."""
+
+from billing.selectors.accounts import membership_for, memberships_of
+from billing.selectors.subscriptions import (
+    coupons_all,
+    credit_balance,
+    credit_grants_remaining,
+    discounts_active,
+    plans_all,
+    plans_public,
+    proration_items_pending,
+    subscriptions_due,
+    subscriptions_of,
+)
+from billing.selectors.terms import (
+    ChargeTerms,
+    Entitlement,
+    PlanTerms,
+    Tier,
+    entitlements_for,
+    plan_terms_for,
+)
+
+__all__ = [
+    "ChargeTerms",
+    "Entitlement",
+    "PlanTerms",
+    "Tier",
+    "coupons_all",
+    "credit_balance",
+    "credit_grants_remaining",
+    "discounts_active",
+    "entitlements_for",
+    "membership_for",
+    "memberships_of",
+    "plan_terms_for",
+    "plans_all",
+    "plans_public",
+    "proration_items_pending",
+    "subscriptions_due",
+    "subscriptions_of",
+]

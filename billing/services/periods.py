@@ -1,0 +1,64 @@
+"""Billing periods: boundaries counted from the billing cycle anchor, with month ends handled.
+
+Every boundary is computed from the anchor (never from the previous boundary), so a
+subscription anchored on 31 January renews on 28/29 February and again on 31 March
+(relativedelta clips to the month's last day without drifting). Boundaries are
+exact UTC timestamps: the anchor's time of day is kept, so an operator in another
+time zone sees renewals at the same wall-clock time as the start, except across a
+daylight-saving change, where the UTC instant stays fixed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+MAX_STEPS = 100_000
+
+
+def step(interval: str, count: int, n: int) -> relativedelta:
+    n_units = count * n
+    if interval == "day":
+        return relativedelta(days=n_units)
+    if interval == "week":
+        return relativedelta(weeks=n_units)
+    if interval == "month":
+        return relativedelta(months=n_units)
+    if interval == "year":
+        return relativedelta(years=n_units)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def boundary(anchor: datetime, interval: str, count: int, n: int) -> datetime:
+    """The n-th period boundary after the anchor (n=0 is the anchor itself)."""
+    return anchor + step(interval, count, n)
+
+
+def next_boundary_after(anchor: datetime, interval: str, count: int, moment: datetime) -> datetime:
+    """The first boundary strictly after `moment`."""
+    if moment < anchor:
+        return anchor
+    approx_days = {"day": 1, "week": 7, "month": 28, "year": 365}[interval] * count
+    n = max(1, int((moment - anchor) / timedelta(days=approx_days)) - 1)
+    while boundary(anchor, interval, count, n) <= moment:
+        n += 1
+        if n > MAX_STEPS:
+            raise ValueError("period computation ran away")
+    while n > 1 and boundary(anchor, interval, count, n - 1) > moment:
+        n -= 1
+    return boundary(anchor, interval, count, n)
+
+
+def period_containing(anchor: datetime, interval: str, count: int, moment: datetime) -> tuple[datetime, datetime]:
+    end = next_boundary_after(anchor, interval, count, moment)
+    start = anchor
+    n = 1
+    # walk back one step from `end` to find its start, robustly for month ends
+    while True:
+        candidate = boundary(anchor, interval, count, n)
+        if candidate >= end:
+            break
+        start = candidate
+        n += 1
+    return start, end

@@ -1,0 +1,509 @@
+"""Subscription writes: create, change plan or seats, pause, resume, cancel, trials.
+
+Every state change locks the row (`select_for_update`), re-checks the state against
+`TRANSITIONS`, changes it, and records an audit entry and an outbox event in the
+same transaction. Illegal transitions raise `InvalidTransition` (409).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from billing import clock
+from billing.audit import audit_record, snapshot
+from billing.errors import InvalidTransition, ValidationFailed
+from billing.models import (
+    Account,
+    ChangeTiming,
+    Plan,
+    PlanPrice,
+    PlanVersion,
+    ProrationBehavior,
+    ProrationItem,
+    ScheduledChange,
+    ScheduledChangeStatus,
+    Subscription,
+    SubscriptionMetricOverride,
+    SubscriptionStatus,
+    TrialEndBehavior,
+)
+from billing.outbox import event_record
+from billing.selectors.terms import hypothetical_terms, plan_terms_for
+from billing.services import periods
+from billing.services.proration import ProrationLine, is_upgrade, proration_lines
+
+S = SubscriptionStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.TRIALING: {S.ACTIVE, S.INCOMPLETE, S.CANCELED, S.PAUSED},
+    S.ACTIVE: {S.PAST_DUE, S.PAUSED, S.CANCELED},
+    S.PAST_DUE: {S.ACTIVE, S.CANCELED},
+    S.PAUSED: {S.ACTIVE, S.CANCELED},
+    S.INCOMPLETE: {S.ACTIVE, S.INCOMPLETE_EXPIRED, S.CANCELED},
+    S.CANCELED: set(),
+    S.INCOMPLETE_EXPIRED: set(),
+}
+CHANGEABLE = (S.TRIALING, S.ACTIVE, S.PAST_DUE)
+TRIAL_WILL_END_NOTICE = timedelta(days=3)
+
+
+def lock(subscription: Subscription) -> Subscription:
+    return Subscription.objects.select_for_update().select_related("plan", "plan_version").get(pk=subscription.pk)
+
+
+def check_transition(subscription: Subscription, target: str, action: str) -> None:
+    if target not in TRANSITIONS[subscription.status]:
+        raise InvalidTransition(f"Cannot {action} a subscription that is {subscription.status}.",
+                                fields={"status": [subscription.status]})
+
+
+def record(subscription: Subscription, action: str, before: dict, event: str | None = None,
+           extra: dict | None = None) -> None:
+    after = snapshot(subscription)
+    audit_record(action=f"subscription.{action}", instance=subscription, before=before, after=after)
+    if event:
+        payload = {"subscription_id": subscription.pk, "account_id": subscription.account_id,
+                   "status": subscription.status, "plan": subscription.plan.code,
+                   "plan_version_id": subscription.plan_version_id, "quantity": subscription.quantity,
+                   "current_period_start": subscription.current_period_start,
+                   "current_period_end": subscription.current_period_end,
+                   "cancel_at_period_end": subscription.cancel_at_period_end, "action": action}
+        event_record(type=f"billing.subscription.{event}", account_id=subscription.account_id,
+                     payload=payload | (extra or {}))
+
+
+def _period_end(subscription: Subscription, plan: Plan, start: datetime) -> datetime:
+    return periods.next_boundary_after(subscription.billing_cycle_anchor, plan.interval, plan.interval_count, start)
+
+
+def _validate_quantity(version: PlanVersion, quantity) -> int:
+    if not isinstance(quantity, int) or quantity < 1:
+        raise ValidationFailed({"quantity": "Must be a whole number of at least 1."})
+    if version.max_seats is not None and quantity > version.max_seats:
+        raise ValidationFailed({"quantity": f"This plan allows at most {version.max_seats} seats."})
+    return quantity
+
+
+def _sellable_version(plan: Plan, currency: str, field_name: str = "plan") -> PlanVersion:
+    if not plan.is_active or plan.current_version_id is None:
+        raise ValidationFailed({field_name: "This plan is not available."})
+    version = plan.current_version
+    if not PlanPrice.objects.filter(version=version, currency=currency).exists():
+        raise ValidationFailed({"currency": f"The plan {plan.code} has no {currency} price."})
+    return version
+
+
+@transaction.atomic
+def subscription_create(
+    *, account: Account, plan: Plan, quantity: int = 1, currency: str | None = None,
+    trial_days: int | None = None, start_at: datetime | None = None, coupon_code: str | None = None,
+    start_incomplete: bool = False, metadata: dict | None = None,
+) -> Subscription:
+    """Subscribe an account to a plan's current version.
+
+    The start date (default: now) is the billing cycle anchor; a trial delays the
+    first paid period, which is then anchored on the trial end. `start_incomplete`
+    waits for the first payment (`subscription_activate`) before the service starts.
+    """
+    from billing.services.customers import billing_profile_currency, discount_apply
+
+    now = clock.now()
+    start_at = start_at or now
+    currency = (currency or billing_profile_currency(account_id=account.pk) or _default_currency(plan)).upper()
+    version = _sellable_version(plan, currency)
+    quantity = _validate_quantity(version, quantity)
+    trial_days = plan.trial_days if trial_days is None else trial_days
+    if trial_days < 0:
+        raise ValidationFailed({"trial_days": "Must be zero or more."})
+    subscription = Subscription(account=account, plan=plan, plan_version=version, currency=currency,
+                                quantity=quantity, started_at=start_at, trial_end_behavior=plan.trial_end_behavior,
+                                metadata=metadata or {})
+    if trial_days:
+        subscription.status = S.TRIALING
+        subscription.trial_start = start_at
+        subscription.trial_end = start_at + timedelta(days=trial_days)
+        subscription.billing_cycle_anchor = subscription.trial_end
+        subscription.current_period_start, subscription.current_period_end = start_at, subscription.trial_end
+    else:
+        subscription.status = S.INCOMPLETE if start_incomplete else S.ACTIVE
+        subscription.billing_cycle_anchor = start_at
+        subscription.current_period_start = start_at
+        subscription.current_period_end = periods.boundary(start_at, plan.interval, plan.interval_count, 1)
+    subscription.save()
+    if coupon_code:
+        discount_apply(subscription=subscription, code=coupon_code)
+    record(subscription, "created", before=None, event="created")
+    return subscription
+
+
+def _default_currency(plan: Plan) -> str:
+    price = PlanPrice.objects.filter(version_id=plan.current_version_id).order_by("currency").first()
+    if price is None:
+        raise ValidationFailed({"plan": "This plan has no price."})
+    return price.currency
+
+
+# --- plan and quantity changes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    """What a change would do; `subscription_change_preview` returns it without writing."""
+
+    timing: str
+    proration_behavior: str
+    effective_at: datetime
+    new_plan_version: PlanVersion
+    new_quantity: int
+    proration: list[ProrationLine] = field(default_factory=list)
+    period_restarts: bool = False
+    next_renewal_at: datetime | None = None
+    next_renewal_amount: int = 0
+    currency: str = ""
+
+    @property
+    def amount_due_now(self) -> int:
+        if self.proration_behavior == ProrationBehavior.ALWAYS_INVOICE:
+            return sum(line.amount for line in self.proration)
+        return 0
+
+    @property
+    def proration_total(self) -> int:
+        return sum(line.amount for line in self.proration)
+
+
+def _plan_change(subscription: Subscription, *, plan: Plan | None, quantity: int | None, timing: str | None,
+                 proration_behavior: str | None) -> ChangePlan:
+    if subscription.status not in CHANGEABLE:
+        raise InvalidTransition(f"Cannot change a subscription that is {subscription.status}.",
+                                fields={"status": [subscription.status]})
+    if plan is None and quantity is None:
+        raise ValidationFailed({"plan": "Give a new plan or a new quantity."})
+    if timing not in (None, *ChangeTiming.values):
+        raise ValidationFailed({"timing": f"Must be one of {', '.join(ChangeTiming.values)}."})
+    if proration_behavior not in (None, *ProrationBehavior.values):
+        raise ValidationFailed({"proration_behavior": f"Must be one of {', '.join(ProrationBehavior.values)}."})
+    new_version = (_sellable_version(plan, subscription.currency) if plan is not None and plan.pk !=
+                   subscription.plan_id else subscription.plan_version)
+    new_quantity = _validate_quantity(new_version, subscription.quantity if quantity is None else quantity)
+    if new_version.pk == subscription.plan_version_id and new_quantity == subscription.quantity:
+        raise ValidationFailed({"plan": "The subscription already has this plan and quantity."})
+    old_terms = plan_terms_for(subscription)
+    new_terms = hypothetical_terms(subscription, plan_version=new_version, quantity=new_quantity)
+    target_plan = new_version.plan
+    upgrade = is_upgrade(old_terms, new_terms)
+    timing = timing or (target_plan.upgrade_timing if upgrade else target_plan.downgrade_timing)
+    behavior = proration_behavior or target_plan.proration_behavior
+    now = clock.now()
+    if subscription.status == S.TRIALING:
+        timing, behavior = ChangeTiming.IMMEDIATE, ProrationBehavior.NONE  # nothing paid yet to prorate
+    if timing == ChangeTiming.PERIOD_END:
+        return ChangePlan(timing=timing, proration_behavior=ProrationBehavior.NONE,
+                          effective_at=subscription.current_period_end, new_plan_version=new_version,
+                          new_quantity=new_quantity, next_renewal_at=subscription.current_period_end,
+                          next_renewal_amount=new_terms.recurring_amount, currency=subscription.currency)
+    interval_changes = (target_plan.interval, target_plan.interval_count) != (
+        subscription.plan.interval, subscription.plan.interval_count)
+    new_period_end = (periods.boundary(now, target_plan.interval, target_plan.interval_count, 1)
+                      if interval_changes and subscription.status != S.TRIALING else None)
+    lines = []
+    if behavior != ProrationBehavior.NONE:
+        lines = proration_lines(old=old_terms, new=new_terms, period_start=subscription.current_period_start,
+                                period_end=subscription.current_period_end, at=now, new_period_end=new_period_end)
+    return ChangePlan(timing=timing, proration_behavior=behavior, effective_at=now, new_plan_version=new_version,
+                      new_quantity=new_quantity, proration=lines, period_restarts=new_period_end is not None,
+                      next_renewal_at=new_period_end or subscription.current_period_end,
+                      next_renewal_amount=new_terms.recurring_amount, currency=subscription.currency)
+
+
+def subscription_change_preview(*, subscription: Subscription, plan: Plan | None = None,
+                                quantity: int | None = None, timing: str | None = None,
+                                proration_behavior: str | None = None) -> ChangePlan:
+    """What `subscription_change` would do now, without writing anything."""
+    return _plan_change(subscription, plan=plan, quantity=quantity, timing=timing,
+                        proration_behavior=proration_behavior)
+
+
+@transaction.atomic
+def subscription_change(*, subscription: Subscription, plan: Plan | None = None, quantity: int | None = None,
+                        timing: str | None = None, proration_behavior: str | None = None) -> ChangePlan:
+    """Change plan and/or seats, now (with prorations) or at period end (a scheduled change).
+
+    Defaults come from the target plan: upgrades `upgrade_timing` (immediate),
+    downgrades `downgrade_timing` (period end), and its `proration_behavior`.
+    """
+    subscription = lock(subscription)
+    change = _plan_change(subscription, plan=plan, quantity=quantity, timing=timing,
+                          proration_behavior=proration_behavior)
+    before = snapshot(subscription)
+    ScheduledChange.objects.filter(subscription=subscription, status=ScheduledChangeStatus.PENDING).update(
+        status=ScheduledChangeStatus.CANCELED)
+    if change.timing == ChangeTiming.PERIOD_END:
+        ScheduledChange.objects.create(account_id=subscription.account_id, subscription=subscription,
+                                       plan_version=change.new_plan_version, quantity=change.new_quantity,
+                                       effective_at=change.effective_at)
+        record(subscription, "change_scheduled", before, event="updated",
+               extra={"scheduled_change": {"plan_version_id": change.new_plan_version.pk,
+                                           "quantity": change.new_quantity, "effective_at": change.effective_at}})
+        return change
+    old_version = subscription.plan_version
+    now = change.effective_at
+    for line in change.proration:
+        ProrationItem.objects.create(
+            account_id=subscription.account_id, subscription=subscription, kind=line.kind,
+            description=line.description, amount=line.amount, full_amount=line.full_amount,
+            currency=subscription.currency, period_start=line.period_start, period_end=line.period_end,
+            proration_factor=line.proration_factor, old_plan_version=old_version,
+            new_plan_version=change.new_plan_version, quantity=line.quantity,
+            bill_immediately=change.proration_behavior == ProrationBehavior.ALWAYS_INVOICE, created_at=now)
+    _apply_version(subscription, change.new_plan_version, change.new_quantity)
+    if change.period_restarts:
+        subscription.billing_cycle_anchor = now
+        subscription.current_period_start = now
+        subscription.current_period_end = change.next_renewal_at
+    subscription.save()
+    record(subscription, "changed", before, event="updated",
+           extra={"proration_behavior": change.proration_behavior, "invoice_now": change.amount_due_now != 0
+                  or change.proration_behavior == ProrationBehavior.ALWAYS_INVOICE,
+                  "proration_total": change.proration_total})
+    return change
+
+
+def _apply_version(subscription: Subscription, version: PlanVersion, quantity: int) -> None:
+    if version.pk != subscription.plan_version_id:
+        if version.plan_id != subscription.plan_id:
+            subscription.flat_amount_override = subscription.seat_amount_override = None
+            subscription.included_seats_override = None
+            SubscriptionMetricOverride.objects.filter(subscription=subscription).delete()
+        subscription.plan_version = version
+        subscription.plan = version.plan
+    subscription.quantity = quantity
+
+
+@transaction.atomic
+def subscription_scheduled_change_cancel(*, subscription: Subscription) -> Subscription:
+    subscription = lock(subscription)
+    pending = ScheduledChange.objects.filter(subscription=subscription, status=ScheduledChangeStatus.PENDING)
+    if not pending.exists():
+        raise InvalidTransition("This subscription has no scheduled change.")
+    before = snapshot(subscription)
+    pending.update(status=ScheduledChangeStatus.CANCELED)
+    record(subscription, "scheduled_change_canceled", before, event="updated")
+    return subscription
+
+
+# --- pause, resume, cancel -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subscription_pause(*, subscription: Subscription, bill_during_pause: bool = False,
+                       resume_at: datetime | None = None) -> Subscription:
+    """Pause the service. `bill_during_pause` keeps invoicing the flat fee; `resume_at` resumes by itself."""
+    subscription = lock(subscription)
+    check_transition(subscription, S.PAUSED, "pause")
+    now = clock.now()
+    if resume_at is not None and resume_at <= now:
+        raise ValidationFailed({"resume_at": "Must be in the future."})
+    before = snapshot(subscription)
+    subscription.status = S.PAUSED
+    subscription.paused_at = now
+    subscription.bill_during_pause = bill_during_pause
+    subscription.resume_at = resume_at
+    subscription.save()
+    record(subscription, "paused", before, event="paused")
+    return subscription
+
+
+@transaction.atomic
+def subscription_resume(*, subscription: Subscription) -> Subscription:
+    subscription = lock(subscription)
+    if subscription.status != S.PAUSED:
+        raise InvalidTransition(f"Cannot resume a subscription that is {subscription.status}.",
+                                fields={"status": [subscription.status]})
+    before = snapshot(subscription)
+    subscription.status = S.ACTIVE
+    subscription.paused_at = subscription.resume_at = None
+    subscription.bill_during_pause = False
+    subscription.save()
+    record(subscription, "resumed", before, event="resumed")
+    return subscription
+
+
+@transaction.atomic
+def subscription_cancel(*, subscription: Subscription, at_period_end: bool = True, reason: str = "",
+                        proration_behavior: str = ProrationBehavior.NONE) -> Subscription:
+    """Cancel at the end of the period (default; undoable) or now (optionally crediting unused time)."""
+    subscription = lock(subscription)
+    check_transition(subscription, S.CANCELED, "cancel")
+    now = clock.now()
+    before = snapshot(subscription)
+    subscription.cancel_reason = reason[:200]
+    if at_period_end and subscription.status != S.INCOMPLETE:
+        if subscription.cancel_at_period_end:
+            raise InvalidTransition("This subscription is already set to cancel at period end.")
+        subscription.cancel_at_period_end = True
+        subscription.canceled_at = now
+        subscription.save()
+        record(subscription, "cancel_scheduled", before, event="updated")
+        return subscription
+    if proration_behavior not in ProrationBehavior.values:
+        raise ValidationFailed({"proration_behavior": f"Must be one of {', '.join(ProrationBehavior.values)}."})
+    if proration_behavior != ProrationBehavior.NONE and subscription.status in (S.ACTIVE, S.PAST_DUE):
+        terms = plan_terms_for(subscription)
+        zero = hypothetical_terms(subscription, quantity=subscription.quantity)
+        lines = proration_lines(old=terms, new=_no_charge(zero), period_start=subscription.current_period_start,
+                                period_end=subscription.current_period_end, at=now)
+        for line in lines:
+            ProrationItem.objects.create(
+                account_id=subscription.account_id, subscription=subscription, kind=line.kind,
+                description=line.description, amount=line.amount, full_amount=line.full_amount,
+                currency=subscription.currency, period_start=line.period_start, period_end=line.period_end,
+                proration_factor=line.proration_factor, old_plan_version=subscription.plan_version,
+                new_plan_version=None, quantity=line.quantity,
+                bill_immediately=proration_behavior == ProrationBehavior.ALWAYS_INVOICE, created_at=now)
+    _end(subscription, now)
+    subscription.save()
+    record(subscription, "canceled", before, event="canceled")
+    return subscription
+
+
+def _no_charge(terms):
+    from dataclasses import replace
+
+    return replace(terms, flat_amount=0, seat_amount=None)
+
+
+def _end(subscription: Subscription, at: datetime) -> None:
+    subscription.status = S.CANCELED
+    subscription.canceled_at = subscription.canceled_at or at
+    subscription.ended_at = at
+    subscription.cancel_at_period_end = False
+    ScheduledChange.objects.filter(subscription=subscription, status=ScheduledChangeStatus.PENDING).update(
+        status=ScheduledChangeStatus.CANCELED)
+
+
+@transaction.atomic
+def subscription_cancel_undo(*, subscription: Subscription) -> Subscription:
+    """Keep a subscription that was set to cancel at period end."""
+    subscription = lock(subscription)
+    if subscription.status == S.CANCELED or not subscription.cancel_at_period_end:
+        raise InvalidTransition("This subscription has no scheduled cancellation to undo.",
+                                fields={"status": [subscription.status]})
+    before = snapshot(subscription)
+    subscription.cancel_at_period_end = False
+    subscription.canceled_at = None
+    subscription.cancel_reason = ""
+    subscription.save()
+    record(subscription, "cancel_undone", before, event="updated")
+    return subscription
+
+
+# --- payment-driven transitions (called by payments / invoicing) ---------------------------------------------
+
+
+@transaction.atomic
+def subscription_mark_past_due(*, subscription: Subscription) -> Subscription:
+    subscription = lock(subscription)
+    if subscription.status == S.PAST_DUE:
+        return subscription  # a replayed payment failure
+    check_transition(subscription, S.PAST_DUE, "mark past due")
+    before = snapshot(subscription)
+    subscription.status = S.PAST_DUE
+    subscription.save()
+    record(subscription, "past_due", before, event="updated")
+    return subscription
+
+
+@transaction.atomic
+def subscription_activate(*, subscription: Subscription) -> Subscription:
+    """A payment succeeded: incomplete or past_due becomes active (a replay changes nothing)."""
+    subscription = lock(subscription)
+    if subscription.status == S.ACTIVE:
+        return subscription
+    if subscription.status not in (S.INCOMPLETE, S.PAST_DUE):
+        raise InvalidTransition(f"Cannot activate a subscription that is {subscription.status}.",
+                                fields={"status": [subscription.status]})
+    before = snapshot(subscription)
+    subscription.status = S.ACTIVE
+    subscription.save()
+    record(subscription, "activated", before, event="updated")
+    return subscription
+
+
+# --- trials --------------------------------------------------------------------------------------------------
+
+
+def has_payment_method(account_id: int) -> bool:
+    """A usable payment method on file (kept by the payments app), looked up loosely to avoid a hard dependency."""
+    from django.apps import apps
+    from django.core.exceptions import FieldError
+
+    try:
+        model = apps.get_model("payments", "PaymentMethod")
+    except LookupError:
+        return False
+    try:
+        return model.objects.filter(account_id=account_id, removed_at__isnull=True).exists()
+    except FieldError:
+        return model.objects.filter(account_id=account_id).exists()
+
+
+def trial_outcome(subscription: Subscription) -> str:
+    if has_payment_method(subscription.account_id) or subscription.trial_end_behavior == TrialEndBehavior.ACTIVATE:
+        return S.ACTIVE
+    if subscription.trial_end_behavior == TrialEndBehavior.CANCEL:
+        return S.CANCELED
+    return S.INCOMPLETE
+
+
+def start_paid_period(subscription: Subscription, at: datetime) -> None:
+    subscription.trial_end = at
+    subscription.billing_cycle_anchor = at
+    subscription.current_period_start = at
+    subscription.current_period_end = periods.boundary(at, subscription.plan.interval,
+                                                       subscription.plan.interval_count, 1)
+
+
+@transaction.atomic
+def subscription_trial_end(*, subscription: Subscription) -> Subscription:
+    """End a trial now (early, or when it is due): into active, incomplete or canceled."""
+    subscription = lock(subscription)
+    if subscription.status != S.TRIALING:
+        raise InvalidTransition(f"Cannot end the trial of a subscription that is {subscription.status}.",
+                                fields={"status": [subscription.status]})
+    now = min(clock.now(), subscription.trial_end or clock.now())
+    end_trial(subscription, now)
+    return subscription
+
+
+def end_trial(subscription: Subscription, at: datetime) -> None:
+    """Inside a locked transaction: the trial is over at `at`."""
+    before = snapshot(subscription)
+    outcome = trial_outcome(subscription)
+    if outcome == S.CANCELED:
+        subscription.trial_end = at
+        _end(subscription, at)
+        subscription.save()
+        record(subscription, "trial_ended", before, event="canceled", extra={"reason": "trial_ended"})
+        return
+    subscription.status = outcome
+    start_paid_period(subscription, at)
+    subscription.save()
+    record(subscription, "trial_ended", before, event="updated")
+
+
+@transaction.atomic
+def subscription_trial_will_end_notify(*, subscription: Subscription) -> bool:
+    """Fire `trial_will_end` once, 3 days before the trial ends. Safe to run twice."""
+    subscription = lock(subscription)
+    if (subscription.status != S.TRIALING or subscription.trial_will_end_sent_at is not None
+            or subscription.trial_end is None or subscription.trial_end - TRIAL_WILL_END_NOTICE > clock.now()):
+        return False
+    before = snapshot(subscription)
+    subscription.trial_will_end_sent_at = clock.now()
+    subscription.save(update_fields=["trial_will_end_sent_at", "updated_at"])
+    record(subscription, "trial_will_end", before, event="trial_will_end",
+           extra={"trial_end": subscription.trial_end})
+    return True
