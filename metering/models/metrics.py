@@ -1,4 +1,4 @@
-"""Billable metrics (operator catalog, not tenant data). Usage storage lives beside it."""
+"""Billable metrics: the operator catalog of what is measured (not tenant data)."""
 
 from django.db import models
 

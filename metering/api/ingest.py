@@ -1,0 +1,73 @@
+"""POST /api/v1/usage/events: one event or a batch of up to 1,000.
+
+The body is decoded and validated by msgspec and the ingestion service, not by
+a per-field DRF serializer (the serializers below describe the API for
+OpenAPI only). Authentication, scopes (`usage:write`), throttling and the
+optional request `Idempotency-Key` are the same as every other view's.
+"""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from billing.api.views import ApiView
+from metering.services import usage_events_ingest
+
+
+class UsageEventInput(serializers.Serializer):
+    metric = serializers.CharField(max_length=64, help_text="Code of a billable metric.")
+    idempotency_key = serializers.CharField(
+        max_length=255, help_text="Unique per account; a key seen before is acknowledged and not counted again.")
+    timestamp = serializers.DateTimeField(
+        required=False, help_text="RFC 3339 with an offset, or Unix seconds. Default: now. "
+        "At most 35 days old (the acceptance window) and 5 minutes ahead.")
+    value = serializers.DecimalField(max_digits=32, decimal_places=12, required=False,
+                                     help_text="A number or a decimal string.")
+    properties = serializers.DictField(required=False, help_text="At most 4 KB as JSON.")
+    account_id = serializers.IntegerField(required=False, help_text="Required with an operator key (or external_customer_id).")
+    external_customer_id = serializers.CharField(required=False)
+
+
+class UsageBatchInput(serializers.Serializer):
+    events = UsageEventInput(many=True, help_text="1 to 1,000 events.")
+
+
+class RejectedEventOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    field = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class IngestOutput(serializers.Serializer):
+    received = serializers.IntegerField()
+    accepted = serializers.IntegerField(help_text="Stored and counted now.")
+    duplicates = serializers.ListField(child=serializers.IntegerField(),
+                                       help_text="Indexes of events whose key was seen before (not counted again).")
+    rejected = RejectedEventOutput(many=True)
+
+
+class UsageEventsIngestView(ApiView):
+    required_scopes = "usage:write"
+
+    @extend_schema(
+        summary="Send usage events",
+        description="One event, or `{\"events\": [...]}` with up to 1,000. Every valid event is stored; "
+        "each rejected one is listed with its index, field and reason. Answers 202, or 422 when no event "
+        "was valid. Resending a batch after any failure is safe: each event counts once.",
+        request=UsageBatchInput,
+        responses={202: IngestOutput, 422: IngestOutput},
+        examples=[OpenApiExample("batch", request_only=True, value={"events": [
+            {"metric": "api_calls", "idempotency_key": "req-8f2a", "timestamp": "2026-11-21T10:00:00Z",
+             "properties": {"region": "eu"}}]})],
+    )
+    def post(self, request):
+        api_key = request.auth
+        result = usage_events_ingest(body=request.body, key_account_id=api_key.account_id)
+        body = {
+            "received": result.received,
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected": [{"index": r.index, "field": r.field, "reason": r.reason} for r in result.rejected],
+        }
+        nothing_valid = result.accepted == 0 and not result.duplicates
+        return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY if nothing_valid else status.HTTP_202_ACCEPTED)

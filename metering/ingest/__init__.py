@@ -1,0 +1,1 @@
+"""The ingestion hot path: decode (msgspec), validate per event, write (COPY + dedupe)."""

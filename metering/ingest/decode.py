@@ -1,0 +1,92 @@
+"""Decoding request bodies into events with msgspec, one error per bad event.
+
+A body is either one event object or `{"events": [...]}`. The outer document is
+decoded once into raw fragments; each event is then decoded on its own, so one
+malformed event is reported (index, field, reason) without losing the others.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+
+from billing.errors import BillingError, ValidationFailed
+
+Key = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class EventIn(msgspec.Struct, forbid_unknown_fields=True):
+    metric: Code
+    idempotency_key: Key
+    timestamp: datetime | float | None = None  # RFC 3339 with an offset, or Unix seconds; None = now
+    value: Decimal | None = None
+    properties: dict[str, Any] = {}
+    account_id: int | None = None
+    external_customer_id: ExternalId | None = None
+
+
+class Rejection(msgspec.Struct):
+    index: int
+    field: str
+    reason: str
+
+
+class BatchTooLarge(BillingError):
+    """Too many events in one request."""
+
+    status = 413
+    code = "batch_too_large"
+
+
+_outer = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_events = msgspec.json.Decoder(list[msgspec.Raw])
+_event = msgspec.json.Decoder(EventIn)
+_PATH = re.compile(r"at `\$\.(\w+)")
+_UNKNOWN = re.compile(r"unknown field `(\w+)`")
+_MISSING = re.compile(r"missing required field `(\w+)`")
+
+
+def split_body(body: bytes, *, max_batch: int) -> list[msgspec.Raw]:
+    """The raw event fragments of a body; a malformed body fails as a whole (400)."""
+    try:
+        outer = _outer.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ValidationFailed({"body": f"Not a JSON object: {exc}"}) from None
+    if "events" not in outer:
+        return [msgspec.Raw(body)]
+    if len(outer) != 1:
+        extra = sorted(set(outer) - {"events"})
+        raise ValidationFailed({extra[0]: "Unknown field; send {\"events\": [...]} or one event."})
+    try:
+        events = _events.decode(outer["events"])
+    except msgspec.DecodeError:
+        raise ValidationFailed({"events": "Must be a list of event objects."}) from None
+    if not events:
+        raise ValidationFailed({"events": "Send at least one event."})
+    if len(events) > max_batch:
+        raise BatchTooLarge(f"At most {max_batch} events per request; this one has {len(events)}.",
+                            fields={"events": [f"At most {max_batch} events per request."]})
+    return events
+
+
+def decode_event(index: int, raw: msgspec.Raw | bytes) -> EventIn | Rejection:
+    try:
+        return _event.decode(raw)
+    except msgspec.ValidationError as exc:
+        return Rejection(index=index, field=_field_of(str(exc)), reason=str(exc).split(" - at ")[0])
+    except msgspec.DecodeError:
+        return Rejection(index=index, field="event", reason="Not a JSON object.")
+
+
+def _field_of(message: str) -> str:
+    for pattern in (_PATH, _UNKNOWN, _MISSING):
+        match = pattern.search(message)
+        if match:
+            return match.group(1)
+    return "event"

@@ -1,0 +1,94 @@
+"""Writing a validated batch exactly once: COPY into a staging table, then one statement.
+
+PostgreSQL refuses `COPY FROM` into a table with row-level security, so the
+batch is copied (fast path, psycopg) into a session temp table and moved with
+one INSERT ... SELECT that also claims the idempotency keys:
+
+- `metering_usagekey`'s primary key (account_id, idempotency_key) decides which
+  events are new. A key claimed by a concurrent request that has not committed
+  yet makes this INSERT wait for it, then skip: concurrent duplicates count once.
+- Only events whose key was claimed here are inserted into the partitioned
+  event table. Keys and events commit together: a crash leaves neither, and a
+  resend of the same batch counts each event once.
+Keys are claimed in sorted order so two batches sharing keys cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.db import OperationalError, connection, transaction
+
+from metering.storage import EVENTS_TABLE, KEYS_TABLE
+
+from .validate import Row
+
+STAGING = "metering_staging"
+RETRIES = 3
+
+_CREATE_STAGING = f"""
+CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
+    seq integer NOT NULL, account_id bigint NOT NULL, metric_id bigint NOT NULL,
+    "timestamp" timestamptz NOT NULL, idempotency_key varchar(255) NOT NULL,
+    value numeric, properties jsonb NOT NULL
+) ON COMMIT DELETE ROWS
+"""
+_COPY = f'COPY {STAGING} (seq, account_id, metric_id, "timestamp", idempotency_key, value, properties) FROM STDIN'
+_MOVE = f"""
+WITH fresh AS (
+    INSERT INTO {KEYS_TABLE} (account_id, idempotency_key)
+    SELECT account_id, idempotency_key FROM {STAGING} ORDER BY account_id, idempotency_key
+    ON CONFLICT DO NOTHING
+    RETURNING account_id, idempotency_key
+), stored AS (
+    INSERT INTO {EVENTS_TABLE} (account_id, metric_id, "timestamp", idempotency_key, value, properties)
+    SELECT s.account_id, s.metric_id, s."timestamp", s.idempotency_key, s.value, s.properties
+    FROM {STAGING} s JOIN fresh f USING (account_id, idempotency_key)
+    RETURNING 1
+)
+SELECT s.seq FROM {STAGING} s LEFT JOIN fresh f USING (account_id, idempotency_key)
+WHERE f.account_id IS NULL
+"""
+
+
+def partitions_ensure(cursor, rows: list[Row]) -> None:
+    days = [row.timestamp for row in rows]
+    first, last = min(days), max(days)
+    cursor.execute("SELECT metering_usage_partitions_ensure(%s::date, %s::date)",
+                   [first.astimezone(UTC).date(), last.astimezone(UTC).date()])
+
+
+def write_rows(rows: list[Row]) -> set[int]:
+    """Store the rows not seen before; return the batch indexes that were duplicates.
+
+    Must run inside the caller's transaction (with the RLS scope set).
+    """
+    if not rows:
+        return set()
+    with connection.cursor() as cursor:
+        partitions_ensure(cursor, rows)
+        cursor.execute(_CREATE_STAGING)
+        # Empty already after a commit; not inside an enclosing transaction (tests, file import).
+        cursor.execute(f"DELETE FROM {STAGING}")
+        with cursor.cursor.copy(_COPY) as copy:
+            for seq, row in enumerate(rows):
+                copy.write_row((seq, row.account_id, row.metric_id, row.timestamp, row.idempotency_key,
+                                row.value, row.properties))
+        cursor.execute(_MOVE)
+        duplicate_seqs = cursor.fetchall()
+    return {rows[seq].index for (seq,) in duplicate_seqs}
+
+
+def write_rows_retrying(rows: list[Row]) -> set[int]:
+    """`write_rows` in its own transaction, retried on deadlock or serialization failure."""
+    for attempt in range(RETRIES):
+        try:
+            with transaction.atomic():
+                duplicates = write_rows(rows)
+                return duplicates
+        except OperationalError as exc:
+            code = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+            if code not in ("40P01", "40001") or attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+

@@ -1,0 +1,19 @@
+"""Metering models: the metric catalog, rollups and usage alerts.
+
+Raw usage events and their idempotency keys live in tables made with raw SQL
+(partitioned by time, see `metering/storage.py` and migration 0002); they have
+no Django model because nothing reads them through the ORM.
+"""
+
+from .alerts import UsageAlert
+from .metrics import Aggregation, BillableMetric
+from .rollups import RollupCursor, RollupGranularity, UsageRollup
+
+__all__ = [
+    "Aggregation",
+    "BillableMetric",
+    "RollupCursor",
+    "RollupGranularity",
+    "UsageAlert",
+    "UsageRollup",
+]

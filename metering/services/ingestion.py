@@ -1,0 +1,101 @@
+"""Ingesting usage events: decode, validate each event, store the valid ones exactly once.
+
+Usage events are not audited one by one: they are themselves an append-only,
+immutable record (with their time of receipt), and an audit row per batch would
+double the write volume of the hottest path. Changes to metrics, quotas and
+alerts are audited as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from billing import clock
+from metering import conf
+from metering.ingest.decode import EventIn, Rejection, decode_event, split_body
+from metering.ingest.validate import Row, check_events
+from metering.ingest.writer import write_rows_retrying
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: list[int] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    stored: list[Row] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return self.accepted + len(self.duplicates) + len(self.rejected)
+
+
+def usage_events_ingest(*, body: bytes, key_account_id: int | None) -> IngestResult:
+    """A request body (one event or {"events": [...]}) from an API key.
+
+    `key_account_id` is the key's account, or None for an operator key.
+    """
+    raws = split_body(body, max_batch=conf.get("METERING_MAX_BATCH"))
+    decoded, rejected = [], []
+    for index, raw in enumerate(raws):
+        event = decode_event(index, raw)
+        if isinstance(event, Rejection):
+            rejected.append(event)
+        else:
+            decoded.append((index, event))
+    return _store(decoded, rejected, key_account_id=key_account_id)
+
+
+def usage_events_record(*, events: list[EventIn], key_account_id: int | None = None) -> IngestResult:
+    """Already-decoded events (file import, quota consumption), with the same guarantees."""
+    return _store(list(enumerate(events)), [], key_account_id=key_account_id)
+
+
+def _store(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id) -> IngestResult:
+    result = IngestResult(rejected=rejected)
+    if decoded:
+        checked = check_events(decoded, key_account_id=key_account_id, now=clock.now(),
+                               closed_before=_closed_periods(decoded, key_account_id))
+        result.rejected.extend(checked.rejected)
+        unique_rows, in_batch_duplicates = _first_of_each_key(checked.rows)
+        stored_duplicates = write_rows_retrying(unique_rows)
+        result.duplicates = sorted(in_batch_duplicates | stored_duplicates)
+        result.stored = [row for row in unique_rows if row.index not in stored_duplicates]
+        result.accepted = len(result.stored)
+    result.rejected.sort(key=lambda r: r.index)
+    if result.stored:
+        _after_store(result.stored)
+    return result
+
+
+def _first_of_each_key(rows: list[Row]) -> tuple[list[Row], set[int]]:
+    seen, unique, duplicates = set(), [], set()
+    for row in rows:
+        key = (row.account_id, row.idempotency_key)
+        if key in seen:
+            duplicates.add(row.index)
+        else:
+            seen.add(key)
+            unique.append(row)
+    return unique, duplicates
+
+
+def _closed_periods(decoded, key_account_id) -> dict | None:
+    """With METERING_LATE_EVENTS=reject: per account, the start of its current billing period."""
+    if conf.get("METERING_LATE_EVENTS") != "reject":
+        return None
+    from metering.quotas.limits import current_period_starts
+
+    return current_period_starts(decoded, key_account_id)
+
+
+def _after_store(rows: list[Row]) -> None:
+    """Live counters for quotas; never fails the request (they are rebuilt from PostgreSQL)."""
+    try:
+        from metering.quotas.counters import counters_add
+
+        counters_add(rows)
+    except Exception:
+        logger.warning("metering: could not update quota counters; they will be rebuilt", exc_info=True)

@@ -1,0 +1,128 @@
+"""Raw usage storage: SQL for the partitioned event table and the idempotency keys.
+
+`metering_usageevent` is partitioned by event time, one partition per UTC day,
+so retention drops whole partitions (no DELETE, no bloat). Partitions are made
+on demand by `metering_usage_partitions_ensure(from, to)` and dropped by
+`metering_usage_partitions_drop_before(day)`: SECURITY DEFINER functions owned
+by the table owner, because only the owner may attach or drop partitions and
+the application role is not the owner. Each new partition gets the same tenant
+policy as its parent, so reading a partition directly is isolated too.
+
+`metering_usagekey` holds (account_id, idempotency_key) for exactly-once
+ingestion: its primary key is what makes a duplicate (even a concurrent one in
+another request) count once. It is not partitioned, because a unique key on a
+partitioned table must contain the partition column; keys are pruned by age.
+
+Both tables lead with account_id, so on Citus they can be distributed by it
+(docs/metering.md).
+"""
+
+from billing.rls import tenant_expression, tenant_policy_sql
+
+EVENTS_TABLE = "metering_usageevent"
+KEYS_TABLE = "metering_usagekey"
+EVENT_COLUMNS = ("account_id", "metric_id", "timestamp", "idempotency_key", "value", "properties")
+
+
+def create_sql(table: str = EVENTS_TABLE) -> str:
+    """The event table; also used by bench/ingest.py for its identical COPY baseline."""
+    return f"""
+    CREATE TABLE {table} (
+        account_id bigint NOT NULL,
+        metric_id bigint NOT NULL,
+        "timestamp" timestamptz NOT NULL,
+        idempotency_key varchar(255) NOT NULL,
+        value numeric,
+        properties jsonb NOT NULL DEFAULT '{{}}'::jsonb,
+        received_at timestamptz NOT NULL DEFAULT now()
+    ) PARTITION BY RANGE ("timestamp");
+    CREATE INDEX {table}_account_metric_ts ON {table} (account_id, metric_id, "timestamp");
+    CREATE INDEX {table}_received_brin ON {table} USING brin (received_at);
+    """
+
+
+def _partition_functions_sql() -> str:
+    expression = tenant_expression().replace("'", "''")
+    return f"""
+    CREATE OR REPLACE FUNCTION metering_usage_partitions_ensure(from_day date, to_day date)
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    DECLARE
+        day date := from_day;
+        part text;
+        created integer := 0;
+    BEGIN
+        IF to_day - from_day > 400 THEN
+            RAISE EXCEPTION 'refusing to create more than 400 partitions at once';
+        END IF;
+        WHILE day <= to_day LOOP
+            part := '{EVENTS_TABLE}_p' || to_char(day, 'YYYYMMDD');
+            IF to_regclass(part) IS NULL THEN
+                -- Two sessions may find the same day missing: the lock makes one wait.
+                PERFORM pg_advisory_xact_lock(hashtext('{EVENTS_TABLE}.partitions'));
+                IF to_regclass(part) IS NULL THEN
+                    EXECUTE format('CREATE TABLE %I PARTITION OF {EVENTS_TABLE} FOR VALUES FROM (%L) TO (%L)',
+                                   part, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
+                    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', part);
+                    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', part);
+                    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING ({expression}) WITH CHECK ({expression})', part);
+                    created := created + 1;
+                END IF;
+            END IF;
+            day := day + 1;
+        END LOOP;
+        RETURN created;
+    END $$;
+
+    CREATE OR REPLACE FUNCTION metering_usage_partitions_drop_before(before_day date)
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    DECLARE
+        part record;
+        dropped integer := 0;
+    BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('{EVENTS_TABLE}.partitions'));
+        FOR part IN
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = '{EVENTS_TABLE}'::regclass AND c.relname ~ '_p[0-9]{{8}}$'
+        LOOP
+            IF to_date(right(part.relname, 8), 'YYYYMMDD') < before_day THEN
+                EXECUTE format('DROP TABLE %I', part.relname);
+                dropped := dropped + 1;
+            END IF;
+        END LOOP;
+        RETURN dropped;
+    END $$;
+
+    CREATE OR REPLACE FUNCTION metering_usage_partitions()
+    RETURNS TABLE(day date) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        SELECT to_date(right(c.relname, 8), 'YYYYMMDD') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = '{EVENTS_TABLE}'::regclass AND c.relname ~ '_p[0-9]{{8}}$' ORDER BY 1
+    $$;
+    """
+
+
+def forward_sql() -> str:
+    return (
+        create_sql()
+        + tenant_policy_sql(EVENTS_TABLE)
+        + f"""
+    CREATE TABLE {KEYS_TABLE} (
+        account_id bigint NOT NULL,
+        idempotency_key varchar(255) NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_id, idempotency_key)
+    );
+    CREATE INDEX {KEYS_TABLE}_received_brin ON {KEYS_TABLE} USING brin (received_at);
+    """
+        + tenant_policy_sql(KEYS_TABLE)
+        + _partition_functions_sql()
+    )
+
+
+def reverse_sql() -> str:
+    return f"""
+    DROP FUNCTION IF EXISTS metering_usage_partitions();
+    DROP FUNCTION IF EXISTS metering_usage_partitions_drop_before(date);
+    DROP FUNCTION IF EXISTS metering_usage_partitions_ensure(date, date);
+    DROP TABLE IF EXISTS {KEYS_TABLE};
+    DROP TABLE IF EXISTS {EVENTS_TABLE};
+    """
