@@ -118,6 +118,7 @@ def make_event(stripe_shapes, event_type: str, obj: dict, *, event_id: str | Non
 def signed_post(client, payload: dict | str, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
                 signature: str | None = None):
     body = payload if isinstance(payload, str) else json.dumps(payload)
-    header = signature or stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
+    header = signature if signature is not None else \
+        stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
     return client.post("/webhooks/stripe/", data=body, content_type="application/json",
                        HTTP_STRIPE_SIGNATURE=header)
