@@ -1,6 +1,8 @@
 """The four charge models, unrounded: the line rounds once, afterwards.
 
 Included free units come off the quantity first; the model prices the rest.
+`block_size` N makes every unit price a price per N units (standard and tiers:
+fractions of a block count as fractions; package: a started package counts whole).
 Tiers are inclusive of their upper bound (as Stripe's `up_to`): with tiers
 [up to 100 at 1.00, above at 0.50], unit 100 is in the first tier, unit 101 in
 the second.
@@ -65,13 +67,13 @@ def price(charge: Charge, quantity: Decimal) -> ChargeResult:
         packages = (units / charge.block_size).to_integral_value(rounding=ROUND_CEILING)
         return ChargeResult(quantity, units, packages * charge.unit_price, charge.unit_price)
     if charge.model is ChargeModel.GRADUATED:
-        parts = graduated_parts(charge.tiers, units)
+        parts = graduated_parts(charge.tiers, units, charge.block_size)
     else:
-        parts = volume_parts(charge.tiers, units)
+        parts = volume_parts(charge.tiers, units, charge.block_size)
     return ChargeResult(quantity, units, sum((p.amount for p in parts), ZERO), None, parts)
 
 
-def graduated_parts(tiers: tuple[Tier, ...], units: Decimal) -> tuple[TierPart, ...]:
+def graduated_parts(tiers: tuple[Tier, ...], units: Decimal, per: Decimal = Decimal(1)) -> tuple[TierPart, ...]:
     parts = []
     lower = ZERO
     for index, tier in enumerate(tiers, start=1):
@@ -84,7 +86,7 @@ def graduated_parts(tiers: tuple[Tier, ...], units: Decimal) -> tuple[TierPart, 
         # A tier's flat fee is due once any unit falls in it (none at zero usage).
         fee = tier.flat_fee if in_tier > 0 else ZERO
         parts.append(TierPart(index, lower, tier.up_to, in_tier, tier.unit_price, fee,
-                              in_tier * tier.unit_price + fee))
+                              in_tier * tier.unit_price / per + fee))
         if tier.up_to is None or units <= tier.up_to:
             break
         lower = tier.up_to
@@ -99,9 +101,9 @@ def volume_tier(tiers: tuple[Tier, ...], units: Decimal) -> int:
     return len(tiers) - 1
 
 
-def volume_parts(tiers: tuple[Tier, ...], units: Decimal) -> tuple[TierPart, ...]:
+def volume_parts(tiers: tuple[Tier, ...], units: Decimal, per: Decimal = Decimal(1)) -> tuple[TierPart, ...]:
     index = volume_tier(tiers, units)
     tier = tiers[index]
     lower = ZERO if index == 0 else tiers[index - 1].up_to
     fee = tier.flat_fee if units > 0 else ZERO
-    return (TierPart(index + 1, lower, tier.up_to, units, tier.unit_price, fee, units * tier.unit_price + fee),)
+    return (TierPart(index + 1, lower, tier.up_to, units, tier.unit_price, fee, units * tier.unit_price / per + fee),)

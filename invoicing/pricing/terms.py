@@ -17,6 +17,7 @@ from .money import unit_price
 
 class ChargeModel(StrEnum):
     STANDARD = "standard"  # unit_price per unit, or per block of `block_size` units (fractions count)
+    # graduated and volume tier prices are also per `block_size` units
     PACKAGE = "package"  # unit_price per started package of `block_size` units
     GRADUATED = "graduated"  # each tier at its own rate
     VOLUME = "volume"  # the whole quantity at the rate of the tier it lands in

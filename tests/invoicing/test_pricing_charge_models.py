@@ -154,3 +154,11 @@ def test_proration_factor_is_to_the_second():
     assert proration_factor(JAN, half) == D("0.5")
     with pytest.raises(ValueError):
         proration_factor(JAN, FEB)
+
+
+def test_tier_prices_may_be_per_block_of_units():
+    tiers = (Tier(D(1_000_000), D("0.50")), Tier(None, D("0.25")))
+    graduated = Charge("impressions", "graduated", tiers=tiers, block_size=1000)
+    volume = Charge("impressions", "volume", tiers=tiers, block_size=1000)
+    assert price_one(graduated, 1_500_000, "USD") == 50000 + 12500  # 1M at $0.50/1K + 0.5M at $0.25/1K
+    assert price_one(volume, 1_500_000, "USD") == 37500  # 1.5M at $0.25/1K

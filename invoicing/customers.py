@@ -1,0 +1,86 @@
+"""The customer as invoicing sees it: read from the catalog's billing profile in one place.
+
+An account without a billing profile is invoiced under its account name, with no
+address (so no tax rate matches) — never with invented details.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from billing.models import Account, Membership, MembershipRole
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    account_id: int
+    name: str
+    email: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    tax_id: str = ""
+    tax_id_type: str = ""
+    language: str = "en"
+    invoice_notes: str = ""
+    currency: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def snapshot(self) -> dict:
+        data = asdict(self)
+        data.pop("extra")
+        return data
+
+    @property
+    def address_lines(self) -> list[str]:
+        city_line = " ".join(p for p in (self.postal_code, self.city) if p)
+        return [p for p in (self.address_line1, self.address_line2, city_line, self.region, self.country) if p]
+
+
+def customer_details(account: Account) -> CustomerDetails:
+    profile = _profile(account)
+    if profile is None:
+        return CustomerDetails(account_id=account.pk, name=account.name)
+    return CustomerDetails(
+        account_id=account.pk,
+        name=profile.legal_name or account.name,
+        email=profile.email,
+        address_line1=profile.address_line1,
+        address_line2=profile.address_line2,
+        city=profile.city,
+        region=profile.state,
+        postal_code=profile.postal_code,
+        country=(profile.country or "").upper(),
+        tax_id=profile.tax_id,
+        tax_id_type=profile.tax_id_type,
+        language=(profile.preferred_language or "en").split("-")[0].lower(),
+        invoice_notes=profile.invoice_notes,
+        currency=profile.currency,
+    )
+
+
+def _profile(account: Account):
+    try:
+        return account.billing_profile
+    except AttributeError:  # no profile yet (RelatedObjectDoesNotExist is an AttributeError)
+        return None
+
+
+def billing_contacts(account: Account) -> list[str]:
+    """Where billing emails go: the profile's email and the extra contacts; else the owners."""
+    from invoicing.models import CustomerInvoicing
+
+    details = customer_details(account)
+    recipients = [details.email] if details.email else []
+    prefs = CustomerInvoicing.objects.filter(account=account).first()
+    if prefs:
+        recipients += [r for r in prefs.extra_recipients if r]
+    if not recipients:
+        recipients = list(
+            Membership.objects.filter(account=account, role__in=[MembershipRole.OWNER, MembershipRole.BILLING_MANAGER])
+            .exclude(user__email="").values_list("user__email", flat=True)
+        )
+    return list(dict.fromkeys(recipients))

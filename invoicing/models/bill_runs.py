@@ -1,0 +1,51 @@
+"""Bill runs (operator history) and the per-period billing records that make them idempotent."""
+
+from django.db import models
+
+from billing.models import TenantModel
+
+from .invoices import Invoice
+
+
+class BillRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Done with errors"
+
+
+class BillRun(models.Model):
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    billing_time = models.DateTimeField(help_text="The domain time subscriptions were billed up to.")
+    status = models.CharField(max_length=16, choices=BillRunStatus.choices, default=BillRunStatus.RUNNING)
+    subscriptions_due = models.PositiveIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
+    invoices_created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Already billed for that period.")
+    errors = models.PositiveIntegerField(default=0)
+    error_details = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"bill run {self.pk} at {self.billing_time:%Y-%m-%d %H:%M}"
+
+
+class BillingRecord(TenantModel):
+    """A subscription billed for a period: unique, so a period is never billed twice."""
+
+    subscription = models.ForeignKey("billing.Subscription", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="billing_record")
+    bill_run = models.ForeignKey(BillRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="records")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_start"], name="billingrecord_once_per_period"),
+        ]
+
+    def __str__(self):
+        return f"subscription {self.subscription_id} {self.period_start:%Y-%m-%d}"

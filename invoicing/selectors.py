@@ -1,0 +1,65 @@
+"""Reads for invoicing: invoices for an account or the operator, the tax that applies, balances."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from billing.models import Account
+from invoicing import conf
+from invoicing.customers import customer_details
+from invoicing.models import CreditNote, CustomerInvoicing, Invoice, InvoiceStatus
+from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, treatment_for
+
+
+def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
+    return CustomerInvoicing.objects.filter(account=account).first()
+
+
+def tax_treatment_for(account: Account) -> TaxTreatment:
+    details = customer_details(account)
+    prefs = invoicing_preferences(account)
+    place = TaxPlace(details.country, details.region, details.tax_id,
+                     exempt=bool(prefs and prefs.tax_exempt), exempt_reason=prefs.tax_exempt_reason if prefs else "")
+    return treatment_for(place, operator_country=conf.operator().get("country", ""), rates=active_rates())
+
+
+def net_terms_days(account: Account) -> int:
+    prefs = invoicing_preferences(account)
+    if prefs and prefs.net_terms_days is not None:
+        return prefs.net_terms_days
+    return conf.get("NET_TERMS_DAYS")
+
+
+def invoices_for(*, account_id: int | None = None, status: str | None = None, created_from: date | None = None,
+                 created_to: date | None = None) -> QuerySet[Invoice]:
+    """Invoices, newest first; account_id None = every account the scope allows (operator)."""
+    qs = Invoice.objects.all()
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    if status:
+        qs = qs.filter(status=status)
+    if created_from:
+        qs = qs.filter(created_at__date__gte=created_from)
+    if created_to:
+        qs = qs.filter(created_at__date__lte=created_to)
+    return qs.order_by("-id")
+
+
+def invoice_with_lines(*, invoice_id: int, account_id: int | None = None) -> Invoice | None:
+    qs = Invoice.objects.prefetch_related("lines", "discounts", "credit_notes")
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    return qs.filter(pk=invoice_id).first()
+
+
+def credit_notes_for(*, account_id: int | None = None) -> QuerySet[CreditNote]:
+    qs = CreditNote.objects.select_related("invoice")
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    return qs.order_by("-id")
+
+
+def open_invoices_past_due(*, today: date) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lt=today, overdue_at__isnull=True)

@@ -1,0 +1,29 @@
+"""Every write of invoicing: `<noun>_<verb>(*, ...)`, one transaction each, audited."""
+
+from .credit_notes import credit_note_create
+from .drafts import (
+    invoice_create_draft,
+    invoice_discount_add,
+    invoice_discount_remove,
+    invoice_line_add,
+    invoice_line_remove,
+)
+from .numbering import number_take
+from .preferences import customer_invoicing_update
+from .transitions import (
+    invoice_finalize,
+    invoice_mark_overdue,
+    invoice_mark_paid,
+    invoice_mark_uncollectible,
+    invoice_record_payment,
+    invoice_void,
+    invoices_finalize_due,
+    invoices_mark_overdue,
+)
+
+__all__ = [
+    "credit_note_create", "customer_invoicing_update", "invoice_create_draft", "invoice_discount_add",
+    "invoice_discount_remove", "invoice_finalize", "invoice_line_add", "invoice_line_remove",
+    "invoice_mark_overdue", "invoice_mark_paid", "invoice_mark_uncollectible", "invoice_record_payment",
+    "invoice_void", "invoices_finalize_due", "invoices_mark_overdue", "number_take",
+]

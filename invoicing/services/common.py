@@ -1,0 +1,78 @@
+"""Helpers shared by the invoice services: locking, refreshing derived amounts, event payloads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from billing import clock
+from billing.errors import InvalidTransition, NotFound
+from invoicing.models import Invoice, InvoiceStatus
+from invoicing.selectors import tax_treatment_for
+from invoicing.services.totals import recompute
+
+TRACKED = ["status", "number", "subtotal", "discount_total", "tax_total", "total", "credit_applied",
+           "credited_total", "amount_paid", "amount_due", "due_date", "payment_reference"]
+
+
+def locked(invoice: Invoice | int) -> Invoice:
+    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
+    found = Invoice.objects.select_for_update().select_related("account").filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such invoice.")
+    return found
+
+
+def require(invoice: Invoice, *allowed: str, action: str) -> None:
+    if invoice.status not in allowed:
+        raise InvalidTransition(f"Cannot {action} an invoice that is {invoice.status}.",
+                                fields={"status": [invoice.status]})
+
+
+def refresh_totals(invoice: Invoice, treatment=None) -> None:
+    """Recompute discounts, tax and totals of a draft from its lines, and save them."""
+    lines = list(invoice.lines.order_by("position", "id"))
+    discounts = list(invoice.discounts.order_by("position", "id"))
+    recompute(invoice, lines, discounts, treatment or tax_treatment_for(invoice.account))
+    from invoicing.models import InvoiceDiscount, InvoiceLine
+
+    InvoiceLine.objects.bulk_update(lines, ["discount_amount", "tax_rate", "tax_name", "tax_percentage",
+                                            "tax_inclusive", "tax_amount"])
+    InvoiceDiscount.objects.bulk_update(discounts, ["amount"])
+    invoice.save()
+
+
+def today() -> date:
+    """The operator's calendar day, by the billing clock."""
+    return timezone.localdate(clock.now())
+
+
+def payload(invoice: Invoice, **extra) -> dict:
+    data = {
+        "invoice_id": invoice.pk,
+        "account_id": invoice.account_id,
+        "subscription_id": invoice.subscription_id,
+        "number": invoice.number,
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "total": invoice.total,
+        "amount_due": invoice.amount_due,
+        "amount_paid": invoice.amount_paid,
+        "collection_method": invoice.collection_method,
+        "due_date": invoice.due_date,
+    }
+    data.update(extra)
+    return data
+
+
+def state(invoice: Invoice) -> dict:
+    return {field: _plain(getattr(invoice, field)) for field in TRACKED}
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def is_finalized(invoice: Invoice) -> bool:
+    return invoice.status != InvoiceStatus.DRAFT

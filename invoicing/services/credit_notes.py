@@ -1,0 +1,160 @@
+"""Credit notes against a finalized invoice: full or partial, by line or by amount, with a reason.
+
+The credit reduces what is still due (open invoices), goes to the customer's
+balance, or is refunded by the payments app (which reacts to
+`billing.credit_note.created` with `credit_method: "refund"`). Own gap-free series.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from billing.audit import audit_record
+from billing.errors import ValidationFailed
+from billing.outbox import event_record
+from invoicing import conf
+from invoicing.credits import credit_add
+from invoicing.models import (
+    CreditMethod,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteStatus,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from invoicing.pricing import allocate
+from invoicing.services.common import locked, payload, require, state, today
+from invoicing.services.numbering import number_take
+from invoicing.taxes import line_tax
+
+CREDIT_NOTE_CREATED = "billing.credit_note.created"
+
+
+def _gross(net: int, tax: int, inclusive: bool) -> int:
+    return net if inclusive else net + tax
+
+
+def _credited_by_line(invoice) -> dict[int, int]:
+    rows = (CreditNoteLine.objects.filter(credit_note__invoice=invoice, credit_note__status=CreditNoteStatus.ISSUED)
+            .values("invoice_line_id").annotate(net=Sum("amount")))
+    return defaultdict(int, {r["invoice_line_id"]: r["net"] for r in rows})
+
+
+def _line_from_net(line: InvoiceLine, net: int) -> CreditNoteLine:
+    tax = line_tax(net, Decimal(line.tax_percentage), line.tax_inclusive)
+    return CreditNoteLine(account_id=line.account_id, invoice_line=line, description=line.description, amount=net,
+                          tax_name=line.tax_name, tax_percentage=line.tax_percentage,
+                          tax_inclusive=line.tax_inclusive, tax_amount=tax)
+
+
+def _line_from_gross(line: InvoiceLine, gross: int) -> CreditNoteLine:
+    pct = Decimal(line.tax_percentage)
+    tax = line_tax(gross, pct, True)  # the tax contained in a gross amount
+    net = gross if line.tax_inclusive else gross - tax
+    return CreditNoteLine(account_id=line.account_id, invoice_line=line, description=line.description, amount=net,
+                          tax_name=line.tax_name, tax_percentage=line.tax_percentage,
+                          tax_inclusive=line.tax_inclusive, tax_amount=tax)
+
+
+@transaction.atomic
+def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None, amount: int | None = None,
+                       credit_method: str | None = None) -> CreditNote:
+    """`lines`: [{"line_id": id, "amount": net minor units (omit for the whole line)}]; or `amount`:
+    a gross amount (tax included) spread over the lines in proportion to what is left on each."""
+    invoice = locked(invoice)
+    require(invoice, InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE, action="credit")
+    errors: dict = {}
+    if not (reason or "").strip():
+        errors["reason"] = "This field is required."
+    if (lines is None) == (amount is None):
+        errors["lines"] = "Give either lines or an amount."
+    if errors:
+        raise ValidationFailed(errors)
+    invoice_lines = {line.pk: line for line in invoice.lines.all()}
+    credited = _credited_by_line(invoice)
+    left = {pk: line.amount - line.discount_amount - credited[pk] for pk, line in invoice_lines.items()}
+    note_lines: list[CreditNoteLine] = []
+    if lines is not None:
+        if not lines:
+            raise ValidationFailed({"lines": "Give at least one line."})
+        for index, item in enumerate(lines):
+            line = invoice_lines.get(item.get("line_id"))
+            if line is None:
+                errors[f"lines.{index}.line_id"] = "No such line on this invoice."
+                continue
+            net = item.get("amount", left[line.pk])
+            if not isinstance(net, int) or net <= 0 or net > left[line.pk]:
+                errors[f"lines.{index}.amount"] = f"Must be a whole number between 1 and {left[line.pk]}."
+                continue
+            left[line.pk] -= net
+            note_lines.append(_line_from_net(line, net))
+    else:
+        remaining = {pk: _gross(n, line_tax(n, Decimal(invoice_lines[pk].tax_percentage),
+                                            invoice_lines[pk].tax_inclusive), invoice_lines[pk].tax_inclusive)
+                     for pk, n in left.items()}
+        pks = sorted(pk for pk, g in remaining.items() if g > 0)
+        if not isinstance(amount, int) or amount <= 0 or amount > sum(remaining[pk] for pk in pks):
+            raise ValidationFailed({"amount": f"Must be a whole number between 1 and "
+                                              f"{sum(remaining[pk] for pk in pks)}."})
+        for pk, share in zip(pks, allocate([remaining[pk] for pk in pks], amount), strict=True):
+            if share:
+                note_lines.append(_line_from_gross(invoice_lines[pk], share))
+    if errors:
+        raise ValidationFailed(errors)
+    total = sum(_gross(n.amount, n.tax_amount, n.tax_inclusive) for n in note_lines)
+    method = credit_method or (CreditMethod.BALANCE if invoice.status == InvoiceStatus.PAID
+                               else CreditMethod.AMOUNT_DUE)
+    if method not in CreditMethod.values:
+        raise ValidationFailed({"credit_method": f"Must be one of {', '.join(CreditMethod.values)}."})
+    if method == CreditMethod.AMOUNT_DUE and total > invoice.amount_due:
+        raise ValidationFailed({"credit_method": f"Only {invoice.amount_due} is still due on this invoice; "
+                                                 "credit the balance or refund the rest."})
+    if method == CreditMethod.REFUND:
+        refunded = (invoice.credit_notes.filter(status=CreditNoteStatus.ISSUED, credit_method=CreditMethod.REFUND)
+                    .aggregate(t=Sum("total"))["t"] or 0)
+        if total > invoice.amount_paid - refunded:
+            raise ValidationFailed({"credit_method": "A refund cannot exceed what was paid on this invoice."})
+    issued = today()
+    series = conf.get("CREDIT_NOTE_SERIES")
+    before = state(invoice)
+    note = CreditNote.objects.create(
+        account_id=invoice.account_id, invoice=invoice, series=series,
+        number=number_take(series=series, year=issued.year), currency=invoice.currency, reason=reason.strip()[:300],
+        credit_method=method, subtotal=sum(n.amount - (n.tax_amount if n.tax_inclusive else 0) for n in note_lines),
+        tax_total=sum(n.tax_amount for n in note_lines), total=total, issue_date=issued, language=invoice.language,
+    )
+    for n in note_lines:
+        n.credit_note = note
+    CreditNoteLine.objects.bulk_create(note_lines)
+    if method == CreditMethod.AMOUNT_DUE:
+        invoice.credited_total += total
+        invoice.amount_due -= total
+        if invoice.amount_due == 0 and invoice.status == InvoiceStatus.OPEN:
+            invoice.status = InvoiceStatus.PAID
+            invoice.paid_at = note.created_at
+        invoice.save()
+    elif method == CreditMethod.BALANCE:
+        credit_add(account=invoice.account, currency=invoice.currency, amount=total,
+                   reason=f"Credit note {note.number}")
+    audit_record(action="credit_note.created", instance=note, after={
+        "number": note.number, "invoice": invoice.number, "total": total, "credit_method": method,
+        "reason": note.reason, "lines": [{"line": n.invoice_line_id, "amount": n.amount, "tax": n.tax_amount}
+                                         for n in note_lines]})
+    if method == CreditMethod.AMOUNT_DUE:
+        audit_record(action="invoice.credited", instance=invoice, before=before, after=state(invoice))
+    event_record(type=CREDIT_NOTE_CREATED, account_id=invoice.account_id, payload={
+        "credit_note_id": note.pk, "number": note.number, "invoice_id": invoice.pk, "invoice_number": invoice.number,
+        "currency": note.currency, "total": total, "credit_method": method, "reason": note.reason})
+    if invoice.status == InvoiceStatus.PAID and method == CreditMethod.AMOUNT_DUE:
+        from invoicing.services.transitions import INVOICE_PAID
+
+        event_record(type=INVOICE_PAID, account_id=invoice.account_id,
+                     payload=payload(invoice, paid_by_credit_note=note.number))
+    from invoicing.tasks import credit_note_render_pdf
+
+    transaction.on_commit(lambda: credit_note_render_pdf.delay(note.pk))
+    return note

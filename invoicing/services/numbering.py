@@ -1,0 +1,28 @@
+"""Gap-free document numbers: a counter row per series and year, locked in the caller's transaction.
+
+The number is taken in the same transaction that finalizes the document, so a
+rollback gives it back; two finalizers queue on the row lock, so none is taken
+twice. Never MAX()+1.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from invoicing.models import NumberSequence
+
+
+def number_take(*, series: str, year: int) -> str:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("number_take must run inside the transaction that uses the number")
+    # The year's row, created once without racing a concurrent creator (ON CONFLICT DO NOTHING) ...
+    NumberSequence.objects.bulk_create([NumberSequence(series=series, year=year)], ignore_conflicts=True)
+    # ... then locked until our transaction ends: the next finalizer waits here.
+    counter = NumberSequence.objects.select_for_update().get(series=series, year=year)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return format_number(series, year, counter.last_value)
+
+
+def format_number(series: str, year: int, value: int) -> str:
+    return f"{series}-{year}-{value:06d}"

@@ -1,0 +1,49 @@
+"""Discounts, tax and totals of an invoice, from its lines: the one place they are computed."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from invoicing.models import Invoice, InvoiceDiscount, InvoiceLine
+from invoicing.pricing import Coupon, allocate
+from invoicing.pricing.engine import coupon_discounts
+from invoicing.taxes import TaxTreatment, line_tax
+
+
+def recompute(invoice: Invoice, lines: list[InvoiceLine], discounts: list[InvoiceDiscount],
+              treatment: TaxTreatment) -> None:
+    """Set every derived amount on the invoice, its lines and discounts (the caller saves them)."""
+    subtotal = sum(line.amount for line in lines)
+    coupons = tuple(Coupon(d.code or "discount", percent_off=d.percent_off, amount_off=d.amount_off)
+                    for d in discounts)
+    for discount, taken in zip(discounts, coupon_discounts(coupons, subtotal), strict=True):
+        discount.amount = taken.amount
+    discount_total = sum(d.amount for d in discounts)
+    shares = allocate([line.amount for line in lines], discount_total)
+    breakdown: OrderedDict[tuple, dict] = OrderedDict()
+    exclusive_tax = 0
+    for line, share in zip(lines, shares, strict=True):
+        line.discount_amount = share
+        line.tax_rate_id = treatment.rate_id
+        line.tax_name = treatment.name
+        line.tax_percentage = treatment.percentage
+        line.tax_inclusive = treatment.inclusive
+        taxable = line.amount - share
+        line.tax_amount = line_tax(taxable, Decimal(treatment.percentage), treatment.inclusive)
+        if not treatment.inclusive:
+            exclusive_tax += line.tax_amount
+        if treatment.kind != "none":
+            key = (treatment.name, str(treatment.percentage), treatment.inclusive, treatment.kind)
+            entry = breakdown.setdefault(key, {"name": treatment.name, "percentage": str(treatment.percentage),
+                                               "inclusive": treatment.inclusive, "kind": treatment.kind,
+                                               "taxable": 0, "tax": 0})
+            entry["taxable"] += taxable - (line.tax_amount if treatment.inclusive else 0)
+            entry["tax"] += line.tax_amount
+    invoice.subtotal = subtotal
+    invoice.discount_total = discount_total
+    invoice.tax_total = sum(line.tax_amount for line in lines)
+    invoice.total = subtotal - discount_total + exclusive_tax
+    invoice.tax_breakdown = list(breakdown.values())
+    invoice.tax_note = treatment.note
+    invoice.amount_due = max(0, invoice.total - invoice.credit_applied - invoice.credited_total - invoice.amount_paid)

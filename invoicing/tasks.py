@@ -1,0 +1,35 @@
+"""Thin Celery tasks: each calls a service (run in the operator scope by billing.jobs.OperatorTask)."""
+
+from celery import shared_task
+
+from billing.jobs import OperatorTask
+
+
+@shared_task(base=OperatorTask, name="invoicing.invoice_render_pdf", ignore_result=True,
+             autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def invoice_render_pdf(invoice_id: int) -> None:
+    from invoicing.services.documents import invoice_pdf_store
+
+    invoice_pdf_store(invoice_id=invoice_id)
+
+
+@shared_task(base=OperatorTask, name="invoicing.credit_note_render_pdf", ignore_result=True,
+             autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def credit_note_render_pdf(credit_note_id: int) -> None:
+    from invoicing.services.documents import credit_note_pdf_store
+
+    credit_note_pdf_store(credit_note_id=credit_note_id)
+
+
+@shared_task(base=OperatorTask, name="invoicing.finalize_due", ignore_result=True)
+def finalize_due() -> int:
+    from invoicing.services import invoices_finalize_due
+
+    return invoices_finalize_due()
+
+
+@shared_task(base=OperatorTask, name="invoicing.mark_overdue", ignore_result=True)
+def mark_overdue() -> int:
+    from invoicing.services import invoices_mark_overdue
+
+    return invoices_mark_overdue()
