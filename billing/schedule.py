@@ -5,4 +5,6 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     "outbox-deliver": {"task": "billing.outbox_deliver", "schedule": 10.0},
     "worker-heartbeat": {"task": "billing.heartbeat", "schedule": crontab(minute="*/5")},
+    "subscriptions-roll": {"task": "billing.subscriptions_roll", "schedule": crontab(minute="*/5")},
+    "credits-expire": {"task": "billing.credits_expire", "schedule": crontab(minute=7)},
 }

@@ -24,3 +24,18 @@ def heartbeat() -> str:
     stamp = timezone.now().isoformat()
     cache.set("billing:worker-heartbeat", stamp, timeout=3600)
     return stamp
+
+
+@shared_task(name="billing.subscriptions_roll", ignore_result=True)
+def subscriptions_roll() -> dict:
+    """Trial notices and ends, automatic resumes, unbilled paused periods, stale incompletes."""
+    from billing.services import subscriptions_roll as roll
+
+    return roll()
+
+
+@shared_task(name="billing.credits_expire", ignore_result=True)
+def credits_expire() -> int:
+    from billing.services import credits_expire as expire
+
+    return expire()

@@ -251,7 +251,8 @@ def coupon_create(*, code: str, name: str, percent_off: Decimal | str | None = N
         max_redemptions=max_redemptions, redeem_by=redeem_by)
     if plans:
         coupon.plans.set(plans)
-    audit_record(action="coupon.created", instance=coupon, after=snapshot(coupon))
+    after = snapshot(coupon, fields=[f.name for f in Coupon._meta.concrete_fields])
+    audit_record(action="coupon.created", instance=coupon, after=after | {"plans": [p.code for p in plans or []]})
     return coupon
 
 

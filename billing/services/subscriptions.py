@@ -139,7 +139,7 @@ def subscription_create(
 
 
 def _default_currency(plan: Plan) -> str:
-    price = PlanPrice.objects.filter(version_id=plan.current_version_id).order_by("currency").first()
+    price = PlanPrice.objects.filter(version_id=plan.current_version_id).order_by("id").first()  # its first currency
     if price is None:
         raise ValidationFailed({"plan": "This plan has no price."})
     return price.currency

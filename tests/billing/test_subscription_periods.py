@@ -1,0 +1,75 @@
+"""Periods are anchored on the start date, with month ends handled and no drift."""
+
+import pytest
+
+from billing import clock
+from billing.services import periods, subscription_create, subscription_period_advance
+from tests.billing.catalog_factories import plan, utc
+
+
+def test_a_subscription_started_on_31_january_renews_on_the_last_day_of_february_then_31_march():
+    anchor = utc(2026, 1, 31, 9, 30)
+    ends = [periods.boundary(anchor, "month", 1, n) for n in range(1, 5)]
+    assert ends == [utc(2026, 2, 28, 9, 30), utc(2026, 3, 31, 9, 30), utc(2026, 4, 30, 9, 30),
+                    utc(2026, 5, 31, 9, 30)]
+
+
+def test_leap_years_give_29_february():
+    assert periods.boundary(utc(2028, 1, 31), "month", 1, 1) == utc(2028, 2, 29)
+    assert periods.boundary(utc(2028, 2, 29), "year", 1, 1) == utc(2029, 2, 28)
+    assert periods.boundary(utc(2028, 2, 29), "year", 1, 4) == utc(2032, 2, 29)
+
+
+def test_quarterly_weekly_and_daily_intervals():
+    assert periods.boundary(utc(2026, 11, 30), "month", 3, 1) == utc(2027, 2, 28)
+    assert periods.boundary(utc(2026, 11, 30), "month", 3, 2) == utc(2027, 5, 30)
+    assert periods.boundary(utc(2026, 1, 1), "week", 2, 1) == utc(2026, 1, 15)
+    assert periods.boundary(utc(2026, 1, 1), "day", 1, 45) == utc(2026, 2, 15)
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (utc(2026, 1, 31), utc(2026, 2, 28)),
+    (utc(2026, 2, 27, 23, 59, 59), utc(2026, 2, 28)),
+    (utc(2026, 2, 28), utc(2026, 3, 31)),
+    (utc(2027, 1, 30), utc(2027, 1, 31)),
+    (utc(2027, 1, 31), utc(2027, 2, 28)),
+])
+def test_next_boundary_after_any_moment_counts_from_the_anchor(moment, expected):
+    assert periods.next_boundary_after(utc(2026, 1, 31), "month", 1, moment) == expected
+
+
+@pytest.mark.django_db
+def test_advancing_a_subscription_month_by_month_keeps_the_anchor_day(operator, make_account):
+    monthly = plan(code="monthly")
+    with clock.frozen(utc(2026, 1, 31, 12)):
+        sub = subscription_create(account=make_account(), plan=monthly)
+    seen = []
+    for _ in range(4):
+        with clock.frozen(sub.current_period_end):
+            assert subscription_period_advance(subscription=sub, expected_period_end=sub.current_period_end)
+        sub.refresh_from_db()
+        seen.append((sub.current_period_start, sub.current_period_end))
+    assert seen == [(utc(2026, 2, 28, 12), utc(2026, 3, 31, 12)), (utc(2026, 3, 31, 12), utc(2026, 4, 30, 12)),
+                    (utc(2026, 4, 30, 12), utc(2026, 5, 31, 12)), (utc(2026, 5, 31, 12), utc(2026, 6, 30, 12))]
+    assert sub.billing_cycle_anchor == utc(2026, 1, 31, 12)
+
+
+@pytest.mark.django_db
+def test_period_advance_twice_for_the_same_period_moves_once(operator, make_account):
+    monthly = plan(code="monthly")
+    with clock.frozen(utc(2026, 3, 1)):
+        sub = subscription_create(account=make_account(), plan=monthly)
+    expected = sub.current_period_end
+    with clock.frozen(utc(2026, 4, 2)):
+        assert subscription_period_advance(subscription=sub, expected_period_end=expected) is True
+        assert subscription_period_advance(subscription=sub, expected_period_end=expected) is False
+    sub.refresh_from_db()
+    assert (sub.current_period_start, sub.current_period_end) == (utc(2026, 4, 1), utc(2026, 5, 1))
+
+
+@pytest.mark.django_db
+def test_a_period_that_has_not_ended_is_not_advanced(operator, make_account):
+    monthly = plan(code="monthly")
+    with clock.frozen(utc(2026, 3, 1)):
+        sub = subscription_create(account=make_account(), plan=monthly)
+        assert subscription_period_advance(subscription=sub, expected_period_end=sub.current_period_end) is False
