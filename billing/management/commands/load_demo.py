@@ -21,6 +21,9 @@ DEMO_USERS = [
     ("bob", "bob", "Globex Inc", "owner of Globex Inc (console)"),
 ]
 
+DEMO_CATALOG = "examples/catalogs/002_ai_platform.yaml"
+DEMO_SUBSCRIPTIONS = [("Acme Corp", "standard", 30), ("Globex Inc", "free", 3)]
+
 
 class Command(BaseCommand):
     help = "Load demo users and accounts (idempotent)."
@@ -52,3 +55,21 @@ class Command(BaseCommand):
 
     def _load_more(self):
         """Later apps add their demo data here (catalog, subscriptions, usage)."""
+        self._load_catalog_and_subscriptions()
+
+    def _load_catalog_and_subscriptions(self):
+        """The seed-002 catalog; Acme on Standard (30 seats), Globex on Free. Kept if already there."""
+        from django.conf import settings
+
+        from billing.models import Plan, Subscription
+        from billing.services import billing_profile_update, subscription_create
+        from billing.services.catalog_loader import catalog_load, read_catalog_file
+
+        catalog_load(data=read_catalog_file(settings.BASE_DIR / DEMO_CATALOG))
+        for name, plan_code, seats in DEMO_SUBSCRIPTIONS:
+            account = Account.objects.get(name=name)
+            if Subscription.objects.filter(account=account).exists():
+                continue
+            billing_profile_update(account=account, legal_name=f"{name}", email=f"billing@{account.external_id}.test",
+                                   country="US", currency="USD")
+            subscription_create(account=account, plan=Plan.objects.get(code=plan_code), quantity=seats)
