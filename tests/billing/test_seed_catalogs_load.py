@@ -1,5 +1,6 @@
 """The example catalogs reproduce the seed documents' plans, limits and overage prices exactly."""
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,7 @@ CATALOGS = Path(__file__).resolve().parents[2] / "examples" / "catalogs"
 
 
 def load(name):
-    call_command("load_catalog", str(CATALOGS / name), stdout=open("/dev/null", "w"))
+    call_command("load_catalog", str(CATALOGS / name), stdout=io.StringIO())
 
 
 def terms(code, make_account, quantity=1):
