@@ -12,6 +12,9 @@ never carries one request's scope into the next.
 import re
 import uuid
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
+
 from billing import tenancy
 from billing.context import SYSTEM, set_actor, set_request_id, user_actor
 from billing.selectors import membership_for
@@ -31,13 +34,17 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Cleared on request_finished, not here: Django logs 4xx/5xx responses
+        # after the middleware chain returns, and those lines need the id too.
         set_request_id(request.request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            set_request_id("")
+        response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+@receiver(request_finished, dispatch_uid="billing_clear_request_id")
+def _clear_request_id(sender, **kwargs):
+    set_request_id("")
 
 
 class TenantScopeMiddleware:
