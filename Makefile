@@ -14,6 +14,7 @@ run: install services db demo
 
 ## make test: the same preparation, then the whole suite
 test: install services db
+	@$(PY) scripts/db_bootstrap.py --drop-stale-test-databases > /dev/null
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed

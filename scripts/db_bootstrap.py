@@ -36,6 +36,20 @@ def setting(name: str, default: str) -> str:
     return os.environ.get(name) or read_dotenv().get(name) or default
 
 
+def drop_stale_test_databases(conn, database: str) -> None:
+    """Test runs that were killed leave `test_<db>_<pid>` databases behind; drop the idle ones."""
+    rows = conn.execute(
+        "SELECT datname FROM pg_database d WHERE datname LIKE %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+        [f"test\\_{database}\\_%"],
+    ).fetchall()
+    for (name,) in rows:
+        try:
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.Error:
+            pass  # someone connected meanwhile: it is in use after all
+
+
 def main() -> int:
     app = urlparse(setting("DATABASE_URL", DEFAULT_APP))
     owner = urlparse(setting("DATABASE_OWNER_URL", DEFAULT_OWNER))
@@ -61,6 +75,8 @@ def main() -> int:
             print(f"created database {database}")
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(database), sql.Identifier(app.username)))
+        if "--drop-stale-test-databases" in sys.argv:
+            drop_stale_test_databases(conn, database)
     print(f"roles {owner.username} (owner) and {app.username} (application, no BYPASSRLS) are ready")
     return 0
 
