@@ -77,7 +77,7 @@ def aggregate(metric: BillableMetric, *, account_id: int, start: datetime, end: 
     if received_after is not None:
         where += " AND received_at > %s"
         where_params.append(received_after)
-    sql = f"SELECT {group} AS g, {measure} FROM {EVENTS_TABLE} WHERE {where} GROUP BY 1"
+    sql = f"SELECT {group} AS g, {measure} FROM {EVENTS_TABLE} WHERE {where} GROUP BY 1"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, select_params + where_params)
         return {g: quantity(q) for g, q in cursor.fetchall()}
@@ -124,7 +124,7 @@ def _weighted(metric, *, account_id, start, end) -> dict[str, Decimal]:
         FROM readings
     )
     SELECT g, round(sum(v * seconds) / %s, {QUANTITY_PLACES}) FROM spans GROUP BY g
-    """
+    """  # noqa: S608
     all_params = (
         [start] + params + [account_id, metric.pk, lookback, start] + filters_params
         + params + [account_id, metric.pk, start, end] + filters_params

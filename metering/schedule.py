@@ -1,3 +1,10 @@
 """Periodic jobs of this app (merged into CELERY_BEAT_SCHEDULE by config/settings/jobs.py)."""
 
-BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict = {
+    "metering-rollups": {"task": "metering.usage_rollups_advance", "schedule": 30.0},
+    "metering-alerts": {"task": "metering.usage_alerts_evaluate", "schedule": 60.0},
+    "metering-partitions": {"task": "metering.usage_partitions_maintain", "schedule": crontab(minute=7)},
+    "metering-keys-prune": {"task": "metering.usage_keys_prune", "schedule": crontab(minute=37)},
+}

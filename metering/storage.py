@@ -97,7 +97,7 @@ def _partition_functions_sql() -> str:
         SELECT to_date(right(c.relname, 8), 'YYYYMMDD') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = '{EVENTS_TABLE}'::regclass AND c.relname ~ '_p[0-9]{{8}}$' ORDER BY 1
     $$;
-    """
+    """  # noqa: S608
 
 
 def forward_sql() -> str:

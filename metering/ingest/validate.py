@@ -33,6 +33,7 @@ class Row:
     value: Decimal | None
     properties: str  # JSON text
     quantity: Decimal  # what this event adds to a count/sum quota counter
+    counted: bool  # its metric is a count or sum (live quota counters follow it)
 
 
 @dataclass
@@ -44,9 +45,13 @@ class Checked:
 
 def check_events(
     events: list[tuple[int, EventIn]], *, key_account_id: int | None, now: datetime,
-    closed_before: dict[int, datetime] | None = None,
+    closed_before=None,
 ) -> Checked:
-    """Validate decoded events. `key_account_id` None means an operator key (any account)."""
+    """Validate decoded events. `key_account_id` None means an operator key (any account).
+
+    `closed_before(account_id)`, when given, is the time before which that account's
+    periods are invoiced and late events are refused (METERING_LATE_EVENTS=reject).
+    """
     metrics = metrics_by_code({e.metric for _, e in events})
     by_id, by_external = accounts_named(
         {e.account_id for _, e in events if e.account_id is not None},
@@ -66,7 +71,7 @@ def check_events(
         timestamp = None
         if problem is None:
             timestamp, problem = _timestamp(event.timestamp, now, oldest, newest)
-        if problem is None and closed_before and account.id in closed_before and timestamp < closed_before[account.id]:
+        if problem is None and closed_before is not None and timestamp < (closed_before(account.id) or timestamp):
             problem = ("timestamp", "This period is already invoiced (late events are rejected by configuration).")
         properties_json = b"{}"
         if problem is None and event.properties:
@@ -80,7 +85,7 @@ def check_events(
             rejected.append(Rejection(index=index, field=problem[0], reason=problem[1]))
             continue
         rows.append(Row(index, account.id, metric.id, metric.code, timestamp, event.idempotency_key,
-                        event.value, properties_json.decode(), quantity))
+                        event.value, properties_json.decode(), quantity, metric.aggregation in ("count", "sum")))
     return Checked(rows=rows, rejected=rejected, metrics=metrics)
 
 

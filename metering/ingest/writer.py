@@ -11,6 +11,8 @@ one INSERT ... SELECT that also claims the idempotency keys:
   event table. Keys and events commit together: a crash leaves neither, and a
   resend of the same batch counts each event once.
 Keys are claimed in sorted order so two batches sharing keys cannot deadlock.
+`received_at` is the statement's time (not the transaction's), so the rollup job,
+which folds events by time of receipt, sees a later batch as later.
 """
 
 from __future__ import annotations
@@ -36,19 +38,19 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
 _COPY = f'COPY {STAGING} (seq, account_id, metric_id, "timestamp", idempotency_key, value, properties) FROM STDIN'
 _MOVE = f"""
 WITH fresh AS (
-    INSERT INTO {KEYS_TABLE} (account_id, idempotency_key)
-    SELECT account_id, idempotency_key FROM {STAGING} ORDER BY account_id, idempotency_key
+    INSERT INTO {KEYS_TABLE} (account_id, idempotency_key, received_at)
+    SELECT account_id, idempotency_key, statement_timestamp() FROM {STAGING} ORDER BY account_id, idempotency_key
     ON CONFLICT DO NOTHING
     RETURNING account_id, idempotency_key
 ), stored AS (
-    INSERT INTO {EVENTS_TABLE} (account_id, metric_id, "timestamp", idempotency_key, value, properties)
-    SELECT s.account_id, s.metric_id, s."timestamp", s.idempotency_key, s.value, s.properties
+    INSERT INTO {EVENTS_TABLE} (account_id, metric_id, "timestamp", idempotency_key, value, properties, received_at)
+    SELECT s.account_id, s.metric_id, s."timestamp", s.idempotency_key, s.value, s.properties, statement_timestamp()
     FROM {STAGING} s JOIN fresh f USING (account_id, idempotency_key)
     RETURNING 1
 )
 SELECT s.seq FROM {STAGING} s LEFT JOIN fresh f USING (account_id, idempotency_key)
 WHERE f.account_id IS NULL
-"""
+"""  # noqa: S608
 
 
 def partitions_ensure(cursor, rows: list[Row]) -> None:
@@ -69,7 +71,7 @@ def write_rows(rows: list[Row]) -> set[int]:
         partitions_ensure(cursor, rows)
         cursor.execute(_CREATE_STAGING)
         # Empty already after a commit; not inside an enclosing transaction (tests, file import).
-        cursor.execute(f"DELETE FROM {STAGING}")
+        cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608
         with cursor.cursor.copy(_COPY) as copy:
             for seq, row in enumerate(rows):
                 copy.write_row((seq, row.account_id, row.metric_id, row.timestamp, row.idempotency_key,

@@ -16,6 +16,7 @@ class UsageAlert(TenantModel):
     limit = models.BigIntegerField()
     fired_at = models.DateTimeField()
     dismissed_at = models.DateTimeField(null=True, blank=True, help_text="Hidden from the console banner.")
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the billing contacts were emailed.")
 
     class Meta:
         ordering = ["-fired_at"]

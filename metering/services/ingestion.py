@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from billing import clock
 from metering import conf
 from metering.ingest.decode import EventIn, Rejection, decode_event, split_body
@@ -48,12 +50,18 @@ def usage_events_ingest(*, body: bytes, key_account_id: int | None) -> IngestRes
     return _store(decoded, rejected, key_account_id=key_account_id)
 
 
-def usage_events_record(*, events: list[EventIn], key_account_id: int | None = None) -> IngestResult:
-    """Already-decoded events (file import, quota consumption), with the same guarantees."""
-    return _store(list(enumerate(events)), [], key_account_id=key_account_id)
+def usage_events_record(*, events: list[EventIn], key_account_id: int | None = None,
+                        update_counters: bool = True) -> IngestResult:
+    """Already-decoded events (file import, quota consumption), with the same guarantees.
+
+    `update_counters=False` when the caller already reserved the quantity in the
+    live quota counters (quota consumption).
+    """
+    return _store(list(enumerate(events)), [], key_account_id=key_account_id, update_counters=update_counters)
 
 
-def _store(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id) -> IngestResult:
+def _store(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id,
+           update_counters: bool = True) -> IngestResult:
     result = IngestResult(rejected=rejected)
     if decoded:
         checked = check_events(decoded, key_account_id=key_account_id, now=clock.now(),
@@ -65,8 +73,8 @@ def _store(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key
         result.stored = [row for row in unique_rows if row.index not in stored_duplicates]
         result.accepted = len(result.stored)
     result.rejected.sort(key=lambda r: r.index)
-    if result.stored:
-        _after_store(result.stored)
+    if result.stored and update_counters:
+        transaction.on_commit(lambda: _after_store(result.stored))
     return result
 
 
@@ -82,13 +90,13 @@ def _first_of_each_key(rows: list[Row]) -> tuple[list[Row], set[int]]:
     return unique, duplicates
 
 
-def _closed_periods(decoded, key_account_id) -> dict | None:
-    """With METERING_LATE_EVENTS=reject: per account, the start of its current billing period."""
+def _closed_periods(decoded, key_account_id):
+    """With METERING_LATE_EVENTS=reject: account id -> start of its current billing period."""
     if conf.get("METERING_LATE_EVENTS") != "reject":
         return None
-    from metering.quotas.limits import current_period_starts
+    from metering.quotas.limits import current_period_start
 
-    return current_period_starts(decoded, key_account_id)
+    return current_period_start
 
 
 def _after_store(rows: list[Row]) -> None:

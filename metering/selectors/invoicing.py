@@ -1,4 +1,4 @@
-"""Reads of the metering app. The invoicing contract is `billable_usage` and `late_usage`.
+"""The invoicing contract: `billable_usage` and `late_usage`.
 
 Both read raw events (exact, and retained 90 days by default, far longer than a
 billing period plus the 35-day acceptance window). They run in the caller's RLS
@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
-from metering.aggregation import aggregate, filters_sql, group_sql, quantity
+from metering.aggregation import aggregate, filters_sql, group_sql
 from metering.models import Aggregation, BillableMetric
 from metering.storage import EVENTS_TABLE
 
@@ -82,7 +82,7 @@ def late_usage(
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT metric_id, count(*), min("timestamp"), max("timestamp") FROM {EVENTS_TABLE} '
+            f'SELECT metric_id, count(*), min("timestamp"), max("timestamp") FROM {EVENTS_TABLE} '  # noqa: S608
             'WHERE account_id = %s AND metric_id = ANY(%s) AND "timestamp" < %s AND received_at > %s '
             "GROUP BY metric_id",
             [account_id, list(metrics), invoiced_before, received_after],
@@ -112,7 +112,7 @@ def _late_counts(metric, account_id, earliest, latest, received_after) -> dict[s
     filters = filters_sql(metric, params)
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT {group}, count(*), min("timestamp"), max("timestamp") FROM {EVENTS_TABLE} '
+            f'SELECT {group}, count(*), min("timestamp"), max("timestamp") FROM {EVENTS_TABLE} '  # noqa: S608
             'WHERE account_id = %s AND metric_id = %s AND "timestamp" >= %s AND "timestamp" < %s '
             f"AND received_at > %s{filters} GROUP BY 1",
             params,
@@ -122,7 +122,7 @@ def _late_counts(metric, account_id, earliest, latest, received_after) -> dict[s
 
 def stored_event_count(*, account_id: int, metric_code: str | None = None) -> int:
     """How many raw events are stored for an account (optionally one metric)."""
-    sql = f"SELECT count(*) FROM {EVENTS_TABLE} WHERE account_id = %s"
+    sql = f"SELECT count(*) FROM {EVENTS_TABLE} WHERE account_id = %s"  # noqa: S608
     params: list = [account_id]
     if metric_code is not None:
         sql += " AND metric_id = (SELECT id FROM metering_billablemetric WHERE code = %s)"
@@ -132,4 +132,3 @@ def stored_event_count(*, account_id: int, metric_code: str | None = None) -> in
         return cursor.fetchone()[0]
 
 
-__all__ = ["LateUsage", "billable_usage", "late_usage", "metrics_named", "quantity", "stored_event_count"]

@@ -1,0 +1,32 @@
+"""Which account an API request is about: the key's own, or the one an operator key names."""
+
+from __future__ import annotations
+
+from billing import tenancy
+from billing.errors import NotFound, ValidationFailed
+from billing.models import Account
+
+
+def account_for(request, data) -> int:
+    """An account key may only name its own account; an operator key must name one."""
+    api_key = request.auth
+    account_id = data.get("account_id")
+    external_id = data.get("external_customer_id")
+    if account_id in (None, "") and not external_id:
+        if api_key.account_id is None:
+            raise ValidationFailed({"account_id": "Required with an operator key (or external_customer_id)."})
+        return api_key.account_id
+    try:
+        lookup = {"pk": int(account_id)} if account_id not in (None, "") else {"external_id": str(external_id)}
+    except (TypeError, ValueError):
+        raise ValidationFailed({"account_id": "Must be an integer."}) from None
+    with tenancy.operator_scope():
+        found = Account.objects.filter(**lookup).values_list("pk", flat=True).first()
+    if found is None or (api_key.account_id is not None and found != api_key.account_id):
+        raise NotFound("Unknown account.", fields={"account_id" if "pk" in lookup else "external_customer_id":
+                                                   ["Unknown account."]})
+    return found
+
+
+def decimal_text(value) -> str | None:
+    return None if value is None else format(value, "f")

@@ -1,0 +1,102 @@
+"""Quota checks and consumption for operator services (fast: Redis counters, cached limits)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from billing import clock
+from billing.api.errors import error_body
+from billing.api.views import ApiView
+from billing.errors import ValidationFailed
+from metering.api.common import account_for, decimal_text
+from metering.services import quota_check, quota_consume
+
+
+class QuotaInput(serializers.Serializer):
+    metric = serializers.SlugField(max_length=64)
+    quantity = serializers.DecimalField(max_digits=30, decimal_places=12, default=1)
+    account_id = serializers.IntegerField(required=False, help_text="Operator keys: the account.")
+    external_customer_id = serializers.CharField(required=False, max_length=128)
+
+
+class ConsumeInput(QuotaInput):
+    idempotency_key = serializers.CharField(required=False, max_length=200,
+                                            help_text="Consuming again with the same key counts once.")
+    properties = serializers.DictField(required=False)
+
+
+class QuotaOutput(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    metric = serializers.CharField()
+    requested = serializers.CharField()
+    usage = serializers.CharField(help_text="Usage in the period (after this request when consumed).")
+    limit = serializers.IntegerField(allow_null=True, help_text="Included units; null = no limit.")
+    remaining = serializers.CharField(allow_null=True, help_text="Included units left.")
+    overage = serializers.CharField()
+    cap_mode = serializers.CharField(allow_null=True)
+    hard_limit = serializers.CharField(allow_null=True, help_text="Where a hard cap refuses (limit plus grace).")
+    period_start = serializers.DateTimeField(allow_null=True)
+    period_end = serializers.DateTimeField(allow_null=True)
+    consumed = serializers.BooleanField()
+    duplicate = serializers.BooleanField()
+    source = serializers.CharField(help_text="redis, or postgres when Redis was unavailable.")
+
+
+def _body(decision) -> dict:
+    return QuotaOutput({
+        "allowed": decision.allowed, "metric": decision.metric_code, "requested": decimal_text(decision.requested),
+        "usage": decimal_text(decision.usage), "limit": decision.limit, "remaining": decimal_text(decision.remaining),
+        "overage": decimal_text(decision.overage), "cap_mode": decision.cap_mode,
+        "hard_limit": decimal_text(decision.hard_limit), "period_start": decision.period_start,
+        "period_end": decision.period_end, "consumed": decision.consumed, "duplicate": decision.duplicate,
+        "source": decision.source,
+    }).data
+
+
+def _retry_after(decision) -> dict:
+    if decision.allowed or decision.period_end is None:
+        return {}
+    return {"Retry-After": str(max(1, int((decision.period_end - clock.now()).total_seconds())))}
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in serializer.errors.items()})
+    return serializer.validated_data
+
+
+class QuotaCheckView(ApiView):
+    required_scopes = "usage:read"
+
+    @extend_schema(summary="May the account use N more units now?", request=QuotaInput, responses=QuotaOutput,
+                   description="Records nothing. `allowed` is false past a hard cap (limit plus grace); a soft cap "
+                   "allows and reports the overage. When refused, `Retry-After` is the time to the period end.")
+    def post(self, request):
+        data = _valid(QuotaInput, request)
+        decision = quota_check(account_id=account_for(request, data), metric_code=data["metric"],
+                               quantity=data["quantity"])
+        return Response(_body(decision), headers=_retry_after(decision))
+
+
+class QuotaConsumeView(ApiView):
+    required_scopes = "usage:write"
+
+    @extend_schema(summary="Check and record usage atomically", request=ConsumeInput,
+                   responses={200: QuotaOutput, 429: QuotaOutput},
+                   description="Records a usage event for the units when allowed. Past a hard cap: 429 with "
+                   "`Retry-After` set to the period end, nothing recorded. Concurrent consumers never pass a "
+                   "hard cap together.")
+    def post(self, request):
+        data = _valid(ConsumeInput, request)
+        decision = quota_consume(account_id=account_for(request, data), metric_code=data["metric"],
+                                 quantity=data["quantity"], idempotency_key=data.get("idempotency_key"),
+                                 properties=data.get("properties"))
+        if not decision.allowed:
+            body = error_body(429, f"Hard limit of {decision.metric_code} reached for this period.",
+                              code="quota_exceeded")
+            body["quota"] = _body(decision)
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=_retry_after(decision))
+        return Response(_body(decision))

@@ -1,0 +1,1 @@
+"""Quotas: plan limits (cached), live counters in Redis (rebuilt from PostgreSQL), checks and consumption."""

@@ -1,0 +1,35 @@
+"""Reads of the metering app. Other apps import from here.
+
+- invoicing: `billable_usage`, `late_usage`, `LateUsage` (docs/metering.md, "For invoicing")
+- API and console: `current_usage`, `usage_series`, `usage_history`, `alerts_open`
+"""
+
+from metering.selectors.current import (
+    CurrentMetricUsage,
+    CurrentUsage,
+    current_usage,
+    usage_history,
+)
+from metering.selectors.invoicing import (
+    LateUsage,
+    billable_usage,
+    late_usage,
+    metrics_named,
+    stored_event_count,
+)
+from metering.selectors.series import Bucket, alerts_open, usage_series
+
+__all__ = [
+    "Bucket",
+    "CurrentMetricUsage",
+    "CurrentUsage",
+    "LateUsage",
+    "alerts_open",
+    "billable_usage",
+    "current_usage",
+    "late_usage",
+    "metrics_named",
+    "stored_event_count",
+    "usage_history",
+    "usage_series",
+]

@@ -1,0 +1,229 @@
+"""Quota checks and consumption against plan limits.
+
+`quota_check` answers whether an account may use N more units now; it only
+reads (Redis counters, rebuilt from PostgreSQL when missing). `quota_consume`
+checks and records a usage event atomically: with a hard cap, no two concurrent
+consumers can pass the limit together (an atomic Redis reservation, or, when
+Redis is down, a PostgreSQL advisory lock per account and metric).
+
+Limits: a hard cap (or a limit whose overage is not allowed) refuses beyond
+`included * (1 + grace_percent / 100)`; a soft cap always allows and reports the
+overage; a metric without a limit (no live subscription limits it) is allowed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from prometheus_client import Counter
+
+from billing import clock
+from billing.errors import NotFound, ValidationFailed
+from metering.aggregation import aggregate
+from metering.aggregation import quantity as as_quantity
+from metering.ingest.decode import EventIn
+from metering.models import Aggregation, BillableMetric
+from metering.quotas import counters, limits
+from metering.services.ingestion import usage_events_record
+
+logger = logging.getLogger(__name__)
+FALLBACKS = Counter("metering_quota_postgres_fallback_total",
+                    "Quota checks answered from PostgreSQL because Redis was unavailable")
+
+
+@dataclass
+class QuotaDecision:
+    allowed: bool
+    metric_code: str
+    requested: Decimal
+    usage: Decimal  # before this request (check), or after it when consumed
+    limit: int | None
+    remaining: Decimal | None
+    cap_mode: str | None
+    hard_limit: Decimal | None  # where a hard cap refuses (limit plus grace); None = never refused
+    period_start: datetime | None
+    period_end: datetime | None
+    source: str  # redis | postgres
+    consumed: bool = False
+    duplicate: bool = False
+
+    @property
+    def overage(self) -> Decimal:
+        if self.limit is None:
+            return Decimal(0)
+        return max(Decimal(0), self.usage + (Decimal(0) if self.consumed else self.requested) - self.limit)
+
+
+def _metric(metric_code: str) -> BillableMetric:
+    metric = BillableMetric.objects.filter(code=metric_code, is_active=True).first()
+    if metric is None:
+        raise NotFound(f"Unknown metric '{metric_code}'.", fields={"metric": ["Unknown metric."]})
+    return metric
+
+
+def _quantity(value) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except Exception:
+        number = None
+    if number is None or not number.is_finite() or number <= 0 or number >= Decimal(10) ** 15:
+        raise ValidationFailed({"quantity": "Must be a positive number."})
+    return number
+
+
+def _hard_limit(entitlement) -> Decimal | None:
+    if entitlement is None or entitlement.included < 0:
+        return None
+    if entitlement.cap_mode != "hard" and entitlement.overage_allowed:
+        return None
+    return Decimal(entitlement.included) * (100 + entitlement.grace_percent) / 100
+
+
+def _period(entitlement, now):
+    if entitlement is not None:
+        return entitlement.period_start, entitlement.period_end
+    from metering.selectors.current import calendar_month
+
+    return calendar_month(now)
+
+
+def _postgres_usage(metric, account_id, start, end) -> Decimal:
+    groups = aggregate(metric, account_id=account_id, start=start, end=end)
+    if metric.aggregation in (Aggregation.MAX, Aggregation.LATEST):
+        return max(groups.values(), default=Decimal(0))
+    return as_quantity(sum(groups.values(), Decimal(0)))
+
+
+def _counter_usage(metric, account_id, start, end) -> Decimal:
+    """Raises CountersUnavailable when Redis is down."""
+    value = counters.counter_read(account_id, metric.pk, start)
+    if value is None:
+        counters.counter_register(account_id, metric.pk, start, end)
+        value = counters.counter_set(account_id, metric.pk, start, _postgres_usage(metric, account_id, start, end))
+    return value
+
+
+def _fallback(account_id, metric, exc) -> None:
+    FALLBACKS.inc()
+    logger.warning("quota: Redis unavailable (%s); answering account %s metric %s from PostgreSQL",
+                   exc, account_id, metric.code)
+
+
+def _decision(metric, entitlement, requested, usage, start, end, source, *, consumed=False) -> QuotaDecision:
+    hard = _hard_limit(entitlement)
+    limit = entitlement.included if entitlement is not None and entitlement.included >= 0 else None
+    after = usage if consumed else usage + requested
+    return QuotaDecision(
+        allowed=consumed or hard is None or after <= hard, metric_code=metric.code, requested=requested,
+        usage=as_quantity(usage), limit=limit,
+        remaining=None if limit is None else as_quantity(max(Decimal(0), limit - usage)),
+        cap_mode=entitlement.cap_mode if entitlement is not None else None, hard_limit=hard,
+        period_start=start, period_end=end, source=source, consumed=consumed,
+    )
+
+
+def quota_check(*, account_id: int, metric_code: str, quantity=1) -> QuotaDecision:
+    """May the account use `quantity` more units of the metric now? Records nothing."""
+    requested = _quantity(quantity)
+    metric = _metric(metric_code)
+    now = clock.now()
+    entitlement = limits.entitlement(account_id, metric_code, now)
+    start, end = _period(entitlement, now)
+    if metric.aggregation in counters.COUNTED:
+        try:
+            return _decision(metric, entitlement, requested, _counter_usage(metric, account_id, start, end),
+                             start, end, "redis")
+        except counters.CountersUnavailable as exc:
+            _fallback(account_id, metric, exc)
+    return _decision(metric, entitlement, requested, _postgres_usage(metric, account_id, start, end),
+                     start, end, "postgres")
+
+
+def _event(metric, account_id, requested, key, properties, now) -> list[EventIn]:
+    properties = dict(properties or {})
+    if metric.aggregation == Aggregation.COUNT:
+        if requested != requested.to_integral_value():
+            raise ValidationFailed({"quantity": "A count metric consumes whole units."})
+        count = int(requested)
+        keys = [key] if count == 1 else [f"{key}#{i}" for i in range(count)]
+        return [EventIn(metric=metric.code, idempotency_key=k, timestamp=now, properties=properties,
+                        account_id=account_id) for k in keys]
+    if metric.field_name:
+        properties[metric.field_name] = str(requested)
+        return [EventIn(metric=metric.code, idempotency_key=key, timestamp=now, properties=properties,
+                        account_id=account_id)]
+    return [EventIn(metric=metric.code, idempotency_key=key, timestamp=now, value=requested,
+                    properties=properties, account_id=account_id)]
+
+
+def _raise_rejected(result) -> None:
+    if result.rejected:
+        first = result.rejected[0]
+        raise ValidationFailed({first.field: first.reason})
+
+
+def quota_consume(*, account_id: int, metric_code: str, quantity=1, idempotency_key: str | None = None,
+                  properties: dict | None = None) -> QuotaDecision:
+    """Check and record `quantity` units at once; refused (allowed=False, nothing recorded) past a hard cap.
+
+    The usage event is stored like any other (same idempotency key rules): consuming
+    again with the same key is acknowledged as a duplicate and counts once.
+    """
+    requested = _quantity(quantity)
+    metric = _metric(metric_code)
+    if metric.aggregation not in counters.COUNTED:
+        raise ValidationFailed({"metric": "Only count and sum metrics can be consumed; send events instead."})
+    key = idempotency_key or f"quota-{uuid.uuid4().hex}"
+    now = clock.now()
+    entitlement = limits.entitlement(account_id, metric_code, now)
+    start, end = _period(entitlement, now)
+    events = _event(metric, account_id, requested, key, properties, now)
+    try:
+        return _consume_with_redis(metric, entitlement, account_id, requested, events, start, end)
+    except counters.CountersUnavailable as exc:
+        _fallback(account_id, metric, exc)
+    return _consume_with_postgres(metric, entitlement, account_id, requested, events, start, end)
+
+
+def _consume_with_redis(metric, entitlement, account_id, requested, events, start, end) -> QuotaDecision:
+    hard = _hard_limit(entitlement)
+    ok, usage = counters.counter_reserve(account_id, metric.pk, start, requested, hard)
+    if ok is None:
+        _counter_usage(metric, account_id, start, end)
+        ok, usage = counters.counter_reserve(account_id, metric.pk, start, requested, hard)
+    if not ok:
+        return _decision(metric, entitlement, requested, usage, start, end, "redis")
+    try:
+        result = usage_events_record(events=events, key_account_id=account_id, update_counters=False)
+    except Exception:
+        counters.counter_release(account_id, metric.pk, start, requested)
+        raise
+    if result.rejected or result.duplicates:
+        counters.counter_release(account_id, metric.pk, start, requested)
+        _raise_rejected(result)
+        decision = _decision(metric, entitlement, requested, usage - requested, start, end, "redis", consumed=True)
+        decision.duplicate = True
+        return decision
+    return _decision(metric, entitlement, requested, usage, start, end, "redis", consumed=True)
+
+
+def _consume_with_postgres(metric, entitlement, account_id, requested, events, start, end) -> QuotaDecision:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Serializes consumers of one account and metric until this transaction commits.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(account_id) % 2**31, int(metric.pk) % 2**31])
+        usage = _postgres_usage(metric, account_id, start, end)
+        decision = _decision(metric, entitlement, requested, usage, start, end, "postgres")
+        if not decision.allowed:
+            return decision
+        result = usage_events_record(events=events, key_account_id=account_id, update_counters=False)
+        _raise_rejected(result)
+        decision = _decision(metric, entitlement, requested, usage + (0 if result.duplicates else requested),
+                             start, end, "postgres", consumed=True)
+        decision.duplicate = bool(result.duplicates)
+        return decision
