@@ -19,9 +19,7 @@ REVERSE_CHARGE = "reverse_charge"
 RATE = "rate"
 NONE = "none"
 
-REVERSE_CHARGE_NOTE = gettext_noop(
-    "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC)."
-)
+REVERSE_CHARGE_NOTE = gettext_noop("Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC).")
 EXEMPT_NOTE = gettext_noop("Exempt from tax.")
 
 

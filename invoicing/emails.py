@@ -1,0 +1,57 @@
+"""Billing emails: HTML and text, in the customer's language, to the account's billing
+contacts, once per (event, type), unless the account opted out of that type."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from billing.models import Account, OutboxEvent
+from invoicing.customers import billing_contacts, customer_details
+from invoicing.models import CustomerInvoicing, SentEmail
+
+logger = logging.getLogger(__name__)
+
+
+def opted_out(account: Account, email_type: str) -> bool:
+    prefs = CustomerInvoicing.objects.filter(account=account).first()
+    return bool(prefs and email_type in (prefs.email_opt_outs or []))
+
+
+def email_send(*, event: OutboxEvent, email_type: str, context: dict,
+               attachments: list[tuple[str, bytes, str]] = ()) -> bool:
+    """Render `templates/invoicing/email/<type>.{subject.txt,txt,html}` and send it. Returns
+    whether it was sent now. A replayed event finds its SentEmail row and sends nothing."""
+    account = Account.objects.filter(pk=event.account_id).first()
+    if account is None or opted_out(account, email_type):
+        return False
+    recipients = billing_contacts(account)
+    if not recipients:
+        logger.info("no billing contact for account %s: %s not sent", account.pk, email_type)
+        return False
+    details = customer_details(account)
+    language = details.language if details.language in dict(settings.LANGUAGES) else "en"
+    context = {"customer_name": details.name, "operator": settings.OPERATOR, "site_url": settings.SITE_URL,
+               **context}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"invoicing/email/{email_type}.subject.txt", context).split())
+        text = render_to_string(f"invoicing/email/{email_type}.txt", context)
+        html = render_to_string(f"invoicing/email/{email_type}.html", context)
+    try:
+        with transaction.atomic():
+            SentEmail.objects.create(account=account, type=email_type, event_id=event.pk, recipients=recipients,
+                                     subject=subject[:300])
+            message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
+            message.attach_alternative(html, "text/html")
+            for name, content, mimetype in attachments:
+                message.attach(name, content, mimetype)
+            # Sending last: if it fails, the row rolls back and the outbox retries the event.
+            message.send()
+    except IntegrityError:
+        return False  # already sent for this event
+    return True

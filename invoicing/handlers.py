@@ -1,0 +1,144 @@
+"""Outbox handlers of invoicing: the billing emails (delivered at least once; sent once)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.dateparse import parse_date, parse_datetime
+
+from billing.models import OutboxEvent
+from billing.outbox import handler
+from invoicing.customers import customer_details
+from invoicing.documents import formatting as fmt
+from invoicing.emails import email_send
+from invoicing.models import EmailType, Invoice
+
+
+def _language(event: OutboxEvent) -> str:
+    from billing.models import Account
+
+    account = Account.objects.filter(pk=event.account_id).first()
+    return customer_details(account).language if account else "en"
+
+
+def _money(amount, currency, lang) -> str:
+    if amount is None or not currency:
+        return ""
+    return fmt.money(int(amount), currency, lang)
+
+
+def _when(value, lang) -> str:
+    if not value:
+        return ""
+    parsed = parse_datetime(value) if isinstance(value, str) and "T" in value else None
+    if parsed is None and isinstance(value, str):
+        parsed = parse_date(value)
+    return fmt.day(parsed if parsed is not None else value, lang)
+
+
+def _invoice_context(invoice: Invoice, lang: str) -> dict:
+    return {
+        "invoice": invoice, "number": invoice.number,
+        "total": fmt.money(invoice.total, invoice.currency, lang),
+        "amount_due": fmt.money(invoice.amount_due, invoice.currency, lang),
+        "due_date": fmt.day(invoice.due_date, lang),
+        "period": fmt.period(invoice.period_start, invoice.period_end, lang),
+        "is_paid": invoice.status == "paid",
+    }
+
+
+@handler("billing.invoice.created")
+def email_invoice_generated(event: OutboxEvent) -> None:
+    from invoicing.services.documents import invoice_pdf_store
+
+    invoice = Invoice.objects.filter(pk=event.payload.get("invoice_id")).first()
+    if invoice is None:
+        return
+    stored = invoice_pdf_store(invoice_id=invoice.pk) or invoice
+    attachments = []
+    if stored.pdf:
+        with stored.pdf.open("rb") as handle:
+            attachments.append((f"{invoice.number}.pdf", handle.read(), "application/pdf"))
+    email_send(event=event, email_type=EmailType.INVOICE_GENERATED,
+               context=_invoice_context(invoice, _language(event)), attachments=attachments)
+
+
+@handler("billing.invoice.overdue")
+def email_invoice_overdue(event: OutboxEvent) -> None:
+    invoice = Invoice.objects.filter(pk=event.payload.get("invoice_id")).first()
+    if invoice is None or invoice.status != "open":
+        return
+    context = _invoice_context(invoice, _language(event)) | {"days_overdue": event.payload.get("days_overdue", 0)}
+    email_send(event=event, email_type=EmailType.INVOICE_OVERDUE, context=context)
+
+
+def _payment_context(event: OutboxEvent) -> dict:
+    lang = _language(event)
+    payload = event.payload
+    invoice = Invoice.objects.filter(pk=payload.get("invoice_id")).first()
+    currency = payload.get("currency") or (invoice.currency if invoice else "")
+    return {"amount": _money(payload.get("amount"), currency, lang), "number": invoice.number if invoice else "",
+            "failure_message": payload.get("failure_message", ""),
+            "next_retry": _when(payload.get("next_retry_at"), lang)}
+
+
+@handler("billing.payment.succeeded")
+def email_payment_succeeded(event: OutboxEvent) -> None:
+    email_send(event=event, email_type=EmailType.PAYMENT_SUCCEEDED, context=_payment_context(event))
+
+
+@handler("billing.payment.failed")
+def email_payment_failed(event: OutboxEvent) -> None:
+    email_send(event=event, email_type=EmailType.PAYMENT_FAILED, context=_payment_context(event))
+
+
+def _subscription_context(event: OutboxEvent) -> dict:
+    lang = _language(event)
+    payload = event.payload
+    return {"plan": payload.get("plan_name") or payload.get("plan", ""),
+            "period_end": _when(payload.get("current_period_end"), lang),
+            "ended_at": _when(payload.get("ended_at") or payload.get("current_period_end"), lang),
+            "at_period_end": bool(payload.get("cancel_at_period_end"))}
+
+
+@handler("billing.subscription.created")
+def email_subscription_created(event: OutboxEvent) -> None:
+    email_send(event=event, email_type=EmailType.SUBSCRIPTION_CREATED, context=_subscription_context(event))
+
+
+@handler("billing.subscription.canceled")
+def email_subscription_canceled(event: OutboxEvent) -> None:
+    email_send(event=event, email_type=EmailType.SUBSCRIPTION_CANCELED, context=_subscription_context(event))
+
+
+@handler("billing.usage.threshold_reached")
+def email_usage_threshold_reached(event: OutboxEvent) -> None:
+    lang = _language(event)
+    payload = event.payload
+    used = payload.get("used") if payload.get("used") is not None else payload.get("quantity")
+    context = {"metric": payload.get("metric_name") or payload.get("metric_code") or payload.get("metric", ""),
+               "threshold": payload.get("threshold") or payload.get("threshold_percent", ""),
+               "used": fmt.quantity(Decimal(str(used)), lang) if used is not None else "",
+               "limit": fmt.quantity(Decimal(str(payload["limit"])), lang) if payload.get("limit") is not None
+               else "",
+               "period_end": _when(payload.get("period_end"), lang)}
+    email_send(event=event, email_type=EmailType.USAGE_THRESHOLD_REACHED, context=context)
+
+
+@handler("invoicing.renewal_upcoming")
+def email_upcoming_renewal(event: OutboxEvent) -> None:
+    lang = _language(event)
+    payload = event.payload
+    context = {"plan": payload.get("plan_name", ""), "renews_on": _when(payload.get("period_end"), lang),
+               "estimate": _money(payload.get("estimated_total"), payload.get("currency"), lang)}
+    email_send(event=event, email_type=EmailType.UPCOMING_RENEWAL, context=context)
+
+
+@handler("billing.credit_note.created")
+def email_credit_note_issued(event: OutboxEvent) -> None:
+    lang = _language(event)
+    payload = event.payload
+    context = {"number": payload.get("number"), "invoice_number": payload.get("invoice_number"),
+               "total": _money(payload.get("total"), payload.get("currency"), lang), "reason": payload.get("reason")}
+    email_send(event=event, email_type=EmailType.CREDIT_NOTE_ISSUED, context=context)
+

@@ -1,0 +1,137 @@
+"""French and German for the invoicing catalogs: `python locale/translations.py` fills the
+.po files made by `manage.py makemessages` (then run `manage.py compilemessages`)."""
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+T = {
+    "above %(start)s": ("au-delà de %(start)s", "über %(start)s"),
+    "%(start)s to %(end)s": ("%(start)s à %(end)s", "%(start)s bis %(end)s"),
+    "Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC).": (
+        "Autoliquidation : TVA due par le preneur (article 196 de la directive 2006/112/CE du Conseil).",
+        "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, Artikel 196 der Richtlinie 2006/112/EG"
+        " des Rates)."),
+    "Exempt from tax.": ("Exonéré de taxe.", "Steuerbefreit."),
+    "Credit note": ("Avoir", "Gutschrift"),
+    "Number": ("Numéro", "Nummer"),
+    "Issue date": ("Date d’émission", "Rechnungsdatum"),
+    "For invoice": ("Pour la facture", "Zur Rechnung"),
+    "VOID": ("ANNULÉE", "STORNIERT"),
+    "Bill to": ("Facturé à", "Rechnungsempfänger"),
+    "Tax ID": ("N° de TVA", "USt-IdNr."),
+    "Reason": ("Motif", "Grund"),
+    "Description": ("Désignation", "Beschreibung"),
+    "Tax": ("Taxe", "Steuer"),
+    "Tax amount": ("Montant de taxe", "Steuerbetrag"),
+    "Amount": ("Montant", "Betrag"),
+    "Subtotal": ("Sous-total", "Zwischensumme"),
+    "Total credited": ("Total crédité", "Gutgeschrieben"),
+    "Hello %(name)s,": ("Bonjour %(name)s,", "Guten Tag %(name)s,"),
+    "Open your billing console": ("Ouvrir votre espace de facturation", "Zu Ihrem Abrechnungsportal"),
+    "Credit note %(number)s": ("Avoir %(number)s", "Gutschrift %(number)s"),
+    "We issued credit note %(number)s for %(total)s against invoice %(invoice)s.": (
+        "Nous avons émis l’avoir %(number)s de %(total)s sur la facture %(invoice)s.",
+        "Wir haben die Gutschrift %(number)s über %(total)s zur Rechnung %(invoice)s ausgestellt."),
+    "Your invoice %(number)s for %(total)s is attached.": (
+        "Vous trouverez ci-joint votre facture %(number)s d’un montant de %(total)s.",
+        "Anbei Ihre Rechnung %(number)s über %(total)s."),
+    "It is already paid: nothing more to do.": ("Elle est déjà réglée : vous n’avez rien à faire.",
+                                                "Sie ist bereits bezahlt: Sie müssen nichts weiter tun."),
+    "Amount due: %(due)s, by %(date)s.": ("Montant dû : %(due)s, avant le %(date)s.",
+                                          "Fälliger Betrag: %(due)s, zahlbar bis %(date)s."),
+    "Invoice %(number)s from %(operator)s": ("Facture %(number)s de %(operator)s",
+                                             "Rechnung %(number)s von %(operator)s"),
+    "Invoice %(number)s was due on %(date)s; %(due)s is still unpaid.": (
+        "La facture %(number)s était due le %(date)s ; %(due)s reste impayé.",
+        "Die Rechnung %(number)s war am %(date)s fällig; %(due)s sind noch offen."),
+    "Please pay it as soon as possible, or contact us if something is wrong.": (
+        "Merci de la régler au plus vite, ou de nous contacter en cas d’erreur.",
+        "Bitte begleichen Sie sie so bald wie möglich oder kontaktieren Sie uns, falls etwas nicht stimmt."),
+    "Invoice %(number)s is overdue": ("Facture %(number)s en retard de paiement",
+                                      "Rechnung %(number)s ist überfällig"),
+    "We could not collect %(amount)s for invoice %(number)s.": (
+        "Nous n’avons pas pu encaisser %(amount)s pour la facture %(number)s.",
+        "Wir konnten %(amount)s für die Rechnung %(number)s nicht einziehen."),
+    "We will try again on %(date)s.": ("Nous réessaierons le %(date)s.", "Wir versuchen es am %(date)s erneut."),
+    "Please update your payment method in the billing console.": (
+        "Merci de mettre à jour votre moyen de paiement dans votre espace de facturation.",
+        "Bitte aktualisieren Sie Ihre Zahlungsmethode im Abrechnungsportal."),
+    "Payment failed for invoice %(number)s": ("Échec du paiement de la facture %(number)s",
+                                              "Zahlung für Rechnung %(number)s fehlgeschlagen"),
+    "We received your payment of %(amount)s for invoice %(number)s. Thank you.": (
+        "Nous avons bien reçu votre paiement de %(amount)s pour la facture %(number)s. Merci.",
+        "Wir haben Ihre Zahlung über %(amount)s für die Rechnung %(number)s erhalten. Vielen Dank."),
+    "Payment of %(amount)s received": ("Paiement de %(amount)s reçu", "Zahlung über %(amount)s erhalten"),
+    "Your subscription to %(plan)s is canceled as of %(date)s. We are sorry to see you go.": (
+        "Votre abonnement %(plan)s est résilié à compter du %(date)s. Nous regrettons votre départ.",
+        "Ihr Abonnement %(plan)s ist zum %(date)s gekündigt. Schade, dass Sie gehen."),
+    "Your %(plan)s subscription is canceled": ("Votre abonnement %(plan)s est résilié",
+                                               "Ihr Abonnement %(plan)s ist gekündigt"),
+    "Your subscription to %(plan)s has started. The current period ends on %(date)s.": (
+        "Votre abonnement %(plan)s a commencé. La période en cours se termine le %(date)s.",
+        "Ihr Abonnement %(plan)s hat begonnen. Der aktuelle Zeitraum endet am %(date)s."),
+    "Welcome to %(plan)s": ("Bienvenue dans %(plan)s", "Willkommen bei %(plan)s"),
+    "Your subscription to %(plan)s renews on %(date)s.": ("Votre abonnement %(plan)s sera renouvelé le %(date)s.",
+                                                          "Ihr Abonnement %(plan)s verlängert sich am %(date)s."),
+    "Estimated next invoice: %(amount)s (usage so far included).": (
+        "Prochaine facture estimée : %(amount)s (consommation à ce jour comprise).",
+        "Voraussichtliche nächste Rechnung: %(amount)s (bisherige Nutzung eingerechnet)."),
+    "Your %(plan)s subscription renews on %(date)s": ("Votre abonnement %(plan)s est renouvelé le %(date)s",
+                                                      "Ihr Abonnement %(plan)s verlängert sich am %(date)s"),
+    "You have used %(threshold)s%% of your %(metric)s limit for this period.": (
+        "Vous avez utilisé %(threshold)s %% de votre limite %(metric)s pour cette période.",
+        "Sie haben %(threshold)s %% Ihres Kontingents für %(metric)s in diesem Zeitraum verbraucht."),
+    "The period ends on %(date)s.": ("La période se termine le %(date)s.", "Der Zeitraum endet am %(date)s."),
+    "%(threshold)s%% of your %(metric)s limit reached": ("%(threshold)s %% de votre limite %(metric)s atteints",
+                                                         "%(threshold)s %% Ihres Kontingents für %(metric)s erreicht"),
+    "Invoice": ("Facture", "Rechnung"),
+    "Draft": ("Brouillon", "Entwurf"),
+    "Due date": ("Date d’échéance", "Fälligkeitsdatum"),
+    "Period": ("Période", "Zeitraum"),
+    "PAID": ("PAYÉE", "BEZAHLT"),
+    "UNCOLLECTIBLE": ("IRRÉCOUVRABLE", "UNEINBRINGLICH"),
+    "Quantity": ("Quantité", "Menge"),
+    "Unit price": ("Prix unitaire", "Einzelpreis"),
+    "%(units)s units included": ("%(units)s unités incluses", "%(units)s Einheiten inklusive"),
+    "Prorated: %(factor)s of the period": ("Au prorata : %(factor)s de la période",
+                                           "Anteilig: %(factor)s des Zeitraums"),
+    "Tier": ("Palier", "Staffel"),
+    "included": ("incluse", "enthalten"),
+    "on %(base)s": ("sur %(base)s", "auf %(base)s"),
+    "Total": ("Total", "Gesamt"),
+    "Credit applied": ("Crédit utilisé", "Verrechnetes Guthaben"),
+    "Credit notes": ("Avoirs", "Gutschriften"),
+    "Paid": ("Payé", "Bezahlt"),
+    "Amount due": ("Montant dû", "Fälliger Betrag"),
+    "Payment terms: %(days)s days net, due on %(due)s.": (
+        "Conditions de paiement : %(days)s jours net, à régler avant le %(due)s.",
+        "Zahlungsbedingungen: %(days)s Tage netto, fällig am %(due)s."),
+    "Please pay by bank transfer quoting the invoice number.": (
+        "Merci de régler par virement en indiquant le numéro de facture.",
+        "Bitte überweisen Sie den Betrag unter Angabe der Rechnungsnummer."),
+}
+
+
+def fill(language: str, index: int) -> list[str]:
+    path = Path(__file__).parent / language / "LC_MESSAGES" / "django.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.id in T:
+            message.string = T[message.id][index]
+            message.flags.discard("fuzzy")
+        else:
+            missing.append(message.id)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+    return missing
+
+
+if __name__ == "__main__":
+    for lang, i in (("fr", 0), ("de", 1)):
+        for msgid in fill(lang, i):
+            print(f"{lang}: untranslated {msgid!r}")
