@@ -1,0 +1,275 @@
+"""Subscriptions over the API: create, list, retrieve, change (with preview), cancel, pause, resume.
+
+Account keys act on their own account's subscriptions only; operator keys on any,
+naming the account when they create one.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from billing.api.views import ApiView
+from billing.errors import ValidationFailed
+from billing.models import (
+    Account,
+    ChangeTiming,
+    Plan,
+    ProrationBehavior,
+    ScheduledChange,
+    Subscription,
+)
+from billing.selectors import subscriptions_of
+from billing.services import (
+    discount_apply,
+    subscription_cancel,
+    subscription_cancel_undo,
+    subscription_change,
+    subscription_change_preview,
+    subscription_create,
+    subscription_pause,
+    subscription_resume,
+    subscription_scheduled_change_cancel,
+    subscription_trial_end,
+)
+
+SCOPES = {"read": "billing:read", "write": "billing:write"}
+
+
+class ScheduledChangeOutput(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan_version.plan.code", allow_null=True)
+    plan_version = serializers.IntegerField(source="plan_version.version", allow_null=True)
+
+    class Meta:
+        model = ScheduledChange
+        fields = ["plan", "plan_version", "quantity", "effective_at"]
+
+
+class SubscriptionOutput(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan.code")
+    plan_version = serializers.IntegerField(source="plan_version.version")
+    scheduled_change = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "account_id", "plan", "plan_version", "currency", "quantity", "status",
+                  "billing_cycle_anchor", "current_period_start", "current_period_end", "started_at",
+                  "trial_start", "trial_end", "cancel_at_period_end", "canceled_at", "ended_at", "paused_at",
+                  "bill_during_pause", "resume_at", "flat_amount_override", "seat_amount_override",
+                  "included_seats_override", "scheduled_change", "metadata", "created_at"]
+
+    def get_scheduled_change(self, sub) -> dict | None:
+        change = sub.scheduled_changes.filter(status="pending").select_related("plan_version__plan").first()
+        return ScheduledChangeOutput(change).data if change else None
+
+
+class SubscriptionCreateInput(serializers.Serializer):
+    account_id = serializers.IntegerField(required=False, help_text="Operator keys only; account keys use theirs.")
+    plan = serializers.SlugField(help_text="Plan code.")
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    currency = serializers.CharField(max_length=3, required=False)
+    trial_days = serializers.IntegerField(min_value=0, required=False)
+    start_at = serializers.DateTimeField(required=False)
+    coupon = serializers.CharField(max_length=64, required=False, help_text="Coupon or promotion code.")
+    metadata = serializers.DictField(required=False)
+
+
+class ChangeInput(serializers.Serializer):
+    plan = serializers.SlugField(required=False)
+    quantity = serializers.IntegerField(min_value=1, required=False)
+    timing = serializers.ChoiceField(choices=ChangeTiming.values, required=False)
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.values, required=False)
+    preview = serializers.BooleanField(default=False, help_text="Only compute what the change would cost.")
+
+
+class ProrationLineOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    amount = serializers.IntegerField()
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    proration_factor = serializers.DecimalField(max_digits=14, decimal_places=10)
+
+
+class ChangeOutput(serializers.Serializer):
+    preview = serializers.SerializerMethodField()
+    timing = serializers.CharField()
+    proration_behavior = serializers.CharField()
+    effective_at = serializers.DateTimeField()
+    plan = serializers.CharField(source="new_plan_version.plan.code")
+    quantity = serializers.IntegerField(source="new_quantity")
+    currency = serializers.CharField()
+    proration = ProrationLineOutput(many=True)
+    proration_total = serializers.IntegerField()
+    amount_due_now = serializers.IntegerField()
+    next_renewal_at = serializers.DateTimeField()
+    next_renewal_amount = serializers.IntegerField(help_text="Flat and seat fees, before usage, discounts, tax.")
+    subscription = serializers.SerializerMethodField()
+
+    def get_preview(self, change) -> bool:
+        return self.context.get("subscription") is None
+
+    def get_subscription(self, change) -> dict | None:
+        sub = self.context.get("subscription")
+        return SubscriptionOutput(sub).data if sub is not None else None
+
+
+class CancelInput(serializers.Serializer):
+    at_period_end = serializers.BooleanField(default=True)
+    reason = serializers.CharField(max_length=200, required=False, default="")
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.values, default="none")
+
+
+class PauseInput(serializers.Serializer):
+    bill_during_pause = serializers.BooleanField(default=False)
+    resume_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class CouponApplyInput(serializers.Serializer):
+    code = serializers.CharField(max_length=64)
+
+
+def scoped(request):
+    return subscriptions_of(account_id=request.auth.account_id)  # None for operator keys: every account
+
+
+def subscription_for(request, subscription_id: int) -> Subscription:
+    return get_object_or_404(scoped(request), pk=subscription_id)
+
+
+def plan_by_code(code: str, field: str = "plan") -> Plan:
+    plan = Plan.objects.filter(code=code).first()
+    if plan is None:
+        raise ValidationFailed({field: f"No plan {code!r}."})
+    return plan
+
+
+class SubscriptionListCreateView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="List subscriptions", responses=SubscriptionOutput(many=True))
+    def get(self, request):
+        qs = scoped(request)
+        if request.auth.is_operator and request.query_params.get("account_id"):
+            qs = qs.filter(account_id=request.query_params["account_id"])
+        if request.query_params.get("status"):
+            qs = qs.filter(status=request.query_params["status"])
+        return self.paginated(request, qs.order_by("-id"), SubscriptionOutput)
+
+    @extend_schema(summary="Create a subscription", request=SubscriptionCreateInput,
+                   responses={201: SubscriptionOutput})
+    def post(self, request):
+        data = SubscriptionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        account_id = request.auth.account_id or values.get("account_id")
+        if request.auth.account_id and values.get("account_id") not in (None, request.auth.account_id):
+            raise ValidationFailed({"account_id": "An account key can only subscribe its own account."})
+        account = Account.objects.filter(pk=account_id).first() if account_id else None
+        if account is None:
+            raise ValidationFailed({"account_id": "Give the id of an existing account."})
+        sub = subscription_create(account=account, plan=plan_by_code(values["plan"]), quantity=values["quantity"],
+                                  currency=values.get("currency"), trial_days=values.get("trial_days"),
+                                  start_at=values.get("start_at"), coupon_code=values.get("coupon"),
+                                  metadata=values.get("metadata"))
+        return Response(SubscriptionOutput(sub).data, status=status.HTTP_201_CREATED)
+
+
+class SubscriptionDetailView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Retrieve a subscription", responses=SubscriptionOutput)
+    def get(self, request, subscription_id: int):
+        return Response(SubscriptionOutput(subscription_for(request, subscription_id)).data)
+
+
+class SubscriptionChangeView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Change plan or seats (preview=true computes the cost and writes nothing)",
+                   request=ChangeInput, responses=ChangeOutput)
+    def post(self, request, subscription_id: int):
+        sub = subscription_for(request, subscription_id)
+        data = ChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        preview = values.pop("preview") or request.query_params.get("preview") == "true"
+        plan = plan_by_code(values.pop("plan")) if values.get("plan") else None
+        if preview:
+            change = subscription_change_preview(subscription=sub, plan=plan, **values)
+            return Response(ChangeOutput(change).data)
+        change = subscription_change(subscription=sub, plan=plan, **values)
+        return Response(ChangeOutput(change, context={"subscription": subscription_for(request, sub.pk)}).data)
+
+
+class SubscriptionScheduledChangeCancelView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Drop the pending scheduled change", request=None, responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        sub = subscription_scheduled_change_cancel(subscription=subscription_for(request, subscription_id))
+        return Response(SubscriptionOutput(sub).data)
+
+
+class SubscriptionCancelView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Cancel at period end (default) or now", request=CancelInput,
+                   responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        data = CancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sub = subscription_cancel(subscription=subscription_for(request, subscription_id), **data.validated_data)
+        return Response(SubscriptionOutput(sub).data)
+
+
+class SubscriptionUndoCancelView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Keep a subscription set to cancel at period end", request=None,
+                   responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        return Response(SubscriptionOutput(
+            subscription_cancel_undo(subscription=subscription_for(request, subscription_id))).data)
+
+
+class SubscriptionPauseView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Pause (optionally still billing, optionally resuming by itself)", request=PauseInput,
+                   responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        data = PauseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sub = subscription_pause(subscription=subscription_for(request, subscription_id), **data.validated_data)
+        return Response(SubscriptionOutput(sub).data)
+
+
+class SubscriptionResumeView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Resume a paused subscription", request=None, responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        return Response(SubscriptionOutput(
+            subscription_resume(subscription=subscription_for(request, subscription_id))).data)
+
+
+class SubscriptionEndTrialView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="End the trial now", request=None, responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        return Response(SubscriptionOutput(
+            subscription_trial_end(subscription=subscription_for(request, subscription_id))).data)
+
+
+class SubscriptionCouponView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Apply a coupon or promotion code", request=CouponApplyInput, responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        sub = subscription_for(request, subscription_id)
+        data = CouponApplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        discount_apply(subscription=sub, code=data.validated_data["code"])
+        return Response(SubscriptionOutput(subscription_for(request, sub.pk)).data)
