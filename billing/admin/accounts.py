@@ -36,6 +36,20 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     inlines = [MembershipInline]
 
+    def get_inlines(self, request, obj):
+        from billing.admin.subscriptions import BillingProfileInline
+
+        return [MembershipInline, BillingProfileInline]
+
+    def save_formset(self, request, form, formset, change):
+        from billing.admin.subscriptions import save_billing_profile
+        from billing.models import BillingProfile
+
+        if formset.model is BillingProfile:
+            save_billing_profile(request, form.instance, formset)
+            return
+        super().save_formset(request, form, formset, change)
+
 
 class ApiKeyForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple)

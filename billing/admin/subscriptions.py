@@ -1,0 +1,207 @@
+"""Finance admin for subscriptions (history and actions through services), billing profiles and credits."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.utils.html import format_html_join
+
+from billing.admin.catalog import fail
+from billing.errors import BillingError
+from billing.models import (
+    AuditEntry,
+    BillingProfile,
+    CreditEntry,
+    Plan,
+    ProrationItem,
+    ScheduledChange,
+    Subscription,
+    SubscriptionDiscount,
+    SubscriptionMetricOverride,
+)
+from billing.models.catalog import ChangeTiming
+from billing.services import (
+    billing_profile_update,
+    credit_grant,
+    subscription_cancel,
+    subscription_cancel_undo,
+    subscription_change,
+    subscription_pause,
+    subscription_resume,
+    subscription_trial_end,
+)
+from billing.services.customers import PROFILE_FIELDS
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProrationItemInline(ReadOnlyInline):
+    model = ProrationItem
+    fields = ["kind", "description", "amount", "currency", "period_start", "period_end", "proration_factor",
+              "bill_immediately", "invoiced_at"]
+    readonly_fields = fields
+
+
+class ScheduledChangeInline(ReadOnlyInline):
+    model = ScheduledChange
+    fields = ["plan_version", "quantity", "effective_at", "status", "created_at"]
+    readonly_fields = fields
+
+
+class DiscountInline(ReadOnlyInline):
+    model = SubscriptionDiscount
+    fields = ["coupon", "promotion_code", "periods_total", "periods_used", "status", "started_at", "ended_at"]
+    readonly_fields = fields
+
+
+class OverrideInline(ReadOnlyInline):
+    model = SubscriptionMetricOverride
+    fields = ["metric", "charge_model", "unit_price", "free_units", "tiers", "included", "cap_mode",
+              "overage_allowed"]
+    readonly_fields = fields
+
+
+class SubscriptionActionForm(ActionForm):
+    plan = forms.ModelChoiceField(Plan.objects.filter(is_active=True), required=False,
+                                  help_text="For 'change plan or seats'.")
+    quantity = forms.IntegerField(min_value=1, required=False)
+    timing = forms.ChoiceField(choices=[("", "plan default"), *ChangeTiming.choices], required=False)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "plan", "plan_version", "status", "quantity", "currency",
+                    "current_period_end", "cancel_at_period_end"]
+    list_filter = ["status", "plan", "cancel_at_period_end"]
+    search_fields = ["account__name", "account__external_id", "plan__code"]
+    date_hierarchy = "current_period_end"
+    inlines = [ScheduledChangeInline, ProrationItemInline, DiscountInline, OverrideInline]
+    action_form = SubscriptionActionForm
+    actions = ["cancel_at_period_end", "cancel_now", "undo_cancel", "pause", "resume", "end_trial",
+               "change_plan"]
+    readonly_fields = ["history"]
+
+    def has_add_permission(self, request):
+        return False  # subscriptions are created through the API or the console
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Subscription._meta.concrete_fields if f.name != "id"] + ["history"]
+
+    @admin.display(description="History")
+    def history(self, obj):
+        entries = AuditEntry.objects.filter(object_type="billing.subscription", object_id=str(obj.pk)).order_by(
+            "created_at", "id")
+        return format_html_join("", "<div>{} — {} by {}</div>", (
+            (e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.action, e.actor_label or e.actor_type) for e in entries))
+
+    def _each(self, request, queryset, label, func):
+        done = 0
+        for sub in queryset:
+            try:
+                func(sub)
+                done += 1
+            except BillingError as exc:
+                fail(request, exc)
+        if done:
+            messages.success(request, f"{label}: {done} subscription(s).")
+
+    @admin.action(description="Cancel at period end", permissions=["change"])
+    def cancel_at_period_end(self, request, queryset):
+        self._each(request, queryset, "Set to cancel at period end", lambda s: subscription_cancel(subscription=s))
+
+    @admin.action(description="Cancel now", permissions=["change"])
+    def cancel_now(self, request, queryset):
+        self._each(request, queryset, "Canceled",
+                   lambda s: subscription_cancel(subscription=s, at_period_end=False))
+
+    @admin.action(description="Undo a scheduled cancellation", permissions=["change"])
+    def undo_cancel(self, request, queryset):
+        self._each(request, queryset, "Kept", lambda s: subscription_cancel_undo(subscription=s))
+
+    @admin.action(description="Pause (no billing)", permissions=["change"])
+    def pause(self, request, queryset):
+        self._each(request, queryset, "Paused", lambda s: subscription_pause(subscription=s))
+
+    @admin.action(description="Resume", permissions=["change"])
+    def resume(self, request, queryset):
+        self._each(request, queryset, "Resumed", lambda s: subscription_resume(subscription=s))
+
+    @admin.action(description="End trial now", permissions=["change"])
+    def end_trial(self, request, queryset):
+        self._each(request, queryset, "Trial ended", lambda s: subscription_trial_end(subscription=s))
+
+    @admin.action(description="Change plan or seats (choose below)", permissions=["change"])
+    def change_plan(self, request, queryset):
+        plan_id, quantity = request.POST.get("plan"), request.POST.get("quantity")
+        plan = Plan.objects.filter(pk=plan_id).first() if plan_id else None
+        if plan is None and not quantity:
+            messages.error(request, "Choose a plan or a quantity.")
+            return
+        self._each(request, queryset, "Changed", lambda s: subscription_change(
+            subscription=s, plan=plan, quantity=int(quantity) if quantity else None,
+            timing=request.POST.get("timing") or None))
+
+
+class BillingProfileInline(admin.StackedInline):
+    """Saved through `billing_profile_update` (audited, currency fixed once invoiced)."""
+
+    model = BillingProfile
+    extra = 0
+    max_num = 1
+    can_delete = False
+    fields = list(PROFILE_FIELDS) + ["currency_locked_at"]
+    readonly_fields = ["currency_locked_at"]
+
+
+def save_billing_profile(request, account, formset) -> None:
+    for form in formset.forms:
+        if not form.has_changed():
+            continue
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in PROFILE_FIELDS}
+        try:
+            billing_profile_update(account=account, **changes)
+        except BillingError as exc:
+            fail(request, exc)
+
+
+class CreditGrantForm(forms.ModelForm):
+    class Meta:
+        model = CreditEntry
+        fields = ["account", "amount", "currency", "reason", "expires_at"]
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(admin.ModelAdmin):
+    """The ledger is append-only: finance adds grants; nothing is edited or deleted."""
+
+    list_display = ["created_at", "account", "kind", "amount", "currency", "reason", "expires_at", "reference"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["account__name", "reason", "reference"]
+    form = CreditGrantForm
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CreditEntry._meta.concrete_fields] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        entry = credit_grant(account=data["account"], amount=data["amount"], currency=data["currency"],
+                             reason=data["reason"], expires_at=data.get("expires_at"))
+        obj.pk = entry.pk
+        obj._state.adding = False
