@@ -8,3 +8,4 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from payments import handlers  # noqa: F401  (outbox handlers: emails)
         from payments.webhooks import handlers as webhook_handlers  # noqa: F401  (Stripe event handlers)
+        from payments.webhooks import payment_handlers  # noqa: F401

@@ -1,9 +1,15 @@
-"""Outbox handlers of payments: the emails. Delivered at least once; a replay sends again, rarely."""
+"""Outbox handlers of payments: what payments does when others (or payments itself) record an event.
+
+Work that calls Stripe is handed to a Celery task after the outbox transaction
+commits, so no database transaction stays open across a network call; emails go
+out from here (delivered at least once).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from billing.models import OutboxEvent
@@ -11,8 +17,7 @@ from billing.outbox import handler
 from payments import selectors
 
 
-def _send(*, account_id: int, template: str, context: dict) -> int:
-    recipients = selectors.account_billing_emails(account_id=account_id)
+def _render_and_send(recipients: list[str], template: str, context: dict) -> int:
     if not recipients:
         return 0
     context = {**context, "operator_name": settings.OPERATOR["name"], "site_url": settings.SITE_URL}
@@ -21,6 +26,66 @@ def _send(*, account_id: int, template: str, context: dict) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
+def finance_emails() -> list[str]:
+    return list(settings.PAYMENTS_FINANCE_EMAILS) or [email for _, email in settings.ADMINS]
+
+
+def _customer(event: OutboxEvent, template: str) -> None:
+    _render_and_send(selectors.account_billing_emails(account_id=event.account_id), template, event.payload)
+
+
+def _finance(event: OutboxEvent, template: str) -> None:
+    _render_and_send(finance_emails(), template, {**event.payload, "event_type": event.type})
+
+
+@handler("invoicing.collection_requested")
+def collect_invoice(event: OutboxEvent) -> None:
+    from payments.tasks import invoice_collect
+
+    invoice_id = event.payload["invoice_id"]
+    transaction.on_commit(lambda: invoice_collect.delay(invoice_id))
+
+
+@handler("billing.credit_note.created")
+def refund_credit_note(event: OutboxEvent) -> None:
+    if event.payload.get("credit_method") != "refund":
+        return
+    from payments.tasks import credit_note_refund
+
+    payload = event.payload
+    transaction.on_commit(lambda: credit_note_refund.delay(payload["credit_note_id"], payload["invoice_id"],
+                                                           payload["total"], payload.get("reason", "")))
+
+
+@handler("billing.payment_method.added")
+def retry_on_new_method(event: OutboxEvent) -> None:
+    from payments.tasks import dunning_retry_account
+
+    account_id = event.account_id
+    transaction.on_commit(lambda: dunning_retry_account.delay(account_id))
+
+
 @handler("billing.payment_method.expiring")
 def email_payment_method_expiring(event: OutboxEvent) -> None:
-    _send(account_id=event.account_id, template="payment_method_expiring", context=event.payload)
+    _customer(event, "payment_method_expiring")
+
+
+@handler("billing.payment.requires_action")
+def email_authentication_needed(event: OutboxEvent) -> None:
+    _customer(event, "payment_requires_action")
+
+
+@handler("billing.dispute.created")
+@handler("billing.dispute.closed")
+def email_finance_dispute(event: OutboxEvent) -> None:
+    _finance(event, "finance_dispute")
+
+
+@handler("billing.reconciliation.alert")
+def email_finance_reconciliation(event: OutboxEvent) -> None:
+    _finance(event, "finance_reconciliation_alert")
+
+
+@handler("billing.payment.unapplied")
+def email_finance_unapplied(event: OutboxEvent) -> None:
+    _finance(event, "finance_payment_unapplied")

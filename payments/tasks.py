@@ -2,7 +2,11 @@
 
 from celery import shared_task
 
+from payments.services.charging import payment_collect, payments_pending_resolve
+from payments.services.dunning import dunning_retry_due, dunning_retry_now
 from payments.services.methods import payment_method_expiry_warn_due
+from payments.services.reconciliation import reconciliation_daily
+from payments.services.refunds import refund_for_credit_note, refunds_pending_resend
 from payments.services.webhooks import webhook_event_process, webhook_events_process_due
 
 
@@ -19,3 +23,41 @@ def webhook_process_due() -> int:
 @shared_task(name="payments.payment_method_expiry_warnings", ignore_result=True)
 def payment_method_expiry_warnings() -> int:
     return payment_method_expiry_warn_due()
+
+
+@shared_task(name="payments.invoice_collect", ignore_result=True)
+def invoice_collect(invoice_id: int) -> None:
+    payment_collect(invoice_id=invoice_id)
+
+
+@shared_task(name="payments.collect_uncollected", ignore_result=True)
+def collect_uncollected() -> int:
+    from payments.services.collection import invoices_collect_missed
+
+    return invoices_collect_missed()
+
+
+@shared_task(name="payments.janitor", ignore_result=True)
+def janitor() -> int:
+    return payments_pending_resolve() + refunds_pending_resend()
+
+
+@shared_task(name="payments.dunning_retry_due", ignore_result=True)
+def dunning_retry() -> int:
+    return dunning_retry_due()
+
+
+@shared_task(name="payments.dunning_retry_account", ignore_result=True)
+def dunning_retry_account(account_id: int) -> int:
+    return dunning_retry_now(account_id=account_id)
+
+
+@shared_task(name="payments.credit_note_refund", ignore_result=True)
+def credit_note_refund(credit_note_id: int, invoice_id: int, total: int, reason: str = "") -> int:
+    return len(refund_for_credit_note(credit_note_id=credit_note_id, invoice_id=invoice_id, total=total,
+                                      reason=reason))
+
+
+@shared_task(name="payments.reconciliation_daily", ignore_result=True)
+def reconciliation_daily_run() -> int:
+    return reconciliation_daily().pk

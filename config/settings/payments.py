@@ -22,3 +22,17 @@ PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="stripe" if STRIPE_SECRET
 PAYMENT_METHOD_EXPIRY_WARNING_DAYS = env.int("PAYMENT_METHOD_EXPIRY_WARNING_DAYS", default=30)
 # Payment method types offered by the SetupIntent (Stripe names: card, sepa_debit, us_bank_account, ...).
 PAYMENT_METHOD_TYPES = env.list("PAYMENT_METHOD_TYPES", default=["card"])
+
+# Dunning: retries this many days after the first failure (at most 4 retries), then the final action:
+# "cancel_subscription", "mark_uncollectible" or "leave_past_due".
+DUNNING_RETRY_DAYS = [int(day) for day in env.list("DUNNING_RETRY_DAYS", default=["1", "3", "5", "7"])][:4]
+DUNNING_FINAL_ACTION = env.str("DUNNING_FINAL_ACTION", default="cancel_subscription")
+# A payment waiting for 3-D Secure is canceled (and counts as a failure) after this many days.
+PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS = env.int("PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS", default=7)
+
+# Reconciliation: amounts may differ by this percentage; above this absolute total (minor units of
+# OPERATOR_CURRENCY, default 1,000.00) finance is alerted.
+RECONCILIATION_TOLERANCE_PERCENT = env.str("RECONCILIATION_TOLERANCE_PERCENT", default="0.5")
+RECONCILIATION_ALERT_THRESHOLD = env.int("RECONCILIATION_ALERT_THRESHOLD", default=100_000)
+# Who gets finance alerts (disputes, reconciliation); empty means the Django ADMINS.
+PAYMENTS_FINANCE_EMAILS = env.list("PAYMENTS_FINANCE_EMAILS", default=[])

@@ -202,6 +202,9 @@ class Gateway(ABC):
     def refund(self, request: RefundRequest) -> RefundResult: ...
 
     @abstractmethod
+    def refunds_for_payment(self, payment_id: str) -> list[RefundResult]: ...
+
+    @abstractmethod
     def charges_list(self, *, start: datetime, end: datetime) -> list[ChargeRecord]: ...
 
     @abstractmethod

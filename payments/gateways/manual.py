@@ -56,6 +56,9 @@ class ManualGateway(Gateway):
         return RefundResult(id=f"manual_{request.reference}", status="succeeded", amount=request.amount,
                             currency="", payment_id=request.payment_id, reference=request.reference)
 
+    def refunds_for_payment(self, payment_id):
+        return []
+
     def charges_list(self, *, start, end):
         return []
 

@@ -178,6 +178,9 @@ class SandboxGateway(Gateway):
                             charge_id=refund["charge"], payment_id=request.payment_id, reference=request.reference,
                             created=_now())
 
+    def refunds_for_payment(self, payment_id):
+        return []
+
     def charges_list(self, *, start, end) -> list[ChargeRecord]:
         return []  # the sandbox keeps no index by date: reconciliation has nothing to compare against
 

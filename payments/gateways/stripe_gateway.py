@@ -266,6 +266,10 @@ class StripeGateway(Gateway):
             reference=_get(refund, "metadata", {}).get("reference", ""), created=_ts(_get(refund, "created")),
         )
 
+    def refunds_for_payment(self, payment_id):
+        refunds = self._call(self.client.v1.refunds.list, params={"payment_intent": payment_id, "limit": PAGE_SIZE})
+        return [self._refund(refund) for refund in refunds.auto_paging_iter()]
+
     def charges_list(self, *, start, end):
         charges = self._call(self.client.v1.charges.list,
                              params={"created": {"gt": int(start.timestamp()) - 1}, "limit": PAGE_SIZE})

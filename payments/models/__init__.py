@@ -1,11 +1,45 @@
 from .customers import GatewayCustomer
+from .dunning import AccountDunning, DunningCase, DunningStatus
 from .methods import PaymentMethod, PaymentSetup, SetupStatus
+from .payments import (
+    ACTIVE_STATUSES,
+    COLLECTED_STATUSES,
+    Dispute,
+    DisputeOutcome,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from .reconciliation import (
+    Discrepancy,
+    DiscrepancyKind,
+    DiscrepancyResolution,
+    ReconciliationRun,
+    RunStatus,
+)
 from .webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "COLLECTED_STATUSES",
+    "AccountDunning",
+    "Discrepancy",
+    "DiscrepancyKind",
+    "DiscrepancyResolution",
+    "Dispute",
+    "DisputeOutcome",
+    "DunningCase",
+    "DunningStatus",
     "GatewayCustomer",
+    "Payment",
     "PaymentMethod",
     "PaymentSetup",
+    "PaymentStatus",
+    "ReconciliationRun",
+    "Refund",
+    "RefundStatus",
+    "RunStatus",
     "SetupStatus",
     "WebhookEvent",
     "WebhookStatus",

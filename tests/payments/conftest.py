@@ -122,3 +122,78 @@ def signed_post(client, payload: dict | str, *, secret: str = WEBHOOK_SECRET, ti
         stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
     return client.post("/webhooks/stripe/", data=body, content_type="application/json",
                        HTTP_STRIPE_SIGNATURE=header)
+
+
+@pytest.fixture
+def flush_stripe(localstripe_url):
+    """Empty localstripe (tests that count every charge in a window)."""
+    request = urllib.request.Request(f"{localstripe_url}/_config/data", method="DELETE")
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (our own local URL)
+        pass
+
+
+@pytest.fixture
+def customer_card(stripe_gateway, stripe_client):
+    """customer_card(account, number) -> PaymentMethod: a card added through the real SetupIntent flow,
+    or (for cards localstripe only accepts without a SetupIntent) attached and recorded directly."""
+    from billing import tenancy
+    from payments.services.customers import gateway_customer_ensure
+    from payments.services.methods import (
+        payment_method_record,
+        payment_method_setup_complete,
+        payment_method_setup_start,
+    )
+
+    def make(account, number="4242424242424242", via_setup=True):
+        with tenancy.operator_scope():
+            if via_setup:
+                started = payment_method_setup_start(account=account)
+                confirm_setup(stripe_client, started.setup.gateway_id, number=number)
+                return payment_method_setup_complete(setup=started.setup).payment_method
+            customer = gateway_customer_ensure(account=account)
+            method = stripe_client.v1.payment_methods.create(params={"type": "card", "card": {
+                "number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+            details = stripe_gateway.method_attach(method_id=method.id, customer_id=customer.customer_id)
+            return payment_method_record(account_id=account.pk, gateway_name="stripe", details=details)
+
+    return make
+
+
+@pytest.fixture
+def open_invoice():
+    """open_invoice(account, amount='100.00', subscription=None) -> a finalized charge_automatically invoice."""
+    from billing import tenancy
+    from invoicing.services import invoice_finalize
+    from tests.invoicing.factories import draft
+
+    def make(account, amount="100.00", subscription=None, currency="USD"):
+        with tenancy.operator_scope():
+            invoice = draft(account, ("Plan", 1, amount), currency=currency,
+                            subscription_id=subscription.pk if subscription else None)
+            return invoice_finalize(invoice=invoice)
+
+    return make
+
+
+def stripe_charges(stripe_client, customer_id: str) -> list:
+    return list(stripe_client.v1.charges.list(params={"customer": customer_id, "limit": 100}).data)
+
+
+def outbox_events(event_type: str) -> list:
+    from billing import tenancy
+    from billing.models import OutboxEvent
+
+    with tenancy.operator_scope():
+        return list(OutboxEvent.objects.filter(type=event_type).order_by("id"))
+
+
+def authenticate_3ds(localstripe_url: str, intent_id: str, client_secret: str, success: bool = True) -> None:
+    """What the customer's bank page does through Stripe.js (localstripe's test endpoint)."""
+    from urllib.parse import urlencode
+
+    body = urlencode({"client_secret": client_secret, "success": "true" if success else "false",
+                      "key": "pk_test_localstripe"}).encode()
+    request = urllib.request.Request(f"{localstripe_url}/v1/payment_intents/{intent_id}/_authenticate", data=body,
+                                     method="POST")
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (our own local URL)
+        pass

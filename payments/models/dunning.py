@@ -1,0 +1,49 @@
+"""Dunning: the retry schedule of an invoice whose payment failed, and the per-account pause."""
+
+from django.db import models
+
+from billing.models import Account, TenantModel
+
+
+class DunningStatus(models.TextChoices):
+    ACTIVE = "active", "Retrying"
+    RECOVERED = "recovered", "Recovered (paid)"
+    EXHAUSTED = "exhausted", "Exhausted (final action taken)"
+    CLOSED = "closed", "Closed (invoice paid, voided or uncollectible elsewhere)"
+
+
+class DunningCase(TenantModel):
+    invoice = models.OneToOneField("invoicing.Invoice", on_delete=models.PROTECT, related_name="dunning_case")
+    status = models.CharField(max_length=16, choices=DunningStatus.choices, default=DunningStatus.ACTIVE)
+    failures = models.PositiveIntegerField(default=0)
+    retries_done = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    last_failure_code = models.CharField(max_length=100, blank=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    final_action = models.CharField(max_length=32, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-id"]
+        indexes = [models.Index(fields=["next_retry_at"], name="dunning_due_idx",
+                                condition=models.Q(status="active"))]
+
+    def __str__(self):
+        return f"dunning of invoice {self.invoice_id} ({self.status})"
+
+
+class AccountDunning(TenantModel):
+    """Finance's switch per account: while paused, no retry runs and no final action is taken."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="dunning")
+    paused = models.BooleanField(default=False)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "account dunning setting"
+
+    def __str__(self):
+        return f"dunning of {self.account_id}: {'paused' if self.paused else 'on'}"

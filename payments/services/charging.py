@@ -1,0 +1,308 @@
+"""Charging invoices exactly once, and every later move of a payment.
+
+Collecting an invoice happens in three steps, each safe to repeat:
+
+1. `payment_collect` opens an attempt: under the invoice's row lock it creates a
+   `pending` Payment with the reference `invoice:<id>:attempt:<n>` and commits.
+   At most one attempt is in flight per invoice (a partial unique index).
+2. `payment_resume` holds the payment's row lock, asks the gateway what it did
+   under that reference (`payment_find`) and only if nothing is there charges,
+   with the reference as idempotency key.
+3. `payment_apply_result` moves the payment to the outcome (locked, audited, with
+   an event), records it on the invoice and tells dunning.
+
+If the process dies between 2 and 3, the committed `pending` row stays; the
+janitor (`payments_pending_resolve`, after 5 minutes, 1 hour, then daily) or the
+next collection resumes it, finds the charge and applies it: never a second charge.
+A timeout at step 2 leaves the payment pending the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billing.audit import audit_record, snapshot
+from billing.errors import BillingError, InvalidTransition, NotFound
+from billing.outbox import event_record
+from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
+from payments import selectors
+from payments.gateways import (
+    ChargeRequest,
+    ChargeResult,
+    GatewayError,
+    GatewayUnavailable,
+    default_name,
+    gateway,
+)
+from payments.gateways import PaymentStatus as Outcome
+from payments.models import ACTIVE_STATUSES, COLLECTED_STATUSES, Payment, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+FIRST_CHECK = timedelta(minutes=5)
+SECOND_CHECK = timedelta(hours=1)
+LATER_CHECKS = timedelta(days=1)
+# Stripe keeps idempotency keys 24 hours: past that, re-sending a charge could create a new one.
+RESEND_WINDOW = timedelta(hours=23)
+FIND_MARGIN = timedelta(minutes=10)
+
+S = PaymentStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.SUCCEEDED, S.FAILED, S.REQUIRES_ACTION, S.CANCELED},
+    S.REQUIRES_ACTION: {S.SUCCEEDED, S.FAILED, S.CANCELED, S.PENDING},
+    # The gateway is the truth: an intent that failed can still succeed (the customer retried on it).
+    S.FAILED: {S.SUCCEEDED},
+    S.CANCELED: set(),
+    S.SUCCEEDED: {S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED},
+    S.PARTIALLY_REFUNDED: {S.REFUNDED, S.DISPUTED},
+    S.DISPUTED: {S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.REFUNDED},
+    S.REFUNDED: {S.DISPUTED},
+}
+_FROM_OUTCOME = {
+    Outcome.PENDING: S.PENDING,
+    Outcome.SUCCEEDED: S.SUCCEEDED,
+    Outcome.FAILED: S.FAILED,
+    Outcome.REQUIRES_ACTION: S.REQUIRES_ACTION,
+    Outcome.CANCELED: S.CANCELED,
+}
+TRACKED = ["status", "gateway_payment_id", "gateway_charge_id", "failure_code", "failure_message",
+           "amount_refunded", "unapplied_reason"]
+
+PAYMENT_SUCCEEDED = "billing.payment.succeeded"
+PAYMENT_FAILED = "billing.payment.failed"
+PAYMENT_REQUIRES_ACTION = "billing.payment.requires_action"
+PAYMENT_UNAPPLIED = "billing.payment.unapplied"
+
+
+def payment_payload(payment: Payment, **extra) -> dict:
+    return {
+        "payment_id": payment.pk, "invoice_id": payment.invoice_id, "account_id": payment.account_id,
+        "amount": payment.amount, "currency": payment.currency, "status": payment.status,
+        "attempt": payment.attempt, "gateway": payment.gateway, "reference": payment.reference,
+        "failure_code": payment.failure_code, "failure_message": payment.failure_message,
+        "amount_refunded": payment.amount_refunded, **extra,
+    }
+
+
+def lock_payment(payment: Payment | int) -> Payment:
+    pk = payment.pk if isinstance(payment, Payment) else payment
+    found = Payment.objects.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No such payment.")
+    return found
+
+
+def transition(payment: Payment, target: str, *, action: str | None = None, **changes) -> Payment:
+    """Move a locked payment to `target` (re-checked here), audited. The caller records events."""
+    if target != payment.status and target not in TRANSITIONS[payment.status]:
+        raise InvalidTransition(f"A {payment.status} payment cannot become {target}.",
+                                fields={"status": [payment.status]})
+    before = snapshot(payment, TRACKED)
+    payment.status = target
+    for name, value in changes.items():
+        setattr(payment, name, value)
+    payment.save()
+    audit_record(action=action or f"payment.{target}", instance=payment, before=before,
+                 after=snapshot(payment, TRACKED))
+    return payment
+
+
+# --- step 1: open an attempt -----------------------------------------------------------------------------------
+
+def payment_collect(*, invoice_id: int, trigger: str = "collection") -> Payment | None:
+    """Charge what an open charge_automatically invoice has due, exactly once. Safe to call again:
+    a second call resumes the attempt in flight, and a paid invoice is left alone."""
+    payment = _attempt_open(invoice_id=invoice_id, trigger=trigger)
+    if payment is None or payment.status not in ACTIVE_STATUSES:
+        return payment
+    return payment_resume(payment=payment)
+
+
+@transaction.atomic
+def _attempt_open(*, invoice_id: int, trigger: str) -> Payment | None:
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    active = Payment.objects.filter(invoice=invoice, status__in=ACTIVE_STATUSES).first()
+    if active is not None:
+        return active
+    if (invoice.status != InvoiceStatus.OPEN or invoice.amount_due <= 0
+            or invoice.collection_method != CollectionMethod.CHARGE_AUTOMATICALLY):
+        return None
+    attempt = (Payment.objects.filter(invoice=invoice).order_by("-attempt")
+               .values_list("attempt", flat=True).first() or 0) + 1
+    method = selectors.payment_method_default(account_id=invoice.account_id)
+    gateway_name = method.gateway if method else default_name()
+    customer = selectors.gateway_customer_live(account_id=invoice.account_id, gateway_name=gateway_name)
+    now = timezone.now()
+    payment = Payment.objects.create(
+        account_id=invoice.account_id, invoice=invoice, amount=invoice.amount_due, currency=invoice.currency,
+        gateway=gateway_name, reference=f"invoice:{invoice.pk}:attempt:{attempt}", attempt=attempt,
+        payment_method=method, gateway_customer_id=customer.customer_id if customer else "",
+        created_at=now, next_check_at=now + FIRST_CHECK,
+    )
+    audit_record(action="payment.created", instance=payment, after={**snapshot(payment), "trigger": trigger})
+    if method is None or customer is None:
+        _apply(payment, ChargeResult(status=Outcome.FAILED, failure_code="no_payment_method",
+                                     failure_message="There is no payment method on file."))
+    return payment
+
+
+# --- step 2: find or charge ------------------------------------------------------------------------------------
+
+def payment_resume(*, payment: Payment) -> Payment:
+    """Bring an in-flight payment to its outcome: what the gateway did under our reference, else charge."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update(skip_locked=True).filter(
+            pk=payment.pk, status__in=ACTIVE_STATUSES).first()
+        if locked is None:  # finished, or another worker holds it
+            return Payment.objects.get(pk=payment.pk)
+        try:
+            result = _ask_gateway(locked)
+        except GatewayUnavailable as exc:
+            logger.warning("payments: %s: gateway unavailable (%s); the janitor will ask again", locked.reference, exc)
+            return _schedule_check(locked)
+        except GatewayError as exc:
+            result = ChargeResult(status=Outcome.FAILED, failure_code=exc.code, failure_message=exc.message)
+        if result is None:
+            return _schedule_check(locked)
+        return payment_apply_result(payment=locked, result=result)
+
+
+def _ask_gateway(payment: Payment) -> ChargeResult | None:
+    gw = gateway(payment.gateway)
+    if payment.gateway_payment_id:
+        return gw.payment_retrieve(payment.gateway_payment_id)
+    found = gw.payment_find(customer_id=payment.gateway_customer_id, reference=payment.reference,
+                            since=payment.created_at - FIND_MARGIN) if payment.gateway_customer_id else None
+    if found is not None:
+        return found
+    if timezone.now() - payment.created_at > RESEND_WINDOW:
+        # Nothing was charged under this reference and its idempotency key has expired.
+        return ChargeResult(status=Outcome.FAILED, failure_code="not_sent",
+                            failure_message="The charge never reached the payment processor.")
+    if payment.payment_method is None or payment.payment_method.removed_at is not None:
+        return ChargeResult(status=Outcome.FAILED, failure_code="payment_method_removed",
+                            failure_message="The payment method was removed before the charge.")
+    return gw.charge(ChargeRequest(
+        reference=payment.reference, customer_id=payment.gateway_customer_id,
+        payment_method_id=payment.payment_method.gateway_id, amount=payment.amount, currency=payment.currency,
+        metadata={"payment_id": str(payment.pk), "invoice_id": str(payment.invoice_id),
+                  "account_id": str(payment.account_id)},
+    ))
+
+
+def _schedule_check(payment: Payment) -> Payment:
+    payment.checks += 1
+    delay = SECOND_CHECK if payment.checks == 1 else LATER_CHECKS
+    payment.next_check_at = timezone.now() + delay
+    payment.save(update_fields=["checks", "next_check_at", "updated_at"])
+    return payment
+
+
+# --- step 3: apply the outcome ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def payment_apply_result(*, payment: Payment, result: ChargeResult) -> Payment:
+    """Move a payment to what the gateway reports (locked; replays and stale reports change nothing)."""
+    return _apply(lock_payment(payment), result)
+
+
+def _apply(payment: Payment, result: ChargeResult) -> Payment:
+    target = _FROM_OUTCOME[result.status]
+    ids = {"gateway_payment_id": result.payment_id or payment.gateway_payment_id,
+           "gateway_charge_id": result.charge_id or payment.gateway_charge_id}
+    if target == payment.status or (target == S.SUCCEEDED and payment.status in COLLECTED_STATUSES):
+        if (ids["gateway_payment_id"], ids["gateway_charge_id"]) != (payment.gateway_payment_id,
+                                                                      payment.gateway_charge_id):
+            Payment.objects.filter(pk=payment.pk).update(**ids)
+            payment.__dict__.update(ids)
+        return payment  # a replay: nothing new
+    if target not in TRANSITIONS[payment.status]:
+        logger.info("payments: %s is %s; ignoring a stale %s report", payment.reference, payment.status, target)
+        return payment
+    now = timezone.now()
+    if target == S.SUCCEEDED:
+        transition(payment, target, succeeded_at=now, next_check_at=None, failure_code="", failure_message="",
+                   **ids)
+        _apply_to_invoice(payment)
+        event_record(type=PAYMENT_SUCCEEDED, account_id=payment.account_id, payload=payment_payload(payment))
+        from .dunning import dunning_on_success
+
+        dunning_on_success(payment=payment)
+    elif target in (S.FAILED, S.CANCELED):
+        code = result.failure_code or ("canceled" if target == S.CANCELED else "failed")
+        message = result.failure_message or ("The payment was canceled." if target == S.CANCELED else "")
+        transition(payment, target, failed_at=now, next_check_at=None, failure_code=code[:100],
+                   failure_message=message[:500], **ids)
+        from .dunning import dunning_on_failure
+
+        next_retry_at = dunning_on_failure(payment=payment)
+        event_record(type=PAYMENT_FAILED, account_id=payment.account_id, payload=payment_payload(
+            payment, next_retry_at=next_retry_at, update_payment_method_url=f"{settings.SITE_URL}/console/"))
+    elif target == S.REQUIRES_ACTION:
+        transition(payment, target, next_check_at=now + LATER_CHECKS, **ids)
+        event_record(type=PAYMENT_REQUIRES_ACTION, account_id=payment.account_id, payload=payment_payload(
+            payment, action_url=f"{settings.SITE_URL}/console/payments/{payment.pk}/authenticate/"))
+    else:
+        transition(payment, target, **ids)
+    return payment
+
+
+def _apply_to_invoice(payment: Payment) -> None:
+    from invoicing.services import invoice_record_payment
+
+    try:
+        invoice_record_payment(invoice=payment.invoice_id, amount=payment.amount, payment_reference=payment.reference)
+    except BillingError as exc:  # paid, voided or reduced meanwhile: money arrived that the invoice cannot take
+        payment.unapplied_reason = exc.message[:300]
+        payment.save(update_fields=["unapplied_reason", "updated_at"])
+        audit_record(action="payment.unapplied", instance=payment, after={"reason": exc.message})
+        event_record(type=PAYMENT_UNAPPLIED, account_id=payment.account_id,
+                     payload=payment_payload(payment, reason=exc.message))
+
+
+def payment_mark_received(*, payment: Payment) -> Payment:
+    """Finance confirms a manual-gateway payment (bank transfer) arrived."""
+    if payment.gateway != "manual":
+        raise InvalidTransition("Only manual payments are confirmed by hand; card payments report themselves.")
+    return payment_apply_result(payment=payment, result=ChargeResult(status=Outcome.SUCCEEDED,
+                                                                     payment_id=payment.gateway_payment_id))
+
+
+# --- the janitor -----------------------------------------------------------------------------------------------
+
+def payments_pending_resolve(*, limit: int = 100) -> int:
+    """Ask the gateway about payments still pending (or waiting for 3-D Secure) whose check is due."""
+    now = timezone.now()
+    due = list(Payment.objects.filter(status__in=ACTIVE_STATUSES, next_check_at__lte=now)
+               .exclude(gateway="manual").order_by("next_check_at", "id")[:limit])
+    expiry = timedelta(days=settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
+    for payment in due:
+        if payment.status == S.REQUIRES_ACTION and now - payment.created_at > expiry:
+            payment_cancel(payment=payment, reason="The customer did not authenticate the payment in time.")
+        else:
+            payment_resume(payment=payment)
+    return len(due)
+
+
+def payment_cancel(*, payment: Payment, reason: str = "") -> Payment:
+    """Cancel an attempt waiting for the customer (counts as a failure for dunning)."""
+    if payment.status not in ACTIVE_STATUSES:
+        raise InvalidTransition(f"A {payment.status} payment cannot be canceled.")
+    result = ChargeResult(status=Outcome.CANCELED, failure_code="canceled", failure_message=reason)
+    if payment.gateway_payment_id:
+        try:
+            remote = gateway(payment.gateway).payment_cancel(payment.gateway_payment_id)
+        except GatewayUnavailable:
+            return payment
+        except GatewayError:
+            remote = gateway(payment.gateway).payment_retrieve(payment.gateway_payment_id)
+        if remote.status != Outcome.CANCELED:
+            return payment_apply_result(payment=payment, result=remote)  # it succeeded or failed meanwhile
+    return payment_apply_result(payment=payment, result=result)

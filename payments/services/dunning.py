@@ -1,0 +1,218 @@
+"""Dunning: retry a failed invoice payment on a schedule, then take the configured final action.
+
+Default schedule: 1, 3, 5 and 7 days after the first failure (`DUNNING_RETRY_DAYS`, at
+most 4 retries), in billing-clock time. During retries the subscription is
+`past_due`. Adding a payment method retries at once (an extra try, not one of the
+scheduled ones). After the last scheduled retry fails, `DUNNING_FINAL_ACTION`:
+cancel the subscription, mark the invoice uncollectible, or leave it past due.
+Finance can pause dunning per account: no retry and no final action while paused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from billing import clock
+from billing.audit import audit_record, snapshot
+from billing.errors import ValidationFailed
+from billing.models import Account
+from billing.outbox import event_record
+from invoicing.models import Invoice, InvoiceStatus
+from payments.models import ACTIVE_STATUSES, AccountDunning, DunningCase, DunningStatus, Payment
+
+logger = logging.getLogger(__name__)
+
+FINAL_ACTIONS = ("cancel_subscription", "mark_uncollectible", "leave_past_due")
+DUNNING_EXHAUSTED = "billing.dunning.exhausted"
+# A retry in flight holds its slot this long; if the worker dies the retry runs again after it.
+RETRY_LEASE = timedelta(hours=1)
+
+
+def _schedule() -> list[int]:
+    return list(settings.DUNNING_RETRY_DAYS)[:4]
+
+
+def dunning_paused(account_id: int) -> bool:
+    return AccountDunning.objects.filter(account_id=account_id, paused=True).exists()
+
+
+def dunning_on_failure(*, payment: Payment) -> datetime | None:
+    """A payment of an invoice failed (inside the payment's transaction). Returns the next retry time."""
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    now = clock.now()
+    case = DunningCase.objects.select_for_update().filter(invoice=invoice).first()
+    if case is None:
+        case = DunningCase.objects.create(account_id=payment.account_id, invoice=invoice, first_failed_at=now,
+                                          last_failed_at=now)
+        audit_record(action="dunning.started", instance=case, after=snapshot(case))
+    elif case.status != DunningStatus.ACTIVE:
+        return None
+    before = snapshot(case)
+    case.failures += 1
+    case.last_failed_at, case.last_failure_code = now, payment.failure_code
+    schedule = _schedule()
+    if case.retries_done < len(schedule):
+        case.next_retry_at = case.first_failed_at + timedelta(days=schedule[case.retries_done])
+        case.save()
+        audit_record(action="dunning.retry_scheduled", instance=case, before=before, after=snapshot(case))
+        _subscription_past_due(invoice)
+        return case.next_retry_at
+    case.next_retry_at = None
+    case.save()
+    audit_record(action="dunning.retries_exhausted", instance=case, before=before, after=snapshot(case))
+    _subscription_past_due(invoice)
+    if not dunning_paused(case.account_id):
+        _finish(case, invoice)
+    return None
+
+
+def _finish(case: DunningCase, invoice: Invoice) -> None:
+    """The last retry failed: take the final action once."""
+    action = settings.DUNNING_FINAL_ACTION
+    if action not in FINAL_ACTIONS:
+        raise ValidationFailed({"DUNNING_FINAL_ACTION": f"Must be one of {', '.join(FINAL_ACTIONS)}."})
+    if action == "cancel_subscription" and invoice.subscription_id:
+        from billing.models import Subscription
+        from billing.services import subscription_cancel
+
+        subscription = Subscription.objects.get(pk=invoice.subscription_id)
+        if subscription.status != "canceled":
+            subscription_cancel(subscription=subscription, at_period_end=False,
+                                reason="Payment failed after every retry.")
+    elif action == "mark_uncollectible":
+        from invoicing.services import invoice_mark_uncollectible
+
+        invoice_mark_uncollectible(invoice=invoice.pk, reason="Payment failed after every retry.")
+    before = snapshot(case)
+    case.status, case.final_action, case.closed_at = DunningStatus.EXHAUSTED, action, clock.now()
+    case.save()
+    audit_record(action="dunning.exhausted", instance=case, before=before, after=snapshot(case))
+    event_record(type=DUNNING_EXHAUSTED, account_id=case.account_id, payload={
+        "invoice_id": invoice.pk, "account_id": case.account_id, "subscription_id": invoice.subscription_id,
+        "failures": case.failures, "final_action": action})
+
+
+def _subscription_past_due(invoice: Invoice) -> None:
+    if not invoice.subscription_id:
+        return
+    from billing.models import Subscription
+    from billing.services import subscription_mark_past_due
+
+    subscription = Subscription.objects.get(pk=invoice.subscription_id)
+    if subscription.status == "active":
+        subscription_mark_past_due(subscription=subscription)
+
+
+def dunning_on_success(*, payment: Payment) -> None:
+    """The invoice got paid: close its case and bring the subscription back to active."""
+    case = DunningCase.objects.select_for_update().filter(invoice_id=payment.invoice_id).first()
+    if case is not None and case.status == DunningStatus.ACTIVE:
+        before = snapshot(case)
+        case.status, case.next_retry_at, case.closed_at = DunningStatus.RECOVERED, None, clock.now()
+        case.save()
+        audit_record(action="dunning.recovered", instance=case, before=before, after=snapshot(case))
+    invoice = Invoice.objects.get(pk=payment.invoice_id)
+    if invoice.subscription_id:
+        from billing.models import Subscription
+        from billing.services import subscription_activate
+
+        subscription = Subscription.objects.get(pk=invoice.subscription_id)
+        if subscription.status == "past_due":
+            subscription_activate(subscription=subscription)
+
+
+def _claim(case_pk: int, *, scheduled: bool) -> DunningCase | None:
+    """Take a case for one retry (locked, re-checked); a scheduled retry uses up one slot."""
+    with transaction.atomic():
+        case = DunningCase.objects.select_for_update(skip_locked=True).filter(
+            pk=case_pk, status=DunningStatus.ACTIVE).first()
+        if case is None or dunning_paused(case.account_id):
+            return None
+        invoice = Invoice.objects.get(pk=case.invoice_id)
+        if invoice.status != InvoiceStatus.OPEN:
+            before = snapshot(case)
+            case.status, case.next_retry_at, case.closed_at = DunningStatus.CLOSED, None, clock.now()
+            case.save()
+            audit_record(action="dunning.closed", instance=case, before=before, after={
+                **snapshot(case), "invoice_status": invoice.status})
+            return None
+        if Payment.objects.filter(invoice_id=case.invoice_id, status__in=ACTIVE_STATUSES).exists():
+            if scheduled:  # an attempt is still in flight (3-D Secure, timeout): wait for its outcome
+                case.next_retry_at = clock.now() + RETRY_LEASE
+                case.save(update_fields=["next_retry_at"])
+            return None
+        if scheduled:
+            if case.next_retry_at is None or case.next_retry_at > clock.now():
+                return None
+            before = snapshot(case)
+            case.retries_done += 1
+            case.next_retry_at = clock.now() + RETRY_LEASE
+            case.save()
+            audit_record(action="dunning.retry_started", instance=case, before=before, after=snapshot(case))
+        return case
+
+
+def _retry(case: DunningCase) -> Payment | None:
+    from .charging import payment_collect
+
+    return payment_collect(invoice_id=case.invoice_id, trigger="dunning")
+
+
+def dunning_retry_due(*, limit: int = 100) -> int:
+    """Run the scheduled retries that are due, and final actions held back by a pause. Safe to rerun."""
+    now = clock.now()
+    due = list(DunningCase.objects.filter(status=DunningStatus.ACTIVE, next_retry_at__lte=now)
+               .order_by("next_retry_at").values_list("pk", flat=True)[:limit])
+    for pk in due:
+        case = _claim(pk, scheduled=True)
+        if case is not None:
+            _retry(case)
+    # Cases whose retries ran out while the account was paused finish once dunning resumes.
+    for case in DunningCase.objects.filter(status=DunningStatus.ACTIVE, next_retry_at__isnull=True)[:limit]:
+        if not dunning_paused(case.account_id) and case.retries_done >= len(_schedule()):
+            with transaction.atomic():
+                locked = DunningCase.objects.select_for_update().get(pk=case.pk)
+                if locked.status == DunningStatus.ACTIVE:
+                    _finish(locked, Invoice.objects.select_for_update().get(pk=locked.invoice_id))
+    return len(due)
+
+
+def dunning_retry_now(*, account_id: int) -> int:
+    """The customer added a payment method: retry every open case of the account at once."""
+    retried = 0
+    for pk in DunningCase.objects.filter(account_id=account_id, status=DunningStatus.ACTIVE) \
+            .values_list("pk", flat=True):
+        case = _claim(pk, scheduled=False)
+        if case is not None:
+            _retry(case)
+            retried += 1
+    return retried
+
+
+@transaction.atomic
+def dunning_pause(*, account: Account, note: str = "") -> AccountDunning:
+    setting, _ = AccountDunning.objects.select_for_update().get_or_create(account=account)
+    if setting.paused:
+        return setting
+    before = snapshot(setting)
+    setting.paused, setting.paused_at, setting.note = True, clock.now(), note[:300]
+    setting.save()
+    audit_record(action="dunning.paused", instance=setting, before=before, after=snapshot(setting))
+    return setting
+
+
+@transaction.atomic
+def dunning_resume(*, account: Account) -> AccountDunning:
+    setting, _ = AccountDunning.objects.select_for_update().get_or_create(account=account)
+    if not setting.paused:
+        return setting
+    before = snapshot(setting)
+    setting.paused, setting.paused_at = False, None
+    setting.save()
+    audit_record(action="dunning.resumed", instance=setting, before=before, after=snapshot(setting))
+    return setting
+
