@@ -41,7 +41,7 @@ def create_sql(table: str = EVENTS_TABLE) -> str:
     """
 
 
-def _partition_functions_sql() -> str:
+def partition_functions_sql() -> str:
     expression = tenant_expression().replace("'", "''")
     return f"""
     CREATE OR REPLACE FUNCTION metering_usage_partitions_ensure(from_day date, to_day date)
@@ -57,8 +57,9 @@ def _partition_functions_sql() -> str:
         WHILE day <= to_day LOOP
             part := '{EVENTS_TABLE}_p' || to_char(day, 'YYYYMMDD');
             IF to_regclass(part) IS NULL THEN
-                -- Two sessions may find the same day missing: the lock makes one wait.
-                PERFORM pg_advisory_xact_lock(hashtext('{EVENTS_TABLE}.partitions'));
+                -- Two sessions may find the same day missing: the lock makes one wait, and taking a
+                -- table lock (unlike an advisory lock) refreshes the catalog, so it then sees the table.
+                LOCK TABLE {EVENTS_TABLE} IN SHARE UPDATE EXCLUSIVE MODE;
                 IF to_regclass(part) IS NULL THEN
                     EXECUTE format('CREATE TABLE %I PARTITION OF {EVENTS_TABLE} FOR VALUES FROM (%L) TO (%L)',
                                    part, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
@@ -79,7 +80,7 @@ def _partition_functions_sql() -> str:
         part record;
         dropped integer := 0;
     BEGIN
-        PERFORM pg_advisory_xact_lock(hashtext('{EVENTS_TABLE}.partitions'));
+        LOCK TABLE {EVENTS_TABLE} IN SHARE UPDATE EXCLUSIVE MODE;
         FOR part IN
             SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = '{EVENTS_TABLE}'::regclass AND c.relname ~ '_p[0-9]{{8}}$'
@@ -114,7 +115,7 @@ def forward_sql() -> str:
     CREATE INDEX {KEYS_TABLE}_received_brin ON {KEYS_TABLE} USING brin (received_at);
     """
         + tenant_policy_sql(KEYS_TABLE)
-        + _partition_functions_sql()
+        + partition_functions_sql()
     )
 
 

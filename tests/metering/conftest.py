@@ -20,3 +20,44 @@ def usage_client(api_client, api_key_for, make_account):
     account = make_account()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(account, ['usage:write', 'usage:read'])}")
     return api_client, account
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits_cache():
+    """Plan limits are cached per process; each test starts without them."""
+    from metering.quotas import limits
+
+    limits.forget()
+    yield
+    limits.forget()
+
+
+@pytest.fixture
+def redis_down():
+    """Point the quota counters at a port where nothing listens (a real connection failure)."""
+    import redis
+
+    from metering.quotas import counters
+
+    counters._client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.05, socket_timeout=0.05)
+    yield
+    counters.reset_client()
+
+
+@pytest.fixture
+def subscribe(make_account):
+    """subscribe(limits=[...], charges=[...]) -> account on a fresh plan, subscribed now (operator scope)."""
+    from billing.services import subscription_create
+    from tests.billing.catalog_factories import plan
+
+    counter = iter(range(1, 1000))
+
+    def make(limits=(), charges=(), account=None, **plan_attrs):
+        account = account or make_account()
+        with tenancy.operator_scope():
+            chosen = plan(code=f"plan-{next(counter)}-{account.pk}", flat=0, charges=list(charges),
+                          limits=list(limits), **plan_attrs)
+            subscription_create(account=account, plan=chosen)
+        return account
+
+    return make
