@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from billing import clock, tenancy
+from billing import clock
 from metering.ingest.decode import EventIn
 from metering.selectors import billable_usage, late_usage
 from metering.services import usage_events_record
