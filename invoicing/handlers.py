@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.utils.dateparse import parse_date, parse_datetime
 
 from billing.models import OutboxEvent
@@ -111,20 +109,6 @@ def email_subscription_canceled(event: OutboxEvent) -> None:
     email_send(event=event, email_type=EmailType.SUBSCRIPTION_CANCELED, context=_subscription_context(event))
 
 
-@handler("billing.usage.threshold_reached")
-def email_usage_threshold_reached(event: OutboxEvent) -> None:
-    lang = _language(event)
-    payload = event.payload
-    used = payload.get("used") if payload.get("used") is not None else payload.get("quantity")
-    context = {"metric": payload.get("metric_name") or payload.get("metric_code") or payload.get("metric", ""),
-               "threshold": payload.get("threshold") or payload.get("threshold_percent", ""),
-               "used": fmt.quantity(Decimal(str(used)), lang) if used is not None else "",
-               "limit": fmt.quantity(Decimal(str(payload["limit"])), lang) if payload.get("limit") is not None
-               else "",
-               "period_end": _when(payload.get("period_end"), lang)}
-    email_send(event=event, email_type=EmailType.USAGE_THRESHOLD_REACHED, context=context)
-
-
 @handler("invoicing.renewal_upcoming")
 def email_upcoming_renewal(event: OutboxEvent) -> None:
     lang = _language(event)
@@ -142,3 +126,16 @@ def email_credit_note_issued(event: OutboxEvent) -> None:
                "total": _money(payload.get("total"), payload.get("currency"), lang), "reason": payload.get("reason")}
     email_send(event=event, email_type=EmailType.CREDIT_NOTE_ISSUED, context=context)
 
+
+
+@handler("billing.subscription.created")
+@handler("billing.subscription.updated")
+def bill_opening_period(event: OutboxEvent) -> None:
+    """A new paid subscription, or a trial that became a paid period: invoice its first period now."""
+    payload = event.payload
+    starts_paid = (payload.get("action") == "created" and payload.get("status") in ("active", "incomplete")) or (
+        payload.get("action") == "trial_ended" and payload.get("status") in ("active", "incomplete", "past_due"))
+    if starts_paid:
+        from invoicing.services.subscriptions import subscription_bill_opening
+
+        subscription_bill_opening(subscription_id=payload["subscription_id"])

@@ -33,3 +33,34 @@ def mark_overdue() -> int:
     from invoicing.services import invoices_mark_overdue
 
     return invoices_mark_overdue()
+
+
+@shared_task(base=OperatorTask, name="invoicing.bill_run", ignore_result=True)
+def bill_run() -> int:
+    from invoicing.services.bill_runs import bill_run_start
+
+    return bill_run_start().pk
+
+
+@shared_task(base=OperatorTask, name="invoicing.bill_run_chunk", ignore_result=True, acks_late=True)
+def bill_run_chunk(run_id: int, subscription_ids: list[int], at: str) -> dict:
+    from django.utils.dateparse import parse_datetime
+
+    from invoicing.services.bill_runs import bill_run_chunk_process
+
+    return bill_run_chunk_process(run_id=run_id, subscription_ids=subscription_ids, at=parse_datetime(at))
+
+
+@shared_task(base=OperatorTask, name="invoicing.bill_opening", ignore_result=True,
+             autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def bill_opening(subscription_id: int) -> None:
+    from invoicing.services.subscriptions import subscription_bill_opening
+
+    subscription_bill_opening(subscription_id=subscription_id)
+
+
+@shared_task(base=OperatorTask, name="invoicing.renewal_reminders", ignore_result=True)
+def renewal_reminders() -> int:
+    from invoicing.services.reminders import renewal_reminders_record
+
+    return renewal_reminders_record()

@@ -1,4 +1,4 @@
-from .bill_runs import BillingRecord, BillRun, BillRunStatus
+from .bill_runs import BillingKind, BillingRecord, BillRun, BillRunStatus, RenewalNotice
 from .credit_notes import CreditMethod, CreditNote, CreditNoteLine, CreditNoteStatus
 from .invoices import (
     BillingReason,
@@ -16,7 +16,7 @@ from .preferences import CustomerInvoicing, EmailType, SentEmail
 from .taxes import TaxRate
 
 __all__ = [
-    "BillRun", "BillRunStatus", "BillingReason", "BillingRecord", "CollectionMethod", "CreditMethod",
+    "BillRun", "BillRunStatus", "BillingKind", "BillingReason", "BillingRecord", "CollectionMethod", "CreditMethod",
     "CreditNote", "CreditNoteLine", "CreditNoteStatus", "CustomerInvoicing", "EmailType", "Invoice",
-    "InvoiceDiscount", "InvoiceLine", "InvoicePayment", "InvoiceStatus", "LineKind", "NumberSequence", "PaymentSource", "SentEmail", "TaxRate",
+    "InvoiceDiscount", "InvoiceLine", "InvoicePayment", "InvoiceStatus", "LineKind", "NumberSequence", "PaymentSource", "RenewalNotice", "SentEmail", "TaxRate",
 ]

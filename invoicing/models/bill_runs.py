@@ -20,6 +20,7 @@ class BillRun(models.Model):
     status = models.CharField(max_length=16, choices=BillRunStatus.choices, default=BillRunStatus.RUNNING)
     subscriptions_due = models.PositiveIntegerField(default=0)
     chunks = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
     invoices_created = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0, help_text="Already billed for that period.")
     errors = models.PositiveIntegerField(default=0)
@@ -32,20 +33,42 @@ class BillRun(models.Model):
         return f"bill run {self.pk} at {self.billing_time:%Y-%m-%d %H:%M}"
 
 
+class BillingKind(models.TextChoices):
+    ADVANCE = "advance", "Flat and seat fees billed in advance for the period"
+    ARREARS = "arrears", "Usage billed in arrears for the period"
+
+
 class BillingRecord(TenantModel):
-    """A subscription billed for a period: unique, so a period is never billed twice."""
+    """A subscription billed for a period, in advance or in arrears: unique, so never twice.
+
+    A renewal invoice writes two: arrears for the period that ended, advance for the
+    one that starts; a subscription's first invoice writes the advance of its first period.
+    """
 
     subscription = models.ForeignKey("billing.Subscription", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=BillingKind.choices)
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="billing_record")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="billing_records")
     bill_run = models.ForeignKey(BillRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="records")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "period_start"], name="billingrecord_once_per_period"),
+            models.UniqueConstraint(fields=["subscription", "kind", "period_start"],
+                                    name="billingrecord_once_per_period"),
         ]
 
     def __str__(self):
-        return f"subscription {self.subscription_id} {self.period_start:%Y-%m-%d}"
+        return f"subscription {self.subscription_id} {self.kind} {self.period_start:%Y-%m-%d}"
+
+
+class RenewalNotice(TenantModel):
+    """The upcoming-renewal reminder of a subscription's period: sent once."""
+
+    subscription = models.ForeignKey("billing.Subscription", on_delete=models.CASCADE, related_name="+")
+    period_end = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscription", "period_end"], name="renewalnotice_once")]

@@ -6,13 +6,13 @@ from billing.models import Account, TenantModel
 
 
 class EmailType(models.TextChoices):
+    # billing_usage_threshold_reached is sent by metering (metering/handlers.py), with its alert.
     INVOICE_GENERATED = "billing_invoice_generated", "Invoice generated"
     PAYMENT_SUCCEEDED = "billing_payment_succeeded", "Payment succeeded"
     PAYMENT_FAILED = "billing_payment_failed", "Payment failed"
     INVOICE_OVERDUE = "billing_invoice_overdue", "Invoice overdue"
     SUBSCRIPTION_CREATED = "billing_subscription_created", "Subscription created"
     SUBSCRIPTION_CANCELED = "billing_subscription_canceled", "Subscription canceled"
-    USAGE_THRESHOLD_REACHED = "billing_usage_threshold_reached", "Usage threshold reached"
     UPCOMING_RENEWAL = "billing_upcoming_renewal", "Upcoming renewal"
     CREDIT_NOTE_ISSUED = "billing_credit_note_issued", "Credit note issued"
 

@@ -21,11 +21,13 @@ from .terms import (
     Recurring,
     Tier,
     Usage,
+    charge_as_dict,
+    charge_from_dict,
 )
 
 __all__ = [
     "Charge", "ChargeModel", "ChargeResult", "Coupon", "DiscountLine", "InvoiceInput", "LateUsage", "Line",
     "LineKind", "OneOff", "Period", "PricedInvoice", "Proration", "Recurring", "Tier", "TierPart", "Usage",
-    "allocate", "currency_exponent", "price", "price_invoice", "price_one", "proration_factor", "to_major",
+    "allocate", "charge_as_dict", "charge_from_dict", "currency_exponent", "price", "price_invoice", "price_one", "proration_factor", "to_major",
     "to_minor", "unit_price",
 ]

@@ -8,7 +8,17 @@ from decimal import Decimal
 from . import charges as models
 from .lines import DiscountLine, Line, LineKind, PricedInvoice
 from .money import FACTOR_QUANTUM, half_up, to_minor
-from .terms import Charge, Coupon, InvoiceInput, LateUsage, OneOff, Period, Proration, Recurring
+from .terms import (
+    Charge,
+    Coupon,
+    InvoiceInput,
+    LateUsage,
+    OneOff,
+    Period,
+    Proration,
+    Recurring,
+    charge_as_dict,
+)
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -72,7 +82,7 @@ def _usage_line(kind, charge: Charge, group: str, quantity: Decimal, period: Per
         quantity, result.unit_price, period.start, period.end,
         metric_code=charge.metric_code, group_key=group, billable_quantity=result.billable_quantity,
         free_units=charge.free_units, charge_model=str(charge.model), block_size=charge.block_size,
-        tiers=result.tiers, reference=reference,
+        tiers=result.tiers, reference=reference, charge=charge_as_dict(charge),
     )
 
 

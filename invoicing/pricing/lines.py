@@ -37,6 +37,7 @@ class Line:
     block_size: Decimal | None = None
     tiers: tuple[TierPart, ...] = ()
     reference: str = ""  # the source row (proration item, one-off) for traceability
+    charge: dict = field(default_factory=dict)  # usage lines: the full charge, to price them again
 
     def inputs(self) -> dict:
         """The line's inputs, JSON-safe, as stored beside its amount."""
@@ -47,6 +48,7 @@ class Line:
             "billable_quantity": None if self.billable_quantity is None else str(self.billable_quantity),
             "tiers": [part.as_dict() for part in self.tiers],
             "reference": self.reference,
+            "charge": self.charge,
         }
 
 

@@ -78,6 +78,23 @@ class Charge:
             _check_tiers(self.tiers)
 
 
+def charge_as_dict(charge: Charge) -> dict:
+    """A charge, JSON-safe, as stored on usage lines so they can be priced again."""
+    return {"metric_code": charge.metric_code, "model": str(charge.model), "unit_price": str(charge.unit_price),
+            "block_size": str(charge.block_size), "free_units": str(charge.free_units), "name": charge.name,
+            "tiers": [{"up_to": None if t.up_to is None else str(t.up_to), "unit_price": str(t.unit_price),
+                       "flat_fee": str(t.flat_fee)} for t in charge.tiers]}
+
+
+def charge_from_dict(data: dict) -> Charge:
+    return Charge(
+        metric_code=data["metric_code"], model=data["model"], unit_price=Decimal(data["unit_price"]),
+        block_size=Decimal(data["block_size"]), free_units=Decimal(data["free_units"]), name=data.get("name", ""),
+        tiers=tuple(Tier(None if t["up_to"] is None else Decimal(t["up_to"]), Decimal(t["unit_price"]),
+                         Decimal(t["flat_fee"])) for t in data.get("tiers", [])),
+    )
+
+
 def _check_tiers(tiers: tuple[Tier, ...]) -> None:
     if not tiers:
         raise ValueError("graduated and volume charges need at least one tier")

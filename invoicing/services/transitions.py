@@ -19,7 +19,14 @@ from billing.outbox import event_record
 from invoicing import conf
 from invoicing.credits import credit_apply, credit_return
 from invoicing.customers import customer_details
-from invoicing.models import CollectionMethod, Invoice, InvoicePayment, InvoiceStatus, PaymentSource
+from invoicing.models import (
+    BillingReason,
+    CollectionMethod,
+    Invoice,
+    InvoicePayment,
+    InvoiceStatus,
+    PaymentSource,
+)
 from invoicing.selectors import net_terms_days, open_invoices_past_due, tax_treatment_for
 from invoicing.services.common import locked, payload, refresh_totals, require, state, today
 from invoicing.services.numbering import number_take
@@ -46,6 +53,10 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     require(invoice, InvoiceStatus.DRAFT, action="finalize")
     before = state(invoice)
     account = invoice.account
+    if invoice.billing_reason == BillingReason.SUBSCRIPTION_CYCLE and invoice.subscription_id:
+        from invoicing.services.subscriptions import draft_refresh_usage
+
+        draft_refresh_usage(invoice)
     details = customer_details(account)
     refresh_totals(invoice, tax_treatment_for(account))
     issued = today()

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from invoicing.models import BillingRecord, SentEmail
+from invoicing.models import BillingRecord, RenewalNotice, SentEmail
 from invoicing.services import (
     credit_note_create,
     customer_invoicing_update,
@@ -22,7 +22,8 @@ def build(account):
     credit_note_create(invoice=invoice, reason="rows", amount=500)
     sub = subscription(account, code="inv-rows")
     with transaction.atomic():
-        BillingRecord.objects.create(account=account, subscription=sub, period_start=utc(2020, 1, 1),
+        BillingRecord.objects.create(account=account, subscription=sub, kind="arrears", period_start=utc(2020, 1, 1),
                                      period_end=utc(2020, 2, 1), invoice=draft(account))
+        RenewalNotice.objects.create(account=account, subscription=sub, period_end=utc(2020, 2, 1))
         SentEmail.objects.create(account=account, type="billing_invoice_generated", event_id=-account.pk,
                                  recipients=["x@example.com"], subject="rows")

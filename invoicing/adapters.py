@@ -1,0 +1,98 @@
+"""The one place where the catalog's and metering's types become the pricing engine's inputs.
+
+- `billing.selectors.plan_terms_for(subscription) -> PlanTerms` (flat and seat amounts in
+  minor units; `ChargeTerms` with Decimal unit prices per `block_size` units, `package_size`
+  for packages, integer `free_units`, tiers with minor-unit flat fees, included seats -1 =
+  unlimited) -> `Recurring` and `Charge`s;
+- `ProrationItem` (amount = round(full_amount x factor), signed) -> `Proration`;
+- `SubscriptionDiscount` (its `Coupon`: percent or amount off) -> `Coupon`;
+- `metering.selectors.billable_usage(...)` is already keyed the way the engine wants:
+  {(metric_code, group_key): Decimal}.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from billing.selectors import discounts_active, plan_terms_for, proration_items_pending
+from invoicing.pricing import Charge, Coupon, Period, Proration, Recurring, Tier, to_major
+
+UNLIMITED = -1
+
+
+def charge_from_terms(terms) -> Charge:
+    per = terms.package_size if terms.model == "package" else terms.block_size
+    return Charge(
+        metric_code=terms.metric_code, model=terms.model, unit_price=terms.unit_price, block_size=Decimal(per or 1),
+        free_units=Decimal(terms.free_units or 0), name=getattr(terms, "name", "") or "",
+        tiers=tuple(Tier(None if t.up_to is None else Decimal(t.up_to), t.unit_price,
+                         to_major(t.flat_fee or 0, terms.currency)) for t in terms.tiers),
+    )
+
+
+def recurring_from_terms(terms) -> Recurring:
+    seat_price = None
+    if terms.seat_amount is not None and terms.included_seats != UNLIMITED:
+        seat_price = to_major(terms.seat_amount, terms.currency)
+    return Recurring(flat_price=to_major(terms.flat_amount, terms.currency), seat_price=seat_price,
+                     included_seats=max(0, terms.included_seats), seats=terms.quantity, plan_name=terms.plan_name)
+
+
+def charges_from_terms(terms, currency: str) -> tuple[Charge, ...]:
+    return tuple(charge_from_terms(c) for c in terms.charges if c.currency == currency)
+
+
+def proration_from_item(item) -> Proration:
+    # full_amount x factor, rounded once, is exactly the item's own amount.
+    return Proration(
+        description=item.description, unit_price=to_major(abs(item.full_amount), item.currency), quantity=Decimal(1),
+        period=Period(item.period_start, item.period_end), factor=Decimal(item.proration_factor),
+        credit=item.amount < 0, reference=f"proration:{item.pk}",
+    )
+
+
+def coupon_from_discount(discount, currency: str) -> Coupon | None:
+    coupon = discount.coupon
+    if coupon.amount_off is not None:
+        if (coupon.currency or "").upper() != currency:
+            return None  # an amount in another currency does not apply
+        return Coupon(coupon.code, amount_off=coupon.amount_off, description=coupon.name,
+                      reference=f"discount:{discount.pk}")
+    return Coupon(coupon.code, percent_off=Decimal(coupon.percent_off), description=coupon.name,
+                  reference=f"discount:{discount.pk}")
+
+
+def subscription_terms(subscription):
+    return plan_terms_for(subscription)
+
+
+def pending_prorations(subscription, *, up_to: datetime | None = None) -> list:
+    items = proration_items_pending(subscription_id=subscription.pk)
+    if up_to is not None:
+        items = items.filter(created_at__lte=up_to)
+    return list(items)
+
+
+def active_discounts(subscription) -> list:
+    return list(discounts_active(subscription_id=subscription.pk))
+
+
+def usage_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
+    if not metric_codes:
+        return {}
+    from metering.selectors import billable_usage
+
+    return billable_usage(account_id=account_id, metric_codes=metric_codes, period_start=period.start,
+                          period_end=period.end)
+
+
+def prorations_mark_invoiced(items, invoice) -> None:
+    """Pending proration items billed on `invoice`. The catalog exposes no service for this
+    yet, so the two bookkeeping fields it provides for invoicing are set here, in the
+    invoice's transaction (a rollback leaves them pending)."""
+    from billing import clock
+    from billing.models import ProrationItem
+
+    ProrationItem.objects.filter(pk__in=[i.pk for i in items], invoiced_at__isnull=True).update(
+        invoiced_at=clock.now(), invoice_reference=f"invoicing.invoice:{invoice.pk}")

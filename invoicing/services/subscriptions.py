@@ -1,0 +1,200 @@
+"""Billing subscriptions: the first invoice of a period and the renewal invoice of a bill run.
+
+A renewal, in one transaction per subscription: lock it; if its period has ended and
+was not billed, price usage of the ended period (in arrears), late usage of the
+period before, pending prorations, then advance the period and price the flat and
+seat fees of the new one (in advance) with the terms it now has; write the draft
+and the billing records (unique per subscription, kind and period); use coupons.
+A second run finds the records, bills nothing, and only makes sure the period moved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from billing import clock
+from billing.models import Subscription, SubscriptionStatus
+from billing.services import discount_mark_used, subscription_period_advance
+from invoicing import adapters, conf
+from invoicing.models import (
+    BillingKind,
+    BillingReason,
+    BillingRecord,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+)
+from invoicing.pricing import InvoiceInput, LateUsage, Period, price_invoice
+from invoicing.services.drafts import invoice_create_draft
+
+logger = logging.getLogger(__name__)
+S = SubscriptionStatus
+ADVANCE_BILLED = (S.ACTIVE, S.PAST_DUE, S.INCOMPLETE, S.PAUSED)
+USAGE_BILLED = (S.ACTIVE, S.PAST_DUE, S.PAUSED, S.CANCELED)
+
+
+def _lock(subscription_id: int) -> Subscription | None:
+    return Subscription.objects.select_for_update().select_related("plan", "plan_version", "account") \
+        .filter(pk=subscription_id).first()
+
+
+def _billed(subscription, kind: str, period_start: datetime) -> bool:
+    return BillingRecord.objects.filter(subscription=subscription, kind=kind, period_start=period_start).exists()
+
+
+def _collection_method(subscription) -> str:
+    return (subscription.metadata or {}).get("collection_method") or "charge_automatically"
+
+
+def _late_usage(subscription, charges, before: Period) -> tuple[LateUsage, ...]:
+    """Usage of the previously billed period that arrived after it was billed: the difference
+    between what metering counts for it now and what invoices already charged."""
+    record = (BillingRecord.objects.filter(subscription=subscription, kind=BillingKind.ARREARS,
+                                           period_end__lte=before.start)
+              .exclude(invoice__status=InvoiceStatus.VOID).order_by("-period_start").first())
+    if record is None or not charges:
+        return ()
+    period = Period(record.period_start, record.period_end)
+    now = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], period)
+    billed = defaultdict(Decimal)
+    rows = (InvoiceLine.objects.filter(invoice__subscription=subscription, kind__in=[LineKind.USAGE,
+                                                                                       LineKind.LATE_USAGE],
+                                       period_start=period.start)
+            .exclude(invoice__status=InvoiceStatus.VOID)
+            .values("metric_code", "group_key").annotate(quantity=Sum("quantity")))
+    for row in rows:
+        billed[(row["metric_code"], row["group_key"])] = row["quantity"]
+    late = []
+    for (metric, group), quantity in sorted(now.items()):
+        delta = quantity - billed[(metric, group)]
+        if delta > 0:
+            late.append(LateUsage(metric, group, period, billed[(metric, group)], delta))
+    return tuple(late)
+
+
+def _write(subscription, *, data: InvoiceInput, records: list[tuple[str, Period]], finalize_after, prorations,
+           discounts, advance_start: datetime | None, usage_period: Period | None) -> Invoice:
+    priced = price_invoice(data)
+    invoice = invoice_create_draft(
+        account=subscription.account, currency=subscription.currency, priced=priced, coupons=data.coupons,
+        subscription_id=subscription.pk, billing_reason=BillingReason.SUBSCRIPTION_CYCLE,
+        collection_method=_collection_method(subscription), finalize_after=finalize_after,
+        period_start=usage_period.start if usage_period else data.advance_period.start,
+        period_end=usage_period.end if usage_period else data.advance_period.end,
+    )
+    BillingRecord.objects.bulk_create([
+        BillingRecord(account_id=subscription.account_id, subscription=subscription, kind=kind,
+                      period_start=period.start, period_end=period.end, invoice=invoice)
+        for kind, period in records
+    ])
+    if prorations:
+        adapters.prorations_mark_invoiced(prorations, invoice)
+    for discount in discounts:
+        if data.coupons:
+            discount_mark_used(discount=discount, period_start=advance_start or usage_period.start)
+    return invoice
+
+
+@transaction.atomic
+def subscription_bill_renewal(*, subscription_id: int, at: datetime | None = None) -> Invoice | None:
+    """Bill the ended period of one subscription and advance it. Idempotent; returns the new draft."""
+    at = at or clock.now()
+    subscription = _lock(subscription_id)
+    if subscription is None or subscription.current_period_end > at:
+        return None
+    ended = Period(subscription.current_period_start, subscription.current_period_end)
+    if _billed(subscription, BillingKind.ARREARS, ended.start):
+        subscription_period_advance(subscription=subscription, expected_period_end=ended.end)
+        return None
+    status_before = subscription.status
+    terms = adapters.subscription_terms(subscription)
+    charges = adapters.charges_from_terms(terms, subscription.currency)
+    usage = {}
+    if status_before in USAGE_BILLED and charges:
+        usage = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], ended)
+    late = _late_usage(subscription, charges, ended)
+    prorations = adapters.pending_prorations(subscription, up_to=at)
+    subscription_period_advance(subscription=subscription, expected_period_end=ended.end)
+    subscription = _lock(subscription_id)
+    records = [(BillingKind.ARREARS, ended)]
+    recurring = advance = None
+    if (subscription.status in ADVANCE_BILLED and subscription.current_period_start == ended.end
+            and not (subscription.status == S.PAUSED and not subscription.bill_during_pause)):
+        advance = Period(subscription.current_period_start, subscription.current_period_end)
+        if not _billed(subscription, BillingKind.ADVANCE, advance.start):
+            recurring = adapters.recurring_from_terms(adapters.subscription_terms(subscription))
+            records.append((BillingKind.ADVANCE, advance))
+        else:
+            advance = None
+    discounts = adapters.active_discounts(subscription)
+    coupons = tuple(c for c in (adapters.coupon_from_discount(d, subscription.currency) for d in discounts) if c)
+    data = InvoiceInput(
+        currency=subscription.currency, recurring=recurring, advance_period=advance,
+        charges=charges if status_before in USAGE_BILLED else (), usage=usage,
+        usage_period=ended if status_before in USAGE_BILLED else None,
+        prorations=tuple(adapters.proration_from_item(p) for p in prorations), late_usage=late, coupons=coupons,
+    )
+    return _write(subscription, data=data, records=records,
+                  finalize_after=at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS")), prorations=prorations,
+                  discounts=discounts, advance_start=advance.start if advance else None, usage_period=ended)
+
+
+@transaction.atomic
+def subscription_bill_opening(*, subscription_id: int, finalize: bool = True) -> Invoice | None:
+    """The first invoice of a subscription's current period: its flat and seat fees in advance
+    (a new subscription, or a trial that turned into a paid period). Idempotent."""
+    subscription = _lock(subscription_id)
+    if subscription is None or subscription.status not in (S.ACTIVE, S.INCOMPLETE, S.PAST_DUE):
+        return None
+    period = Period(subscription.current_period_start, subscription.current_period_end)
+    if _billed(subscription, BillingKind.ADVANCE, period.start):
+        return None
+    terms = adapters.subscription_terms(subscription)
+    discounts = adapters.active_discounts(subscription)
+    coupons = tuple(c for c in (adapters.coupon_from_discount(d, subscription.currency) for d in discounts) if c)
+    data = InvoiceInput(currency=subscription.currency, recurring=adapters.recurring_from_terms(terms),
+                        advance_period=period, coupons=coupons)
+    invoice = _write(subscription, data=data, records=[(BillingKind.ADVANCE, period)], finalize_after=None,
+                     prorations=[], discounts=discounts, advance_start=period.start, usage_period=None)
+    if finalize:
+        from invoicing.services.transitions import invoice_finalize
+
+        invoice = invoice_finalize(invoice=invoice)
+    return invoice
+
+
+def draft_refresh_usage(invoice: Invoice) -> None:
+    """Before a renewal draft is finalized: re-read the usage of its usage lines (late usage that
+    landed during the grace period is billed now, not next period). Inside the caller's lock."""
+    from invoicing.pricing import Charge, charge_from_dict
+    from invoicing.pricing.engine import usage_lines
+    from invoicing.services.drafts import line_row
+
+    lines = list(invoice.lines.filter(kind=LineKind.USAGE).order_by("position", "id"))
+    by_charge: dict[tuple, list[InvoiceLine]] = defaultdict(list)
+    for line in lines:
+        charge = (line.inputs or {}).get("charge")
+        if charge and line.period_start and line.period_end:
+            by_charge[(line.metric_code, line.period_start, line.period_end)].append(line)
+    if not by_charge:
+        return
+    first = min(line.position for line in lines)
+    charges: list[tuple[Charge, Period, list[InvoiceLine]]] = [
+        (charge_from_dict(group[0].inputs["charge"]), Period(start, end), group)
+        for (_, start, end), group in by_charge.items()]
+    fresh: list[InvoiceLine] = []
+    position = first
+    for charge, period, old in charges:
+        usage = adapters.usage_for(invoice.account_id, [charge.metric_code], period)
+        for line in usage_lines(charge, usage, period, invoice.currency):
+            fresh.append(line_row(invoice, line, position))
+            position += 1
+        InvoiceLine.objects.filter(pk__in=[line.pk for line in old]).delete()
+    InvoiceLine.objects.bulk_create(fresh)
