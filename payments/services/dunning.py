@@ -108,20 +108,29 @@ def _subscription_past_due(invoice: Invoice) -> None:
 
 
 def dunning_on_success(*, payment: Payment) -> None:
-    """The invoice got paid: close its case and bring the subscription back to active."""
-    case = DunningCase.objects.select_for_update().filter(invoice_id=payment.invoice_id).first()
+    """One of our payments paid the invoice (inside the payment's transaction)."""
+    dunning_on_invoice_paid(invoice_id=payment.invoice_id)
+
+
+def dunning_on_invoice_paid(*, invoice_id: int) -> None:
+    """The invoice is paid (by us, a transfer or a credit note): close its case, reactivate the subscription."""
+    invoice = Invoice.objects.get(pk=invoice_id)
+    if invoice.status != InvoiceStatus.PAID:
+        return
+    case = DunningCase.objects.select_for_update().filter(invoice_id=invoice_id).first()
     if case is not None and case.status == DunningStatus.ACTIVE:
         before = snapshot(case)
         case.status, case.next_retry_at, case.closed_at = DunningStatus.RECOVERED, None, clock.now()
         case.save()
         audit_record(action="dunning.recovered", instance=case, before=before, after=snapshot(case))
-    invoice = Invoice.objects.get(pk=payment.invoice_id)
     if invoice.subscription_id:
         from billing.models import Subscription
         from billing.services import subscription_activate
 
         subscription = Subscription.objects.get(pk=invoice.subscription_id)
-        if subscription.status == "past_due":
+        still_owing = DunningCase.objects.filter(invoice__subscription_id=subscription.pk,
+                                                 status=DunningStatus.ACTIVE).exists()
+        if subscription.status == "past_due" and not still_owing:
             subscription_activate(subscription=subscription)
 
 
