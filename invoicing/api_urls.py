@@ -1,3 +1,21 @@
 """API routes of this app, mounted under /api/v1/ by config/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from invoicing.api import views
+
+urlpatterns: list = [
+    path("invoices", views.InvoiceListView.as_view(), name="invoices"),
+    path("invoices/upcoming", views.InvoiceUpcomingView.as_view(), name="invoice-upcoming"),
+    path("invoices/<int:invoice_id>", views.InvoiceDetailView.as_view(), name="invoice"),
+    path("invoices/<int:invoice_id>/pdf", views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("invoices/<int:invoice_id>/finalize", views.InvoiceFinalizeView.as_view(), name="invoice-finalize"),
+    path("invoices/<int:invoice_id>/void", views.InvoiceVoidView.as_view(), name="invoice-void"),
+    path("invoices/<int:invoice_id>/mark-paid", views.InvoiceMarkPaidView.as_view(), name="invoice-mark-paid"),
+    path("invoices/<int:invoice_id>/mark-uncollectible", views.InvoiceMarkUncollectibleView.as_view(),
+         name="invoice-mark-uncollectible"),
+    path("invoices/<int:invoice_id>/lines", views.InvoiceLineAddView.as_view(), name="invoice-lines"),
+    path("invoices/<int:invoice_id>/credit-notes", views.CreditNoteCreateView.as_view(), name="invoice-credit-notes"),
+    path("credit-notes", views.CreditNoteListView.as_view(), name="credit-notes"),
+    path("credit-notes/<int:credit_note_id>/pdf", views.CreditNotePdfView.as_view(), name="credit-note-pdf"),
+]
