@@ -1,0 +1,303 @@
+"""Finance admin: invoices (lines inline, actions through services), credit notes, tax rates,
+customer invoicing settings, bill-run history and the email log."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.urls import reverse
+from django.utils.html import format_html
+
+from billing.audit import audit_record, snapshot
+from billing.errors import BillingError
+from invoicing import services
+from invoicing.models import (
+    BillingRecord,
+    BillRun,
+    CreditNote,
+    CreditNoteLine,
+    CustomerInvoicing,
+    Invoice,
+    InvoiceDiscount,
+    InvoiceLine,
+    InvoicePayment,
+    SentEmail,
+    TaxRate,
+)
+
+
+def _fail(request, exc: BillingError) -> None:
+    detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+    messages.error(request, f"{exc.message} {detail}".strip())
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ["kind", "description", "metric_code", "group_key", "quantity", "unit_price", "period_start",
+              "period_end", "proration_factor", "amount", "discount_amount", "tax_name", "tax_amount"]
+    readonly_fields = fields
+
+
+class DiscountInline(ReadOnlyInline):
+    model = InvoiceDiscount
+    fields = ["code", "description", "percent_off", "amount_off", "amount"]
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = InvoicePayment
+    fields = ["amount", "reference", "source", "recorded_at"]
+    readonly_fields = fields
+
+
+class CreditNoteInline(ReadOnlyInline):
+    model = CreditNote
+    fields = ["number", "total", "credit_method", "reason", "issue_date"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class InvoiceActionForm(ActionForm):
+    reference = forms.CharField(required=False, help_text="Mark paid: the bank transfer reference.")
+    reason = forms.CharField(required=False, help_text="Void, uncollectible, credit note: why.")
+    description = forms.CharField(required=False, help_text="Add a one-off line / discount to drafts.")
+    unit_price = forms.DecimalField(required=False, max_digits=20, decimal_places=6,
+                                    help_text="One-off line price (major units).")
+    quantity = forms.DecimalField(required=False, max_digits=24, decimal_places=6)
+    percent_off = forms.DecimalField(required=False, max_digits=5, decimal_places=2)
+    amount = forms.IntegerField(required=False, min_value=1, help_text="Credit note: gross minor units.")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ["id", "number", "account", "status", "currency", "total", "amount_due", "issue_date",
+                    "due_date", "collection_method", "overdue_at"]
+    list_filter = ["status", "collection_method", "billing_reason", "currency"]
+    search_fields = ["number", "account__name", "account__external_id", "payment_reference"]
+    date_hierarchy = "created_at"
+    inlines = [LineInline, DiscountInline, PaymentInline, CreditNoteInline]
+    action_form = InvoiceActionForm
+    actions = ["finalize", "mark_paid", "void", "mark_uncollectible", "add_line", "add_discount", "credit",
+               "render_pdf"]
+    readonly_fields = ["pdf_link"]
+
+    def has_add_permission(self, request):
+        return False  # invoices come from bill runs and the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Invoice._meta.concrete_fields if f.name not in ("id", "memo")] + ["pdf_link"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.is_draft:
+            messages.error(request, "A finalized invoice cannot be edited: issue a credit note.")
+            return
+        before = snapshot(Invoice.objects.get(pk=obj.pk), ["memo"])
+        super().save_model(request, obj, form, change)
+        audit_record(action="invoice.memo_changed", instance=obj, before=before, after=snapshot(obj, ["memo"]))
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj):
+        if obj.is_draft:
+            return "—"
+        return format_html('<a href="{}">{}.pdf</a>', reverse("admin:invoicing_invoice_pdf", args=[obj.pk]),
+                           obj.number)
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("<int:invoice_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="invoicing_invoice_pdf"),
+                *super().get_urls()]
+
+    def pdf_view(self, request, invoice_id: int):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from invoicing.api.views import pdf_response
+        from invoicing.services.documents import invoice_pdf_store
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = Invoice.objects.filter(pk=invoice_id).exclude(status="draft").first()
+        if invoice is None:
+            raise Http404
+        if not invoice.pdf or invoice.pdf_status != invoice.status:
+            invoice = invoice_pdf_store(invoice_id=invoice.pk)
+        return pdf_response(request, invoice.pdf, invoice.pdf_etag, f"{invoice.number}.pdf")
+
+    def _each(self, request, queryset, label, func):
+        done = 0
+        for invoice in queryset.order_by("id"):
+            try:
+                func(invoice)
+                done += 1
+            except BillingError as exc:
+                _fail(request, exc)
+        if done:
+            messages.success(request, f"{label}: {done} invoice(s).")
+
+    @admin.action(description="Finalize drafts now", permissions=["change"])
+    def finalize(self, request, queryset):
+        self._each(request, queryset, "Finalized", lambda i: services.invoice_finalize(invoice=i))
+
+    @admin.action(description="Mark paid out of band (give the reference)", permissions=["change"])
+    def mark_paid(self, request, queryset):
+        reference = request.POST.get("reference", "")
+        self._each(request, queryset, "Marked paid",
+                   lambda i: services.invoice_mark_paid(invoice=i, reference=reference))
+
+    @admin.action(description="Void", permissions=["change"])
+    def void(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._each(request, queryset, "Voided", lambda i: services.invoice_void(invoice=i, reason=reason))
+
+    @admin.action(description="Mark uncollectible", permissions=["change"])
+    def mark_uncollectible(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._each(request, queryset, "Marked uncollectible",
+                   lambda i: services.invoice_mark_uncollectible(invoice=i, reason=reason))
+
+    @admin.action(description="Add a one-off line to drafts (description, unit price, quantity)",
+                  permissions=["change"])
+    def add_line(self, request, queryset):
+        post = request.POST
+        self._each(request, queryset, "Line added", lambda i: services.invoice_line_add(
+            invoice=i, description=post.get("description", ""), unit_price=post.get("unit_price") or "x",
+            quantity=post.get("quantity") or 1))
+
+    @admin.action(description="Add a discount to drafts (description, percent off)", permissions=["change"])
+    def add_discount(self, request, queryset):
+        post = request.POST
+        self._each(request, queryset, "Discount added", lambda i: services.invoice_discount_add(
+            invoice=i, description=post.get("description", ""), percent_off=post.get("percent_off") or None))
+
+    @admin.action(description="Issue a credit note (reason; amount, or all that is left)", permissions=["change"])
+    def credit(self, request, queryset):
+        post = request.POST
+        amount = int(post["amount"]) if post.get("amount") else None
+
+        def issue(invoice):
+            if amount is None:
+                lines = [{"line_id": line.pk} for line in invoice.lines.all()]
+                return services.credit_note_create(invoice=invoice, reason=post.get("reason", ""), lines=lines)
+            return services.credit_note_create(invoice=invoice, reason=post.get("reason", ""), amount=amount)
+
+        self._each(request, queryset, "Credited", issue)
+
+    @admin.action(description="Render the PDF again", permissions=["view"])
+    def render_pdf(self, request, queryset):
+        from invoicing.services.documents import invoice_pdf_store
+
+        for invoice in queryset.exclude(status="draft"):
+            invoice_pdf_store(invoice_id=invoice.pk, force=True)
+        messages.success(request, "PDFs rendered.")
+
+
+class CreditNoteLineInline(ReadOnlyInline):
+    model = CreditNoteLine
+    fields = ["description", "amount", "tax_name", "tax_amount"]
+    readonly_fields = fields
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    list_display = ["number", "invoice", "account", "total", "currency", "credit_method", "reason", "issue_date"]
+    list_filter = ["credit_method", "currency"]
+    search_fields = ["number", "invoice__number", "account__name"]
+    inlines = [CreditNoteLineInline]
+
+
+class TaxRateForm(forms.ModelForm):
+    class Meta:
+        model = TaxRate
+        fields = ["name", "country", "region", "percentage", "inclusive", "is_active", "description"]
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    """Rates are operator configuration; a change applies to drafts and new invoices only."""
+
+    form = TaxRateForm
+    list_display = ["name", "country", "region", "percentage", "inclusive", "is_active"]
+    list_filter = ["country", "inclusive", "is_active"]
+    search_fields = ["name", "country", "region"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: invoices keep pointing at the rate they used
+
+    def save_model(self, request, obj, form, change):
+        before = snapshot(TaxRate.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        audit_record(action="tax_rate.changed" if change else "tax_rate.created", instance=obj, before=before,
+                     after=snapshot(obj))
+
+
+class CustomerInvoicingForm(forms.ModelForm):
+    class Meta:
+        model = CustomerInvoicing
+        fields = ["account", "net_terms_days", "tax_exempt", "tax_exempt_reason", "email_opt_outs",
+                  "extra_recipients"]
+
+
+@admin.register(CustomerInvoicing)
+class CustomerInvoicingAdmin(admin.ModelAdmin):
+    form = CustomerInvoicingForm
+    list_display = ["account", "net_terms_days", "tax_exempt", "email_opt_outs"]
+    search_fields = ["account__name"]
+
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "account"}
+        try:
+            services.customer_invoicing_update(account=form.cleaned_data["account"], **data)
+        except BillingError as exc:
+            _fail(request, exc)
+
+
+class BillingRecordInline(ReadOnlyInline):
+    model = BillingRecord
+    fields = ["subscription", "kind", "period_start", "period_end", "invoice"]
+    readonly_fields = fields
+
+
+@admin.register(BillRun)
+class BillRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "billing_time", "started_at", "finished_at", "status", "subscriptions_due",
+                    "invoices_created", "skipped", "errors"]
+    list_filter = ["status"]
+    readonly_fields = ["error_details"]
+    inlines = [BillingRecordInline]
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(ReadOnlyAdmin):
+    list_display = ["type", "account", "subject", "recipients", "sent_at"]
+    list_filter = ["type"]
+    search_fields = ["account__name", "subject"]
