@@ -40,15 +40,14 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
     Applies, in order: the end of a trial (into active, incomplete or canceled), a
     cancellation at period end, a scheduled plan or quantity change, then the new
     period. Returns False (and changes nothing) when the period has already moved,
-    so running it twice is harmless.
+    so running it twice is harmless. The caller decides that the period is over
+    (`subscriptions_due(at=)` lists those that are).
     """
     subscription = lock(subscription)
     if subscription.current_period_end != expected_period_end:
         return False
     if subscription.status in (S.CANCELED, S.INCOMPLETE_EXPIRED, S.INCOMPLETE):
         return False
-    if subscription.current_period_end > clock.now():
-        return False  # the period has not ended yet
     boundary = subscription.current_period_end
     if subscription.status == S.TRIALING:
         end_trial(subscription, boundary)

@@ -65,11 +65,3 @@ def test_period_advance_twice_for_the_same_period_moves_once(operator, make_acco
         assert subscription_period_advance(subscription=sub, expected_period_end=expected) is False
     sub.refresh_from_db()
     assert (sub.current_period_start, sub.current_period_end) == (utc(2026, 4, 1), utc(2026, 5, 1))
-
-
-@pytest.mark.django_db
-def test_a_period_that_has_not_ended_is_not_advanced(operator, make_account):
-    monthly = plan(code="monthly")
-    with clock.frozen(utc(2026, 3, 1)):
-        sub = subscription_create(account=make_account(), plan=monthly)
-        assert subscription_period_advance(subscription=sub, expected_period_end=sub.current_period_end) is False
