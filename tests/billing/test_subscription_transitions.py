@@ -188,3 +188,40 @@ def test_bad_quantity_and_missing_currency_name_their_field(operator, account):
         subscription_create(account=account, plan=capped, currency="EUR")
     assert "currency" in exc.value.fields
     assert not Subscription.objects.exists()
+
+
+ACTIONS = {
+    "pause": (lambda s: subscription_pause(subscription=s), "paused"),
+    "resume": (lambda s: subscription_resume(subscription=s), "active"),
+    "cancel_now": (lambda s: subscription_cancel(subscription=s, at_period_end=False), "canceled"),
+    "mark_past_due": (lambda s: subscription_mark_past_due(subscription=s), "past_due"),
+    "activate": (lambda s: subscription_activate(subscription=s), "active"),
+    "end_trial": (lambda s: subscription_trial_end(subscription=s), None),
+}
+ALLOWED = {
+    "trialing": {"pause", "cancel_now", "end_trial"},
+    "active": {"pause", "cancel_now", "mark_past_due", "activate"},  # activate and past_due replays are no-ops
+    "past_due": {"cancel_now", "mark_past_due", "activate"},
+    "paused": {"resume", "cancel_now"},
+    "incomplete": {"cancel_now", "activate"},
+    "canceled": set(),
+    "incomplete_expired": set(),
+}
+
+
+@pytest.mark.parametrize("status", list(ALLOWED))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_every_action_from_every_state(monthly, account, operator, status, action):
+    sub = subscription_create(account=account, plan=monthly)
+    Subscription.objects.filter(pk=sub.pk).update(status=status)  # arrange the starting state
+    sub.refresh_from_db()
+    run, target = ACTIONS[action]
+    if action in ALLOWED[status]:
+        result = run(sub)
+        if target:
+            assert result.status == target
+    else:
+        with pytest.raises(InvalidTransition):
+            run(sub)
+        sub.refresh_from_db()
+        assert sub.status == status
