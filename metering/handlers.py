@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 
 from billing import clock
-from billing.models import Membership
 from billing.outbox import handler
 from metering.models import UsageAlert
 from metering.services.alerts import EVENT_TYPE
 
-CONTACT_ROLES = ("owner", "billing_manager")
+EMAIL_TYPE = "billing_usage_threshold_reached"
 
 
 def billing_contacts(account_id: int) -> list[str]:
-    """The billing profile's email and the owners' and billing managers' emails."""
-    from billing.models import BillingProfile
+    """The same contacts invoices go to (invoicing.customers), unless the account opted out of these emails."""
+    from billing.models import Account
+    from invoicing.customers import billing_contacts as invoicing_contacts
+    from invoicing.models import CustomerInvoicing
 
-    emails = []
-    profile = BillingProfile.objects.filter(account_id=account_id).first()
-    if profile is not None and profile.email:
-        emails.append(profile.email)
-    user_ids = Membership.objects.filter(account_id=account_id, role__in=CONTACT_ROLES).values_list("user_id", flat=True)
-    emails += [e for e in get_user_model().objects.filter(pk__in=list(user_ids)).values_list("email", flat=True) if e]
-    return list(dict.fromkeys(emails))
+    prefs = CustomerInvoicing.objects.filter(account_id=account_id).first()
+    if prefs is not None and EMAIL_TYPE in (prefs.email_opt_outs or []):
+        return []
+    return invoicing_contacts(Account.objects.get(pk=account_id))
 
 
 @handler(EVENT_TYPE)

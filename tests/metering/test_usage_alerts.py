@@ -52,12 +52,13 @@ def test_the_billing_contacts_get_one_email_even_if_the_event_is_delivered_twice
     send(account, 8, "a")
     usage_alerts_evaluate()
     outbox_deliver_batch()
-    assert [m.to for m in mail.outbox] == [["owner@example.com"]]
-    assert "80%" in mail.outbox[0].subject
+    usage_mails = [m for m in mail.outbox if m.subject.startswith("Usage of")]
+    assert [m.to for m in usage_mails] == [["owner@example.com"]]
+    assert "80%" in usage_mails[0].subject
     from metering.handlers import email_usage_threshold
 
     email_usage_threshold(OutboxEvent.objects.get(account_id=account.pk, type="billing.usage.threshold_reached"))
-    assert len(mail.outbox) == 1
+    assert len([m for m in mail.outbox if m.subject.startswith("Usage of")]) == 1
 
 
 def test_open_alerts_are_the_console_banner(account, make_account):
@@ -66,3 +67,19 @@ def test_open_alerts_are_the_console_banner(account, make_account):
     assert [(a.metric.code, a.threshold_percent) for a in alerts_open(account_id=account.pk)] == [
         ("api_calls", 100), ("api_calls", 80)]
     assert alerts_open(account_id=make_account().pk) == []
+
+
+def test_the_console_shows_the_banner_to_the_account_only(client, account, make_account):
+    from django.contrib.auth import get_user_model
+
+    send(account, 10, "a")
+    usage_alerts_evaluate()
+    owner = get_user_model().objects.create_user(username="banner-owner", password="pw")
+    membership_add(account=account, user=owner, role="owner")
+    other_user = get_user_model().objects.create_user(username="other-owner", password="pw")
+    membership_add(account=make_account(), user=other_user, role="owner")
+    client.force_login(owner)
+    page = client.get("/console/").content.decode()
+    assert "100% of the 10 included this period reached" in page
+    client.force_login(other_user)
+    assert "included this period reached" not in client.get("/console/").content.decode()
