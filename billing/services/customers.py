@@ -50,6 +50,18 @@ def billing_profile_currency(*, account_id: int) -> str:
     return BillingProfile.objects.filter(account_id=account_id).values_list("currency", flat=True).first() or ""
 
 
+def invoiced_currency(account_id: int) -> str:
+    """The currency of the account's first finalized invoice, if any (kept by invoicing; looked up loosely)."""
+    from django.apps import apps
+
+    try:
+        invoice = apps.get_model("invoicing", "Invoice")
+    except LookupError:
+        return ""
+    return (invoice.objects.filter(account_id=account_id).exclude(status="draft").order_by("id")
+            .values_list("currency", flat=True).first() or "")
+
+
 @transaction.atomic
 def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
     """Create or update an account's billing profile. The currency is fixed once invoiced."""
@@ -74,8 +86,9 @@ def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
         except ValidationFailed as exc:
             errors.update({k: v[0] for k, v in exc.fields.items()})
         else:
-            if profile.currency_locked_at and changes["currency"] != profile.currency:
-                errors["currency"] = f"The account has been invoiced in {profile.currency}; it cannot change."
+            invoiced_in = profile.currency if profile.currency_locked_at else invoiced_currency(account.pk)
+            if invoiced_in and changes["currency"] != invoiced_in:
+                errors["currency"] = f"The account has been invoiced in {invoiced_in}; it cannot change."
     if "metadata" in changes and not isinstance(changes["metadata"], dict):
         errors["metadata"] = "Must be an object."
     if errors:
