@@ -123,7 +123,8 @@ def reconciliation_run_execute(*, run: ReconciliationRun) -> ReconciliationRun:
 
 
 def _size(item: dict) -> int:
-    if item["kind"] in (K.MISSING_LOCAL, K.MISSING_GATEWAY):
+    """What is at stake: the whole amount when one side lacks it or holds it in another state."""
+    if item["kind"] in (K.MISSING_LOCAL, K.MISSING_GATEWAY, K.STATUS_MISMATCH):
         return abs(item.get("gateway_amount") or item.get("local_amount") or 0)
     return abs((item.get("gateway_amount") or 0) - (item.get("local_amount") or 0))
 

@@ -7,9 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.views import ApiView
-from billing.errors import NotFound, ValidationFailed
-from billing.models import Account
+from billing.errors import NotFound
 from payments import selectors
+from payments.api.common import account_for
 from payments.models import PaymentMethod, PaymentSetup
 from payments.services.methods import (
     payment_method_get,
@@ -18,24 +18,6 @@ from payments.services.methods import (
     payment_method_setup_complete,
     payment_method_setup_start,
 )
-
-
-def account_for(request, account_id) -> Account:
-    """The key's own account; operator keys name one (`account_id`)."""
-    api_key = request.auth
-    if not api_key.is_operator:
-        if account_id not in (None, "", api_key.account_id, str(api_key.account_id)):
-            raise NotFound("No such account.")
-        return api_key.account
-    if account_id in (None, ""):
-        raise ValidationFailed({"account_id": "Operator keys must name the account."})
-    try:
-        account = Account.objects.filter(pk=int(account_id)).first()
-    except (TypeError, ValueError):
-        raise ValidationFailed({"account_id": "Must be an integer."}) from None
-    if account is None:
-        raise NotFound("No such account.")
-    return account
 
 
 class PaymentMethodOutput(serializers.ModelSerializer):

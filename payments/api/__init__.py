@@ -1,0 +1,1 @@
+"""The payments API: payment methods, payments, refunds and reconciliation runs (thin views)."""

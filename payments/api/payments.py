@@ -1,0 +1,100 @@
+"""Payments (list, retrieve) and refunds (create, list)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.views import ApiView
+from billing.errors import NotFound
+from payments.api.common import visible
+from payments.models import Payment, Refund
+from payments.services.refunds import refund_create
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = ["id", "account_id", "invoice_id", "amount", "currency", "status", "attempt", "gateway",
+                  "gateway_payment_id", "gateway_charge_id", "payment_method_id", "failure_code", "failure_message",
+                  "amount_refunded", "created_at", "succeeded_at", "failed_at"]
+
+
+class RefundOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "account_id", "payment_id", "amount", "currency", "status", "reason", "reference",
+                  "gateway_refund_id", "credit_note_id", "failure_message", "created_at", "succeeded_at"]
+
+
+class RefundInput(serializers.Serializer):
+    payment_id = serializers.IntegerField()
+    amount = serializers.IntegerField(required=False, min_value=1,
+                                      help_text="Minor units; omit to refund everything left.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+FILTERS = [
+    OpenApiParameter("account_id", int, description="Operator keys: only this account"),
+    OpenApiParameter("status", str, description="Only this status"),
+    OpenApiParameter("limit", int, description="Page size, 1-100 (default 25)"),
+    OpenApiParameter("cursor", str, description="The `next` or `previous` cursor of a page"),
+]
+
+
+def _filtered(request, queryset, *fields):
+    for field in ("account_id", "status", *fields):
+        if request.query_params.get(field):
+            queryset = queryset.filter(**{field: request.query_params[field]})
+    return queryset
+
+
+class PaymentListView(ApiView):
+    required_scopes = "billing:read"
+
+    @extend_schema(summary="List payments",
+                   parameters=[*FILTERS, OpenApiParameter("invoice_id", int, description="Only this invoice")],
+                   responses=PaymentOutput(many=True))
+    def get(self, request):
+        return self.paginated(request, _filtered(request, visible(request, Payment.objects.all()), "invoice_id"),
+                              PaymentOutput)
+
+
+class PaymentDetailView(ApiView):
+    required_scopes = "billing:read"
+
+    @extend_schema(summary="Retrieve a payment", responses=PaymentOutput)
+    def get(self, request, payment_id: int):
+        payment = visible(request, Payment.objects.all()).filter(pk=payment_id).first()
+        if payment is None:
+            raise NotFound("No such payment.")
+        return Response(PaymentOutput(payment).data)
+
+
+class RefundListCreateView(ApiView):
+    required_scopes = {"read": "billing:read", "write": "billing:write"}
+
+    def get_permissions(self):
+        # Refunds move money back: operator keys only.
+        return [HasScope(), OperatorOnly()] if self.request.method == "POST" else [HasScope()]
+
+    @extend_schema(summary="List refunds",
+                   parameters=[*FILTERS, OpenApiParameter("payment_id", int, description="Only this payment")],
+                   responses=RefundOutput(many=True))
+    def get(self, request):
+        return self.paginated(request, _filtered(request, visible(request, Refund.objects.all()), "payment_id"),
+                              RefundOutput)
+
+    @extend_schema(summary="Refund a payment (full or partial; operator keys)", request=RefundInput,
+                   responses={201: RefundOutput})
+    def post(self, request):
+        data = RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = Payment.objects.filter(pk=data.validated_data["payment_id"]).first()
+        if payment is None:
+            raise NotFound("No such payment.")
+        refund = refund_create(payment=payment, amount=data.validated_data.get("amount"),
+                               reason=data.validated_data["reason"])
+        return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
