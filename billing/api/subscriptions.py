@@ -137,9 +137,10 @@ def subscription_for(request, subscription_id: int) -> Subscription:
     return get_object_or_404(scoped(request), pk=subscription_id)
 
 
-def plan_by_code(code: str, field: str = "plan") -> Plan:
+def plan_by_code(request, code: str, field: str = "plan") -> Plan:
+    """Account keys may pick public plans only; private plans are sold by finance (operator keys)."""
     plan = Plan.objects.filter(code=code).first()
-    if plan is None:
+    if plan is None or (not plan.is_public and not request.auth.is_operator):
         raise ValidationFailed({field: f"No plan {code!r}."})
     return plan
 
@@ -168,8 +169,8 @@ class SubscriptionListCreateView(ApiView):
         account = Account.objects.filter(pk=account_id).first() if account_id else None
         if account is None:
             raise ValidationFailed({"account_id": "Give the id of an existing account."})
-        sub = subscription_create(account=account, plan=plan_by_code(values["plan"]), quantity=values["quantity"],
-                                  currency=values.get("currency"), trial_days=values.get("trial_days"),
+        sub = subscription_create(account=account, plan=plan_by_code(request, values["plan"]),
+                                  quantity=values["quantity"], currency=values.get("currency"), trial_days=values.get("trial_days"),
                                   start_at=values.get("start_at"), coupon_code=values.get("coupon"),
                                   metadata=values.get("metadata"))
         return Response(SubscriptionOutput(sub).data, status=status.HTTP_201_CREATED)
@@ -194,7 +195,7 @@ class SubscriptionChangeView(ApiView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         preview = values.pop("preview") or request.query_params.get("preview") == "true"
-        plan = plan_by_code(values.pop("plan")) if values.get("plan") else None
+        plan = plan_by_code(request, values.pop("plan")) if values.get("plan") else None
         if preview:
             change = subscription_change_preview(subscription=sub, plan=plan, **values)
             return Response(ChangeOutput(change).data)

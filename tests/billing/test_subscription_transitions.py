@@ -225,3 +225,16 @@ def test_every_action_from_every_state(monthly, account, operator, status, actio
             run(sub)
         sub.refresh_from_db()
         assert sub.status == status
+
+
+def test_a_trial_with_a_payment_method_on_file_ends_active(operator, account):
+    from payments.models import PaymentMethod
+
+    trial = plan(code="trial-card", trial_days=7, trial_end_behavior="cancel")
+    with clock.frozen(utc(2026, 1, 1)):
+        sub = subscription_create(account=account, plan=trial)
+    PaymentMethod.objects.create(account=account, gateway="stripe", gateway_id="pm_1", type="card")
+    with clock.frozen(utc(2026, 1, 8)):
+        subscription_period_advance(subscription=sub, expected_period_end=utc(2026, 1, 8))
+    sub.refresh_from_db()
+    assert sub.status == "active"

@@ -128,3 +128,12 @@ def test_operator_creates_a_coupon_that_a_subscription_redeems(plans, acme, acme
     ok = api_client.post("/api/v1/subscriptions", {"plan": "pro", "coupon": "HALF"}, format="json",
                          **auth(acme_key))
     assert ok.status_code == 201
+
+
+def test_account_keys_cannot_pick_a_private_plan(plans, acme, acme_key, api_key_for, api_client):
+    response = api_client.post("/api/v1/subscriptions", {"plan": "secret"}, format="json", **auth(acme_key))
+    assert response.status_code == 400 and "plan" in response.json()["error"]["fields"]
+    operator_key = api_key_for(None, scopes=("billing:write",))
+    response = api_client.post("/api/v1/subscriptions", {"plan": "secret", "account_id": acme.pk}, format="json",
+                               **auth(operator_key))
+    assert response.status_code == 201
