@@ -1,36 +1,14 @@
-"""Finance admin for payments: methods (no secrets), customers, setups and webhook events.
-
-Rows change only through services (actions below); nothing is edited by hand.
-"""
+"""Payment methods (no secrets), gateway customers, setups and webhook events."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from payments.gateways import default_name, gateway
+from payments.admin.common import PaymentsAdmin
 from payments.models import GatewayCustomer, PaymentMethod, PaymentSetup, WebhookEvent
 from payments.services.methods import payment_method_remove, payment_method_set_default
 from payments.services.webhooks import webhook_event_reprocess
-
-
-class PaymentsAdmin(admin.ModelAdmin):
-    """Read-only rows, and a banner when no real gateway is configured."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if gateway().offline:
-            messages.warning(request, f"Payments run in the {default_name()} gateway: no Stripe key is "
-                                      "configured, so no money moves (set STRIPE_SECRET_KEY).")
-        return super().changelist_view(request, extra_context)
 
 
 @admin.register(PaymentMethod)
