@@ -111,7 +111,7 @@ class StripeGateway(Gateway):
     name = "stripe"
 
     def __init__(self, *, secret_key: str, publishable_key: str = "", api_base: str = "",
-                 timeout_seconds: int = 20, max_network_retries: int = 2):
+                 timeout_seconds: int = 20, max_network_retries: int = 2, http_client=None):
         if not secret_key:
             raise GatewayError("STRIPE_SECRET_KEY is not set.", code="gateway_not_configured")
         self.publishable_key = publishable_key
@@ -119,7 +119,7 @@ class StripeGateway(Gateway):
             secret_key,
             base_addresses={"api": api_base} if api_base else None,
             max_network_retries=max_network_retries,
-            http_client=stripe.new_default_http_client(timeout=timeout_seconds),
+            http_client=http_client or stripe.new_default_http_client(timeout=timeout_seconds),
         )
 
     @staticmethod

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import stripe
 from django.utils import timezone
 
 from payments.gateways import ChargeRequest, GatewayError, PaymentStatus, RefundRequest
@@ -107,3 +108,37 @@ def test_an_unreachable_stripe_is_reported_as_unavailable(settings, stripe_gatew
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     with pytest.raises(GatewayUnavailable):
         gateway().customer_create(reference="account:down", name="Acme")
+
+
+class RecordingClient(stripe.RequestsClient):
+    """The real HTTP client, noting each request's method, path and headers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    def request(self, method, url, headers, post_data=None):
+        self.calls.append((method.upper(), url.split("?")[0], dict(headers or {})))
+        return super().request(method, url, headers, post_data)
+
+
+def test_every_write_carries_our_idempotency_key_and_a_timeout(localstripe_url, stripe_client):
+    from payments.gateways.stripe_gateway import StripeGateway
+
+    recorder = RecordingClient(timeout=7)
+    gw = StripeGateway(secret_key="sk_test_localstripe", api_base=localstripe_url, timeout_seconds=7,
+                       max_network_retries=2, http_client=recorder)
+    customer = gw.customer_create(reference="account:77:customer:1", name="Acme")
+    setup = gw.setup_start(reference="account:77:setup:abc", customer_id=customer.id, method_types=["card"])
+    confirmed = confirm_setup(stripe_client, setup.id)
+    gw.method_attach(method_id=confirmed.payment_method, customer_id=customer.id)
+    paid = gw.charge(ChargeRequest(reference="invoice:77:attempt:1", customer_id=customer.id,
+                                   payment_method_id=confirmed.payment_method, amount=100, currency="USD"))
+    gw.refund(RefundRequest(reference="payment:9:refund:1", payment_id=paid.payment_id, amount=50))
+    keys = {path: headers.get("Idempotency-Key") for method, path, headers in recorder.calls if method == "POST"}
+    assert keys[f"{localstripe_url}/v1/customers"] == "account:77:customer:1"
+    assert keys[f"{localstripe_url}/v1/setup_intents"] == "account:77:setup:abc"
+    assert keys[f"{localstripe_url}/v1/payment_intents"] == "invoice:77:attempt:1"
+    assert keys[f"{localstripe_url}/v1/refunds"] == "payment:9:refund:1"
+    assert recorder._timeout == 7
+    assert gw.client._requestor._options.max_network_retries == 2
