@@ -36,3 +36,5 @@ RECONCILIATION_TOLERANCE_PERCENT = env.str("RECONCILIATION_TOLERANCE_PERCENT", d
 RECONCILIATION_ALERT_THRESHOLD = env.int("RECONCILIATION_ALERT_THRESHOLD", default=100_000)
 # Who gets finance alerts (disputes, reconciliation); empty means the Django ADMINS.
 PAYMENTS_FINANCE_EMAILS = env.list("PAYMENTS_FINANCE_EMAILS", default=[])
+# Where the console loads Stripe.js from (the same URL for test and live keys).
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")

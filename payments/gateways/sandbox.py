@@ -153,6 +153,16 @@ class SandboxGateway(Gateway):
                             failure_message=p["failure_message"],
                             client_secret=f"{p['id']}_secret" if p["status"] == PaymentStatus.REQUIRES_ACTION else "")
 
+    def payment_authenticate(self, *, payment_id: str, success: bool = True) -> ChargeResult:
+        """What the bank's 3-D Secure page does, for the offline demo."""
+        p = self._load("payment", payment_id)
+        if p["status"] == PaymentStatus.REQUIRES_ACTION:
+            p["status"] = PaymentStatus.SUCCEEDED if success else PaymentStatus.FAILED
+            if not success:
+                p["failure_code"], p["failure_message"] = "authentication_failed", "Authentication failed."
+            self._store("payment", payment_id, p)
+        return self.payment_retrieve(payment_id)
+
     def payment_find(self, *, customer_id, reference, since):
         found = cache.get(_key("ref", reference))
         return self.payment_retrieve(found["id"]) if found else None
