@@ -30,16 +30,26 @@ def require(invoice: Invoice, *allowed: str, action: str) -> None:
                                 fields={"status": [invoice.status]})
 
 
+LINE_TAX_FIELDS = ["discount_amount", "tax_rate_id", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
+
+
 def refresh_totals(invoice: Invoice, treatment=None) -> None:
-    """Recompute discounts, tax and totals of a draft from its lines, and save them."""
-    lines = list(invoice.lines.order_by("position", "id"))
-    discounts = list(invoice.discounts.order_by("position", "id"))
-    recompute(invoice, lines, discounts, treatment or tax_treatment_for(invoice.account))
+    """Recompute discounts, tax and totals of a draft from its lines, and save what changed."""
     from invoicing.models import InvoiceDiscount, InvoiceLine
 
-    InvoiceLine.objects.bulk_update(lines, ["discount_amount", "tax_rate", "tax_name", "tax_percentage",
-                                            "tax_inclusive", "tax_amount"])
-    InvoiceDiscount.objects.bulk_update(discounts, ["amount"])
+    lines = list(invoice.lines.order_by("position", "id"))
+    discounts = list(invoice.discounts.order_by("position", "id"))
+    before_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in lines]
+    before_discounts = [d.amount for d in discounts]
+    recompute(invoice, lines, discounts, treatment or tax_treatment_for(invoice.account))
+    changed = [line for line, old in zip(lines, before_lines, strict=True)
+               if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
+    if changed:
+        InvoiceLine.objects.bulk_update(changed, ["discount_amount", "tax_rate", "tax_name", "tax_percentage",
+                                                  "tax_inclusive", "tax_amount"])
+    changed_discounts = [d for d, old in zip(discounts, before_discounts, strict=True) if d.amount != old]
+    if changed_discounts:
+        InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
     invoice.save()
 
 

@@ -121,15 +121,18 @@ def subscription_bill_renewal(*, subscription_id: int, at: datetime | None = Non
         usage = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], ended)
     late = _late_usage(subscription, charges, ended)
     prorations = adapters.pending_prorations(subscription, up_to=at)
+    version_before = (subscription.plan_version_id, subscription.quantity)
     subscription_period_advance(subscription=subscription, expected_period_end=ended.end)
-    subscription = _lock(subscription_id)
+    subscription.refresh_from_db()  # still locked by this transaction
+    if (subscription.plan_version_id, subscription.quantity) != version_before:
+        terms = adapters.subscription_terms(subscription)  # a scheduled change applied at the boundary
     records = [(BillingKind.ARREARS, ended)]
     recurring = advance = None
     if (subscription.status in ADVANCE_BILLED and subscription.current_period_start == ended.end
             and not (subscription.status == S.PAUSED and not subscription.bill_during_pause)):
         advance = Period(subscription.current_period_start, subscription.current_period_end)
         if not _billed(subscription, BillingKind.ADVANCE, advance.start):
-            recurring = adapters.recurring_from_terms(adapters.subscription_terms(subscription))
+            recurring = adapters.recurring_from_terms(terms)
             records.append((BillingKind.ADVANCE, advance))
         else:
             advance = None
@@ -172,29 +175,39 @@ def subscription_bill_opening(*, subscription_id: int, finalize: bool = True) ->
 
 def draft_refresh_usage(invoice: Invoice) -> None:
     """Before a renewal draft is finalized: re-read the usage of its usage lines (late usage that
-    landed during the grace period is billed now, not next period). Inside the caller's lock."""
-    from invoicing.pricing import Charge, charge_from_dict
+    landed during the grace period is billed now, not next period). Inside the caller's lock.
+
+    Lines are repriced in place; only a group that appeared (or vanished) adds or removes lines.
+    """
+    from invoicing.pricing import charge_from_dict
     from invoicing.pricing.engine import usage_lines
     from invoicing.services.drafts import line_row
 
-    lines = list(invoice.lines.filter(kind=LineKind.USAGE).order_by("position", "id"))
-    by_charge: dict[tuple, list[InvoiceLine]] = defaultdict(list)
+    lines = [line for line in invoice.lines.filter(kind=LineKind.USAGE).order_by("position", "id")
+             if (line.inputs or {}).get("charge") and line.period_start and line.period_end]
+    by_period: dict[tuple, list[InvoiceLine]] = defaultdict(list)
     for line in lines:
-        charge = (line.inputs or {}).get("charge")
-        if charge and line.period_start and line.period_end:
-            by_charge[(line.metric_code, line.period_start, line.period_end)].append(line)
-    if not by_charge:
-        return
-    first = min(line.position for line in lines)
-    charges: list[tuple[Charge, Period, list[InvoiceLine]]] = [
-        (charge_from_dict(group[0].inputs["charge"]), Period(start, end), group)
-        for (_, start, end), group in by_charge.items()]
-    fresh: list[InvoiceLine] = []
-    position = first
-    for charge, period, old in charges:
-        usage = adapters.usage_for(invoice.account_id, [charge.metric_code], period)
-        for line in usage_lines(charge, usage, period, invoice.currency):
-            fresh.append(line_row(invoice, line, position))
-            position += 1
-        InvoiceLine.objects.filter(pk__in=[line.pk for line in old]).delete()
-    InvoiceLine.objects.bulk_create(fresh)
+        by_period[(line.period_start, line.period_end)].append(line)
+    changed, added, removed = [], [], []
+    for (start, end), old in by_period.items():
+        period = Period(start, end)
+        charges = {line.metric_code: charge_from_dict(line.inputs["charge"]) for line in old}
+        usage = adapters.usage_for(invoice.account_id, list(charges), period)
+        existing = {(line.metric_code, line.group_key): line for line in old}
+        position = min(line.position for line in old)
+        for charge in charges.values():
+            for fresh in usage_lines(charge, usage, period, invoice.currency):
+                row = line_row(invoice, fresh, position)
+                current = existing.pop((fresh.metric_code, fresh.group_key), None)
+                if current is None:
+                    added.append(row)
+                elif current.quantity != row.quantity:
+                    current.quantity, current.amount, current.inputs = row.quantity, row.amount, row.inputs
+                    changed.append(current)
+        removed += [line.pk for line in existing.values()]
+    if changed:
+        InvoiceLine.objects.bulk_update(changed, ["quantity", "amount", "inputs"])
+    if added:
+        InvoiceLine.objects.bulk_create(added)
+    if removed:
+        InvoiceLine.objects.filter(pk__in=removed).delete()
