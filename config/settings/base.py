@@ -4,6 +4,7 @@ from .api import *  # noqa: F403
 from .core import *  # noqa: F403
 from .database import *  # noqa: F403
 from .features import *  # noqa: F403
+from .invoicing import *  # noqa: F403
 from .jobs import *  # noqa: F403
 from .observability import *  # noqa: F403
 from .payments import *  # noqa: F403
