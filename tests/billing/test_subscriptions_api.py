@@ -102,6 +102,8 @@ def test_read_keys_cannot_write(plans, acme, api_key_for, api_client):
 
 def test_billing_profile_and_credits(acme, acme_key, api_key_for, api_client):
     url = f"/api/v1/accounts/{acme.pk}"
+    empty = api_client.get(f"{url}/billing-profile", **auth(acme_key))
+    assert empty.status_code == 200 and empty.json()["legal_name"] == ""
     response = api_client.patch(f"{url}/billing-profile", {"legal_name": "Acme GmbH", "country": "de",
                                                            "tax_id": "DE123", "tax_id_type": "eu_vat"},
                                 format="json", **auth(acme_key))
