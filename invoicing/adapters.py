@@ -88,9 +88,8 @@ def usage_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
 
 
 def prorations_mark_invoiced(items, invoice) -> None:
-    """Pending proration items billed on `invoice`. The catalog exposes no service for this
-    yet, so the two bookkeeping fields it provides for invoicing are set here, in the
-    invoice's transaction (a rollback leaves them pending)."""
+    """Pending proration items billed on `invoice`: as docs/subscriptions.md asks, invoicing sets
+    `invoiced_at` and `invoice_reference` in the invoice's transaction (a rollback leaves them pending)."""
     from billing import clock
     from billing.models import ProrationItem
 

@@ -139,3 +139,15 @@ def bill_opening_period(event: OutboxEvent) -> None:
         from invoicing.services.subscriptions import subscription_bill_opening
 
         subscription_bill_opening(subscription_id=payload["subscription_id"])
+    if payload.get("invoice_now"):
+        from invoicing.services.subscriptions import subscription_bill_now
+
+        subscription_bill_now(subscription_id=payload["subscription_id"])
+
+
+@handler("billing.subscription.canceled")
+def bill_final_usage(event: OutboxEvent) -> None:
+    """Canceled before the end of its period: its usage up to then is billed now."""
+    from invoicing.services.subscriptions import subscription_bill_final
+
+    subscription_bill_final(subscription_id=event.payload["subscription_id"])

@@ -21,6 +21,7 @@ class CollectionMethod(models.TextChoices):
 
 
 class BillingReason(models.TextChoices):
+    SUBSCRIPTION_CREATE = "subscription_create", "Subscription start"
     SUBSCRIPTION_CYCLE = "subscription_cycle", "Subscription renewal"
     SUBSCRIPTION_UPDATE = "subscription_update", "Subscription change"
     MANUAL = "manual", "Created by finance"

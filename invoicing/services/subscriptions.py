@@ -80,11 +80,12 @@ def _late_usage(subscription, charges, before: Period) -> tuple[LateUsage, ...]:
 
 
 def _write(subscription, *, data: InvoiceInput, records: list[tuple[str, Period]], finalize_after, prorations,
-           discounts, advance_start: datetime | None, usage_period: Period | None) -> Invoice:
+           discounts, advance_start: datetime | None, usage_period: Period | None,
+           reason: str = BillingReason.SUBSCRIPTION_CYCLE) -> Invoice:
     priced = price_invoice(data)
     invoice = invoice_create_draft(
         account=subscription.account, currency=subscription.currency, priced=priced, coupons=data.coupons,
-        subscription_id=subscription.pk, billing_reason=BillingReason.SUBSCRIPTION_CYCLE,
+        subscription_id=subscription.pk, billing_reason=reason,
         collection_method=_collection_method(subscription), finalize_after=finalize_after,
         period_start=usage_period.start if usage_period else data.advance_period.start,
         period_end=usage_period.end if usage_period else data.advance_period.end,
@@ -165,12 +166,61 @@ def subscription_bill_opening(*, subscription_id: int, finalize: bool = True) ->
     data = InvoiceInput(currency=subscription.currency, recurring=adapters.recurring_from_terms(terms),
                         advance_period=period, coupons=coupons)
     invoice = _write(subscription, data=data, records=[(BillingKind.ADVANCE, period)], finalize_after=None,
-                     prorations=[], discounts=discounts, advance_start=period.start, usage_period=None)
+                     prorations=[], discounts=discounts, advance_start=period.start, usage_period=None,
+                     reason=BillingReason.SUBSCRIPTION_CREATE)
     if finalize:
         from invoicing.services.transitions import invoice_finalize
 
         invoice = invoice_finalize(invoice=invoice)
     return invoice
+
+
+@transaction.atomic
+def subscription_bill_now(*, subscription_id: int) -> Invoice | None:
+    """An `always_invoice` change: bill its prorations at once, on an invoice finalized now.
+    A replay finds them already invoiced and bills nothing."""
+    subscription = _lock(subscription_id)
+    if subscription is None:
+        return None
+    prorations = [p for p in adapters.pending_prorations(subscription) if p.bill_immediately]
+    if not prorations:
+        return None
+    data = InvoiceInput(currency=subscription.currency,
+                        prorations=tuple(adapters.proration_from_item(p) for p in prorations))
+    invoice = invoice_create_draft(
+        account=subscription.account, currency=subscription.currency, priced=price_invoice(data),
+        subscription_id=subscription.pk, billing_reason=BillingReason.SUBSCRIPTION_UPDATE,
+        collection_method=_collection_method(subscription), period_start=min(p.period_start for p in prorations),
+        period_end=max(p.period_end for p in prorations))
+    adapters.prorations_mark_invoiced(prorations, invoice)
+    from invoicing.services.transitions import invoice_finalize
+
+    return invoice_finalize(invoice=invoice)
+
+
+@transaction.atomic
+def subscription_bill_final(*, subscription_id: int, at: datetime | None = None) -> Invoice | None:
+    """A subscription canceled in the middle of its period: bill its usage up to the end, and any
+    pending prorations, as a draft that finalizes after the grace period. Idempotent."""
+    at = at or clock.now()
+    subscription = _lock(subscription_id)
+    if (subscription is None or subscription.status != S.CANCELED or subscription.ended_at is None
+            or subscription.ended_at <= subscription.current_period_start):
+        return None
+    period = Period(subscription.current_period_start, min(subscription.ended_at, subscription.current_period_end))
+    if _billed(subscription, BillingKind.ARREARS, period.start) or (
+            subscription.trial_end is not None and period.end <= subscription.trial_end):
+        return None  # billed already, or a trial (which carries no charge) ended
+    terms = adapters.subscription_terms(subscription)
+    charges = adapters.charges_from_terms(terms, subscription.currency)
+    usage = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], period) if charges else {}
+    prorations = adapters.pending_prorations(subscription)
+    data = InvoiceInput(currency=subscription.currency, charges=charges, usage=usage, usage_period=period,
+                        prorations=tuple(adapters.proration_from_item(p) for p in prorations),
+                        late_usage=_late_usage(subscription, charges, period))
+    return _write(subscription, data=data, records=[(BillingKind.ARREARS, period)],
+                  finalize_after=at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS")), prorations=prorations,
+                  discounts=[], advance_start=None, usage_period=period)
 
 
 def draft_refresh_usage(invoice: Invoice) -> None:

@@ -16,6 +16,7 @@ from billing import clock
 from billing.audit import audit_record
 from billing.errors import ValidationFailed
 from billing.outbox import event_record
+from billing.services import billing_profile_currency_lock
 from invoicing import conf
 from invoicing.credits import credit_apply, credit_return
 from invoicing.customers import customer_details
@@ -58,6 +59,8 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
 
         draft_refresh_usage(invoice)
     details = customer_details(account)
+    # The account's currency is fixed by its first finalized invoice (raises Conflict on another one).
+    billing_profile_currency_lock(account_id=account.pk, currency=invoice.currency)
     refresh_totals(invoice, tax_treatment_for(account))
     issued = today()
     invoice.series = conf.get("INVOICE_SERIES")

@@ -170,3 +170,37 @@ def test_the_upcoming_invoice_is_computed_and_not_written(subscribed):
     assert lines[("flat", "")].period_start == FEB
     assert upcoming.invoice.total == 9900 + 2500 + 1000 + 0
     assert upcoming.invoice.pk is None and Invoice.objects.count() == invoices
+
+
+def deliver():
+    from billing.outbox import outbox_deliver_batch
+
+    while outbox_deliver_batch():
+        pass
+
+
+def test_an_immediate_cancellation_bills_usage_up_to_its_end_once(subscribed):
+    account, sub = subscribed
+    deliver()  # the opening invoice
+    usage(account, "api_calls", 1, JAN + timedelta(days=5), "before-cancel")
+    with clock.frozen(JAN + timedelta(days=10)):
+        subscription_cancel(subscription=sub, at_period_end=False)
+        deliver()
+        deliver()
+    final = Invoice.objects.get(subscription=sub, billing_reason="subscription_cycle", period_start=JAN)
+    calls = lines_of(final)[("usage", "api_calls")]
+    assert (calls.quantity, calls.period_end) == (1, JAN + timedelta(days=10))
+    assert Invoice.objects.filter(subscription=sub, billing_reason="subscription_cycle").count() == 1
+
+
+def test_always_invoice_changes_are_billed_at_once(subscribed):
+    account, sub = subscribed
+    deliver()
+    with clock.frozen(JAN + timedelta(days=15)):
+        bigger = plan(code="bigger-now", flat=19900, charges=[], proration_behavior="always_invoice")
+        subscription_change(subscription=sub, plan=bigger, timing="immediate", proration_behavior="always_invoice")
+        deliver()
+        deliver()
+    now = Invoice.objects.get(subscription=sub, billing_reason="subscription_update")
+    assert now.status == "open" and {line.kind for line in now.lines.all()} == {"proration"}
+    assert not ProrationItem.objects.filter(subscription=sub, invoiced_at__isnull=True).exists()
