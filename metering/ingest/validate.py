@@ -15,7 +15,7 @@ import msgspec
 from metering import conf
 
 from .decode import EventIn, Rejection
-from .lookups import AccountInfo, MetricInfo, accounts_named, metrics_by_code
+from .lookups import MetricInfo, accounts_named, metrics_by_code
 
 MAX_VALUE = Decimal(10) ** 20
 MAX_DECIMAL_PLACES = 12
@@ -43,6 +43,11 @@ class Checked:
     metrics: dict[str, MetricInfo]
 
 
+class _Reject(Exception):
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+
+
 def check_events(
     events: list[tuple[int, EventIn]], *, key_account_id: int | None, now: datetime,
     closed_before=None,
@@ -51,6 +56,7 @@ def check_events(
 
     `closed_before(account_id)`, when given, is the time before which that account's
     periods are invoiced and late events are refused (METERING_LATE_EVENTS=reject).
+    Written for speed: it runs for every event of every batch.
     """
     metrics = metrics_by_code({e.metric for _, e in events})
     by_id, by_external = accounts_named(
@@ -59,37 +65,47 @@ def check_events(
     )
     oldest, newest = now - conf.acceptance_window(), now + conf.future_tolerance()
     max_properties = conf.get("METERING_MAX_PROPERTIES_BYTES")
+    accounts: dict[tuple, tuple] = {}
+    quantities = {code: _quantity_of(metric) for code, metric in metrics.items()}
     rows, rejected = [], []
+    append = rows.append
     for index, event in events:
-        problem = None
-        account, problem = _account(event, key_account_id, by_id, by_external)
-        metric = None
-        if problem is None:
+        try:
+            who = (event.account_id, event.external_customer_id)
+            resolved = accounts.get(who)
+            if resolved is None:
+                resolved = accounts[who] = _account(event, key_account_id, by_id, by_external)
+            account_id, problem = resolved
+            if problem is not None:
+                raise _Reject(*problem)
             metric = metrics.get(event.metric)
             if metric is None or not metric.is_active:
-                problem = ("metric", f"Unknown metric '{event.metric}'.")
-        timestamp = None
-        if problem is None:
-            timestamp, problem = _timestamp(event.timestamp, now, oldest, newest)
-        if problem is None and closed_before is not None and timestamp < (closed_before(account.id) or timestamp):
-            problem = ("timestamp", "This period is already invoiced (late events are rejected by configuration).")
-        properties_json = b"{}"
-        if problem is None and event.properties:
-            properties_json = _encode(event.properties)
-            if len(properties_json) > max_properties:
-                problem = ("properties", f"Too large: {len(properties_json)} bytes, at most {max_properties}.")
-        quantity = Decimal(1)
-        if problem is None:
-            quantity, problem = _quantity(event, metric)
-        if problem is not None:
-            rejected.append(Rejection(index=index, field=problem[0], reason=problem[1]))
-            continue
-        rows.append(Row(index, account.id, metric.id, metric.code, timestamp, event.idempotency_key,
-                        event.value, properties_json.decode(), quantity, metric.aggregation in ("count", "sum")))
+                raise _Reject("metric", f"Unknown metric '{event.metric}'.")
+            timestamp = _timestamp(event.timestamp, now, oldest, newest)
+            if closed_before is not None and timestamp < (closed_before(account_id) or timestamp):
+                raise _Reject("timestamp", "This period is already invoiced (late events are rejected by configuration).")
+            if "\x00" in event.idempotency_key:
+                raise _Reject("idempotency_key", "Must not contain a NUL character.")
+            if event.properties:
+                encoded = _encode(event.properties)
+                if b"\\u0000" in encoded:
+                    raise _Reject("properties", "Must not contain a NUL character.")
+                if len(encoded) > max_properties:
+                    raise _Reject("properties", f"Too large: {len(encoded)} bytes, at most {max_properties}.")
+                properties = encoded.decode()
+            else:
+                properties = "{}"
+            value = event.value
+            if value is not None and _number(value) is None:
+                raise _Reject("value", f"Not a finite number below 1e20 with at most {MAX_DECIMAL_PLACES} decimals.")
+            append(Row(index, account_id, metric.id, metric.code, timestamp, event.idempotency_key, value,
+                       properties, quantities[metric.code](event), metric.aggregation in ("count", "sum")))
+        except _Reject as problem:
+            rejected.append(Rejection(index=index, field=problem.field, reason=problem.reason))
     return Checked(rows=rows, rejected=rejected, metrics=metrics)
 
 
-def _account(event: EventIn, key_account_id, by_id, by_external) -> tuple[AccountInfo | None, tuple | None]:
+def _account(event: EventIn, key_account_id, by_id, by_external) -> tuple[int | None, tuple | None]:
     if event.account_id is not None and event.external_customer_id is not None:
         return None, ("account_id", "Give account_id or external_customer_id, not both.")
     if event.account_id is not None:
@@ -97,72 +113,83 @@ def _account(event: EventIn, key_account_id, by_id, by_external) -> tuple[Accoun
     elif event.external_customer_id is not None:
         field, account = "external_customer_id", by_external.get(event.external_customer_id)
     elif key_account_id is not None:
-        return _AccountOfKey(key_account_id), None
+        return key_account_id, None  # the key's own account: it exists, the key authenticated
     else:
         return None, ("account_id", "Required with an operator key: give account_id or external_customer_id.")
     if account is None or (key_account_id is not None and account.id != key_account_id):
         return None, (field, "Unknown account.")
     if not account.is_active:
         return None, (field, "This account is not active.")
-    return account, None
+    return account.id, None
 
 
-class _AccountOfKey:
-    """The API key's own account (known to exist and be usable: the key authenticated)."""
-
-    __slots__ = ("id",)
-
-    def __init__(self, account_id: int):
-        self.id = account_id
-
-
-def _timestamp(raw, now, oldest, newest):
+def _timestamp(raw, now, oldest, newest) -> datetime:
     if raw is None:
-        return now, None
-    if isinstance(raw, float):
+        return now
+    if type(raw) is float:
         try:
             raw = datetime.fromtimestamp(raw, UTC)
         except (OverflowError, OSError, ValueError):
-            return None, ("timestamp", "Not a valid Unix time.")
+            raise _Reject("timestamp", "Not a valid Unix time.") from None
     elif raw.tzinfo is None:
-        return None, ("timestamp", "Give a UTC offset (e.g. 2026-01-31T12:00:00Z).")
+        raise _Reject("timestamp", "Give a UTC offset (e.g. 2026-01-31T12:00:00Z).")
     if raw < oldest:
         days = conf.get("METERING_ACCEPTANCE_WINDOW_DAYS")
-        return None, ("timestamp", f"Older than the acceptance window ({days} days).")
+        raise _Reject("timestamp", f"Older than the acceptance window ({days} days).")
     if raw > newest:
-        return None, ("timestamp", "More than 5 minutes in the future." if newest - now == conf.future_tolerance()
+        raise _Reject("timestamp", "More than 5 minutes in the future." if newest - now == conf.future_tolerance()
                       else "Too far in the future.")
-    return raw, None
+    return raw
+
+
+_ONE = Decimal(1)
+_INT_LIMIT = 10**20
 
 
 def _number(value) -> Decimal | None:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is int:
+        return Decimal(value) if -_INT_LIMIT < value < _INT_LIMIT else None
+    if kind is Decimal:
+        number = value
+    elif kind is float or kind is str:
+        try:
+            number = Decimal(str(value) if kind is float else value)
+        except InvalidOperation:
+            return None
+    else:
         return None
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value)) if isinstance(value, int | float | str) else None
-    except InvalidOperation:
-        return None
-    if number is None or not number.is_finite() or abs(number) >= MAX_VALUE:
+    if not number.is_finite() or abs(number) >= MAX_VALUE:
         return None
     if number.as_tuple().exponent < -MAX_DECIMAL_PLACES and number.normalize().as_tuple().exponent < -MAX_DECIMAL_PLACES:
         return None
     return number
 
 
-def _quantity(event: EventIn, metric: MetricInfo) -> tuple[Decimal, tuple | None]:
-    if event.value is not None and _number(event.value) is None:
-        return Decimal(0), ("value", f"Not a finite number below 1e20 with at most {MAX_DECIMAL_PLACES} decimals.")
-    if metric.field_name and metric.aggregation != "count":
-        if metric.field_name not in event.properties:
-            return Decimal(0), (f"properties.{metric.field_name}", "Required by this metric.")
+def _quantity_of(metric: MetricInfo):
+    """A function event -> what the event adds to a count/sum counter (raising _Reject when unusable)."""
+    field_name = metric.field_name
+    if field_name and metric.aggregation != "count":
+        where = f"properties.{field_name}"
         if metric.needs_number:
-            number = _number(event.properties[metric.field_name])
-            if number is None:
-                return Decimal(0), (f"properties.{metric.field_name}", "Must be a number.")
-            return number, None
-        return Decimal(1), None
+            def from_property(event):
+                if field_name not in event.properties:
+                    raise _Reject(where, "Required by this metric.")
+                number = _number(event.properties[field_name])
+                if number is None:
+                    raise _Reject(where, "Must be a number.")
+                return number
+            return from_property
+
+        def present(event):
+            if field_name not in event.properties:
+                raise _Reject(where, "Required by this metric.")
+            return _ONE
+        return present
     if metric.needs_number:
-        if event.value is None:
-            return Decimal(0), ("value", "Required by this metric.")
-        return event.value, None
-    return Decimal(1), None
+        def from_value(event):
+            if event.value is None:
+                raise _Reject("value", "Required by this metric.")
+            return event.value
+        return from_value
+    return lambda event: _ONE

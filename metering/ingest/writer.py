@@ -60,6 +60,27 @@ def partitions_ensure(cursor, rows: list[Row]) -> None:
                    [first.astimezone(UTC).date(), last.astimezone(UTC).date()])
 
 
+_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _escaped(text: str) -> str:
+    """COPY text format: backslash, tab, newline and carriage return are escaped."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_SPECIAL)
+    return text
+
+
+def copy_text(rows: list[Row]) -> bytes:
+    """The batch in COPY's text format, built in one pass (faster than a write per row)."""
+    null = "\\N"
+    lines = [
+        f"{seq}\t{row.account_id}\t{row.metric_id}\t{row.timestamp.isoformat()}\t{_escaped(row.idempotency_key)}\t"
+        f"{null if row.value is None else row.value}\t{_escaped(row.properties)}\n"
+        for seq, row in enumerate(rows)
+    ]
+    return "".join(lines).encode()
+
+
 def write_rows(rows: list[Row]) -> set[int]:
     """Store the rows not seen before; return the batch indexes that were duplicates.
 
@@ -73,9 +94,7 @@ def write_rows(rows: list[Row]) -> set[int]:
         # Empty already after a commit; not inside an enclosing transaction (tests, file import).
         cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608
         with cursor.cursor.copy(_COPY) as copy:
-            for seq, row in enumerate(rows):
-                copy.write_row((seq, row.account_id, row.metric_id, row.timestamp, row.idempotency_key,
-                                row.value, row.properties))
+            copy.write(copy_text(rows))
         cursor.execute(_MOVE)
         duplicate_seqs = cursor.fetchall()
     return {rows[seq].index for (seq,) in duplicate_seqs}

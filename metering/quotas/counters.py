@@ -60,17 +60,9 @@ def index_key(account_id: int, metric_id: int) -> str:
 
 
 _ADD = """
--- KEYS[1] index; ARGV: prefix, ttl, then (epoch seconds, quantity) pairs
-local periods = redis.call('HGETALL', KEYS[1])
-for i = 1, #periods, 2 do
-  local start, finish = tonumber(periods[i]), tonumber(periods[i + 1])
-  local key = ARGV[1] .. periods[i]
-  local total = 0
-  for j = 3, #ARGV, 2 do
-    local at = tonumber(ARGV[j])
-    if at >= start and at < finish then total = total + tonumber(ARGV[j + 1]) end
-  end
-  if total ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('INCRBYFLOAT', key, total) end
+-- KEYS: counters; ARGV: amounts. Adds to the counters that exist (a missing one is rebuilt later).
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBYFLOAT', KEYS[i], ARGV[i]) end
 end
 return 1
 """
@@ -93,21 +85,33 @@ def _call(func, *args):
 
 
 def counters_add(rows) -> None:
-    """Add committed events to the live counters (count/sum metrics with a registered counter)."""
-    grouped: dict[tuple[int, int], dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    """Add committed events to the live counters (count/sum metrics with a registered counter).
+
+    One round trip reads the indexes of the (account, metric) pairs in the batch;
+    only when some counter is registered does a second one add the totals.
+    """
+    grouped: dict[tuple[int, int], list] = defaultdict(list)
     for row in rows:
         if row.counted:
-            grouped[(row.account_id, row.metric_id)][int(row.timestamp.timestamp())] += row.quantity
+            grouped[(row.account_id, row.metric_id)].append(row)
     if not grouped:
         return
-    script = client().register_script(_ADD)
+    pairs = list(grouped)
     pipe = client().pipeline(transaction=False)
-    for (account_id, metric_id), by_second in grouped.items():
-        args = [f"{_prefix()}:c:{account_id}:{metric_id}:", conf.get("METERING_QUOTA_COUNTER_TTL_SECONDS")]
-        for second, amount in by_second.items():
-            args += [second, str(amount)]
-        script(keys=[index_key(account_id, metric_id)], args=args, client=pipe)
-    _call(pipe.execute)
+    for account_id, metric_id in pairs:
+        pipe.hgetall(index_key(account_id, metric_id))
+    indexes = _call(pipe.execute)
+    keys, amounts = [], []
+    for (account_id, metric_id), periods in zip(pairs, indexes, strict=True):
+        for start, end in periods.items():
+            start_at, end_at = int(start), int(end)
+            total = sum((row.quantity for row in grouped[(account_id, metric_id)]
+                         if start_at <= row.timestamp.timestamp() < end_at), Decimal(0))
+            if total:
+                keys.append(f"{_prefix()}:c:{account_id}:{metric_id}:{start_at}")
+                amounts.append(str(total))
+    if keys:
+        _call(client().register_script(_ADD), keys, amounts)
 
 
 def counter_read(account_id: int, metric_id: int, period_start: datetime) -> Decimal | None:

@@ -158,3 +158,28 @@ def test_sending_usage_needs_the_usage_write_scope(api_client, api_key_for, make
     assert post(api_client, [event("x")]).status_code == 403
     api_client.credentials()
     assert post(api_client, [event("x")]).status_code == 401
+
+
+def test_keys_and_properties_with_special_characters_are_stored_exactly(usage_client, make_metric):
+    client, account = usage_client
+    make_metric("api_calls", group_by=["path"])
+    odd = ["tab\there", "new\nline", "back\\slash", 'quote"s', "ünïcødé ✓", "\\N"]
+    events = [event(key, properties={"path": key}) for key in odd]
+    assert post(client, events).json()["accepted"] == len(odd)
+    assert post(client, events).json()["duplicates"] == list(range(len(odd)))
+    from metering.selectors import billable_usage
+
+    with tenancy.operator_scope():
+        usage = billable_usage(account_id=account.pk, metric_codes=["api_calls"],
+                               period_start=clock.now() - timedelta(days=1), period_end=clock.now() + timedelta(days=1))
+    assert sorted(group for _, group in usage) == sorted(f"path={key}" for key in odd)
+
+
+def test_a_nul_character_rejects_only_that_event(usage_client, make_metric):
+    client, account = usage_client
+    make_metric("api_calls")
+    response = post(client, [event("nul\x00key"), event("ok", properties={"p": "a\x00b"}), event("fine")])
+    assert response.status_code == 202
+    assert [(r["index"], r["field"]) for r in response.json()["rejected"]] == [(0, "idempotency_key"),
+                                                                                (1, "properties")]
+    assert stored(account) == 1
