@@ -110,6 +110,19 @@ T = {
     "Please pay by bank transfer quoting the invoice number.": (
         "Merci de régler par virement en indiquant le numéro de facture.",
         "Bitte überweisen Sie den Betrag unter Angabe der Rechnungsnummer."),
+    "Invoices": ("Factures", "Rechnungen"),
+    "Next invoice": ("Prochaine facture", "Nächste Rechnung"),
+    "Plan": ("Offre", "Tarif"),
+    "Renews on": ("Renouvellement le", "Verlängerung am"),
+    "Estimate so far": ("Estimation à ce jour", "Bisherige Schätzung"),
+    "Status": ("Statut", "Status"),
+    "All": ("Toutes", "Alle"),
+    "Filter": ("Filtrer", "Filtern"),
+    "No invoices yet.": ("Aucune facture pour l’instant.", "Noch keine Rechnungen."),
+    "Newer": ("Plus récentes", "Neuere"),
+    "Older": ("Plus anciennes", "Ältere"),
+    "Download PDF": ("Télécharger le PDF", "PDF herunterladen"),
+    "Discounts": ("Remises", "Rabatte"),
 }
 
 
