@@ -32,6 +32,8 @@ urlpatterns: list = [
          name="subscription-resume"),
     path("subscriptions/<int:subscription_id>/end-trial", subscriptions.SubscriptionEndTrialView.as_view(),
          name="subscription-end-trial"),
+    path("subscriptions/<int:subscription_id>/overrides", subscriptions.SubscriptionOverridesView.as_view(),
+         name="subscription-overrides"),
     path("subscriptions/<int:subscription_id>/coupon", subscriptions.SubscriptionCouponView.as_view(),
          name="subscription-coupon"),
 ]

@@ -25,6 +25,7 @@ from billing.services import (
     subscription_cancel,
     subscription_cancel_undo,
     subscription_change,
+    subscription_overrides_set,
     subscription_pause,
     subscription_resume,
     subscription_trial_end,
@@ -62,11 +63,16 @@ class DiscountInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class OverrideInline(ReadOnlyInline):
+class OverrideInline(admin.TabularInline):
+    """An enterprise deal's own charge or limit per metric; saved through `subscription_overrides_set`."""
+
     model = SubscriptionMetricOverride
-    fields = ["metric", "charge_model", "unit_price", "free_units", "tiers", "included", "cap_mode",
-              "overage_allowed"]
-    readonly_fields = fields
+    extra = 0
+    fields = ["metric", "charge_model", "unit_price", "block_size", "package_size", "free_units", "tiers",
+              "included", "cap_mode", "overage_allowed"]
+
+
+OVERRIDE_FIELDS = ["flat_amount_override", "seat_amount_override", "included_seats_override"]
 
 
 class SubscriptionActionForm(ActionForm):
@@ -96,7 +102,37 @@ class SubscriptionAdmin(admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Subscription._meta.concrete_fields if f.name != "id"] + ["history"]
+        return [f.name for f in Subscription._meta.concrete_fields
+                if f.name != "id" and f.name not in OVERRIDE_FIELDS] + ["history"]
+
+    def save_model(self, request, obj, form, change):
+        """Written by save_related, through the service, once the metric overrides are known."""
+
+    def save_related(self, request, form, formsets, change):
+        """Overrides replace the deal as a whole: the three amounts above and the rows below."""
+        metrics = []
+        changed = form.has_changed()
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            if formset.model is not SubscriptionMetricOverride:
+                continue
+            for row_form in formset.forms:
+                changed = changed or row_form.has_changed()
+                data = getattr(row_form, "cleaned_data", None)
+                if not data or data.get("DELETE") or not data.get("metric"):
+                    continue
+                metrics.append({"metric": data["metric"], **{
+                    name: data.get(name) for name in OverrideInline.fields[1:] if data.get(name) not in ("", None)}})
+        if not changed:
+            return
+        data = form.cleaned_data
+        try:
+            subscription_overrides_set(subscription=form.instance, clear=True, metrics=metrics,
+                                       flat_amount=data.get("flat_amount_override"),
+                                       seat_amount=data.get("seat_amount_override"),
+                                       included_seats=data.get("included_seats_override"))
+        except BillingError as exc:
+            fail(request, exc)
 
     @admin.display(description="History")
     def history(self, obj):

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.catalog import require_operator
 from billing.api.views import ApiView
 from billing.errors import ValidationFailed
 from billing.models import (
@@ -27,6 +28,7 @@ from billing.services import (
     subscription_change,
     subscription_change_preview,
     subscription_create,
+    subscription_overrides_set,
     subscription_pause,
     subscription_resume,
     subscription_scheduled_change_cancel,
@@ -123,6 +125,27 @@ class CancelInput(serializers.Serializer):
 class PauseInput(serializers.Serializer):
     bill_during_pause = serializers.BooleanField(default=False)
     resume_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class MetricOverrideInput(serializers.Serializer):
+    metric = serializers.SlugField()
+    charge_model = serializers.ChoiceField(choices=["standard", "graduated", "volume", "package"], required=False)
+    unit_price = serializers.DecimalField(max_digits=20, decimal_places=6, required=False)
+    block_size = serializers.IntegerField(min_value=1, required=False)
+    package_size = serializers.IntegerField(min_value=1, required=False)
+    free_units = serializers.IntegerField(min_value=0, required=False)
+    tiers = serializers.ListField(child=serializers.DictField(), required=False)
+    included = serializers.IntegerField(min_value=-1, required=False)
+    cap_mode = serializers.ChoiceField(choices=["soft", "hard"], required=False)
+    overage_allowed = serializers.BooleanField(required=False)
+
+
+class OverridesInput(serializers.Serializer):
+    flat_amount = serializers.IntegerField(min_value=0, required=False)
+    seat_amount = serializers.IntegerField(min_value=0, required=False)
+    included_seats = serializers.IntegerField(min_value=-1, required=False)
+    metrics = MetricOverrideInput(many=True, required=False)
+    clear = serializers.BooleanField(default=False, help_text="Remove every override first.")
 
 
 class CouponApplyInput(serializers.Serializer):
@@ -262,6 +285,20 @@ class SubscriptionEndTrialView(ApiView):
     def post(self, request, subscription_id: int):
         return Response(SubscriptionOutput(
             subscription_trial_end(subscription=subscription_for(request, subscription_id))).data)
+
+
+class SubscriptionOverridesView(ApiView):
+    required_scopes = SCOPES
+
+    @extend_schema(summary="Set the subscription's own prices and limits (operator keys)", request=OverridesInput,
+                   responses=SubscriptionOutput)
+    def post(self, request, subscription_id: int):
+        require_operator(request)
+        sub = subscription_for(request, subscription_id)
+        data = OverridesInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sub = subscription_overrides_set(subscription=sub, **data.validated_data)
+        return Response(SubscriptionOutput(sub).data)
 
 
 class SubscriptionCouponView(ApiView):

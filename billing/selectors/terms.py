@@ -131,14 +131,22 @@ def _charge_terms(charge: PlanCharge, override: SubscriptionMetricOverride | Non
 
 
 def _overrides(subscription: Subscription) -> dict[int, SubscriptionMetricOverride]:
-    return {o.metric_id: o for o in SubscriptionMetricOverride.objects.filter(subscription=subscription)}
+    return {o.metric_id: o for o in
+            SubscriptionMetricOverride.objects.filter(subscription=subscription).select_related("metric")}
 
 
 def charge_terms_for(subscription: Subscription, overrides=None) -> tuple[ChargeTerms, ...]:
     overrides = _overrides(subscription) if overrides is None else overrides
     charges = PlanCharge.objects.filter(version_id=subscription.plan_version_id,
                                         currency=subscription.currency).select_related("metric")
-    return tuple(_charge_terms(c, overrides.get(c.metric_id)) for c in charges)
+    result = [_charge_terms(c, overrides.get(c.metric_id)) for c in charges]
+    charged = {c.metric_id for c in charges}
+    # A deal may price a metric the plan does not charge for.
+    for metric_id, override in overrides.items():
+        if metric_id not in charged and (override.unit_price is not None or override.tiers):
+            base = PlanCharge(metric=override.metric, currency=subscription.currency)
+            result.append(_charge_terms(base, override))
+    return tuple(result)
 
 
 def plan_terms_for(subscription: Subscription) -> PlanTerms:
@@ -208,6 +216,19 @@ def entitlements_for_subscription(subscription: Subscription) -> list[Entitlemen
             period_start=subscription.current_period_start, period_end=subscription.current_period_end,
             charge=charges.get(limit.metric.code),
         ))
+    # A deal may limit a metric the plan does not.
+    for override in overrides.values():
+        code = override.metric.code
+        if code not in seen and override.included is not None:
+            seen.add(code)
+            result.append(Entitlement(
+                subscription_id=subscription.pk, metric_code=code, included=int(override.included),
+                cap_mode=override.cap_mode or CapMode.SOFT,
+                overage_allowed=True if override.overage_allowed is None else override.overage_allowed,
+                grace_percent=0, alert_thresholds=DEFAULT_ALERT_THRESHOLDS,
+                period_start=subscription.current_period_start, period_end=subscription.current_period_end,
+                charge=charges.get(code),
+            ))
     # A charged metric without a limit is pay-as-you-go: never refused, billed as it comes.
     for code, charge in charges.items():
         if code not in seen:

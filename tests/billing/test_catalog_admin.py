@@ -84,3 +84,25 @@ def test_finance_grants_credit_in_the_admin(subscribed):
     with tenancy.operator_scope():
         entry = CreditEntry.objects.get()
     assert (entry.kind, entry.amount, entry.currency) == ("grant", 2_000, "USD")
+
+
+def test_finance_sets_an_enterprise_deal_in_the_admin(subscribed):
+    from billing.selectors import entitlements_for, plan_terms_for
+
+    account, _, sub = subscribed
+    with tenancy.operator_scope():
+        api_calls = metric("api_calls")
+    data = {"flat_amount_override": 42_000, "seat_amount_override": "", "included_seats_override": 10,
+            "scheduled_changes-TOTAL_FORMS": 0, "scheduled_changes-INITIAL_FORMS": 0,
+            "proration_items-TOTAL_FORMS": 0, "proration_items-INITIAL_FORMS": 0,
+            "discounts-TOTAL_FORMS": 0, "discounts-INITIAL_FORMS": 0,
+            "metric_overrides-TOTAL_FORMS": 1, "metric_overrides-INITIAL_FORMS": 0,
+            "metric_overrides-0-metric": api_calls.pk, "metric_overrides-0-included": 9_999,
+            "metric_overrides-0-overage_allowed": "unknown"}
+    response = staff("fin", FINANCE_ADMIN).post(f"/admin/billing/subscription/{sub.pk}/change/", data)
+    assert response.status_code == 302, response.content[:3000]
+    with tenancy.operator_scope():
+        sub = Subscription.objects.get(pk=sub.pk)
+        terms = plan_terms_for(sub)
+        (limit,) = entitlements_for(account_id=account.pk)
+    assert (terms.flat_amount, terms.included_seats, limit.included) == (42_000, 10, 9_999)

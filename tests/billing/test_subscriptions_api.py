@@ -1,5 +1,7 @@
 """The subscriptions, plans, credits and coupons API: scopes, tenancy, previews and 409s."""
 
+from decimal import Decimal
+
 import pytest
 
 from billing import clock, tenancy
@@ -139,3 +141,24 @@ def test_account_keys_cannot_pick_a_private_plan(plans, acme, acme_key, api_key_
     response = api_client.post("/api/v1/subscriptions", {"plan": "secret", "account_id": acme.pk}, format="json",
                                **auth(operator_key))
     assert response.status_code == 201
+
+
+def test_operator_keys_set_an_enterprise_deal(plans, acme, acme_key, api_key_for, api_client):
+    from billing.selectors import entitlements_for, plan_terms_for
+    from tests.billing.catalog_factories import metric
+
+    with tenancy.operator_scope():
+        metric("api_calls")
+    sub = api_client.post("/api/v1/subscriptions", {"plan": "pro"}, format="json", **auth(acme_key)).json()
+    url = f"/api/v1/subscriptions/{sub['id']}/overrides"
+    deal = {"flat_amount": 50_000, "metrics": [{"metric": "api_calls", "included": 5_000_000, "unit_price": "0.0001"}]}
+    assert api_client.post(url, deal, format="json", **auth(acme_key)).status_code == 403
+    operator_key = api_key_for(None, scopes=("billing:write",))
+    response = api_client.post(url, deal, format="json", **auth(operator_key))
+    assert response.status_code == 200 and response.json()["flat_amount_override"] == 50_000
+    with tenancy.operator_scope():
+        subscription = Subscription.objects.get(pk=sub["id"])
+        assert plan_terms_for(subscription).flat_amount == 50_000
+        (api,) = entitlements_for(account_id=acme.pk)
+    # The plan neither limits nor charges api_calls: the deal adds both.
+    assert (api.included, api.charge.unit_price, api.charge.currency) == (5_000_000, Decimal("0.0001"), "USD")
