@@ -22,6 +22,7 @@ from billing.services.catalog import (
     subscription_overrides_set,
     subscription_version_migrate,
 )
+from billing.services.catalog_loader import catalog_load
 from billing.services.customers import (
     billing_profile_currency_lock,
     billing_profile_update,
@@ -66,6 +67,7 @@ __all__ = [
     "api_key_touch",
     "billing_profile_currency_lock",
     "billing_profile_update",
+    "catalog_load",
     "coupon_create",
     "credit_consume",
     "credit_consumption_reverse",

@@ -16,6 +16,7 @@ from django.db import transaction
 from billing import clock
 from billing.audit import snapshot
 from billing.models import ScheduledChange, ScheduledChangeStatus, Subscription, SubscriptionStatus
+from billing.selectors.subscriptions import subscriptions_to_advance_unbilled
 from billing.services import periods
 from billing.services.subscriptions import (
     TRIAL_WILL_END_NOTICE,
@@ -98,8 +99,7 @@ def subscriptions_roll(*, at: datetime | None = None, limit: int = 500) -> dict[
             if locked.status == S.PAUSED and locked.resume_at is not None and locked.resume_at <= at:
                 subscription_resume(subscription=locked)
                 done["resumed"] += 1
-    for sub in Subscription.objects.filter(status=S.PAUSED, bill_during_pause=False,
-                                           current_period_end__lte=at)[:limit]:
+    for sub in subscriptions_to_advance_unbilled(at=at)[:limit]:
         while subscription_period_advance(subscription=sub, expected_period_end=sub.current_period_end):
             done["paused_periods"] += 1
             sub.refresh_from_db()
