@@ -35,6 +35,7 @@ from billing.models import (
     PlanPrice,
     Subscription,
     SubscriptionMetricOverride,
+    SubscriptionStatus,
 )
 
 DEFAULT_ALERT_THRESHOLDS = (80, 100, 120)
@@ -195,7 +196,21 @@ def _plan_terms(subscription: Subscription, overrides: dict) -> PlanTerms:
     )
 
 
-def entitlements_for_subscription(subscription: Subscription) -> list[Entitlement]:
+def period_at(subscription: Subscription, at: datetime) -> tuple[datetime, datetime]:
+    """The subscription's current period; once it has ended but the renewal has not run yet,
+    the period `at` falls in, counted as the renewal will count it."""
+    if at < subscription.current_period_end:
+        return subscription.current_period_start, subscription.current_period_end
+    from billing.services.periods import period_containing
+
+    plan = subscription.plan
+    anchor = (subscription.current_period_end if subscription.status == SubscriptionStatus.TRIALING
+              else subscription.billing_cycle_anchor)
+    return period_containing(anchor, plan.interval, plan.interval_count, at)
+
+
+def entitlements_for_subscription(subscription: Subscription, at: datetime | None = None) -> list[Entitlement]:
+    period_start, period_end = period_at(subscription, at or clock.now())
     overrides = _overrides(subscription)
     charges = {c.metric_code: c for c in charge_terms_for(subscription, overrides)}
     limits = PlanLimit.objects.filter(version_id=subscription.plan_version_id).select_related("metric")
@@ -213,7 +228,7 @@ def entitlements_for_subscription(subscription: Subscription) -> list[Entitlemen
             subscription_id=subscription.pk, metric_code=limit.metric.code, included=int(included),
             cap_mode=cap_mode, overage_allowed=overage_allowed, grace_percent=limit.grace_percent,
             alert_thresholds=tuple(limit.alert_thresholds or DEFAULT_ALERT_THRESHOLDS),
-            period_start=subscription.current_period_start, period_end=subscription.current_period_end,
+            period_start=period_start, period_end=period_end,
             charge=charges.get(limit.metric.code),
         ))
     # A deal may limit a metric the plan does not.
@@ -226,7 +241,7 @@ def entitlements_for_subscription(subscription: Subscription) -> list[Entitlemen
                 cap_mode=override.cap_mode or CapMode.SOFT,
                 overage_allowed=True if override.overage_allowed is None else override.overage_allowed,
                 grace_percent=0, alert_thresholds=DEFAULT_ALERT_THRESHOLDS,
-                period_start=subscription.current_period_start, period_end=subscription.current_period_end,
+                period_start=period_start, period_end=period_end,
                 charge=charges.get(code),
             ))
     # A charged metric without a limit is pay-as-you-go: never refused, billed as it comes.
@@ -235,7 +250,7 @@ def entitlements_for_subscription(subscription: Subscription) -> list[Entitlemen
             result.append(Entitlement(
                 subscription_id=subscription.pk, metric_code=code, included=UNLIMITED, cap_mode=CapMode.SOFT,
                 overage_allowed=True, grace_percent=0, alert_thresholds=DEFAULT_ALERT_THRESHOLDS,
-                period_start=subscription.current_period_start, period_end=subscription.current_period_end,
+                period_start=period_start, period_end=period_end,
                 charge=charge,
             ))
     return result
@@ -245,7 +260,8 @@ def entitlements_for(*, account_id: int, at: datetime | None = None) -> list[Ent
     """What an account may use now: one entry per metric of each live subscription.
 
     Live = trialing, active or past_due, started by `at` and not ended. Periods are
-    each subscription's current period. Runs in the caller's RLS scope.
+    each subscription's current period (or, when it has ended and the renewal has not
+    run yet, the period `at` falls in). Runs in the caller's RLS scope.
     """
     at = at or clock.now()
     subscriptions = (
@@ -254,5 +270,5 @@ def entitlements_for(*, account_id: int, at: datetime | None = None) -> list[Ent
     )
     result = []
     for subscription in subscriptions:
-        result.extend(entitlements_for_subscription(subscription))
+        result.extend(entitlements_for_subscription(subscription, at))
     return result

@@ -35,10 +35,10 @@ def boundary(anchor: datetime, interval: str, count: int, n: int) -> datetime:
     return anchor + step(interval, count, n)
 
 
-def next_boundary_after(anchor: datetime, interval: str, count: int, moment: datetime) -> datetime:
-    """The first boundary strictly after `moment`."""
+def _index_after(anchor: datetime, interval: str, count: int, moment: datetime) -> int:
+    """The n of the first boundary strictly after `moment` (0 when `moment` is before the anchor)."""
     if moment < anchor:
-        return anchor
+        return 0
     approx_days = {"day": 1, "week": 7, "month": 28, "year": 365}[interval] * count
     n = max(1, int((moment - anchor) / timedelta(days=approx_days)) - 1)
     while boundary(anchor, interval, count, n) <= moment:
@@ -47,18 +47,15 @@ def next_boundary_after(anchor: datetime, interval: str, count: int, moment: dat
             raise ValueError("period computation ran away")
     while n > 1 and boundary(anchor, interval, count, n - 1) > moment:
         n -= 1
-    return boundary(anchor, interval, count, n)
+    return n
+
+
+def next_boundary_after(anchor: datetime, interval: str, count: int, moment: datetime) -> datetime:
+    """The first boundary strictly after `moment`."""
+    return boundary(anchor, interval, count, _index_after(anchor, interval, count, moment))
 
 
 def period_containing(anchor: datetime, interval: str, count: int, moment: datetime) -> tuple[datetime, datetime]:
-    end = next_boundary_after(anchor, interval, count, moment)
-    start = anchor
-    n = 1
-    # walk back one step from `end` to find its start, robustly for month ends
-    while True:
-        candidate = boundary(anchor, interval, count, n)
-        if candidate >= end:
-            break
-        start = candidate
-        n += 1
-    return start, end
+    """[start, end) of the period `moment` falls in (the first period when it is before the anchor)."""
+    n = max(1, _index_after(anchor, interval, count, moment))
+    return boundary(anchor, interval, count, n - 1), boundary(anchor, interval, count, n)

@@ -95,3 +95,12 @@ def test_plan_terms_apply_subscription_overrides(pro, make_account, operator):
     assert terms.charge_for("storage_gb").tiers == (Tier(None, Decimal("0.10"), 0),)
     api = next(e for e in entitlements_for(account_id=account.pk) if e.metric_code == "api_calls")
     assert api.included == 1_000_000
+
+
+def test_between_period_end_and_renewal_entitlements_show_the_period_at_that_moment(pro, make_account, operator):
+    account = make_account()
+    with clock.frozen(utc(2026, 1, 31, 12)):
+        subscription_create(account=account, plan=pro)
+    # The bill run has not advanced the subscription yet: the period 28 Feb - 31 Mar is reported.
+    (api, *_) = entitlements_for(account_id=account.pk, at=utc(2026, 3, 1))
+    assert (api.period_start, api.period_end) == (utc(2026, 2, 28, 12), utc(2026, 3, 31, 12))

@@ -65,3 +65,10 @@ def test_period_advance_twice_for_the_same_period_moves_once(operator, make_acco
         assert subscription_period_advance(subscription=sub, expected_period_end=expected) is False
     sub.refresh_from_db()
     assert (sub.current_period_start, sub.current_period_end) == (utc(2026, 4, 1), utc(2026, 5, 1))
+
+
+def test_the_period_containing_a_moment():
+    anchor = utc(2026, 1, 31)
+    assert periods.period_containing(anchor, "month", 1, utc(2026, 3, 5)) == (utc(2026, 2, 28), utc(2026, 3, 31))
+    assert periods.period_containing(anchor, "month", 1, utc(2026, 3, 31)) == (utc(2026, 3, 31), utc(2026, 4, 30))
+    assert periods.period_containing(anchor, "month", 1, utc(2025, 12, 1)) == (anchor, utc(2026, 2, 28))
