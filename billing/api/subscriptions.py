@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from billing.api.catalog import require_operator
 from billing.api.views import ApiView
-from billing.errors import ValidationFailed
+from billing.errors import InvalidTransition, ValidationFailed
 from billing.models import (
     Account,
     ChangeTiming,
@@ -20,9 +20,10 @@ from billing.models import (
     ScheduledChange,
     Subscription,
 )
-from billing.selectors import subscriptions_of
+from billing.selectors import discounts_active, subscriptions_of
 from billing.services import (
     discount_apply,
+    discount_remove,
     subscription_cancel,
     subscription_cancel_undo,
     subscription_change,
@@ -51,6 +52,7 @@ class SubscriptionOutput(serializers.ModelSerializer):
     plan = serializers.CharField(source="plan.code")
     plan_version = serializers.IntegerField(source="plan_version.version")
     scheduled_change = serializers.SerializerMethodField()
+    discount = serializers.SerializerMethodField()
 
     class Meta:
         model = Subscription
@@ -58,11 +60,19 @@ class SubscriptionOutput(serializers.ModelSerializer):
                   "billing_cycle_anchor", "current_period_start", "current_period_end", "started_at",
                   "trial_start", "trial_end", "cancel_at_period_end", "canceled_at", "ended_at", "paused_at",
                   "bill_during_pause", "resume_at", "flat_amount_override", "seat_amount_override",
-                  "included_seats_override", "scheduled_change", "metadata", "created_at"]
+                  "included_seats_override", "scheduled_change", "discount", "metadata", "created_at"]
 
     def get_scheduled_change(self, sub) -> dict | None:
         change = sub.scheduled_changes.filter(status="pending").select_related("plan_version__plan").first()
         return ScheduledChangeOutput(change).data if change else None
+
+    def get_discount(self, sub) -> dict | None:
+        discount = sub.discounts.filter(status="active").select_related("coupon").first()
+        if discount is None:
+            return None
+        return {"coupon": discount.coupon.code, "percent_off": discount.coupon.percent_off,
+                "amount_off": discount.coupon.amount_off, "periods_total": discount.periods_total,
+                "periods_used": discount.periods_used}
 
 
 class SubscriptionCreateInput(serializers.Serializer):
@@ -311,3 +321,12 @@ class SubscriptionCouponView(ApiView):
         data.is_valid(raise_exception=True)
         discount_apply(subscription=sub, code=data.validated_data["code"])
         return Response(SubscriptionOutput(subscription_for(request, sub.pk)).data)
+
+    @extend_schema(summary="Remove the active discount", responses=SubscriptionOutput)
+    def delete(self, request, subscription_id: int):
+        sub = subscription_for(request, subscription_id)
+        discount = discounts_active(subscription_id=sub.pk).first()
+        if discount is None:
+            raise InvalidTransition("This subscription has no active discount.")
+        discount_remove(discount=discount)
+        return Response(SubscriptionOutput(sub).data)

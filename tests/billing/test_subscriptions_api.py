@@ -132,6 +132,11 @@ def test_operator_creates_a_coupon_that_a_subscription_redeems(plans, acme, acme
     ok = api_client.post("/api/v1/subscriptions", {"plan": "pro", "coupon": "HALF"}, format="json",
                          **auth(acme_key))
     assert ok.status_code == 201
+    assert ok.json()["discount"] | {"percent_off": None} == {"coupon": "half", "percent_off": None, "amount_off": None,
+                                                            "periods_total": 3, "periods_used": 0}
+    url = f"/api/v1/subscriptions/{ok.json()['id']}/coupon"
+    assert api_client.delete(url, **auth(acme_key)).json()["discount"] is None
+    assert api_client.delete(url, **auth(acme_key)).status_code == 409
 
 
 def test_account_keys_cannot_pick_a_private_plan(plans, acme, acme_key, api_key_for, api_client):
