@@ -14,6 +14,7 @@ overage; a metric without a limit (no live subscription limits it) is allowed.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,11 +60,28 @@ class QuotaDecision:
         return max(Decimal(0), self.usage + (Decimal(0) if self.consumed else self.requested) - self.limit)
 
 
+_metrics: dict[str, tuple[float, BillableMetric]] = {}
+METRIC_CACHE_SECONDS = 10.0
+
+
 def _metric(metric_code: str) -> BillableMetric:
+    """The metric, cached per process for a few seconds: the check sits in front of every request.
+
+    A metric's id and aggregation never change once it exists (it is protected by
+    foreign keys and the admin does not edit them), so only its active flag can be stale.
+    """
+    cached = _metrics.get(metric_code)
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
     metric = BillableMetric.objects.filter(code=metric_code, is_active=True).first()
     if metric is None:
         raise NotFound(f"Unknown metric '{metric_code}'.", fields={"metric": ["Unknown metric."]})
+    _metrics[metric_code] = (time.monotonic() + METRIC_CACHE_SECONDS, metric)
     return metric
+
+
+def forget_metrics() -> None:
+    _metrics.clear()
 
 
 def _quantity(value) -> Decimal:

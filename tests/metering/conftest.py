@@ -26,10 +26,13 @@ def usage_client(api_client, api_key_for, make_account):
 def _fresh_limits_cache():
     """Plan limits are cached per process; each test starts without them."""
     from metering.quotas import limits
+    from metering.services.quotas import forget_metrics
 
     limits.forget()
+    forget_metrics()
     yield
     limits.forget()
+    forget_metrics()
 
 
 @pytest.fixture

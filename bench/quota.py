@@ -1,0 +1,118 @@
+"""Quota checks through the real server at a fixed rate, against the server's own floor.
+
+    .venv/bin/python bench/quota.py [--rate 2000] [--seconds 20] [--clients 8] [--workers 3]
+
+Starts the web server the way `make run` does (gunicorn, `config.wsgi`, several sync
+workers; DEBUG off) on a throwaway database with one account subscribed to a plan
+with a hard limit on `api_calls`, then sends POST /api/v1/quotas/check at `--rate`
+checks per second (open loop: each client process paces its own share on a
+keep-alive connection) for `--seconds`, and records each check's latency. Baseline in
+the same run and at the same rate: GET /health/live, the cheapest request the server
+answers (no authentication, no database), so the ratio shows what the check adds.
+
+The last line reads `quota: <N> checks/s, p50 <MS> ms, p99 <MS> ms, ratio to health p99 <R>`.
+It asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import django_setup, percentile, throwaway_database, web_server  # noqa: E402
+
+
+def setup_tenant() -> tuple[int, str]:
+    from billing import tenancy
+    from billing.services import account_create, api_key_create, plan_create, subscription_create
+    from metering.ingest.decode import EventIn
+    from metering.services import billable_metric_create, usage_events_record
+
+    with tenancy.operator_scope():
+        account = account_create(name="Bench Corp", external_id="bench")
+        billable_metric_create(code="api_calls", name="API calls")
+        plan = plan_create(code="bench", name="Bench", prices={"USD": {"flat_amount": 0, "seat_amount": None}},
+                           limits=[{"metric": "api_calls", "included": 1_000_000, "cap_mode": "hard"}])
+        subscription_create(account=account, plan=plan)
+        usage_events_record(events=[EventIn(metric="api_calls", idempotency_key=f"seed-{i}", account_id=account.pk)
+                                    for i in range(1000)])
+        key = api_key_create(name="bench", scopes=["usage:read"], account=account).secret
+    return account.pk, key
+
+
+def client_loop(args) -> dict:
+    url, key, rate, seconds, method, path, body = args
+    parts = urlparse(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    payload = json.dumps(body).encode() if body is not None else None
+    latencies, errors = [], 0
+    interval = 1.0 / rate
+    start = time.perf_counter()
+    sent = 0
+    while True:
+        due = start + sent * interval
+        now = time.perf_counter()
+        if now - start >= seconds:
+            break
+        if due > now:
+            time.sleep(due - now)
+        began = time.perf_counter()
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        # Latency from when the check was due: waiting behind a slow one counts (no coordinated omission).
+        latencies.append((time.perf_counter() - min(due, began)) * 1000)
+        errors += response.status != 200
+        sent += 1
+    connection.close()
+    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - start}
+
+
+def run(url, key, options, method, path, body) -> tuple[float, list[float], int]:
+    share = options.rate / options.clients
+    with multiprocessing.get_context("fork").Pool(options.clients) as pool:
+        results = pool.map(client_loop, [(url, key, share, options.seconds, method, path, body)] * options.clients)
+    latencies = [ms for r in results for ms in r["latencies"]]
+    elapsed = max(r["elapsed"] for r in results)
+    return len(latencies) / elapsed, latencies, sum(r["errors"] for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=2000)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
+    options = parser.parse_args()
+    check = {"metric": "api_calls", "quantity": 1}
+
+    with throwaway_database("bench_quota") as env:
+        django_setup(env)
+        _, key = setup_tenant()
+        with web_server(env, workers=options.workers) as url:
+            warmup = argparse.Namespace(rate=200, seconds=2, clients=options.clients)
+            run(url, key, warmup, "POST", "/api/v1/quotas/check", check)
+            health_rate, health, _ = run(url, key, options, "GET", "/health/live", None)
+            rate, latencies, errors = run(url, key, options, "POST", "/api/v1/quotas/check", check)
+
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    print(f"server: gunicorn config.wsgi, {options.workers} sync workers; {options.clients} client processes; "
+          f"target {options.rate:.0f}/s for {options.seconds:.0f} s")
+    print(f"baseline: GET /health/live {health_rate:,.0f}/s, p50 {percentile(health, 50):.2f} ms, "
+          f"p99 {percentile(health, 99):.2f} ms")
+    print(f"quota check: {rate:,.0f} checks/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, {errors} errors")
+    print(f"quota: {rate:.0f} checks/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+          f"ratio to health p99 {p99 / max(percentile(health, 99), 0.001):.1f}")
+
+
+if __name__ == "__main__":
+    main()
