@@ -49,7 +49,10 @@ def dunning_retry() -> int:
 
 @shared_task(name="payments.dunning_retry_account", ignore_result=True)
 def dunning_retry_account(account_id: int) -> int:
-    return dunning_retry_now(account_id=account_id)
+    """A payment method was added: retry invoices in dunning, and charge those that were waiting for one."""
+    from payments.services.collection import invoices_collect_for_account
+
+    return dunning_retry_now(account_id=account_id) + invoices_collect_for_account(account_id=account_id)
 
 
 @shared_task(name="payments.credit_note_refund", ignore_result=True)

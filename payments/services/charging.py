@@ -36,7 +36,6 @@ from payments.gateways import (
     ChargeResult,
     GatewayError,
     GatewayUnavailable,
-    default_name,
     gateway,
 )
 from payments.gateways import PaymentStatus as Outcome
@@ -134,22 +133,24 @@ def _attempt_open(*, invoice_id: int, trigger: str) -> Payment | None:
     if (invoice.status != InvoiceStatus.OPEN or invoice.amount_due <= 0
             or invoice.collection_method != CollectionMethod.CHARGE_AUTOMATICALLY):
         return None
+    method = selectors.payment_method_default(account_id=invoice.account_id)
+    customer = (selectors.gateway_customer_live(account_id=invoice.account_id, gateway_name=method.gateway)
+                if method else None)
+    if method is None or customer is None:
+        # Nothing to charge: the invoice stays open (invoicing's due date and overdue reminders apply)
+        # and is collected as soon as a payment method is added (billing.payment_method.added).
+        logger.info("payments: invoice %s waits for a payment method", invoice.pk)
+        return None
     attempt = (Payment.objects.filter(invoice=invoice).order_by("-attempt")
                .values_list("attempt", flat=True).first() or 0) + 1
-    method = selectors.payment_method_default(account_id=invoice.account_id)
-    gateway_name = method.gateway if method else default_name()
-    customer = selectors.gateway_customer_live(account_id=invoice.account_id, gateway_name=gateway_name)
     now = timezone.now()
     payment = Payment.objects.create(
         account_id=invoice.account_id, invoice=invoice, amount=invoice.amount_due, currency=invoice.currency,
-        gateway=gateway_name, reference=f"invoice:{invoice.pk}:attempt:{attempt}", attempt=attempt,
-        payment_method=method, gateway_customer_id=customer.customer_id if customer else "",
-        created_at=now, next_check_at=now + FIRST_CHECK,
+        gateway=method.gateway, reference=f"invoice:{invoice.pk}:attempt:{attempt}", attempt=attempt,
+        payment_method=method, gateway_customer_id=customer.customer_id, created_at=now,
+        next_check_at=now + FIRST_CHECK,
     )
     audit_record(action="payment.created", instance=payment, after={**snapshot(payment), "trigger": trigger})
-    if method is None or customer is None:
-        _apply(payment, ChargeResult(status=Outcome.FAILED, failure_code="no_payment_method",
-                                     failure_message="There is no payment method on file."))
     return payment
 
 

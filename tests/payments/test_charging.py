@@ -70,10 +70,19 @@ def test_a_declined_card_fails_the_payment_and_starts_dunning(account, customer_
         assert Payment.objects.get(pk=payment.pk).invoice.dunning_case.failures == 1
 
 
-def test_no_payment_method_is_a_failed_attempt_without_calling_stripe(account, open_invoice, stripe_gateway):
+def test_without_a_payment_method_the_invoice_waits_and_is_charged_when_one_is_added(
+        account, open_invoice, customer_card, django_capture_on_commit_callbacks):
+    from billing.outbox import outbox_deliver_batch
+
     invoice = open_invoice(account)
-    payment = collect(invoice)
-    assert (payment.status, payment.failure_code, payment.gateway_payment_id) == ("failed", "no_payment_method", "")
+    assert collect(invoice) is None
+    with tenancy.operator_scope():
+        assert not Payment.objects.filter(invoice=invoice).exists()
+        outbox_deliver_batch()
+    customer_card(account)
+    with tenancy.operator_scope(), django_capture_on_commit_callbacks(execute=True):
+        outbox_deliver_batch()  # billing.payment_method.added
+    assert reload(invoice).status == "paid"
 
 
 def test_3d_secure_requires_action_emails_a_link_and_completes_by_webhook(

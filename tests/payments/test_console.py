@@ -62,11 +62,14 @@ def test_viewers_see_methods_but_cannot_change_them(settings, member):
 
 def test_another_accounts_payment_is_not_found(settings, member, open_invoice):
     settings.PAYMENTS_GATEWAY = "sandbox"
-    account, _ = member(name="Acme")
+    account, owner = member(name="Acme")
     _, stranger = member(name="Globex")
+    setup_id = owner.get("/console/payment-methods/add/").context["setup"].pk
+    owner.post(f"/console/payment-methods/setups/{setup_id}/done/", {"test_card": "3ds"})
     invoice = open_invoice(account)
     with tenancy.operator_scope():
-        payment = payment_collect(invoice_id=invoice.pk)  # no method: failed, but it exists
+        payment = payment_collect(invoice_id=invoice.pk)
+    assert owner.get(f"/console/payments/{payment.pk}/authenticate/").status_code == 200
     assert stranger.get(f"/console/payments/{payment.pk}/authenticate/").status_code == 404
 
 
