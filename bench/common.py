@@ -45,7 +45,13 @@ def throwaway_database(prefix: str):
     env = {**os.environ, "DATABASE_URL": _with_database(app_url, name),
            "DATABASE_OWNER_URL": _with_database(owner_url, name),
            "DJANGO_SETTINGS_MODULE": "config.settings.development", "DJANGO_DEBUG": "false",
-           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+           "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
+           # A Redis database of the benchmarks' own: ids restart in every throwaway database, so
+           # cached quota counters of an earlier run must not be mistaken for this run's.
+           "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13")}
+    import redis
+
+    redis.Redis.from_url(env["CACHE_URL"]).flushdb()
     try:
         subprocess.run([PYTHON, "manage.py", "migrate", "--database", "owner", "--no-input", "-v", "0"],
                        cwd=ROOT, env=env, check=True)
@@ -100,7 +106,7 @@ def percentile(values: list[float], pct: float) -> float:
 def django_setup(env: dict) -> None:
     """Configure Django in this process against the benchmark's database."""
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "DATABASE_OWNER_URL", "DJANGO_SETTINGS_MODULE",
-                                           "DJANGO_DEBUG", "LOG_LEVEL")})
+                                           "DJANGO_DEBUG", "LOG_LEVEL", "CACHE_URL")})
     sys.path.insert(0, str(ROOT))
     import django
 

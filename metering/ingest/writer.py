@@ -90,9 +90,9 @@ def write_rows(rows: list[Row]) -> set[int]:
         return set()
     with connection.cursor() as cursor:
         partitions_ensure(cursor, rows)
-        cursor.execute(_CREATE_STAGING)
-        # Empty already after a commit; not inside an enclosing transaction (tests, file import).
-        cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608
+        # One round trip. The DELETE: the table is empty after a commit, but not inside an
+        # enclosing transaction (tests, file import).
+        cursor.execute(f"{_CREATE_STAGING}; DELETE FROM {STAGING}")  # noqa: S608
         with cursor.cursor.copy(_COPY) as copy:
             copy.write(copy_text(rows))
         cursor.execute(_MOVE)

@@ -214,6 +214,8 @@ def _consume_with_redis(metric, entitlement, account_id, requested, events, star
     if ok is None:
         _counter_usage(metric, account_id, start, end)
         ok, usage = counters.counter_reserve(account_id, metric.pk, start, requested, hard)
+        if ok is None:  # expired again at once: let PostgreSQL decide rather than guess
+            raise counters.CountersUnavailable("counter vanished while being rebuilt")
     if not ok:
         return _decision(metric, entitlement, requested, usage, start, end, "redis")
     try:
