@@ -8,6 +8,7 @@
 Connects as a PostgreSQL superuser: PG_SUPERUSER_URL, default the local `postgres`.
 """
 
+import contextlib
 import os
 import sys
 from urllib.parse import urlparse
@@ -44,10 +45,8 @@ def drop_stale_test_databases(conn, database: str) -> None:
         [f"test\\_{database}\\_%"],
     ).fetchall()
     for (name,) in rows:
-        try:
+        with contextlib.suppress(psycopg.Error):  # someone connected meanwhile: in use after all
             conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.Error:
-            pass  # someone connected meanwhile: it is in use after all
 
 
 def main() -> int:

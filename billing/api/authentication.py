@@ -1,5 +1,6 @@
 """`Authorization: Bearer <key>`: finds the key by prefix, checks its hash, sets the scope."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from billing import tenancy
@@ -54,3 +55,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Tells drf-spectacular that every API view takes `Authorization: Bearer <api key>`."""
+
+    target_class = "billing.api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An API key: `bk_<prefix>_<secret>`."}
