@@ -7,6 +7,8 @@ out from here (delivered at least once).
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -15,6 +17,8 @@ from django.template.loader import render_to_string
 from billing.models import OutboxEvent
 from billing.outbox import handler
 from payments import selectors
+
+logger = logging.getLogger(__name__)
 
 
 def _render_and_send(recipients: list[str], template: str, context: dict) -> int:
@@ -38,31 +42,44 @@ def _finance(event: OutboxEvent, template: str) -> None:
     _render_and_send(finance_emails(), template, {**event.payload, "event_type": event.type})
 
 
+def _enqueue(task, *args) -> None:
+    """Queue after the outbox commits. If the broker is down the periodic jobs catch up
+    (collect_uncollected, dunning_retry_due), so a lost task delays work but loses none."""
+
+    def send():
+        try:
+            task.delay(*args)
+        except Exception:
+            logger.warning("payments: could not queue %s%s; a periodic job will catch up", task.name, args)
+
+    transaction.on_commit(send)
+
+
 @handler("invoicing.collection_requested")
 def collect_invoice(event: OutboxEvent) -> None:
     from payments.tasks import invoice_collect
 
-    invoice_id = event.payload["invoice_id"]
-    transaction.on_commit(lambda: invoice_collect.delay(invoice_id))
+    _enqueue(invoice_collect, event.payload["invoice_id"])
 
 
 @handler("billing.credit_note.created")
 def refund_credit_note(event: OutboxEvent) -> None:
+    """Refunded here, not in a task: nothing else would notice a lost task. The refund rows commit with
+    the event; a refund whose answer is lost stays pending and the janitor resends it (same key)."""
     if event.payload.get("credit_method") != "refund":
         return
-    from payments.tasks import credit_note_refund
+    from payments.services.refunds import refund_for_credit_note
 
     payload = event.payload
-    transaction.on_commit(lambda: credit_note_refund.delay(payload["credit_note_id"], payload["invoice_id"],
-                                                           payload["total"], payload.get("reason", "")))
+    refund_for_credit_note(credit_note_id=payload["credit_note_id"], invoice_id=payload["invoice_id"],
+                           total=payload["total"], reason=payload.get("reason", ""))
 
 
 @handler("billing.payment_method.added")
 def retry_on_new_method(event: OutboxEvent) -> None:
     from payments.tasks import dunning_retry_account
 
-    account_id = event.account_id
-    transaction.on_commit(lambda: dunning_retry_account.delay(account_id))
+    _enqueue(dunning_retry_account, event.account_id)
 
 
 @handler("billing.invoice.paid")

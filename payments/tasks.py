@@ -6,7 +6,7 @@ from payments.services.charging import payment_collect, payments_pending_resolve
 from payments.services.dunning import dunning_retry_due, dunning_retry_now
 from payments.services.methods import payment_method_expiry_warn_due
 from payments.services.reconciliation import reconciliation_daily
-from payments.services.refunds import refund_for_credit_note, refunds_pending_resend
+from payments.services.refunds import refunds_pending_resend
 from payments.services.webhooks import webhook_event_process, webhook_events_process_due
 
 
@@ -53,12 +53,6 @@ def dunning_retry_account(account_id: int) -> int:
     from payments.services.collection import invoices_collect_for_account
 
     return dunning_retry_now(account_id=account_id) + invoices_collect_for_account(account_id=account_id)
-
-
-@shared_task(name="payments.credit_note_refund", ignore_result=True)
-def credit_note_refund(credit_note_id: int, invoice_id: int, total: int, reason: str = "") -> int:
-    return len(refund_for_credit_note(credit_note_id=credit_note_id, invoice_id=invoice_id, total=total,
-                                      reason=reason))
 
 
 @shared_task(name="payments.reconciliation_daily", ignore_result=True)

@@ -199,8 +199,9 @@ def _ask_gateway(payment: Payment) -> ChargeResult | None:
 
 
 def _schedule_check(payment: Payment) -> Payment:
+    """The outcome is still unknown: ask again after 5 minutes, then 1 hour, then daily."""
     payment.checks += 1
-    delay = SECOND_CHECK if payment.checks == 1 else LATER_CHECKS
+    delay = {1: FIRST_CHECK, 2: SECOND_CHECK}.get(payment.checks, LATER_CHECKS)
     payment.next_check_at = timezone.now() + delay
     payment.save(update_fields=["checks", "next_check_at", "updated_at"])
     return payment

@@ -1,5 +1,7 @@
 """Collecting invoices against localstripe: success, decline, 3-D Secure, timeouts, and no double charge."""
 
+from datetime import timedelta
+
 import pytest
 
 from billing import tenancy
@@ -167,12 +169,20 @@ def test_a_timeout_leaves_the_payment_pending_for_the_janitor(account, customer_
     settings.STRIPE_API_BASE, settings.STRIPE_MAX_NETWORK_RETRIES = "http://127.0.0.1:9", 0
     payment = collect(invoice)
     assert payment.status == "pending" and payment.checks == 1
-    assert payment.next_check_at > timezone.now()
+    assert timezone.now() < payment.next_check_at <= timezone.now() + timedelta(minutes=5)
+    with tenancy.operator_scope():
+        assert payments_pending_resolve() == 0  # not due yet
+        Payment.objects.filter(pk=payment.pk).update(next_check_at=timezone.now())
+        assert payments_pending_resolve() == 1  # still down at the first check: the next one in an hour
+        payment = Payment.objects.get(pk=payment.pk)
+    assert payment.status == "pending" and payment.checks == 2
+    assert timezone.now() + timedelta(minutes=59) < payment.next_check_at <= timezone.now() + timedelta(hours=1)
     # A second collection while it is pending resumes the same attempt, never opens a second one.
     assert collect(invoice).pk == payment.pk
+    payment = reload(payment)
+    assert payment.checks == 3 and payment.next_check_at > timezone.now() + timedelta(hours=23)  # then daily
     with tenancy.operator_scope():
         assert Payment.objects.filter(invoice=invoice).count() == 1
-        assert payments_pending_resolve() == 0  # not due yet
         Payment.objects.filter(pk=payment.pk).update(next_check_at=timezone.now())
     settings.STRIPE_API_BASE = good
     with tenancy.operator_scope():
