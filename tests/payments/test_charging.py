@@ -201,3 +201,40 @@ def test_send_invoice_invoices_are_not_charged(account, customer_card, stripe_ga
     assert collect(invoice) is None
     with tenancy.operator_scope():
         assert not Payment.objects.filter(invoice=invoice).exists()
+
+
+def test_shuffled_and_repeated_payment_events_complete_a_payment_we_failed_to_save(
+        account, customer_card, open_invoice, stripe_shapes, stripe_client, client, monkeypatch,
+        django_capture_on_commit_callbacks):
+    import random
+
+    customer_card(account)
+    invoice = open_invoice(account, "12.00")
+    monkeypatch.setattr(charging, "payment_apply_result", lambda **kw: (_ for _ in ()).throw(SystemExit("dead")))
+    with pytest.raises(SystemExit):
+        collect(invoice)
+    monkeypatch.undo()
+    with tenancy.operator_scope():
+        payment = Payment.objects.get(invoice=invoice)
+    charge, = stripe_charges(stripe_client, payment.gateway_customer_id)
+    # Stripe's events about that charge, stale ones included, twice each and in any order.
+    intent = {**stripe_shapes["payment_intent"], "id": charge.payment_intent,
+              "metadata": {"reference": payment.reference}}
+    events = [make_event(stripe_shapes, "payment_intent.requires_action", {**intent, "status": "requires_action"}),
+              make_event(stripe_shapes, "payment_intent.payment_failed",
+                         {**intent, "status": "requires_payment_method"}),
+              make_event(stripe_shapes, "payment_intent.succeeded", {**intent, "status": "succeeded"}),
+              make_event(stripe_shapes, "charge.succeeded", {**stripe_shapes["charge"], "id": charge.id,
+                                                             "payment_intent": charge.payment_intent})]
+    deliveries = events * 2
+    random.Random(11).shuffle(deliveries)
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in deliveries:
+            assert signed_post(client, event).status_code == 200
+    payment = reload(payment)
+    assert (payment.status, payment.gateway_payment_id, payment.gateway_charge_id) == \
+        ("succeeded", charge.payment_intent, charge.id)
+    assert (reload(invoice).status, reload(invoice).amount_paid) == ("paid", 1200)
+    assert len(outbox_events("billing.payment.succeeded")) == 1
+    assert len(outbox_events("billing.invoice.paid")) == 1
+    assert len(stripe_charges(stripe_client, payment.gateway_customer_id)) == 1
