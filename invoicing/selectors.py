@@ -17,16 +17,19 @@ def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
     return CustomerInvoicing.objects.filter(account=account).first()
 
 
-def tax_treatment_for(account: Account) -> TaxTreatment:
-    details = customer_details(account)
-    prefs = invoicing_preferences(account)
+_UNSET = object()
+
+
+def tax_treatment_for(account: Account, *, details=None, prefs=_UNSET) -> TaxTreatment:
+    details = details or customer_details(account)
+    prefs = invoicing_preferences(account) if prefs is _UNSET else prefs
     place = TaxPlace(details.country, details.region, details.tax_id,
                      exempt=bool(prefs and prefs.tax_exempt), exempt_reason=prefs.tax_exempt_reason if prefs else "")
     return treatment_for(place, operator_country=conf.operator().get("country", ""), rates=active_rates())
 
 
-def net_terms_days(account: Account) -> int:
-    prefs = invoicing_preferences(account)
+def net_terms_days(account: Account, *, prefs=_UNSET) -> int:
+    prefs = invoicing_preferences(account) if prefs is _UNSET else prefs
     if prefs and prefs.net_terms_days is not None:
         return prefs.net_terms_days
     return conf.get("NET_TERMS_DAYS")

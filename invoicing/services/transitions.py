@@ -28,7 +28,12 @@ from invoicing.models import (
     InvoiceStatus,
     PaymentSource,
 )
-from invoicing.selectors import net_terms_days, open_invoices_past_due, tax_treatment_for
+from invoicing.selectors import (
+    invoicing_preferences,
+    net_terms_days,
+    open_invoices_past_due,
+    tax_treatment_for,
+)
 from invoicing.services.common import locked, payload, refresh_totals, require, state, today
 from invoicing.services.numbering import number_take
 
@@ -61,12 +66,11 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     details = customer_details(account)
     # The account's currency is fixed by its first finalized invoice (raises Conflict on another one).
     billing_profile_currency_lock(account_id=account.pk, currency=invoice.currency)
-    refresh_totals(invoice, tax_treatment_for(account))
+    prefs = invoicing_preferences(account)
+    refresh_totals(invoice, tax_treatment_for(account, details=details, prefs=prefs))
     issued = today()
-    invoice.series = conf.get("INVOICE_SERIES")
-    invoice.number = number_take(series=invoice.series, year=issued.year)
     invoice.issue_date = issued
-    invoice.net_terms_days = net_terms_days(account)
+    invoice.net_terms_days = net_terms_days(account, prefs=prefs)
     invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
     invoice.customer_snapshot = details.snapshot()
     invoice.operator_snapshot = conf.operator()
@@ -81,6 +85,10 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     if invoice.amount_due == 0:
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = invoice.finalized_at
+    # The number last: its counter row stays locked until commit, so concurrent finalizers
+    # wait on it for as short a time as possible.
+    invoice.series = conf.get("INVOICE_SERIES")
+    invoice.number = number_take(series=invoice.series, year=issued.year)
     invoice.save()
     audit_record(action="invoice.finalized", instance=invoice, before=before, after=state(invoice))
     event_record(type=INVOICE_CREATED, account_id=account.pk, payload=payload(invoice))

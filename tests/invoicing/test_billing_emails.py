@@ -69,3 +69,22 @@ def test_emails_follow_the_customer_language(account):
     overdue, = [m for m in mail.outbox if "retard" in m.subject]
     assert invoice.number in overdue.subject
     assert "4 février 2026" in overdue.body and "49,00" in overdue.body
+
+
+def test_the_renewal_reminder_goes_once_seven_days_before(account):
+    from datetime import timedelta
+
+    from billing import clock
+    from invoicing.services.reminders import renewal_reminders_record
+    from tests.invoicing.factories import subscription, utc
+
+    with clock.frozen(utc(2026, 1, 1)):
+        sub = subscription(account, code="reminded", flat=2500)
+    with clock.frozen(sub.current_period_end - timedelta(days=8)):
+        assert renewal_reminders_record() == 0
+    with clock.frozen(sub.current_period_end - timedelta(days=6)):
+        assert renewal_reminders_record() == 1
+        assert renewal_reminders_record() == 0
+        deliver()
+    reminder, = [m for m in mail.outbox if "renews on" in m.subject]
+    assert "$25.00" in reminder.body and "February 1, 2026" in reminder.subject
