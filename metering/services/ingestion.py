@@ -15,7 +15,7 @@ from django.db import transaction
 
 from billing import clock
 from metering import conf
-from metering.ingest.decode import EventIn, Rejection, decode_event, split_body
+from metering.ingest.decode import EventIn, Rejection, decode_body
 from metering.ingest.validate import Row, check_events
 from metering.ingest.writer import write_rows_retrying
 
@@ -39,14 +39,7 @@ def usage_events_ingest(*, body: bytes, key_account_id: int | None) -> IngestRes
 
     `key_account_id` is the key's account, or None for an operator key.
     """
-    raws = split_body(body, max_batch=conf.get("METERING_MAX_BATCH"))
-    decoded, rejected = [], []
-    for index, raw in enumerate(raws):
-        event = decode_event(index, raw)
-        if isinstance(event, Rejection):
-            rejected.append(event)
-        else:
-            decoded.append((index, event))
+    decoded, rejected = decode_body(body, max_batch=conf.get("METERING_MAX_BATCH"))
     return _store(decoded, rejected, key_account_id=key_account_id)
 
 
