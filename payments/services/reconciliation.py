@@ -157,11 +157,10 @@ def _compare(run: ReconciliationRun) -> dict:
     remote_refunds = gw.refunds_list(start=start, end=end)
     found: list[dict] = []
     matched_payments: set[int] = set()
+    known = _payments_for(charges)
     for charge in charges:
-        payment = (Payment.objects.filter(gateway_charge_id=charge.id).first()
-                   or (Payment.objects.filter(gateway_payment_id=charge.payment_id).first() if charge.payment_id
-                       else None)
-                   or (Payment.objects.filter(reference=charge.reference).first() if charge.reference else None))
+        payment = (known.get(("charge", charge.id)) or known.get(("intent", charge.payment_id))
+                   or known.get(("reference", charge.reference)))
         if payment is None:
             if charge.status == "succeeded":
                 customer = selectors.gateway_customer_by_id(gateway_name=run.gateway, customer_id=charge.customer_id)
@@ -198,6 +197,17 @@ def _compare(run: ReconciliationRun) -> dict:
             "payments_checked": checked, "refunds_checked": refunds_checked}
 
 
+def _payments_for(charges: list[ChargeRecord]) -> dict[tuple[str, str], Payment]:
+    """Our payments for a listing of charges, in three queries, keyed by charge id, intent id and reference."""
+    found: dict[tuple[str, str], Payment] = {}
+    for kind, field, values in (("charge", "gateway_charge_id", {c.id for c in charges}),
+                                ("intent", "gateway_payment_id", {c.payment_id for c in charges if c.payment_id}),
+                                ("reference", "reference", {c.reference for c in charges if c.reference})):
+        for payment in Payment.objects.filter(**{f"{field}__in": values}) if values else ():
+            found[(kind, getattr(payment, field))] = payment
+    return found
+
+
 def _remote_payment(gw, payment: Payment) -> ChargeResult | None:
     if not payment.gateway_payment_id:
         return None
@@ -209,11 +219,16 @@ def _remote_payment(gw, payment: Payment) -> ChargeResult | None:
 
 def _compare_refunds(remote_refunds: list[RefundResult], start, end, found: list, gateway_name: str) -> int:
     matched: set[int] = set()
+    by_id = {r.gateway_refund_id: r for r in Refund.objects.select_related("payment").filter(
+        gateway_refund_id__in={r.id for r in remote_refunds})} if remote_refunds else {}
+    by_reference = {r.reference: r for r in Refund.objects.select_related("payment").filter(
+        reference__in={r.reference for r in remote_refunds if r.reference})} if remote_refunds else {}
+    charges = {p.gateway_charge_id: p for p in Payment.objects.filter(
+        gateway_charge_id__in={r.charge_id for r in remote_refunds if r.charge_id})} if remote_refunds else {}
     for remote in remote_refunds:
-        refund = (Refund.objects.filter(gateway_refund_id=remote.id).first()
-                  or (Refund.objects.filter(reference=remote.reference).first() if remote.reference else None))
+        refund = by_id.get(remote.id) or by_reference.get(remote.reference)
         if refund is None:
-            payment = Payment.objects.filter(gateway_charge_id=remote.charge_id).first() if remote.charge_id else None
+            payment = charges.get(remote.charge_id)
             found.append(_item(K.MISSING_LOCAL, "refund", gateway_id=remote.id, payment=payment,
                                currency=remote.currency, gateway_amount=remote.amount, gateway_status=remote.status,
                                charge=remote.charge_id))

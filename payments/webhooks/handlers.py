@@ -72,8 +72,12 @@ def customer_changed(event: WebhookEvent) -> str:
     if remote.default_method_id:
         method = selectors.payment_methods_of(account_id=customer.account_id).filter(
             gateway=event.gateway, gateway_id=remote.default_method_id).first()
-        if method is None:
-            raise NotFound(f"Default payment method {remote.default_method_id} is not known yet; will retry.")
+        if method is None:  # attached in Stripe, its own event not here yet: record it from Stripe's state
+            details = gateway(event.gateway).method_retrieve(remote.default_method_id)
+            if details.customer_id != customer.customer_id:
+                raise NotFound(f"Default payment method {remote.default_method_id} is not attached; will retry.")
+            method = payment_method_record(account_id=customer.account_id, gateway_name=event.gateway,
+                                           details=details)
         if not method.is_default:
             payment_method_set_default(method=method, sync_gateway=False)
             return f"Default payment method is now {method.pk}."
