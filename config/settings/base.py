@@ -6,6 +6,7 @@ from .database import *  # noqa: F403
 from .features import *  # noqa: F403
 from .invoicing import *  # noqa: F403
 from .jobs import *  # noqa: F403
+from .metering import *  # noqa: F403
 from .observability import *  # noqa: F403
 from .payments import *  # noqa: F403
 from .security import *  # noqa: F403
