@@ -1,10 +1,22 @@
-"""Which account an API request is about: the key's own, or the one an operator key names."""
+"""The metering views' base class, and which account a request is about."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from billing import tenancy
+from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
 from billing.models import Account
+
+
+class MeteringApiView(ApiView):
+    """Answers 404 when usage metering is switched off (USAGE_METERING_ENABLED=false)."""
+
+    def initial(self, request, *args, **kwargs):
+        if not settings.FEATURES.get("usage_metering", True):
+            raise NotFound("Usage metering is disabled on this server.", code="feature_disabled")
+        super().initial(request, *args, **kwargs)
 
 
 def account_for(request, data) -> int:

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from billing.api.views import ApiView
+from metering.api.common import MeteringApiView
 from metering.services import usage_events_ingest
 
 
@@ -46,7 +46,7 @@ class IngestOutput(serializers.Serializer):
     rejected = RejectedEventOutput(many=True)
 
 
-class UsageEventsIngestView(ApiView):
+class UsageEventsIngestView(MeteringApiView):
     required_scopes = "usage:write"
 
     @extend_schema(

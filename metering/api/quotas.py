@@ -8,9 +8,8 @@ from rest_framework.response import Response
 
 from billing import clock
 from billing.api.errors import error_body
-from billing.api.views import ApiView
 from billing.errors import ValidationFailed
-from metering.api.common import account_for, decimal_text
+from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.services import quota_check, quota_consume
 
 
@@ -68,7 +67,7 @@ def _valid(serializer_class, request):
     return serializer.validated_data
 
 
-class QuotaCheckView(ApiView):
+class QuotaCheckView(MeteringApiView):
     required_scopes = "usage:read"
 
     @extend_schema(summary="May the account use N more units now?", request=QuotaInput, responses=QuotaOutput,
@@ -81,7 +80,7 @@ class QuotaCheckView(ApiView):
         return Response(_body(decision), headers=_retry_after(decision))
 
 
-class QuotaConsumeView(ApiView):
+class QuotaConsumeView(MeteringApiView):
     required_scopes = "usage:write"
 
     @extend_schema(summary="Check and record usage atomically", request=ConsumeInput,

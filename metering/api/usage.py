@@ -10,9 +10,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from billing import clock
-from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
-from metering.api.common import account_for, decimal_text
+from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.models import BillableMetric
 from metering.selectors import current_usage, usage_history, usage_series
 
@@ -61,7 +60,7 @@ def _metric_row(item) -> dict:
     }
 
 
-class CurrentUsageView(ApiView):
+class CurrentUsageView(MeteringApiView):
     required_scopes = "usage:read"
 
     @extend_schema(summary="Usage of the current period", parameters=ACCOUNT_PARAMS,
@@ -81,7 +80,7 @@ class HistoryPeriodOutput(serializers.Serializer):
     usage = serializers.ListField(child=serializers.DictField())
 
 
-class UsageHistoryView(ApiView):
+class UsageHistoryView(MeteringApiView):
     required_scopes = "usage:read"
 
     @extend_schema(summary="Usage of past periods",
@@ -127,7 +126,7 @@ def _moment(request, name):
     return moment
 
 
-class MetricUsageView(ApiView):
+class MetricUsageView(MeteringApiView):
     required_scopes = "usage:read"
 
     @extend_schema(summary="One metric by hour or day",
