@@ -200,7 +200,7 @@ def payment_method_expiry_warn_due(*, today: date | None = None) -> int:
     horizon = today + timedelta(days=settings.PAYMENT_METHOD_EXPIRY_WARNING_DAYS)
     candidates = PaymentMethod.objects.filter(
         removed_at__isnull=True, expiry_warned_at__isnull=True, exp_year__isnull=False, exp_month__isnull=False,
-        exp_year__lte=horizon.year,
+        exp_year__gte=today.year, exp_year__lte=horizon.year,
     ).values_list("pk", flat=True)
     warned = 0
     for pk in candidates:
