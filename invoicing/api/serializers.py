@@ -100,6 +100,15 @@ class LineAddInput(serializers.Serializer):
     quantity = serializers.DecimalField(max_digits=24, decimal_places=6, required=False, default=1)
 
 
+class DiscountAddInput(serializers.Serializer):
+    description = serializers.CharField(max_length=200)
+    percent_off = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True,
+                                           default=None)
+    amount_off = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                          help_text="Minor units.")
+    code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
 class CreditNoteLineInput(serializers.Serializer):
     line_id = serializers.IntegerField()
     amount = serializers.IntegerField(required=False, min_value=1, help_text="Net minor units; omit for all of it.")

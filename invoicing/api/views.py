@@ -166,6 +166,30 @@ class InvoiceLineAddView(OperatorView):
         return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data, status=status.HTTP_201_CREATED)
 
 
+class InvoiceLineRemoveView(OperatorView):
+    @extend_schema(summary="Remove a line from a draft (operator)", request=None, responses=s.InvoiceDetailOutput)
+    def delete(self, request, invoice_id: int, line_id: int):
+        services.invoice_line_remove(invoice=_invoice(request, invoice_id), line_id=line_id)
+        return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
+
+
+class InvoiceDiscountAddView(OperatorView):
+    @extend_schema(summary="Add a discount to a draft (operator)", request=s.DiscountAddInput,
+                   responses={201: s.InvoiceDetailOutput})
+    def post(self, request, invoice_id: int):
+        data = s.DiscountAddInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.invoice_discount_add(invoice=_invoice(request, invoice_id), **data.validated_data)
+        return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceDiscountRemoveView(OperatorView):
+    @extend_schema(summary="Remove a discount from a draft (operator)", request=None, responses=s.InvoiceDetailOutput)
+    def delete(self, request, invoice_id: int, discount_id: int):
+        services.invoice_discount_remove(invoice=_invoice(request, invoice_id), discount_id=discount_id)
+        return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
+
+
 class CreditNoteCreateView(OperatorView):
     @extend_schema(summary="Issue a credit note against a finalized invoice (operator)",
                    request=s.CreditNoteCreateInput, responses={201: s.CreditNoteOutput})

@@ -102,3 +102,20 @@ def test_upcoming_for_a_subscription(api_client, setup):
     assert body["total"] == 4200 and body["lines"][0]["kind"] == "flat"
     missing = client_for(api_client, setup["reader"]).get("/api/v1/invoices/upcoming")
     assert missing.status_code == 400 and "subscription_id" in missing.json()["error"]["fields"]
+
+
+def test_operator_edits_draft_lines_and_discounts(api_client, setup):
+    client = client_for(api_client, setup["operator"])
+    draft_id = setup["draft"].pk
+    added = client.post(f"/api/v1/invoices/{draft_id}/lines", {"description": "Extra", "unit_price": "10"},
+                        format="json").json()
+    extra = next(line for line in added["lines"] if line["description"] == "Extra")
+    discounted = client.post(f"/api/v1/invoices/{draft_id}/discounts", {"description": "Promo", "percent_off": "50"},
+                             format="json")
+    assert discounted.status_code == 201 and discounted.json()["discount_total"] == 2000
+    discount_id = discounted.json()["discounts"][0]["id"]
+    assert client.delete(f"/api/v1/invoices/{draft_id}/discounts/{discount_id}").json()["discount_total"] == 0
+    assert client.delete(f"/api/v1/invoices/{draft_id}/lines/{extra['id']}").json()["subtotal"] == 3000
+    both = client.post(f"/api/v1/invoices/{draft_id}/discounts", {"description": "x", "percent_off": "5",
+                                                                  "amount_off": 100}, format="json")
+    assert both.status_code == 400 and "percent_off" in both.json()["error"]["fields"]
