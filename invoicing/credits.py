@@ -10,7 +10,11 @@ def credit_apply(*, account_id: int, currency: str, amount: int, reference: str)
     """Use up to `amount` of the account's credit; returns what was used (idempotent per reference)."""
     if amount <= 0:
         return 0
+    from billing.models import CreditEntry, CreditKind
     from billing.services.customers import credit_consume
+
+    if not CreditEntry.objects.filter(account_id=account_id, kind=CreditKind.GRANT, currency=currency).exists():
+        return 0  # never had credit in this currency: spare the ledger's locking and sums
 
     return credit_consume(account_id=account_id, currency=currency, amount=amount, reference=reference)
 

@@ -61,7 +61,7 @@ def invoice_create_draft(
         errors["currency"] = "The priced lines are in another currency."
     if errors:
         raise ValidationFailed(errors)
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         account=account, currency=currency, subscription_id=subscription_id, period_start=period_start,
         period_end=period_end, billing_reason=billing_reason, collection_method=collection_method,
         finalize_after=finalize_after, memo=memo,
@@ -69,9 +69,9 @@ def invoice_create_draft(
     lines = [line_row(invoice, line, i) for i, line in enumerate(priced.lines if priced else ())]
     discounts = [discount_row(invoice, coupon, i) for i, coupon in enumerate(coupons)]
     recompute(invoice, lines, discounts, treatment or tax_treatment_for(account))
+    invoice.save()  # totals computed first: one INSERT, no UPDATE
     InvoiceLine.objects.bulk_create(lines)
     InvoiceDiscount.objects.bulk_create(discounts)
-    invoice.save()
     audit_record(action="invoice.draft_created", instance=invoice, after=state(invoice))
     return invoice
 
