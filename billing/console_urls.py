@@ -36,4 +36,5 @@ urlpatterns = [
     path("console/accounts/switch/", views.switch_account, name="switch-account"),
     path("console/api-keys/", views.api_keys, name="api-keys"),
     path("console/api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+    path("console/", include("payments.console_urls")),
 ]

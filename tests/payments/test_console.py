@@ -8,7 +8,7 @@ from invoicing.models import Invoice
 from payments.models import Payment, PaymentMethod
 from payments.services.charging import payment_collect
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.payments.console_urlconf")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
