@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
 from django.db.models import Q
 
 from billing import tenancy
@@ -22,6 +23,7 @@ class MetricInfo:
     aggregation: str
     field_name: str
     is_active: bool
+    filters: dict
 
     @property
     def needs_number(self) -> bool:
@@ -31,6 +33,24 @@ class MetricInfo:
     @property
     def needs_property(self) -> bool:
         return bool(self.field_name) and self.aggregation != "count"
+
+    def matches(self, properties: dict) -> bool:
+        """Whether an event passes the metric's filters (compared as text, as the SQL does)."""
+        return all(filter_text(properties.get(name)) in allowed for name, allowed in self.allowed.items())
+
+    @property
+    def allowed(self) -> dict[str, set[str]]:
+        return {name: {filter_text(v) for v in (values if isinstance(values, list) else [values])}
+                for name, values in (self.filters or {}).items()}
+
+
+def filter_text(value) -> str | None:
+    """A property as PostgreSQL's `properties ->> name` shows it."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return msgspec.json.encode(value).decode()
 
 
 @dataclass(frozen=True)
@@ -42,7 +62,7 @@ class AccountInfo:
 
 def metrics_by_code(codes: set[str]) -> dict[str, MetricInfo]:
     rows = BillableMetric.objects.filter(code__in=codes).values_list(
-        "id", "code", "aggregation", "field_name", "is_active")
+        "id", "code", "aggregation", "field_name", "is_active", "filters")
     return {row[1]: MetricInfo(*row) for row in rows}
 
 

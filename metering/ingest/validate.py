@@ -15,7 +15,7 @@ import msgspec
 from metering import conf
 
 from .decode import EventIn, Rejection
-from .lookups import MetricInfo, accounts_named, metrics_by_code
+from .lookups import MetricInfo, accounts_named, filter_text, metrics_by_code
 
 MAX_VALUE = Decimal(10) ** 20
 MAX_DECIMAL_PLACES = 12
@@ -67,6 +67,9 @@ def check_events(
     max_properties = conf.get("METERING_MAX_PROPERTIES_BYTES")
     accounts: dict[tuple, tuple] = {}
     quantities = {code: _quantity_of(metric) for code, metric in metrics.items()}
+    # Live quota counters follow count and sum metrics, for the events their filters keep.
+    counted = {code: (metric.allowed or True) if metric.aggregation in ("count", "sum") else False
+               for code, metric in metrics.items()}
     rows, rejected = [], []
     append = rows.append
     for index, event in events:
@@ -98,8 +101,11 @@ def check_events(
             value = event.value
             if value is not None and _number(value) is None:
                 raise _Reject("value", f"Not a finite number below 1e20 with at most {MAX_DECIMAL_PLACES} decimals.")
+            counts = counted[metric.code]
+            if isinstance(counts, dict):
+                counts = all(filter_text(event.properties.get(k)) in v for k, v in counts.items())
             append(Row(index, account_id, metric.id, metric.code, timestamp, event.idempotency_key, value,
-                       properties, quantities[metric.code](event), metric.aggregation in ("count", "sum")))
+                       properties, quantities[metric.code](event), counts))
         except _Reject as problem:
             rejected.append(Rejection(index=index, field=problem.field, reason=problem.reason))
     return Checked(rows=rows, rejected=rejected, metrics=metrics)

@@ -131,3 +131,15 @@ def test_concurrent_consumers_never_pass_a_hard_cap_with_redis_down(calls, subsc
     account = subscribe(limits=[{"metric": "api_calls", "included": 4, "cap_mode": "hard"}])
     outcomes = _consume_concurrently(account, "api_calls", 10)
     assert outcomes.count(True) == 4
+
+
+def test_live_counters_skip_events_the_metric_filters_out(make_metric, subscribe, django_capture_on_commit_callbacks):
+    make_metric("eu_calls", filters={"region": ["eu"]})
+    account = subscribe(limits=[{"metric": "eu_calls", "included": 100, "cap_mode": "hard"}])
+    assert quota_check(account_id=account.pk, metric_code="eu_calls").usage == 0  # builds the counter
+    with django_capture_on_commit_callbacks(execute=True):
+        usage_events_record(events=[
+            EventIn(metric="eu_calls", idempotency_key=f"k{i}", account_id=account.pk,
+                    properties={"region": region}) for i, region in enumerate(["eu", "us", "eu", "uk"])])
+    decision = quota_check(account_id=account.pk, metric_code="eu_calls")
+    assert (decision.usage, decision.source) == (2, "redis")
