@@ -1,5 +1,6 @@
 """Every write of invoicing: `<noun>_<verb>(*, ...)`, one transaction each, audited."""
 
+from .bill_runs import bill_run_chunk_process, bill_run_start
 from .credit_notes import credit_note_create
 from .drafts import (
     invoice_create_draft,
@@ -10,6 +11,12 @@ from .drafts import (
 )
 from .numbering import number_take
 from .preferences import customer_invoicing_update
+from .subscriptions import (
+    subscription_bill_final,
+    subscription_bill_now,
+    subscription_bill_opening,
+    subscription_bill_renewal,
+)
 from .transitions import (
     invoice_finalize,
     invoice_mark_overdue,
@@ -22,6 +29,8 @@ from .transitions import (
 )
 
 __all__ = [
+    "bill_run_chunk_process", "bill_run_start", "subscription_bill_final", "subscription_bill_now",
+    "subscription_bill_opening", "subscription_bill_renewal",
     "credit_note_create", "customer_invoicing_update", "invoice_create_draft", "invoice_discount_add",
     "invoice_discount_remove", "invoice_finalize", "invoice_line_add", "invoice_line_remove",
     "invoice_mark_overdue", "invoice_mark_paid", "invoice_mark_uncollectible", "invoice_record_payment",
