@@ -70,7 +70,7 @@ class InvoicePdfView(ApiView):
         if invoice.status == "draft":
             raise Http404
         if not invoice.pdf or invoice.pdf_status != invoice.status:
-            invoice = invoice_pdf_store(invoice_id=invoice.pk)  # not rendered yet: render now
+            invoice = invoice_pdf_store(invoice_id=invoice.pk, force=True)  # not rendered yet: render now
         return pdf_response(request, invoice.pdf, invoice.pdf_etag, f"{invoice.number}.pdf")
 
 

@@ -20,7 +20,9 @@ def invoice_pdf_store(*, invoice_id: int, force: bool = False) -> Invoice | None
     with transaction.atomic():
         current = Invoice.objects.select_for_update().get(pk=invoice_id)
         if current.status != invoice.status:
-            return current  # changed while rendering: the task queued by that change renders it
+            # Changed while rendering: the task queued by that change renders it (or, for a reader
+            # waiting on the PDF, this call renders again).
+            return invoice_pdf_store(invoice_id=invoice_id, force=force) if force else current
         old_name = current.pdf.name if current.pdf else ""
         current.pdf.save(f"{current.number}-{current.status}.pdf", ContentFile(content), save=False)
         current.pdf_etag = etag(content)

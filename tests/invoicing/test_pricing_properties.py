@@ -131,3 +131,18 @@ def test_allocation_is_exact_and_within_each_line(amounts, total):
     positive = sum(a for a in amounts if a > 0)
     assert sum(shares) == min(total, positive)
     assert all(0 <= s <= max(0, a) for s, a in zip(shares, amounts, strict=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(currency=CURRENCIES, charge=charges(), billed=QUANTITIES, late=QUANTITIES, period=periods())
+def test_usage_billed_on_time_plus_late_costs_what_it_would_have_cost_at_once(currency, charge, billed, late,
+                                                                              period):
+    from invoicing.pricing import LateUsage
+
+    on_time = price_invoice(InvoiceInput(currency=currency, charges=(charge,), usage={(charge.metric_code, ""): billed},
+                                         usage_period=period))
+    later = price_invoice(InvoiceInput(currency=currency, charges=(charge,), late_usage=(
+        LateUsage(charge.metric_code, "", period, billed, late),)))
+    at_once = price_invoice(InvoiceInput(currency=currency, charges=(charge,),
+                                         usage={(charge.metric_code, ""): billed + late}, usage_period=period))
+    assert abs(on_time.subtotal + later.subtotal - at_once.subtotal) <= 1
