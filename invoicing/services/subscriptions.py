@@ -145,6 +145,8 @@ def subscription_bill_renewal(*, subscription_id: int, at: datetime | None = Non
         usage_period=ended if status_before in USAGE_BILLED else None,
         prorations=tuple(adapters.proration_from_item(p) for p in prorations), late_usage=late, coupons=coupons,
     )
+    if not (data.recurring or data.charges or data.prorations or data.late_usage):
+        return None  # e.g. a trial that ended canceled: nothing to bill, and the period has moved
     return _write(subscription, data=data, records=records,
                   finalize_after=at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS")), prorations=prorations,
                   discounts=discounts, advance_start=advance.start if advance else None, usage_period=ended)

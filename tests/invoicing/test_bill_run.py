@@ -204,3 +204,31 @@ def test_always_invoice_changes_are_billed_at_once(subscribed):
     now = Invoice.objects.get(subscription=sub, billing_reason="subscription_update")
     assert now.status == "open" and {line.kind for line in now.lines.all()} == {"proration"}
     assert not ProrationItem.objects.filter(subscription=sub, invoiced_at__isnull=True).exists()
+
+
+def test_a_trial_that_ends_canceled_gets_no_invoice(catalog, make_account):
+    account = make_account("Trialist")
+    with clock.frozen(JAN):
+        sub = subscription_create(account=account, plan=catalog, trial_days=14)
+    Subscription.objects.filter(pk=sub.pk).update(trial_end_behavior="cancel")
+    with clock.frozen(JAN + timedelta(days=14, minutes=1)):
+        run = bill_run_start()
+    assert (run.subscriptions_due, run.invoices_created, run.skipped) == (1, 0, 1)
+    assert Subscription.objects.get(pk=sub.pk).status == "canceled"
+    assert not Invoice.objects.filter(subscription=sub).exists()
+
+
+def test_a_trial_that_ends_active_is_billed_for_its_first_paid_period_once(catalog, make_account):
+    from billing.outbox import outbox_deliver_batch
+
+    account = make_account("Converted")
+    with clock.frozen(JAN):
+        sub = subscription_create(account=account, plan=catalog, trial_days=14)
+    Subscription.objects.filter(pk=sub.pk).update(trial_end_behavior="activate")
+    with clock.frozen(JAN + timedelta(days=14, minutes=1)):
+        bill_run_start()
+        while outbox_deliver_batch():
+            pass
+    invoice = Invoice.objects.get(subscription=sub)
+    flat = invoice.lines.get(kind="flat")
+    assert (flat.amount, flat.period_start) == (9900, JAN + timedelta(days=14))
