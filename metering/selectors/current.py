@@ -13,7 +13,9 @@ from metering.models import Aggregation, BillableMetric
 from metering.pricing import usage_cost
 
 ADDITIVE = (Aggregation.COUNT, Aggregation.SUM)
-MIN_ELAPSED_FOR_PROJECTION = timedelta(hours=1)
+# A projection from the first minutes of a period would multiply noise: the rate is taken
+# over at least a tenth of the period (so the projection is at most ten times the usage).
+MIN_ELAPSED_SHARE = 10
 
 
 @dataclass
@@ -68,7 +70,7 @@ def _metric_usage(metric, account_id, start, end, entitlement, now) -> CurrentMe
     else:
         total = quantity(sum(groups.values(), Decimal(0)))
     item = CurrentMetricUsage(metric, start, end, total, groups, entitlement)
-    elapsed = max(min(now, end) - start, MIN_ELAPSED_FOR_PROJECTION)
+    elapsed = max(min(now, end) - start, (end - start) / MIN_ELAPSED_SHARE)
     item.projected_usage = (quantity(total * Decimal((end - start) / elapsed)) if metric.aggregation in ADDITIVE
                             else total)
     charge = entitlement.charge if entitlement is not None else None
