@@ -70,8 +70,11 @@ def accounts_named(ids: set[int], external_ids: set[str]) -> tuple[dict[int, Acc
     """(by id, by external id). Reads facts in the operator scope; callers check who may use them."""
     if not ids and not external_ids:
         return {}, {}
-    with tenancy.operator_scope():
-        rows = Account.objects.filter(Q(pk__in=ids) | Q(external_id__in=external_ids)).values_list(
-            "id", "external_id", "is_active")
-        infos = [AccountInfo(*row) for row in rows]
+    query = Account.objects.filter(Q(pk__in=ids) | Q(external_id__in=external_ids)).values_list(
+        "id", "external_id", "is_active")
+    if tenancy.current().operator:  # an operator key: already in scope, spare two round trips
+        infos = [AccountInfo(*row) for row in query]
+    else:
+        with tenancy.operator_scope():
+            infos = [AccountInfo(*row) for row in query]
     return {i.id: i for i in infos}, {i.external_id: i for i in infos if i.external_id}
