@@ -21,7 +21,7 @@ from billing.audit import audit_record
 from billing.errors import ValidationFailed
 from metering import conf
 from metering.ingest.decode import EventIn, Rejection, decode_event
-from metering.services.ingestion import _store
+from metering.services.ingestion import store_decoded
 
 FORMATS = ("csv", "ndjson")
 
@@ -89,7 +89,7 @@ def usage_file_import(*, lines: Iterable[str], file_format: str, source: str = "
 
 
 def _flush(batch: list[tuple[int, EventIn]], report: ImportReport) -> None:
-    result = _store(batch, [], key_account_id=None)
+    result = store_decoded(batch, [], key_account_id=None)
     report.accepted += result.accepted
     report.duplicates += len(result.duplicates)
     report.rejected.extend((r.index, r.field, r.reason) for r in result.rejected)

@@ -40,7 +40,7 @@ def usage_events_ingest(*, body: bytes, key_account_id: int | None) -> IngestRes
     `key_account_id` is the key's account, or None for an operator key.
     """
     decoded, rejected = decode_body(body, max_batch=conf.get("METERING_MAX_BATCH"))
-    return _store(decoded, rejected, key_account_id=key_account_id)
+    return store_decoded(decoded, rejected, key_account_id=key_account_id)
 
 
 def usage_events_record(*, events: list[EventIn], key_account_id: int | None = None,
@@ -50,11 +50,12 @@ def usage_events_record(*, events: list[EventIn], key_account_id: int | None = N
     `update_counters=False` when the caller already reserved the quantity in the
     live quota counters (quota consumption).
     """
-    return _store(list(enumerate(events)), [], key_account_id=key_account_id, update_counters=update_counters)
+    return store_decoded(list(enumerate(events)), [], key_account_id=key_account_id, update_counters=update_counters)
 
 
-def _store(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id,
-           update_counters: bool = True) -> IngestResult:
+def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id,
+                  update_counters: bool = True) -> IngestResult:
+    """Validate decoded (index, event) pairs and store the valid ones exactly once."""
     result = IngestResult(rejected=rejected)
     if decoded:
         checked = check_events(decoded, key_account_id=key_account_id, now=clock.now(),
