@@ -143,3 +143,18 @@ def test_live_counters_skip_events_the_metric_filters_out(make_metric, subscribe
                     properties={"region": region}) for i, region in enumerate(["eu", "us", "eu", "uk"])])
     decision = quota_check(account_id=account.pk, metric_code="eu_calls")
     assert (decision.usage, decision.source) == (2, "redis")
+
+
+def test_counters_are_rebuilt_from_postgres_when_redis_lost_them(calls, subscribe):
+    from metering.quotas import counters
+
+    account = subscribe(limits=[{"metric": "api_calls", "included": 100, "cap_mode": "hard"}])
+    send(account, "api_calls", 4)
+    assert quota_check(account_id=account.pk, metric_code="api_calls").usage == 4
+    client = counters.client()
+    lost = list(client.scan_iter(match=f"{counters._prefix()}:*"))
+    assert lost
+    client.delete(*lost)  # as after a Redis restart without persistence
+    decision = quota_check(account_id=account.pk, metric_code="api_calls")
+    assert (decision.usage, decision.source) == (4, "redis")
+    assert quota_consume(account_id=account.pk, metric_code="api_calls").usage == 5
