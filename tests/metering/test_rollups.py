@@ -92,3 +92,36 @@ def test_a_unique_count_series_is_computed_per_bucket(make_account, make_metric)
     series = usage_series(account_id=account.pk, metric=metric, start=datetime(2026, 3, 8, tzinfo=UTC),
                           end=datetime(2026, 3, 10, tzinfo=UTC), granularity="day")
     assert [(b.start.day, b.value) for b in series] == [(8, 1), (9, 2)]
+
+
+@override_settings(METERING_ROLLUP_LAG_SECONDS=0)
+def test_a_run_killed_halfway_leaves_nothing_and_the_next_run_folds_once(make_account, make_metric, monkeypatch):
+    from metering.models import RollupCursor
+    from metering.services import rollups
+
+    account = make_account()
+    make_metric("calls")
+    second = make_metric("more_calls")
+    at = datetime(2026, 3, 9, 10, tzinfo=UTC)
+    send(account, "calls", (at, None, None), prefix="a")
+    send(account, "more_calls", (at, None, None), prefix="b")
+    usage_rollups_advance()  # creates the cursor
+    send(account, "calls", (at, None, None), prefix="c")
+    send(account, "more_calls", (at, None, None), prefix="d")
+    cursor_before = RollupCursor.objects.get().processed_through
+    real_fold = rollups._fold
+
+    def dying_fold(metric, *args):
+        if metric.pk == second.pk:
+            raise SystemExit("worker killed")
+        return real_fold(metric, *args)
+
+    monkeypatch.setattr(rollups, "_fold", dying_fold)
+    with pytest.raises(SystemExit):
+        usage_rollups_advance()
+    assert RollupCursor.objects.get().processed_through == cursor_before
+    assert UsageRollup.objects.get(account=account, metric__code="calls", granularity="hour").events == 1
+    monkeypatch.setattr(rollups, "_fold", real_fold)
+    usage_rollups_advance()
+    assert UsageRollup.objects.get(account=account, metric__code="calls", granularity="hour").events == 2
+    assert UsageRollup.objects.get(account=account, metric=second, granularity="hour").events == 2
