@@ -42,5 +42,12 @@ demo: db
 lint: install
 	@$(VENV)/bin/ruff check .
 
+## benchmarks: print figures and ratios against a baseline measured in the same run (never part of make test)
+bench-ingest: install services db
+	@$(PY) bench/ingest.py
+
+bench-billrun: install services db
+	@$(PY) bench/billrun.py
+
 clean:
 	rm -rf $(VENV) var

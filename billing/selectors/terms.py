@@ -7,8 +7,8 @@ These frozen dataclasses are the contract other apps code against:
 
 Pricing conventions (`ChargeTerms`):
 - `free_units` are taken off the period's quantity before any price applies.
-- `standard`: `unit_price` per `block_size` units; a started block counts as a
-  whole block (block_size 1 = plain per unit).
+- `standard`: `unit_price` per `block_size` units, a part of a block priced pro
+  rata (block_size 1 = plain per unit); for "per started block" use `package`.
 - `package`: `unit_price` per started package of `package_size` units.
 - `graduated` / `volume`: `tiers` ordered by `up_to` (units after the free units;
   `None` = infinity); each tier's `unit_price` is per `block_size` units (1 unless
