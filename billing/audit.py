@@ -57,3 +57,33 @@ def audit_record(
         ip_address=actor.ip_address,
         request_id=request_id(),
     )
+
+
+def audit_record_many(entries: list[dict]) -> list[AuditEntry]:
+    """Several audit entries in one INSERT, for set-based jobs (a bill-run chunk).
+
+    Each item takes `audit_record`'s keyword arguments; the entries are the ones
+    `audit_record` would write one by one, inside the caller's transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must run inside the transaction of the change it records")
+    actor, rid = current_actor(), request_id()
+    rows = []
+    for entry in entries:
+        instance = entry.get("instance")
+        object_type, object_id = entry.get("object_type", ""), entry.get("object_id", "")
+        account_id = entry.get("account_id")
+        if instance is not None:
+            object_type = object_type or instance._meta.label_lower
+            object_id = object_id or instance.pk
+            if account_id is None:
+                account_id = getattr(instance, "account_id", None)
+        before, after = entry.get("before"), entry.get("after")
+        rows.append(AuditEntry(
+            account_id=account_id, actor_type=actor.type, actor_id=actor.id, actor_label=actor.label,
+            action=entry["action"], object_type=object_type, object_id=str(object_id),
+            before=_json_safe(before) if before is not None else None,
+            after=_json_safe(after) if after is not None else None,
+            ip_address=actor.ip_address, request_id=rid,
+        ))
+    return AuditEntry.objects.bulk_create(rows)
