@@ -7,7 +7,7 @@ with row-level security, like the test suite), with two cohorts of N subscriptio
 a plan with a flat fee, seats and three usage metrics, and usage events for each. Then:
 
 1. one worker process bills and finalizes cohort A (the code a Celery worker runs for
-   `invoicing.bill_run_chunk` and `invoicing.finalize_due`, called directly in the
+   `invoicing.bill_run_chunk` and, per chunk of drafts, `invoicing.finalize_due`, called directly in the
    process: no broker in between), and two worker processes do cohort B;
 2. the baseline: a plain `INSERT ... SELECT` copying the same invoice and line rows into
    identical tables, timed in the same run;
@@ -130,7 +130,7 @@ def work(args) -> int:
     subscription_ids, billing_time = args
     from invoicing.models import BillRun
     from invoicing.services.bill_runs import bill_run_chunk_process
-    from invoicing.services.transitions import invoice_finalize
+    from invoicing.services.finalize_bulk import invoices_finalize_many
 
     connections.close_all()
     made = 0
@@ -140,10 +140,10 @@ def work(args) -> int:
             bill_run_chunk_process(run_id=run.pk, subscription_ids=subscription_ids[i:i + CHUNK], at=billing_time)
         from invoicing.models import Invoice
 
-        for invoice_id in Invoice.objects.filter(subscription_id__in=subscription_ids, status="draft") \
-                .values_list("id", flat=True):
-            invoice_finalize(invoice=invoice_id)
-            made += 1
+        drafts = list(Invoice.objects.filter(subscription_id__in=subscription_ids, status="draft")
+                      .order_by("id").values_list("id", flat=True))
+        for i in range(0, len(drafts), CHUNK):  # a chunk per transaction, as invoices_finalize_due does
+            made += len(invoices_finalize_many(invoice_ids=drafts[i:i + CHUNK]))
     connections.close_all()
     return made
 

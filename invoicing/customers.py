@@ -41,7 +41,11 @@ class CustomerDetails:
 
 
 def customer_details(account: Account) -> CustomerDetails:
-    profile = _profile(account)
+    return details_from_profile(account, _profile(account))
+
+
+def details_from_profile(account: Account, profile) -> CustomerDetails:
+    """The details of an account with its billing profile already read (None: it has none)."""
     if profile is None:
         return CustomerDetails(account_id=account.pk, name=account.name)
     return CustomerDetails(

@@ -1,9 +1,10 @@
 """Bill runs: find the subscriptions whose period ended and bill each, fanned out in chunks.
 
 `bill_run_start` (the beat job) records a BillRun and queues `bill_run_chunk` tasks
-of BILL_RUN_CHUNK_SIZE subscriptions; each chunk bills every subscription in its own
-transaction (`subscription_bill_renewal`), so a run killed halfway and started again
-bills only what is left, and nothing twice.
+of BILL_RUN_CHUNK_SIZE subscriptions; each chunk is billed set-based in one transaction
+(`subscriptions_bill_renewal_many`, see its module for why that is safe), falling back to
+one transaction per subscription (`subscription_bill_renewal`) when it fails. A run killed
+halfway and started again bills only what is left, and nothing twice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from billing.audit import audit_record
 from billing.selectors import subscriptions_due
 from invoicing import conf
 from invoicing.models import BillRun, BillRunStatus
+from invoicing.services.renewals_bulk import subscriptions_bill_renewal_many
 from invoicing.services.subscriptions import subscription_bill_renewal
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,22 @@ def bill_run_start(*, at: datetime | None = None, dispatch=None) -> BillRun:
 
 
 def bill_run_chunk_process(*, run_id: int, subscription_ids: list[int], at: datetime) -> dict:
+    """Bill a chunk: set-based, in one transaction (`subscriptions_bill_renewal_many`); if that
+    fails, the chunk was rolled back whole and is billed subscription by subscription, each in
+    its own transaction, so the errors are the failing subscriptions' alone."""
+    errors = []
+    try:
+        done = subscriptions_bill_renewal_many(subscription_ids=subscription_ids, at=at)
+        created, skipped = len(done["created"]), done["skipped"]
+    except Exception:
+        logger.warning("bill run %s: the chunk's set-based pass failed; billing it one by one", run_id,
+                       exc_info=True)
+        created, skipped, errors = _chunk_one_by_one(run_id, subscription_ids, at)
+    _chunk_record(run_id, created, skipped, errors)
+    return {"created": created, "skipped": skipped, "errors": len(errors)}
+
+
+def _chunk_one_by_one(run_id: int, subscription_ids: list[int], at: datetime) -> tuple[int, int, list]:
     created = skipped = 0
     errors = []
     for subscription_id in subscription_ids:
@@ -62,6 +80,10 @@ def bill_run_chunk_process(*, run_id: int, subscription_ids: list[int], at: date
             skipped += 1
         else:
             created += 1
+    return created, skipped, errors
+
+
+def _chunk_record(run_id: int, created: int, skipped: int, errors: list) -> None:
     with transaction.atomic():
         run = BillRun.objects.select_for_update().get(pk=run_id)
         run.invoices_created = F("invoices_created") + created
@@ -78,4 +100,3 @@ def bill_run_chunk_process(*, run_id: int, subscription_ids: list[int], at: date
             audit_record(action="bill_run.finished", instance=run,
                          after={"invoices_created": run.invoices_created, "skipped": run.skipped,
                                 "errors": run.errors})
-    return {"created": created, "skipped": skipped, "errors": len(errors)}

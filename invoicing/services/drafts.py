@@ -50,6 +50,25 @@ def invoice_create_draft(
 ) -> Invoice:
     """A draft with the engine's lines and the coupons' discounts, totals computed. Writes no event:
     nothing outside invoicing reacts to a draft."""
+    invoice, lines, discounts = draft_build(
+        account=account, currency=currency, priced=priced, coupons=coupons, subscription_id=subscription_id,
+        period_start=period_start, period_end=period_end, billing_reason=billing_reason,
+        collection_method=collection_method, finalize_after=finalize_after, memo=memo,
+        treatment=treatment or tax_treatment_for(account))
+    invoice.save()  # totals computed first: one INSERT, no UPDATE
+    InvoiceLine.objects.bulk_create(lines)
+    InvoiceDiscount.objects.bulk_create(discounts)
+    audit_record(action="invoice.draft_created", instance=invoice, after=state(invoice))
+    return invoice
+
+
+def draft_build(
+    *, account: Account, currency: str, priced: PricedInvoice | None, coupons: tuple[Coupon, ...],
+    subscription_id: int | None, period_start: datetime | None, period_end: datetime | None, billing_reason: str,
+    collection_method: str, finalize_after: datetime | None, memo: str, treatment,
+) -> tuple[Invoice, list[InvoiceLine], list[InvoiceDiscount]]:
+    """The unsaved draft, its lines and discounts, validated and totalled (for `invoice_create_draft`
+    and the set-based bill run, which inserts many at once)."""
     errors = {}
     try:
         currency_exponent(currency)
@@ -68,12 +87,8 @@ def invoice_create_draft(
     )
     lines = [line_row(invoice, line, i) for i, line in enumerate(priced.lines if priced else ())]
     discounts = [discount_row(invoice, coupon, i) for i, coupon in enumerate(coupons)]
-    recompute(invoice, lines, discounts, treatment or tax_treatment_for(account))
-    invoice.save()  # totals computed first: one INSERT, no UPDATE
-    InvoiceLine.objects.bulk_create(lines)
-    InvoiceDiscount.objects.bulk_create(discounts)
-    audit_record(action="invoice.draft_created", instance=invoice, after=state(invoice))
-    return invoice
+    recompute(invoice, lines, discounts, treatment)
+    return invoice, lines, discounts
 
 
 def _decimal(value, field: str, errors: dict, *, positive: bool = False) -> Decimal | None:

@@ -24,5 +24,20 @@ def number_take(*, series: str, year: int) -> str:
     return format_number(series, year, counter.last_value)
 
 
+def number_take_many(*, series: str, year: int, count: int) -> list[str]:
+    """`count` consecutive numbers from one lock of the counter row, for a transaction that uses
+    every one of them (a bill-run chunk finalizing `count` drafts): still no gap, no duplicate."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("number_take_many must run inside the transaction that uses the numbers")
+    if count <= 0:
+        return []
+    NumberSequence.objects.bulk_create([NumberSequence(series=series, year=year)], ignore_conflicts=True)
+    counter = NumberSequence.objects.select_for_update().get(series=series, year=year)
+    first = counter.last_value + 1
+    counter.last_value += count
+    counter.save(update_fields=["last_value"])
+    return [format_number(series, year, value) for value in range(first, first + count)]
+
+
 def format_number(series: str, year: int, value: int) -> str:
     return f"{series}-{year}-{value:06d}"

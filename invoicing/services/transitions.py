@@ -229,11 +229,31 @@ def invoices_mark_overdue(*, limit: int = 1000) -> int:
     return sum(1 for pk in ids if invoice_mark_overdue(invoice=pk))
 
 
+FINALIZE_CHUNK = 200
+
+
 def invoices_finalize_due(*, limit: int = 1000) -> int:
-    """The beat job: drafts whose grace period is over. One transaction each; skips rows another worker holds."""
+    """The beat job: drafts whose grace period is over, a chunk per transaction (`invoices_finalize_many`);
+    a chunk that fails is finalized one draft per transaction. Skips rows another worker holds."""
+    from invoicing.services.finalize_bulk import invoices_finalize_many
+
     now = clock.now()
     ids = list(Invoice.objects.filter(status=InvoiceStatus.DRAFT, finalize_after__lte=now)
                .order_by("finalize_after", "id").values_list("id", flat=True)[:limit])
+    done = 0
+    for start in range(0, len(ids), FINALIZE_CHUNK):
+        chunk = ids[start:start + FINALIZE_CHUNK]
+        try:
+            done += len(invoices_finalize_many(invoice_ids=chunk))
+        except Exception:
+            logger.warning("finalizing a chunk of %s drafts failed; finalizing them one by one", len(chunk),
+                           exc_info=True)
+            done += invoices_finalize_one_by_one(chunk)
+    return done
+
+
+def invoices_finalize_one_by_one(ids: list[int]) -> int:
+    """One transaction per draft; a draft that fails stays a draft for the next run."""
     done = 0
     for pk in ids:
         with transaction.atomic():

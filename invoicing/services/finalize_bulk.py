@@ -1,0 +1,169 @@
+"""Finalizing many drafts in one transaction: what `invoice_finalize` does, set-based.
+
+Used by the finalize-due job and the bill-run benchmark for a chunk of drafts: they
+are locked together (SKIP LOCKED: a draft another worker holds is left to it), their
+usage re-read, customers, preferences, tax and credit read with a few queries for the
+chunk, and the chunk takes as many consecutive numbers as it finalizes from one lock
+of the counter row, in the transaction that uses them all, so numbering stays gap-free.
+Invoices, audit entries and events are written with multi-row statements. All or
+nothing: a failure rolls the chunk back and the caller finalizes its drafts one by
+one (`invoice_finalize`), so one bad draft cannot hold the others back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import clock
+from billing.audit import audit_record_many
+from billing.models import BillingProfile, CreditEntry, CreditKind
+from billing.outbox import event_record_many
+from billing.services import billing_profile_currency_lock
+from invoicing import conf
+from invoicing.credits import credit_apply
+from invoicing.models import (
+    BillingReason,
+    CollectionMethod,
+    Invoice,
+    InvoiceDiscount,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from invoicing.pricing import Period
+from invoicing.selectors import tax_contexts_for_many
+from invoicing.services.common import LINE_TAX_FIELDS, payload, state, today
+from invoicing.services.numbering import number_take_many
+from invoicing.services.renewals_bulk import UsageBook, relax_commit_flush
+from invoicing.services.subscriptions import draft_refresh_usage, refreshable_usage_lines
+from invoicing.services.totals import recompute
+from invoicing.services.transitions import (
+    COLLECTION_REQUESTED,
+    INVOICE_CREATED,
+    INVOICE_PAID,
+    credit_reference,
+)
+
+INVOICE_FIELDS = ["subtotal", "discount_total", "tax_total", "total", "tax_breakdown", "tax_note", "amount_due",
+                  "issue_date", "net_terms_days", "due_date", "customer_snapshot", "operator_snapshot", "language",
+                  "finalized_at", "credit_applied", "status", "paid_at", "series", "number", "updated_at"]
+
+
+def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
+    """Finalize the drafts among `invoice_ids` that no one else holds; returns the ids finalized."""
+    with transaction.atomic():
+        relax_commit_flush()
+        invoices = list(Invoice.objects.select_for_update(skip_locked=True, of=("self",)).select_related("account")
+                        .filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT).order_by("pk"))
+        if not invoices:
+            return []
+        before = {i.pk: state(i) for i in invoices}
+        lines = _lines(invoices)
+        _refresh_usage(invoices, lines)
+        contexts = tax_contexts_for_many({i.account for i in invoices})
+        _lock_currencies(invoices)
+        grants = set(CreditEntry.objects.filter(account_id__in={i.account_id for i in invoices}, kind=CreditKind.GRANT)
+                     .values_list("account_id", "currency").distinct())
+        discounts = defaultdict(list)
+        for d in InvoiceDiscount.objects.filter(invoice_id__in=[i.pk for i in invoices]).order_by("position", "id"):
+            discounts[d.invoice_id].append(d)
+        changed_lines, changed_discounts = [], []
+        issued, now, operator = today(), clock.now(), conf.operator()
+        for invoice in invoices:
+            details, prefs, treatment = contexts[invoice.account_id]
+            own_lines, own_discounts = lines[invoice.pk], discounts[invoice.pk]
+            old_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in own_lines]
+            old_discounts = [d.amount for d in own_discounts]
+            recompute(invoice, own_lines, own_discounts, treatment)
+            changed_lines += [line for line, old in zip(own_lines, old_lines, strict=True)
+                              if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
+            changed_discounts += [d for d, old in zip(own_discounts, old_discounts, strict=True) if d.amount != old]
+            invoice.issue_date = issued
+            invoice.net_terms_days = (prefs.net_terms_days if prefs and prefs.net_terms_days is not None
+                                      else conf.get("NET_TERMS_DAYS"))
+            invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
+            invoice.customer_snapshot = details.snapshot()
+            invoice.operator_snapshot = operator
+            invoice.language = details.language or "en"
+            invoice.finalized_at = now
+            if invoice.total > 0:  # credit after tax, never below zero (as invoice_finalize)
+                invoice.credit_applied = 0 if (invoice.account_id, invoice.currency) not in grants else credit_apply(
+                    account_id=invoice.account_id, currency=invoice.currency, amount=invoice.total,
+                    reference=credit_reference(invoice))
+            invoice.amount_due = max(0, invoice.total - invoice.credit_applied)
+            invoice.status = InvoiceStatus.OPEN
+            if invoice.amount_due == 0:
+                invoice.status = InvoiceStatus.PAID
+                invoice.paid_at = invoice.finalized_at
+        # The numbers last: the counter row stays locked until commit.
+        series = conf.get("INVOICE_SERIES")
+        stamp = timezone.now()
+        for invoice, number in zip(invoices, number_take_many(series=series, year=issued.year, count=len(invoices)),
+                                   strict=True):
+            invoice.series, invoice.number, invoice.updated_at = series, number, stamp
+        Invoice.objects.bulk_update(invoices, INVOICE_FIELDS)
+        if changed_lines:
+            InvoiceLine.objects.bulk_update(changed_lines, ["discount_amount", "tax_rate", "tax_name",
+                                                            "tax_percentage", "tax_inclusive", "tax_amount"])
+        if changed_discounts:
+            InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
+        audit_record_many([{"action": "invoice.finalized", "instance": i, "before": before[i.pk], "after": state(i)}
+                           for i in invoices])
+        event_record_many(_events(invoices))
+        ids = [i.pk for i in invoices]
+        transaction.on_commit(lambda: _queue_pdfs(ids))
+    return ids
+
+
+def _lines(invoices) -> dict[int, list[InvoiceLine]]:
+    lines = defaultdict(list)
+    for line in InvoiceLine.objects.filter(invoice_id__in=[i.pk for i in invoices]).order_by("position", "id"):
+        lines[line.invoice_id].append(line)
+    return lines
+
+
+def _refresh_usage(invoices, lines) -> None:
+    """`draft_refresh_usage` for the renewal drafts, with their usage read per period for all of them."""
+    renewals = [i for i in invoices if i.billing_reason == BillingReason.SUBSCRIPTION_CYCLE and i.subscription_id]
+    book = UsageBook()
+    for invoice in renewals:
+        for line in refreshable_usage_lines(lines[invoice.pk]):
+            book.want(invoice.account_id, [line.metric_code], Period(line.period_start, line.period_end))
+    book.load()
+    for invoice in renewals:
+        if draft_refresh_usage(invoice, lines=lines[invoice.pk], usage_of=book.usage_for):
+            lines[invoice.pk] = list(invoice.lines.order_by("position", "id"))
+
+
+def _lock_currencies(invoices) -> None:
+    """The account's currency is fixed by its first finalized invoice: billing's service is called
+    for accounts whose profile (locked here) does not already carry this currency."""
+    profiles = {p.account_id: p for p in BillingProfile.objects.select_for_update(of=("self",))
+                .filter(account_id__in={i.account_id for i in invoices})}
+    for account_id, currency in dict.fromkeys((i.account_id, i.currency) for i in invoices):
+        profile = profiles.get(account_id)
+        if profile is None or profile.currency_locked_at is None or profile.currency != currency:
+            billing_profile_currency_lock(account_id=account_id, currency=currency)
+
+
+def _events(invoices) -> list[dict]:
+    events = []
+    for invoice in invoices:
+        events.append({"type": INVOICE_CREATED, "account_id": invoice.account_id, "payload": payload(invoice)})
+        if invoice.status == InvoiceStatus.PAID:
+            events.append({"type": INVOICE_PAID, "account_id": invoice.account_id,
+                           "payload": payload(invoice, paid_out_of_band=False)})
+        elif invoice.collection_method == CollectionMethod.CHARGE_AUTOMATICALLY:
+            events.append({"type": COLLECTION_REQUESTED, "account_id": invoice.account_id,
+                           "payload": payload(invoice)})
+    return events
+
+
+def _queue_pdfs(ids: list[int]) -> None:
+    from invoicing.tasks import invoice_render_pdf
+
+    for pk in ids:
+        invoice_render_pdf.delay(pk)

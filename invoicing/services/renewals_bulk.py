@@ -1,0 +1,247 @@
+"""The bill run's set-based pass: the renewals of a whole chunk in one transaction.
+
+`subscriptions_bill_renewal_many` does what `subscription_bill_renewal` does for each
+subscription of the chunk, with the reads done for the whole chunk at once (terms,
+usage, late usage, billing records, prorations, discounts, tax: a handful of queries)
+and the rows written with multi-row INSERTs. Each subscription still goes through
+billing's own `subscription_period_advance`.
+
+Why one transaction per chunk and not per subscription: reading for the chunk is only
+consistent if the chunk's subscriptions stay locked from the reads to the writes
+(a proration billed at once by a plan change in between would otherwise be billed
+twice). So the chunk is all or nothing:
+- killed halfway, nothing of the chunk is written; the next run bills it again;
+- a second run finds the billing records (unique per subscription, kind and period,
+  checked under the lock) and bills nothing twice;
+- any error rolls the chunk back, and `bill_run_chunk_process` then bills that chunk
+  subscription by subscription, each in its own transaction, so one bad subscription
+  still cannot stop the others.
+The price is that the chunk's subscriptions stay locked while it runs (well under a
+second for 200); a plan change waits for it.
+
+`synchronous_commit = off` (for this transaction only): a commit lost in a crash is a
+chunk the idempotent re-run bills again, so the run need not wait for the WAL flush.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from billing.audit import audit_record_many
+from billing.models import DiscountStatus, Subscription, SubscriptionDiscount
+from billing.selectors import proration_items_pending
+from billing.selectors.terms_bulk import plan_terms_for_many
+from billing.services import discount_mark_used, subscription_period_advance
+from invoicing import adapters, conf
+from invoicing.models import (
+    BillingKind,
+    BillingReason,
+    BillingRecord,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+)
+from invoicing.pricing import InvoiceInput, LateUsage, Period, price_invoice
+from invoicing.selectors import tax_contexts_for_many
+from invoicing.services.common import state
+from invoicing.services.drafts import draft_build
+from invoicing.services.subscriptions import ADVANCE_BILLED, USAGE_BILLED, S, _collection_method
+from metering.selectors_bulk import billable_usage_many
+
+
+def relax_commit_flush() -> None:
+    """For this transaction only: see the module docstring (a lost commit is redone by the re-run)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+class UsageBook:
+    """Usage read for many accounts per period, answering `adapters.usage_for(account, codes, period)`."""
+
+    def __init__(self):
+        self.wanted: dict[Period, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+        self.read: dict[Period, dict] = {}
+
+    def want(self, account_id: int, codes, period: Period) -> None:
+        accounts, metrics = self.wanted[period]
+        accounts.add(account_id)
+        metrics.update(codes)
+
+    def load(self) -> None:
+        for period, (accounts, metrics) in self.wanted.items():
+            if period not in self.read and metrics:
+                self.read[period] = billable_usage_many(account_ids=accounts, metric_codes=sorted(metrics),
+                                                        period_start=period.start, period_end=period.end)
+        self.wanted.clear()
+
+    def usage_for(self, account_id: int, codes, period: Period) -> dict:
+        if not codes:
+            return {}
+        codes = set(codes)
+        return {k: v for k, v in self.read[period][account_id].items() if k[0] in codes}
+
+
+def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple[dict, set]:
+    """`_late_usage` for the chunk: {subscription id: (LateUsage, ...)}, and the ids whose last billed
+    period is not the one this pass can see (left to the single path)."""
+    wanted = [s for s in subs if charges[s.pk]]
+    if not wanted:
+        return {}, set()
+    latest = max(ended[s.pk].start for s in wanted)
+    records = {r.subscription_id: r for r in (
+        BillingRecord.objects.filter(subscription_id__in=[s.pk for s in wanted], kind=BillingKind.ARREARS,
+                                     period_end__lte=latest)
+        .exclude(invoice__status=InvoiceStatus.VOID).order_by("subscription_id", "-period_start")
+        .distinct("subscription_id"))}
+    odd = {pk for pk, r in records.items() if r.period_end > ended[pk].start}
+    records = {pk: r for pk, r in records.items() if pk not in odd}
+    if not records:
+        return {}, odd
+    by_id = {s.pk: s for s in wanted}
+    for pk, record in records.items():
+        book.want(by_id[pk].account_id, [c.metric_code for c in charges[pk]], Period(record.period_start,
+                                                                                     record.period_end))
+    book.load()
+    billed = defaultdict(dict)
+    rows = (InvoiceLine.objects.filter(invoice__subscription_id__in=list(records),
+                                       kind__in=[LineKind.USAGE, LineKind.LATE_USAGE],
+                                       period_start__in={r.period_start for r in records.values()})
+            .exclude(invoice__status=InvoiceStatus.VOID)
+            .values("invoice__subscription_id", "period_start", "metric_code", "group_key")
+            .annotate(quantity=Sum("quantity")))
+    for row in rows:
+        billed[(row["invoice__subscription_id"], row["period_start"])][(row["metric_code"], row["group_key"])] = \
+            row["quantity"]
+    result = {}
+    for pk, record in records.items():
+        period = Period(record.period_start, record.period_end)
+        now = book.usage_for(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
+        done = billed.get((pk, record.period_start), {})
+        late = []
+        for (metric, group), quantity in sorted(now.items()):
+            before = done.get((metric, group), Decimal(0))
+            if quantity - before > 0:
+                late.append(LateUsage(metric, group, period, before, quantity - before))
+        result[pk] = tuple(late)
+    return result, odd
+
+
+def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime) -> dict:
+    """`subscription_bill_renewal` for every id, in one transaction (module docstring).
+    Returns {"created": [invoice ids], "skipped": n}."""
+    from invoicing.services.subscriptions import subscription_bill_renewal
+
+    with transaction.atomic():
+        relax_commit_flush()
+        subs = list(Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version")
+                    .filter(pk__in=subscription_ids, current_period_end__lte=at).order_by("pk"))
+        skipped = len(set(subscription_ids)) - len(subs)
+        ids = [s.pk for s in subs]
+        ended = {s.pk: Period(s.current_period_start, s.current_period_end) for s in subs}
+        billed = set()
+        if subs:
+            billed = set(BillingRecord.objects.filter(
+                subscription_id__in=ids, period_start__gte=min(p.start for p in ended.values()))
+                .values_list("subscription_id", "kind", "period_start"))
+        single = [s for s in subs if (s.pk, BillingKind.ARREARS, ended[s.pk].start) in billed]
+        subs = [s for s in subs if (s.pk, BillingKind.ARREARS, ended[s.pk].start) not in billed]
+        terms = plan_terms_for_many(subs)
+        charges = {s.pk: adapters.charges_from_terms(terms[s.pk], s.currency) for s in subs}
+        book = UsageBook()
+        for s in subs:
+            if s.status in USAGE_BILLED and charges[s.pk]:
+                book.want(s.account_id, [c.metric_code for c in charges[s.pk]], ended[s.pk])
+        book.load()
+        late, odd = _late_usage_many(subs, ended, charges, book)
+        single += [s for s in subs if s.pk in odd]
+        subs = [s for s in subs if s.pk not in odd]
+        prorations = defaultdict(list)
+        for item in proration_items_pending().filter(subscription_id__in=[s.pk for s in subs], created_at__lte=at):
+            prorations[item.subscription_id].append(item)
+        before = {s.pk: (s.status, s.plan_version_id, s.quantity) for s in subs}
+        for s in subs:
+            subscription_period_advance(subscription=s, expected_period_end=ended[s.pk].end)
+        after = {s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
+                 .filter(pk__in=[s.pk for s in subs])}
+        changed = [after[pk] for pk, (_, version, quantity) in before.items()
+                   if (after[pk].plan_version_id, after[pk].quantity) != (version, quantity)]
+        terms.update(plan_terms_for_many(changed))  # a scheduled change applied at the boundary
+        discounts = defaultdict(list)
+        for d in SubscriptionDiscount.objects.filter(subscription_id__in=list(after), status=DiscountStatus.ACTIVE) \
+                .select_related("coupon"):
+            discounts[d.subscription_id].append(d)
+        contexts = tax_contexts_for_many({s.account for s in after.values()})
+        drafts = []
+        for pk, (status_before, _, _) in before.items():
+            sub, period = after[pk], ended[pk]
+            usage_billed = status_before in USAGE_BILLED
+            records = [(BillingKind.ARREARS, period)]
+            recurring = advance = None
+            if (sub.status in ADVANCE_BILLED and sub.current_period_start == period.end
+                    and not (sub.status == S.PAUSED and not sub.bill_during_pause)):
+                advance = Period(sub.current_period_start, sub.current_period_end)
+                if (pk, BillingKind.ADVANCE, advance.start) not in billed:
+                    recurring = adapters.recurring_from_terms(terms[pk])
+                    records.append((BillingKind.ADVANCE, advance))
+                else:
+                    advance = None
+            coupons = tuple(c for c in (adapters.coupon_from_discount(d, sub.currency) for d in discounts[pk]) if c)
+            data = InvoiceInput(
+                currency=sub.currency, recurring=recurring, advance_period=advance,
+                charges=charges[pk] if usage_billed else (),
+                usage=book.usage_for(sub.account_id, [c.metric_code for c in charges[pk]], period)
+                if usage_billed and charges[pk] else {},
+                usage_period=period if usage_billed else None,
+                prorations=tuple(adapters.proration_from_item(p) for p in prorations[pk]), late_usage=late.get(pk, ()),
+                coupons=coupons,
+            )
+            if not (data.recurring or data.charges or data.prorations or data.late_usage):
+                skipped += 1
+                continue
+            drafts.append((sub, data, records, advance, period))
+        created = _write_many(drafts, prorations, discounts, contexts, at)
+        for s in single:  # already billed (only the period moves), or late usage this pass does not read
+            invoice = subscription_bill_renewal(subscription_id=s.pk, at=at)
+            if invoice is None:
+                skipped += 1
+            else:
+                created.append(invoice.pk)
+    return {"created": created, "skipped": skipped}
+
+
+def _write_many(drafts, prorations, discounts, contexts, at) -> list[int]:
+    from invoicing.models import Invoice, InvoiceDiscount
+
+    finalize_after = at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS"))
+    built = []
+    for sub, data, records, advance, period in drafts:
+        # The draft covers the ended period, as `subscription_bill_renewal` writes it.
+        invoice, lines, invoice_discounts = draft_build(
+            account=sub.account, currency=sub.currency, priced=price_invoice(data), coupons=data.coupons,
+            subscription_id=sub.pk, period_start=period.start, period_end=period.end,
+            billing_reason=BillingReason.SUBSCRIPTION_CYCLE, collection_method=_collection_method(sub),
+            finalize_after=finalize_after, memo="", treatment=contexts[sub.account_id][2])
+        built.append((sub, data, records, advance, invoice, lines, invoice_discounts, period))
+    if not built:
+        return []
+    Invoice.objects.bulk_create([b[4] for b in built])
+    InvoiceLine.objects.bulk_create([line for b in built for line in b[5]])
+    InvoiceDiscount.objects.bulk_create([d for b in built for d in b[6]])
+    BillingRecord.objects.bulk_create([
+        BillingRecord(account_id=sub.account_id, subscription=sub, kind=kind, period_start=period.start,
+                      period_end=period.end, invoice=invoice)
+        for sub, _, records, _, invoice, _, _, _ in built for kind, period in records])
+    for sub, data, _, advance, invoice, _, _, period in built:
+        if prorations[sub.pk]:
+            adapters.prorations_mark_invoiced(prorations[sub.pk], invoice)
+        for discount in discounts[sub.pk]:
+            if data.coupons:
+                discount_mark_used(discount=discount, period_start=advance.start if advance else period.start)
+    audit_record_many([{"action": "invoice.draft_created", "instance": b[4], "after": state(b[4])} for b in built])
+    return [b[4].pk for b in built]
+
