@@ -50,7 +50,7 @@ TRIAL_WILL_END_NOTICE = timedelta(days=3)
 
 
 def lock(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update().select_related("plan", "plan_version").get(pk=subscription.pk)
+    return Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version").get(pk=subscription.pk)
 
 
 def check_transition(subscription: Subscription, target: str, action: str) -> None:
