@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from billing import clock
@@ -104,7 +104,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         for invoice, number in zip(invoices, number_take_many(series=series, year=issued.year, count=len(invoices)),
                                    strict=True):
             invoice.series, invoice.number, invoice.updated_at = series, number, stamp
-        Invoice.objects.bulk_update(invoices, INVOICE_FIELDS)
+        _update_rows(invoices, INVOICE_FIELDS)
         if changed_lines:
             InvoiceLine.objects.bulk_update(changed_lines, ["discount_amount", "tax_rate", "tax_name",
                                                             "tax_percentage", "tax_inclusive", "tax_amount"])
@@ -116,6 +116,18 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         ids = [i.pk for i in invoices]
         transaction.on_commit(lambda: _queue_pdfs(ids))
     return ids
+
+
+def _update_rows(objects, names: list[str]) -> None:
+    """UPDATE each row by primary key with one statement sent for all of them (psycopg's pipelined
+    executemany): Django's bulk_update builds a CASE per field and row, slower than the work itself."""
+    model = type(objects[0])
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _lines(invoices) -> dict[int, list[InvoiceLine]]:

@@ -41,7 +41,7 @@ USAGE_BILLED = (S.ACTIVE, S.PAST_DUE, S.PAUSED, S.CANCELED)
 
 
 def _lock(subscription_id: int) -> Subscription | None:
-    return Subscription.objects.select_for_update().select_related("plan", "plan_version", "account") \
+    return Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version", "account") \
         .filter(pk=subscription_id).first()
 
 
