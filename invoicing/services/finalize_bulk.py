@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from billing import clock
 from billing.audit import audit_record_many
-from billing.models import BillingProfile, CreditEntry, CreditKind
+from billing.errors import Conflict
+from billing.models import CreditEntry, CreditKind
 from billing.outbox import event_record_many
-from billing.services import billing_profile_currency_lock
+from billing.services.customers_bulk import billing_profiles_currency_lock_many
+from billing.services.rows import rows_update
 from invoicing import conf
 from invoicing.credits import credit_apply
 from invoicing.models import (
@@ -64,7 +66,11 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         lines = _lines(invoices)
         _refresh_usage(invoices, lines)
         contexts = tax_contexts_for_many({i.account for i in invoices})
-        _lock_currencies(invoices)
+        # The account's currency is fixed by its first finalized invoice (a Conflict on another one).
+        currencies = {i.account_id: i.currency for i in invoices}
+        if any(currencies[i.account_id] != i.currency for i in invoices):
+            raise Conflict("Drafts of one account in two currencies: finalized one by one.")
+        billing_profiles_currency_lock_many(currencies=currencies)
         grants = set(CreditEntry.objects.filter(account_id__in={i.account_id for i in invoices}, kind=CreditKind.GRANT)
                      .values_list("account_id", "currency").distinct())
         discounts = defaultdict(list)
@@ -104,7 +110,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         for invoice, number in zip(invoices, number_take_many(series=series, year=issued.year, count=len(invoices)),
                                    strict=True):
             invoice.series, invoice.number, invoice.updated_at = series, number, stamp
-        _update_rows(invoices, INVOICE_FIELDS)
+        rows_update(invoices, INVOICE_FIELDS)
         if changed_lines:
             InvoiceLine.objects.bulk_update(changed_lines, ["discount_amount", "tax_rate", "tax_name",
                                                             "tax_percentage", "tax_inclusive", "tax_amount"])
@@ -116,18 +122,6 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         ids = [i.pk for i in invoices]
         transaction.on_commit(lambda: _queue_pdfs(ids))
     return ids
-
-
-def _update_rows(objects, names: list[str]) -> None:
-    """UPDATE each row by primary key with one statement sent for all of them (psycopg's pipelined
-    executemany): Django's bulk_update builds a CASE per field and row, slower than the work itself."""
-    model = type(objects[0])
-    fields = [model._meta.get_field(name) for name in names]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
-    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _lines(invoices) -> dict[int, list[InvoiceLine]]:
@@ -148,17 +142,6 @@ def _refresh_usage(invoices, lines) -> None:
     for invoice in renewals:
         if draft_refresh_usage(invoice, lines=lines[invoice.pk], usage_of=book.usage_for):
             lines[invoice.pk] = list(invoice.lines.order_by("position", "id"))
-
-
-def _lock_currencies(invoices) -> None:
-    """The account's currency is fixed by its first finalized invoice: billing's service is called
-    for accounts whose profile (locked here) does not already carry this currency."""
-    profiles = {p.account_id: p for p in BillingProfile.objects.select_for_update(of=("self",))
-                .filter(account_id__in={i.account_id for i in invoices})}
-    for account_id, currency in dict.fromkeys((i.account_id, i.currency) for i in invoices):
-        profile = profiles.get(account_id)
-        if profile is None or profile.currency_locked_at is None or profile.currency != currency:
-            billing_profile_currency_lock(account_id=account_id, currency=currency)
 
 
 def _events(invoices) -> list[dict]:

@@ -3,8 +3,8 @@
 `subscriptions_bill_renewal_many` does what `subscription_bill_renewal` does for each
 subscription of the chunk, with the reads done for the whole chunk at once (terms,
 usage, late usage, billing records, prorations, discounts, tax: a handful of queries)
-and the rows written with multi-row INSERTs. Each subscription still goes through
-billing's own `subscription_period_advance`.
+and the rows written with multi-row INSERTs. Periods move with billing's
+`subscriptions_period_advance_many` (its `subscription_period_advance`, set-based).
 
 Why one transaction per chunk and not per subscription: reading for the chunk is only
 consistent if the chunk's subscriptions stay locked from the reads to the writes
@@ -36,7 +36,8 @@ from billing.audit import audit_record_many
 from billing.models import DiscountStatus, Subscription, SubscriptionDiscount
 from billing.selectors import proration_items_pending
 from billing.selectors.terms_bulk import plan_terms_for_many
-from billing.services import discount_mark_used, subscription_period_advance
+from billing.services import discount_mark_used
+from billing.services.lifecycle_bulk import subscriptions_period_advance_many
 from invoicing import adapters, conf
 from invoicing.models import (
     BillingKind,
@@ -164,8 +165,7 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
         for item in proration_items_pending().filter(subscription_id__in=[s.pk for s in subs], created_at__lte=at):
             prorations[item.subscription_id].append(item)
         before = {s.pk: (s.status, s.plan_version_id, s.quantity) for s in subs}
-        for s in subs:
-            subscription_period_advance(subscription=s, expected_period_end=ended[s.pk].end)
+        subscriptions_period_advance_many(expected_period_ends={s.pk: ended[s.pk].end for s in subs})
         after = {s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
                  .filter(pk__in=[s.pk for s in subs])}
         changed = [after[pk] for pk, (_, version, quantity) in before.items()
