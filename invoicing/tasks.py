@@ -13,6 +13,13 @@ def invoice_render_pdf(invoice_id: int) -> None:
     invoice_pdf_store(invoice_id=invoice_id)
 
 
+@shared_task(base=OperatorTask, name="invoicing.invoice_render_pdfs", ignore_result=True)
+def invoice_render_pdfs(invoice_ids: list[int]) -> None:
+    """A finalized chunk's PDFs: one message for the bill run to send, one render task each from here."""
+    for invoice_id in invoice_ids:
+        invoice_render_pdf.delay(invoice_id)
+
+
 @shared_task(base=OperatorTask, name="invoicing.credit_note_render_pdf", ignore_result=True,
              autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def credit_note_render_pdf(credit_note_id: int) -> None:

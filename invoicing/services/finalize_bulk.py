@@ -158,7 +158,6 @@ def _events(invoices) -> list[dict]:
 
 
 def _queue_pdfs(ids: list[int]) -> None:
-    from invoicing.tasks import invoice_render_pdf
+    from invoicing.tasks import invoice_render_pdfs
 
-    for pk in ids:
-        invoice_render_pdf.delay(pk)
+    invoice_render_pdfs.delay(ids)
