@@ -44,9 +44,14 @@ def current() -> Scope:
     return _current.get()
 
 
-def _apply(scope: Scope, using: str = "default") -> None:
+def _apply(scope: Scope, using: str = "default", *, fresh_connection: bool = False) -> None:
     connection = connections[using]
     if connection.vendor != "postgresql":
+        return
+    # Skip the round trip when this connection already holds the scope. Only a value
+    # set outside a transaction is remembered: one set inside could be undone by a
+    # rollback without our knowing.
+    if not fresh_connection and getattr(connection, "_billing_scope", None) == scope:
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -54,6 +59,7 @@ def _apply(scope: Scope, using: str = "default") -> None:
             ["" if scope.account_id is None else str(int(scope.account_id)),
              "on" if scope.operator else ""],
         )
+    connection._billing_scope = None if connection.in_atomic_block else scope
 
 
 def activate(scope: Scope) -> None:
@@ -96,4 +102,4 @@ def operator_scope():
 @receiver(connection_created, dispatch_uid="billing_apply_scope_on_connect")
 def _apply_scope_on_connect(sender, connection, **kwargs):
     if connection.alias == "default":
-        _apply(_current.get(), connection.alias)
+        _apply(_current.get(), connection.alias, fresh_connection=True)

@@ -40,15 +40,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API key.")
         prefix, raw_key = parsed
-        # Trusted lookup: the key decides the scope, so it is read before one exists.
-        with tenancy.operator_scope():
-            api_key = ApiKey.objects.filter(prefix=prefix).first()
-            if api_key is None or not key_matches(api_key, raw_key):
-                raise exceptions.AuthenticationFailed("Invalid API key.")
-            if not api_key.is_active:
-                raise exceptions.AuthenticationFailed("This API key has been revoked.")
-            api_key_touch(api_key=api_key)
+        # The key decides the scope, so it is read before one exists: through a
+        # database function that sees API keys only (migration 0006).
+        api_key = next(iter(ApiKey.objects.raw("SELECT * FROM billing_api_key_by_prefix(%s)", [prefix])), None)
+        if api_key is None or not key_matches(api_key, raw_key):
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        if not api_key.is_active:
+            raise exceptions.AuthenticationFailed("This API key has been revoked.")
         tenancy.activate(tenancy.OPERATOR if api_key.is_operator else tenancy.Scope(account_id=api_key.account_id))
+        api_key_touch(api_key=api_key)
         set_actor(Actor(type="api_key", id=str(api_key.pk), label=str(api_key),
                         ip_address=request.META.get("REMOTE_ADDR")))
         return ApiKeyPrincipal(api_key), api_key

@@ -15,6 +15,14 @@ def _now() -> float:
     return time.time()
 
 
+def _redis_client():
+    """The cache's Redis client, made once per thread's cache object rather than per request."""
+    client = getattr(cache, "_throttle_client", None)
+    if client is None:
+        client = cache._throttle_client = cache._cache.get_client(write=True)
+    return client
+
+
 class ApiKeyRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if not isinstance(request.auth, ApiKey):
@@ -22,12 +30,11 @@ class ApiKeyRateThrottle(BaseThrottle):
         limit = getattr(view, "throttle_rate_per_minute", None) or settings.API_THROTTLE_RATE_PER_MINUTE
         now = _now()
         window = int(now // WINDOW_SECONDS)
-        key = f"throttle:{request.auth.pk}:{window}"
+        key = cache.make_and_validate_key(f"throttle:{request.auth.pk}:{window}")
         try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-            count = cache.incr(key)
+            # One round trip: count, and let the window's key expire after it.
+            client = _redis_client()
+            count, _ = client.pipeline(transaction=False).incr(key).expire(key, WINDOW_SECONDS * 2).execute()
         except Exception:  # Redis down: let the request through rather than fail it
             return True
         self._retry_after = WINDOW_SECONDS - int(now) % WINDOW_SECONDS

@@ -121,3 +121,14 @@ def test_creating_a_key_with_bad_fields_names_each_field(api_key_for, api_client
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert set(fields) == {"name", "scopes.0"} or set(fields) == {"name", "scopes"}
+
+
+def test_the_key_lookup_function_leaves_no_operator_scope_behind(make_account, api_key_for):
+    from django.db import connection
+
+    raw = api_key_for(make_account(), scopes=["billing:read"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM billing_api_key_by_prefix(%s)", [raw.split("_")[1]])
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("SELECT coalesce(current_setting('rls.operator', true), ''), count(*) FROM billing_apikey")
+        assert cursor.fetchone() == ("", 0)
