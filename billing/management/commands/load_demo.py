@@ -56,6 +56,24 @@ class Command(BaseCommand):
     def _load_more(self):
         """Later apps add their demo data here (catalog, subscriptions, usage)."""
         self._load_catalog_and_subscriptions()
+        self._load_payment_method()
+        from django.core.management import call_command
+
+        call_command("load_demo_usage", stdout=self.stdout)
+
+    def _load_payment_method(self):
+        """Offline demo (sandbox gateway): Acme has a test Visa on file, so its invoices get collected."""
+        from payments.gateways import gateway
+        from payments.models import PaymentMethod
+        from payments.services.methods import payment_method_setup_complete, payment_method_setup_start
+
+        sandbox = gateway()
+        acme = Account.objects.get(name="Acme Corp")
+        if sandbox.name != "sandbox" or PaymentMethod.objects.filter(account=acme, removed_at__isnull=True).exists():
+            return
+        started = payment_method_setup_start(account=acme)
+        sandbox.setup_confirm(setup_id=started.setup.gateway_id, card="visa")
+        payment_method_setup_complete(setup=started.setup)
 
     def _load_catalog_and_subscriptions(self):
         """The seed-002 catalog; Acme on Standard (30 seats), Globex on Free. Kept if already there."""
