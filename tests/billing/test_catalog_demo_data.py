@@ -18,3 +18,22 @@ def test_load_demo_subscribes_the_demo_accounts_once():
         subs = {s.account.name: (s.plan.code, s.quantity, s.status) for s in Subscription.objects.select_related(
             "account", "plan")}
     assert subs == {"Acme Corp": ("standard", 30, "active"), "Globex Inc": ("free", 3, "active")}
+
+
+def test_load_demo_gives_acme_a_sandbox_card_and_usage(settings):
+    from django.db import connection
+
+    from payments.models import PaymentMethod
+
+    settings.PAYMENTS_GATEWAY = "sandbox"
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())
+    with tenancy.operator_scope():
+        cards = list(PaymentMethod.objects.filter(removed_at__isnull=True).values_list("account__name", "last4",
+                                                                                       "is_default"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT a.name FROM metering_usageevent e JOIN billing_account a "
+                           "ON a.id = e.account_id")
+            usage_accounts = {row[0] for row in cursor.fetchall()}
+    assert cards == [("Acme Corp", "4242", True)]
+    assert usage_accounts == {"Acme Corp", "Globex Inc"}
