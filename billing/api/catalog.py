@@ -84,16 +84,16 @@ class PricingInput(serializers.Serializer):
 class PlanAttrsInput(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
-    interval = serializers.ChoiceField(choices=Interval.values, required=False)
+    interval = serializers.ChoiceField(choices=Interval.choices, required=False)
     interval_count = serializers.IntegerField(min_value=1, required=False)
     trial_days = serializers.IntegerField(min_value=0, required=False)
     is_public = serializers.BooleanField(required=False)
     is_active = serializers.BooleanField(required=False)
     sort_order = serializers.IntegerField(required=False)
     features = serializers.ListField(child=serializers.CharField(), required=False)
-    upgrade_timing = serializers.ChoiceField(choices=ChangeTiming.values, required=False)
-    downgrade_timing = serializers.ChoiceField(choices=ChangeTiming.values, required=False)
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.values, required=False)
+    upgrade_timing = serializers.ChoiceField(choices=ChangeTiming.choices, required=False)
+    downgrade_timing = serializers.ChoiceField(choices=ChangeTiming.choices, required=False)
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, required=False)
 
 
 class PlanCreateInput(PlanAttrsInput, PricingInput):

@@ -92,7 +92,7 @@ class CouponInput(serializers.Serializer):
     percent_off = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
     amount_off = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
-    duration = serializers.ChoiceField(choices=CouponDuration.values, default=CouponDuration.ONCE)
+    duration = serializers.ChoiceField(choices=CouponDuration.choices, default=CouponDuration.ONCE)
     duration_in_periods = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     plans = serializers.ListField(child=serializers.SlugField(), required=False, help_text="Plan codes.")
     max_redemptions = serializers.IntegerField(min_value=1, required=False, allow_null=True)

@@ -18,7 +18,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
 
 class ApiKeyCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.values), allow_empty=False)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices), allow_empty=False)
     account_id = serializers.IntegerField(required=False, allow_null=True)
 
 

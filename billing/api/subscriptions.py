@@ -89,8 +89,8 @@ class SubscriptionCreateInput(serializers.Serializer):
 class ChangeInput(serializers.Serializer):
     plan = serializers.SlugField(required=False)
     quantity = serializers.IntegerField(min_value=1, required=False)
-    timing = serializers.ChoiceField(choices=ChangeTiming.values, required=False)
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.values, required=False)
+    timing = serializers.ChoiceField(choices=ChangeTiming.choices, required=False)
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, required=False)
     preview = serializers.BooleanField(default=False, help_text="Only compute what the change would cost.")
 
 
@@ -129,7 +129,7 @@ class ChangeOutput(serializers.Serializer):
 class CancelInput(serializers.Serializer):
     at_period_end = serializers.BooleanField(default=True)
     reason = serializers.CharField(max_length=200, required=False, default="")
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.values, default="none")
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, default="none")
 
 
 class PauseInput(serializers.Serializer):

@@ -29,4 +29,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` (or share a choice set): name each enum after its model's choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ApiScopeEnum": "billing.models.api_keys.ApiScope",
+        "SubscriptionStatusEnum": "billing.models.subscriptions.SubscriptionStatus",
+        "ChangeTimingEnum": "billing.models.catalog.ChangeTiming",
+        "ProrationBehaviorEnum": "billing.models.catalog.ProrationBehavior",
+        "IntervalEnum": "billing.models.catalog.Interval",
+        "InvoiceStatusEnum": "invoicing.models.invoices.InvoiceStatus",
+        "CreditNoteStatusEnum": "invoicing.models.credit_notes.CreditNoteStatus",
+        "PaymentStatusEnum": "payments.models.payments.PaymentStatus",
+        "RefundStatusEnum": "payments.models.payments.RefundStatus",
+        "ReconciliationRunStatusEnum": "payments.models.reconciliation.RunStatus",
+        "OutboxStatusEnum": "billing.models.outbox.OutboxStatus",
+    },
 }

@@ -118,7 +118,7 @@ class CreditNoteCreateInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
     lines = CreditNoteLineInput(many=True, required=False)
     amount = serializers.IntegerField(required=False, min_value=1, help_text="Gross minor units, tax included.")
-    credit_method = serializers.ChoiceField(choices=CreditMethod.values, required=False)
+    credit_method = serializers.ChoiceField(choices=CreditMethod.choices, required=False)
 
 
 class CreditNoteLineOutput(serializers.ModelSerializer):

@@ -65,7 +65,10 @@ class Command(BaseCommand):
         """Offline demo (sandbox gateway): Acme has a test Visa on file, so its invoices get collected."""
         from payments.gateways import gateway
         from payments.models import PaymentMethod
-        from payments.services.methods import payment_method_setup_complete, payment_method_setup_start
+        from payments.services.methods import (
+            payment_method_setup_complete,
+            payment_method_setup_start,
+        )
 
         sandbox = gateway()
         acme = Account.objects.get(name="Acme Corp")
