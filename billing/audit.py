@@ -86,4 +86,7 @@ def audit_record_many(entries: list[dict]) -> list[AuditEntry]:
             after=_json_safe(after) if after is not None else None,
             ip_address=actor.ip_address, request_id=rid,
         ))
-    return AuditEntry.objects.bulk_create(rows)
+    from billing.services.rows import rows_insert
+
+    rows_insert(rows)
+    return rows

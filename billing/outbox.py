@@ -67,11 +67,14 @@ def event_record_many(events: list[dict]) -> list[OutboxEvent]:
     if not events:
         return []
     now = timezone.now()
-    rows = OutboxEvent.objects.bulk_create([
+    from billing.services.rows import rows_insert
+
+    rows = [
         OutboxEvent(type=e["type"], account_id=e["account_id"],
                     payload=json.loads(json.dumps(e["payload"], cls=DjangoJSONEncoder)), next_attempt_at=now)
         for e in events
-    ])
+    ]
+    rows_insert(rows)
     transaction.on_commit(_kick_delivery)
     return rows
 

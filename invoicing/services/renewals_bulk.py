@@ -38,6 +38,7 @@ from billing.selectors import proration_items_pending
 from billing.selectors.terms_bulk import plan_terms_for_many
 from billing.services import discount_mark_used
 from billing.services.lifecycle_bulk import subscriptions_period_advance_many
+from billing.services.rows import rows_insert
 from invoicing import adapters, conf
 from invoicing.models import (
     BillingKind,
@@ -215,8 +216,6 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
 
 
 def _write_many(drafts, prorations, discounts, contexts, at) -> list[int]:
-    from invoicing.models import Invoice, InvoiceDiscount
-
     finalize_after = at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS"))
     built = []
     for sub, data, records, advance, period in drafts:
@@ -229,10 +228,10 @@ def _write_many(drafts, prorations, discounts, contexts, at) -> list[int]:
         built.append((sub, data, records, advance, invoice, lines, invoice_discounts, period))
     if not built:
         return []
-    Invoice.objects.bulk_create([b[4] for b in built])
-    InvoiceLine.objects.bulk_create([line for b in built for line in b[5]])
-    InvoiceDiscount.objects.bulk_create([d for b in built for d in b[6]])
-    BillingRecord.objects.bulk_create([
+    rows_insert([b[4] for b in built])
+    rows_insert([line for b in built for line in b[5]])
+    rows_insert([d for b in built for d in b[6]])
+    rows_insert([
         BillingRecord(account_id=sub.account_id, subscription=sub, kind=kind, period_start=period.start,
                       period_end=period.end, invoice=invoice)
         for sub, _, records, _, invoice, _, _, _ in built for kind, period in records])
