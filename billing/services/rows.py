@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import transaction
 
 
 def _enforce_context(model) -> None:
@@ -20,6 +20,7 @@ def rows_update(objects, names: list[str]) -> None:
         return
     model = type(objects[0])
     _enforce_context(model)
+    connection = transaction.get_connection()  # the connection itself, not the per-access proxy
     fields = [model._meta.get_field(name) for name in names]
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
@@ -38,6 +39,7 @@ def rows_insert(objects, batch_size: int = 1000) -> None:
         return
     model = type(objects[0])
     _enforce_context(model)
+    connection = transaction.get_connection()  # the connection itself, not the per-access proxy
     opts = model._meta
     fields = [f for f in opts.local_concrete_fields if f is not opts.pk and not getattr(f, "generated", False)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -45,14 +47,21 @@ def rows_insert(objects, batch_size: int = 1000) -> None:
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     for start in range(0, len(objects), batch_size):
         batch = objects[start:start + batch_size]
-        params = []
+        rows = []
         for obj in batch:
             obj._prepare_related_fields_for_save(operation_name="rows_insert")
-            params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-        sql = (f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(batch))} "  # noqa: S608
-               f"RETURNING {pk}")
+            rows.append([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            mogrify = getattr(cursor.cursor, "mogrify", None)
+            if mogrify is not None:
+                # psycopg's client-side binding: each row quoted with the same short (cached) query,
+                # rather than one query string with tens of thousands of placeholders to parse.
+                values = ", ".join(mogrify(placeholder, row) for row in rows)
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}")  # noqa: S608
+            else:
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+                               f"{', '.join([placeholder] * len(batch))} RETURNING {pk}",
+                               [value for row in rows for value in row])
             for obj, (value,) in zip(batch, cursor.fetchall(), strict=True):
                 setattr(obj, opts.pk.attname, value)
                 obj._state.adding = False
