@@ -20,3 +20,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # process keeps their keys apart (ids restart with each new test database).
 CACHES["default"]["KEY_PREFIX"] = f"billing-test-{__import__('uuid').uuid4().hex[:12]}"  # noqa: F405
 CACHES["default"]["TIMEOUT"] = 3600  # noqa: F405
+# Serve static files from the apps' folders, as in development: tests run no collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
