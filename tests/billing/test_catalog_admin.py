@@ -1,25 +1,15 @@
 """The finance admin for plans, versions, subscriptions and credits goes through the services."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.test import Client
 
 from billing import tenancy
 from billing.models import CreditEntry, PlanVersion, Subscription
 from billing.roles import FINANCE_ADMIN, FINANCE_VIEWER
 from billing.services import subscription_create
 from tests.billing.catalog_factories import metric, plan
+from tests.helpers import staff
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username, group):
-    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -1,26 +1,16 @@
 """Finance staff work invoices in the admin: lines inline, actions through the services."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.test import Client
 
 from billing import tenancy
 from billing.models import AuditEntry
 from billing.roles import FINANCE_ADMIN, FINANCE_VIEWER
 from invoicing.models import Invoice
 from invoicing.services import invoice_finalize
+from tests.helpers import staff
 from tests.invoicing.factories import draft
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username, group):
-    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -1,23 +1,13 @@
 """The payments admin: webhook events with their result and traceback, reprocessing, the sandbox banner."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.test import Client
 
 from billing import tenancy
 from billing.roles import FINANCE_ADMIN, FINANCE_VIEWER
 from payments.models import WebhookEvent, WebhookStatus
+from tests.helpers import staff
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username, group):
-    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

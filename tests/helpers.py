@@ -1,0 +1,14 @@
+"""Small helpers shared by tests of several apps."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+
+def staff(username: str, group: str) -> Client:
+    """A signed-in admin client for a staff user in one finance group."""
+    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client = Client()
+    client.force_login(user)
+    return client
