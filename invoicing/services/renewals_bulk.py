@@ -63,28 +63,39 @@ def relax_commit_flush() -> None:
 
 
 class UsageBook:
-    """Usage read for many accounts per period, answering `adapters.usage_for(account, codes, period)`."""
+    """Usage read for many accounts per period, answering `adapters.usage_for(account, codes, period)`.
+
+    `want` what will be asked, `load` reads what is not read yet (one query per metric and period),
+    `usage_for` answers; asking for a metric that was not loaded is a KeyError, never a silent zero."""
 
     def __init__(self):
-        self.wanted: dict[Period, tuple[set, set]] = defaultdict(lambda: (set(), set()))
-        self.read: dict[Period, dict] = {}
+        self.wanted: dict[Period, dict[int, set]] = defaultdict(lambda: defaultdict(set))
+        self.read: dict[Period, dict[int, dict]] = defaultdict(dict)
+        self.loaded: dict[Period, dict[int, set]] = defaultdict(lambda: defaultdict(set))
 
     def want(self, account_id: int, codes, period: Period) -> None:
-        accounts, metrics = self.wanted[period]
-        accounts.add(account_id)
-        metrics.update(codes)
+        self.wanted[period][account_id].update(codes)
 
     def load(self) -> None:
-        for period, (accounts, metrics) in self.wanted.items():
-            if period not in self.read and metrics:
-                self.read[period] = billable_usage_many(account_ids=accounts, metric_codes=sorted(metrics),
-                                                        period_start=period.start, period_end=period.end)
+        for period, wants in self.wanted.items():
+            missing = {a: codes - self.loaded[period][a] for a, codes in wants.items()}
+            missing = {a: codes for a, codes in missing.items() if codes}
+            if not missing:
+                continue
+            metrics = sorted(set().union(*missing.values()))
+            found = billable_usage_many(account_ids=list(missing), metric_codes=metrics,
+                                        period_start=period.start, period_end=period.end)
+            for account_id in missing:
+                self.read[period].setdefault(account_id, {}).update(found[account_id])
+                self.loaded[period][account_id].update(metrics)
         self.wanted.clear()
 
     def usage_for(self, account_id: int, codes, period: Period) -> dict:
         if not codes:
             return {}
         codes = set(codes)
+        if codes - self.loaded[period][account_id]:
+            raise KeyError(f"usage of account {account_id} for {sorted(codes)} in {period} was not loaded")
         return {k: v for k, v in self.read[period][account_id].items() if k[0] in codes}
 
 

@@ -224,3 +224,26 @@ def test_drafts_of_one_account_in_two_currencies_are_finalized_one_by_one(operat
     with clock.frozen(JAN + timedelta(hours=1)):
         assert invoices_finalize_due() == 1  # the chunk fails on the second currency; one by one, USD passes
     assert (Invoice.objects.get(pk=usd.pk).status, Invoice.objects.get(pk=eur.pk).status) == ("open", "draft")
+
+
+def test_a_chunk_mixing_periods_reads_each_accounts_usage_where_it_belongs(catalog, make_account):
+    """One subscription billed late for January, another billing February with January's late usage:
+    January's usage is read for both accounts in the same chunk."""
+    cohorts = []
+    for _ in range(2):
+        behind, ahead = subscribed(catalog, make_account, 2)
+        with clock.frozen(FEB + timedelta(minutes=5)):
+            subscription_bill_renewal(subscription_id=ahead.pk)
+        usage(ahead.account, "api_calls", 1, JAN + timedelta(days=30), "late")
+        usage(behind.account, "llm_tokens", 5, JAN + timedelta(days=30), "late")
+        cohorts.append((behind, ahead))
+    (singles, chunk) = cohorts
+    with clock.frozen(MAR + timedelta(minutes=5)):
+        for sub in singles:
+            subscription_bill_renewal(subscription_id=sub.pk)
+        assert len(subscriptions_bill_renewal_many(subscription_ids=[s.pk for s in chunk],
+                                                   at=clock.now())["created"]) == 2
+    for one, other in zip(singles, chunk, strict=True):
+        assert [picture(i) for i in Invoice.objects.filter(subscription=one).order_by("id")] == \
+               [picture(i) for i in Invoice.objects.filter(subscription=other).order_by("id")]
+    assert Invoice.objects.get(subscription=chunk[1], period_start=FEB).lines.get(kind="late_usage").quantity == 1
