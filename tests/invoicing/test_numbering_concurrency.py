@@ -1,5 +1,6 @@
 """Four finalizers on real threads and connections: numbers without gaps or duplicates."""
 
+import contextlib
 import threading
 
 import pytest
@@ -55,3 +56,52 @@ def test_a_rolled_back_finalization_gives_its_number_back(make_account):
             raise RuntimeError("crash after taking a number")
         with transaction.atomic():
             assert number_take(series="INV", year=2030) == "INV-2030-000001"
+
+
+def test_chunked_and_single_finalizers_racing_on_the_same_drafts_number_each_once(make_account):
+    from billing.errors import InvalidTransition
+    from invoicing.services.finalize_bulk import invoices_finalize_many
+
+    account, other = make_account("Chunky"), make_account("Single")
+    with tenancy.operator_scope():
+        ids = [draft(account if i % 2 else other).pk for i in range(24)]
+    start = threading.Barrier(4)
+    failures = []
+
+    def chunked(order):
+        with tenancy.operator_scope():
+            for i in range(0, len(order), 5):
+                invoices_finalize_many(invoice_ids=order[i:i + 5])
+
+    def single(order):
+        with tenancy.operator_scope():
+            for pk in order:
+                with contextlib.suppress(InvalidTransition):  # a chunk finalized it first
+                    invoice_finalize(invoice=pk)
+
+    def run(work, order):
+        try:
+            start.wait()
+            work(order)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=args) for args in (
+        (chunked, ids), (chunked, ids[::-1]), (single, ids[::2] + ids[1::2]), (single, ids[::-1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with tenancy.operator_scope():
+        invoices = list(Invoice.objects.filter(pk__in=ids))
+        counter = NumberSequence.objects.get(series="INV")
+        from billing.models import AuditEntry
+
+        finalized_entries = AuditEntry.objects.filter(action="invoice.finalized",
+                                                      object_id__in=[str(pk) for pk in ids]).count()
+    assert {i.status for i in invoices} == {"open"}
+    assert sorted(int(i.number.rsplit("-", 1)[1]) for i in invoices) == list(range(1, 25))
+    assert counter.last_value == 24 and finalized_entries == 24
