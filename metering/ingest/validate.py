@@ -22,8 +22,9 @@ MAX_DECIMAL_PLACES = 12
 _encode = msgspec.json.encode
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(msgspec.Struct, frozen=True, gc=False):
+    """A valid event ready to write (a msgspec Struct: built in C, several times faster than a dataclass)."""
+
     index: int
     account_id: int
     metric_id: int

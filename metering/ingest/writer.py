@@ -53,11 +53,11 @@ WHERE f.account_id IS NULL
 """  # noqa: S608
 
 
-def partitions_ensure(cursor, rows: list[Row]) -> None:
-    days = [row.timestamp for row in rows]
-    first, last = min(days), max(days)
-    cursor.execute("SELECT metering_usage_partitions_ensure(%s::date, %s::date)",
-                   [first.astimezone(UTC).date(), last.astimezone(UTC).date()])
+def _partitions_sql(rows: list[Row]) -> tuple[str, list]:
+    times = [row.timestamp for row in rows]
+    first, last = min(times), max(times)
+    return ("SELECT metering_usage_partitions_ensure(%s::date, %s::date)",
+            [first.astimezone(UTC).date(), last.astimezone(UTC).date()])
 
 
 _SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -71,33 +71,53 @@ def _escaped(text: str) -> str:
 
 
 def copy_text(rows: list[Row]) -> bytes:
-    """The batch in COPY's text format, built in one pass (faster than a write per row)."""
+    """The batch in COPY's text format; `seq` is each row's index in the request.
+
+    Fast path: one pass without escaping, then C-speed counts prove that no key or
+    properties text held a character COPY would read as a delimiter or an escape
+    (the usual case: JSON escapes control characters itself). Otherwise the batch
+    is rebuilt escaping each text field.
+    """
     null = "\\N"
-    lines = [
-        f"{seq}\t{row.account_id}\t{row.metric_id}\t{row.timestamp.isoformat()}\t{_escaped(row.idempotency_key)}\t"
-        f"{null if row.value is None else row.value}\t{_escaped(row.properties)}\n"
-        for seq, row in enumerate(rows)
-    ]
-    return "".join(lines).encode()
+    text = "".join([
+        f"{row.index}\t{row.account_id}\t{row.metric_id}\t{row.timestamp.isoformat()}\t{row.idempotency_key}\t"
+        f"{null if row.value is None else row.value}\t{row.properties}\n"
+        for row in rows
+    ])
+    lines = len(rows)
+    if (text.count("\t") != 6 * lines or text.count("\n") != lines or text.count("\\") != _nulls(rows)
+            or "\r" in text):
+        text = "".join([
+            f"{row.index}\t{row.account_id}\t{row.metric_id}\t{row.timestamp.isoformat()}\t"
+            f"{_escaped(row.idempotency_key)}\t{null if row.value is None else row.value}\t"
+            f"{_escaped(row.properties)}\n"
+            for row in rows
+        ])
+    return text.encode()
+
+
+def _nulls(rows: list[Row]) -> int:
+    return sum(1 for row in rows if row.value is None)
 
 
 def write_rows(rows: list[Row]) -> set[int]:
     """Store the rows not seen before; return the batch indexes that were duplicates.
 
-    Must run inside the caller's transaction (with the RLS scope set).
+    Must run inside the caller's transaction (with the RLS scope set). Three round
+    trips: partitions + staging table, COPY, the move.
     """
     if not rows:
         return set()
+    partitions, params = _partitions_sql(rows)
     with connection.cursor() as cursor:
-        partitions_ensure(cursor, rows)
-        # One round trip. The DELETE: the table is empty after a commit, but not inside an
-        # enclosing transaction (tests, file import).
-        cursor.execute(f"{_CREATE_STAGING}; DELETE FROM {STAGING}")  # noqa: S608
+        # The DELETE: the staging table is empty after a commit, but not inside an enclosing
+        # transaction (tests, file import).
+        cursor.execute(f"{partitions}; {_CREATE_STAGING}; DELETE FROM {STAGING}", params)  # noqa: S608
         with cursor.cursor.copy(_COPY) as copy:
             copy.write(copy_text(rows))
         cursor.execute(_MOVE)
-        duplicate_seqs = cursor.fetchall()
-    return {rows[seq].index for (seq,) in duplicate_seqs}
+        duplicate_indexes = cursor.fetchall()
+    return {index for (index,) in duplicate_indexes}
 
 
 def write_rows_retrying(rows: list[Row]) -> set[int]:

@@ -163,7 +163,7 @@ def test_sending_usage_needs_the_usage_write_scope(api_client, api_key_for, make
 def test_keys_and_properties_with_special_characters_are_stored_exactly(usage_client, make_metric):
     client, account = usage_client
     make_metric("api_calls", group_by=["path"])
-    odd = ["tab\there", "new\nline", "back\\slash", 'quote"s', "ünïcødé ✓", "\\N"]
+    odd = ["plain", "tab\there", "new\nline", "carriage\rreturn", "back\\slash", 'quote"s', "ünïcødé ✓", "\\N"]
     events = [event(key, properties={"path": key}) for key in odd]
     assert post(client, events).json()["accepted"] == len(odd)
     assert post(client, events).json()["duplicates"] == list(range(len(odd)))
