@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 
 from billing import tenancy
 from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
 from billing.models import Account
+from metering import conf
 
 
 class MeteringApiView(ApiView):
@@ -19,8 +22,14 @@ class MeteringApiView(ApiView):
         super().initial(request, *args, **kwargs)
 
 
-def account_for(request, data) -> int:
-    """An account key may only name its own account; an operator key must name one."""
+def account_for(request, data, *, cached: bool = False) -> int:
+    """An account key may only name its own account; an operator key must name one.
+
+    `cached=True` (read-only answers in front of every request, such as the quota
+    check): a name found is remembered per process for METERING_ENTITLEMENT_CACHE_SECONDS,
+    as the limits are, so the check does not query PostgreSQL for it each time. A
+    name not found is never remembered; writes always look the account up.
+    """
     api_key = request.auth
     account_id = data.get("account_id")
     external_id = data.get("external_customer_id")
@@ -32,12 +41,36 @@ def account_for(request, data) -> int:
         lookup = {"pk": int(account_id)} if account_id not in (None, "") else {"external_id": str(external_id)}
     except (TypeError, ValueError):
         raise ValidationFailed({"account_id": "Must be an integer."}) from None
-    with tenancy.operator_scope():
-        found = Account.objects.filter(**lookup).values_list("pk", flat=True).first()
+    if api_key.account_id is not None and lookup.get("pk") == api_key.account_id:
+        return api_key.account_id  # its own account: it exists, the key authenticated
+    found = _resolved_account(lookup) if cached else _account_named(lookup)
     if found is None or (api_key.account_id is not None and found != api_key.account_id):
         raise NotFound("Unknown account.", fields={"account_id" if "pk" in lookup else "external_customer_id":
                                                    ["Unknown account."]})
     return found
+
+
+def _account_named(lookup: dict) -> int | None:
+    with tenancy.operator_scope():
+        return Account.objects.filter(**lookup).values_list("pk", flat=True).first()
+
+
+_accounts: dict[tuple, tuple[float, int]] = {}
+
+
+def _resolved_account(lookup: dict) -> int | None:
+    (field, value), = lookup.items()
+    entry = _accounts.get((field, value))
+    if entry is not None and time.monotonic() < entry[0]:
+        return entry[1]
+    found = _account_named(lookup)
+    if found is not None:
+        _accounts[(field, value)] = (time.monotonic() + conf.get("METERING_ENTITLEMENT_CACHE_SECONDS"), found)
+    return found
+
+
+def forget_accounts() -> None:
+    _accounts.clear()
 
 
 def decimal_text(value) -> str | None:

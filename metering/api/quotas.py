@@ -110,7 +110,7 @@ class QuotaCheckView(MeteringApiView):
                    "allows and reports the overage. When refused, `Retry-After` is the time to the period end.")
     def post(self, request):
         data = _valid(QuotaRequest, request)
-        decision = quota_check(account_id=account_for(request, data), metric_code=data["metric"],
+        decision = quota_check(account_id=account_for(request, data, cached=True), metric_code=data["metric"],
                                quantity=data.get("quantity", Decimal(1)))
         return Response(_body(decision), headers=_retry_after(decision))
 

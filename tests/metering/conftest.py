@@ -24,15 +24,18 @@ def usage_client(api_client, api_key_for, make_account):
 
 @pytest.fixture(autouse=True)
 def _fresh_limits_cache():
-    """Plan limits are cached per process; each test starts without them."""
+    """Plan limits, metrics and named accounts are cached per process; each test starts without them."""
+    from metering.api.common import forget_accounts
     from metering.quotas import limits
     from metering.services.quotas import forget_metrics
 
     limits.forget()
     forget_metrics()
+    forget_accounts()
     yield
     limits.forget()
     forget_metrics()
+    forget_accounts()
 
 
 @pytest.fixture
