@@ -100,8 +100,10 @@ def check_events(
             else:
                 properties = "{}"
             value = event.value
-            if value is not None and _number(value) is None:
-                raise _Reject("value", f"Not a finite number below 1e20 with at most {MAX_DECIMAL_PLACES} decimals.")
+            if value is not None:
+                value = _number(value)  # a Decimal, as the writer's binary COPY needs
+                if value is None:
+                    raise _Reject("value", f"Not a finite number below 1e20 with at most {MAX_DECIMAL_PLACES} decimals.")
             counts = counted[metric.code]
             if isinstance(counts, dict):
                 counts = all(filter_text(event.properties.get(k)) in v for k, v in counts.items())
