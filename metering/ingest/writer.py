@@ -52,7 +52,6 @@ WITH fresh AS (
     SELECT s.account_id, s.metric_id, s."timestamp", s.idempotency_key, s.value, s.properties::jsonb,
            statement_timestamp()
     FROM {STAGING} s JOIN fresh f USING (account_id, idempotency_key)
-    RETURNING 1
 )
 SELECT s.seq FROM {STAGING} s LEFT JOIN fresh f USING (account_id, idempotency_key)
 WHERE f.account_id IS NULL
