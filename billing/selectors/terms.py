@@ -140,6 +140,11 @@ def charge_terms_for(subscription: Subscription, overrides=None) -> tuple[Charge
     overrides = _overrides(subscription) if overrides is None else overrides
     charges = PlanCharge.objects.filter(version_id=subscription.plan_version_id,
                                         currency=subscription.currency).select_related("metric")
+    return _charges_with_overrides(subscription, overrides, list(charges))
+
+
+def _charges_with_overrides(subscription: Subscription, overrides: dict,
+                            charges: list[PlanCharge]) -> tuple[ChargeTerms, ...]:
     result = [_charge_terms(c, overrides.get(c.metric_id)) for c in charges]
     charged = {c.metric_id for c in charges}
     # A deal may price a metric the plan does not charge for.
@@ -176,9 +181,16 @@ def hypothetical_terms(subscription: Subscription, *, plan_version=None, quantit
 
 
 def _plan_terms(subscription: Subscription, overrides: dict) -> PlanTerms:
-    version = subscription.plan_version
-    plan = subscription.plan
-    price = PlanPrice.objects.filter(version=version, currency=subscription.currency).first()
+    price = PlanPrice.objects.filter(version=subscription.plan_version, currency=subscription.currency).first()
+    charges = PlanCharge.objects.filter(version_id=subscription.plan_version_id,
+                                        currency=subscription.currency).select_related("metric")
+    return terms_from_rows(subscription, overrides, price, list(charges))
+
+
+def terms_from_rows(subscription: Subscription, overrides: dict, price: PlanPrice | None,
+                    charges: list[PlanCharge]) -> PlanTerms:
+    """PlanTerms from rows already read (one subscription here, a whole chunk in terms_bulk)."""
+    version, plan = subscription.plan_version, subscription.plan
     flat = price.flat_amount if price else 0
     seat = price.seat_amount if price else None
     if subscription.flat_amount_override is not None:
@@ -192,7 +204,7 @@ def _plan_terms(subscription: Subscription, overrides: dict) -> PlanTerms:
         subscription_id=subscription.pk, plan_code=plan.code, plan_name=plan.name, plan_version_id=version.pk,
         currency=subscription.currency, interval=plan.interval, interval_count=plan.interval_count,
         flat_amount=flat, seat_amount=seat, included_seats=included, quantity=subscription.quantity,
-        charges=charge_terms_for(subscription, overrides),
+        charges=_charges_with_overrides(subscription, overrides, charges),
     )
 
 

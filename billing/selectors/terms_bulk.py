@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from billing.models import PlanCharge, PlanPrice, Subscription, SubscriptionMetricOverride
-from billing.selectors.terms import PlanTerms, _charge_terms
+from billing.selectors.terms import PlanTerms, terms_from_rows
 
 
 def plan_terms_for_many(subscriptions: Iterable[Subscription]) -> dict[int, PlanTerms]:
@@ -30,31 +30,6 @@ def plan_terms_for_many(subscriptions: Iterable[Subscription]) -> dict[int, Plan
     # The model's ordering (metric code, currency), as the single selector reads them.
     for charge in PlanCharge.objects.filter(version_id__in=versions).select_related("metric"):
         charges[(charge.version_id, charge.currency)].append(charge)
-    return {s.pk: _terms(s, overrides.get(s.pk, {}), prices.get((s.plan_version_id, s.currency)),
-                         charges.get((s.plan_version_id, s.currency), []))
+    return {s.pk: terms_from_rows(s, overrides.get(s.pk, {}), prices.get((s.plan_version_id, s.currency)),
+                                 charges.get((s.plan_version_id, s.currency), []))
             for s in subscriptions}
-
-
-def _terms(subscription: Subscription, overrides: dict, price: PlanPrice | None,
-           charges: list[PlanCharge]) -> PlanTerms:
-    version, plan = subscription.plan_version, subscription.plan
-    flat = price.flat_amount if price else 0
-    seat = price.seat_amount if price else None
-    if subscription.flat_amount_override is not None:
-        flat = subscription.flat_amount_override
-    if subscription.seat_amount_override is not None:
-        seat = subscription.seat_amount_override
-    included = version.included_seats
-    if subscription.included_seats_override is not None:
-        included = subscription.included_seats_override
-    result = [_charge_terms(c, overrides.get(c.metric_id)) for c in charges]
-    charged = {c.metric_id for c in charges}
-    for metric_id, override in overrides.items():  # a deal may price a metric the plan does not charge for
-        if metric_id not in charged and (override.unit_price is not None or override.tiers):
-            result.append(_charge_terms(PlanCharge(metric=override.metric, currency=subscription.currency), override))
-    return PlanTerms(
-        subscription_id=subscription.pk, plan_code=plan.code, plan_name=plan.name, plan_version_id=version.pk,
-        currency=subscription.currency, interval=plan.interval, interval_count=plan.interval_count,
-        flat_amount=flat, seat_amount=seat, included_seats=included, quantity=subscription.quantity,
-        charges=tuple(result),
-    )
