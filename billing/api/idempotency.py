@@ -30,7 +30,10 @@ def _cache_key(principal: str, key: str) -> str:
 
 
 def body_fingerprint(request) -> str:
-    return hashlib.sha256(request.body or b"").hexdigest()
+    """The request a key names: method, path and body (the same key on another path is a reuse)."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\x00".encode())
+    digest.update(request.body or b"")
+    return digest.hexdigest()
 
 
 def begin(*, principal: str, key: str, fingerprint: str) -> str:
