@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from billing.api.errors import json_404, json_500
@@ -56,7 +57,11 @@ def switch_account(request):
         raise Http404("Unknown account")
     request.session[ACTIVE_ACCOUNT_SESSION_KEY] = account_id
     messages.success(request, f"Now working in {membership.account.name}.")
-    return redirect(request.POST.get("next") or "console:home")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = "console:home"  # only pages of this site: `next` must not be an open redirect
+    return redirect(next_url)
 
 
 ACCOUNT_KEY_SCOPES = [(s.value, s.label) for s in ApiScope if s != ApiScope.ADMIN]
