@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.DISPUTED)
 PAYMENT_REFUNDED = "billing.payment.refunded"
 RESEND_AFTER = timedelta(minutes=5)
+# Stripe keeps idempotency keys 24 hours: past that, re-sending a refund could make a second one.
+RESEND_WINDOW = timedelta(hours=23)
 
 
 def _pending_total(payment: Payment) -> int:
@@ -69,10 +71,20 @@ def refund_send(*, refund: Refund) -> Refund:
             pk=pk, status=RefundStatus.PENDING).first()
         if refund is None:  # done, or another worker holds it
             return Refund.objects.get(pk=pk)
+        gw = gateway(refund.payment.gateway)
         try:
-            result = gateway(refund.payment.gateway).refund(RefundRequest(
-                reference=refund.reference, payment_id=refund.payment.gateway_payment_id, amount=refund.amount,
-                reason=refund.reason, metadata={"refund_id": str(refund.pk), "payment_id": str(refund.payment_id)}))
+            result = _refund_find(gw, refund) if timezone.now() - refund.created_at >= RESEND_AFTER else None
+            if result is None and timezone.now() - refund.created_at > RESEND_WINDOW:
+                # Nothing was made under this reference and its idempotency key has expired: sending now
+                # could refund a second time if the first request is still in flight somewhere.
+                result = RefundResult(id="", status="failed", amount=refund.amount, currency=refund.currency,
+                                      reference=refund.reference)
+                refund.failure_message = "The refund never reached the payment processor."
+            elif result is None:
+                result = gw.refund(RefundRequest(
+                    reference=refund.reference, payment_id=refund.payment.gateway_payment_id, amount=refund.amount,
+                    reason=refund.reason,
+                    metadata={"refund_id": str(refund.pk), "payment_id": str(refund.payment_id)}))
         except GatewayUnavailable:
             return refund
         except GatewayError as exc:
@@ -80,6 +92,14 @@ def refund_send(*, refund: Refund) -> Refund:
                                   reference=refund.reference)
             refund.failure_message = exc.message[:500]
         return refund_apply_result(refund=refund, result=result)
+
+
+def _refund_find(gw, refund: Refund) -> RefundResult | None:
+    """The refund the gateway made under our reference (a resend after a lost answer), if any."""
+    if not refund.payment.gateway_payment_id:
+        return None
+    return next((remote for remote in gw.refunds_for_payment(refund.payment.gateway_payment_id)
+                 if remote.reference == refund.reference), None)
 
 
 @transaction.atomic
