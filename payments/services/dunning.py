@@ -42,18 +42,23 @@ def dunning_paused(account_id: int) -> bool:
 
 def dunning_on_failure(*, payment: Payment) -> datetime | None:
     """A payment of an invoice failed (inside the payment's transaction). Returns the next retry time."""
-    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    return _failure_record(invoice_id=payment.invoice_id, account_id=payment.account_id,
+                           failure_code=payment.failure_code)
+
+
+def _failure_record(*, invoice_id: int, account_id: int, failure_code: str) -> datetime | None:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     now = clock.now()
     case = DunningCase.objects.select_for_update().filter(invoice=invoice).first()
     if case is None:
-        case = DunningCase.objects.create(account_id=payment.account_id, invoice=invoice, first_failed_at=now,
+        case = DunningCase.objects.create(account_id=account_id, invoice=invoice, first_failed_at=now,
                                           last_failed_at=now)
         audit_record(action="dunning.started", instance=case, after=snapshot(case))
     elif case.status != DunningStatus.ACTIVE:
         return None
     before = snapshot(case)
     case.failures += 1
-    case.last_failed_at, case.last_failure_code = now, payment.failure_code
+    case.last_failed_at, case.last_failure_code = now, failure_code
     schedule = _schedule()
     if case.retries_done < len(schedule):
         case.next_retry_at = case.first_failed_at + timedelta(days=schedule[case.retries_done])
@@ -165,10 +170,20 @@ def _claim(case_pk: int, *, scheduled: bool) -> DunningCase | None:
         return case
 
 
-def _retry(case: DunningCase) -> Payment | None:
+def _retry(case: DunningCase, *, scheduled: bool = False) -> Payment | None:
     from .charging import payment_collect
 
-    return payment_collect(invoice_id=case.invoice_id, trigger="dunning")
+    payment = payment_collect(invoice_id=case.invoice_id, trigger="dunning")
+    if payment is None and scheduled:
+        # Nothing to charge (every payment method removed): the retry failed, so the schedule moves on and
+        # ends in the final action instead of holding its slot forever.
+        with transaction.atomic():
+            locked = DunningCase.objects.select_for_update().get(pk=case.pk)
+            invoice = Invoice.objects.get(pk=case.invoice_id)
+            if locked.status == DunningStatus.ACTIVE and invoice.status == InvoiceStatus.OPEN:
+                _failure_record(invoice_id=case.invoice_id, account_id=case.account_id,
+                                failure_code="no_payment_method")
+    return payment
 
 
 def dunning_retry_due(*, limit: int = 100) -> int:
@@ -179,7 +194,7 @@ def dunning_retry_due(*, limit: int = 100) -> int:
     for pk in due:
         case = _claim(pk, scheduled=True)
         if case is not None:
-            _retry(case)
+            _retry(case, scheduled=True)
     # Cases whose retries ran out while the account was paused finish once dunning resumes.
     for case in DunningCase.objects.filter(status=DunningStatus.ACTIVE, next_retry_at__isnull=True)[:limit]:
         if not dunning_paused(case.account_id) and case.retries_done >= len(_schedule()):
