@@ -66,7 +66,7 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
     interval_before = (subscription.plan.interval, subscription.plan.interval_count)
     if change is not None:
         _apply_version(subscription, change.plan_version or subscription.plan_version,
-                       change.quantity or subscription.quantity)
+                       change.quantity or subscription.quantity, at=boundary)
         change.status = ScheduledChangeStatus.APPLIED
         change.save(update_fields=["status"])
     plan = subscription.plan

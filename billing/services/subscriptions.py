@@ -18,6 +18,7 @@ from billing.errors import InvalidTransition, ValidationFailed
 from billing.models import (
     Account,
     ChangeTiming,
+    DiscountStatus,
     Plan,
     PlanPrice,
     PlanVersion,
@@ -26,6 +27,7 @@ from billing.models import (
     ScheduledChange,
     ScheduledChangeStatus,
     Subscription,
+    SubscriptionDiscount,
     SubscriptionMetricOverride,
     SubscriptionStatus,
     TrialEndBehavior,
@@ -271,15 +273,30 @@ def subscription_change(*, subscription: Subscription, plan: Plan | None = None,
     return change
 
 
-def _apply_version(subscription: Subscription, version: PlanVersion, quantity: int) -> None:
+def _apply_version(subscription: Subscription, version: PlanVersion, quantity: int,
+                   at: datetime | None = None) -> None:
     if version.pk != subscription.plan_version_id:
         if version.plan_id != subscription.plan_id:
             subscription.flat_amount_override = subscription.seat_amount_override = None
             subscription.included_seats_override = None
             SubscriptionMetricOverride.objects.filter(subscription=subscription).delete()
+            _end_discounts_not_covering(subscription, version.plan_id, at or clock.now())
         subscription.plan_version = version
         subscription.plan = version.plan
     subscription.quantity = quantity
+
+
+def _end_discounts_not_covering(subscription: Subscription, plan_id: int, at: datetime) -> None:
+    """A coupon restricted to plans stops when the subscription moves to a plan it does not cover."""
+    for discount in SubscriptionDiscount.objects.select_for_update().filter(
+            subscription=subscription, status=DiscountStatus.ACTIVE).select_related("coupon"):
+        restricted = set(discount.coupon.plans.values_list("pk", flat=True))
+        if restricted and plan_id not in restricted:
+            before = snapshot(discount)
+            discount.status, discount.ended_at = DiscountStatus.ENDED, at
+            discount.save(update_fields=["status", "ended_at"])
+            audit_record(action="subscription.discount_ended", instance=discount, before=before,
+                         after=snapshot(discount))
 
 
 @transaction.atomic
