@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing.audit import audit_record, snapshot
@@ -129,11 +130,14 @@ def _size(item: dict) -> int:
     return abs((item.get("gateway_amount") or 0) - (item.get("local_amount") or 0))
 
 
-def _expected(charge: ChargeRecord) -> set[str]:
+def _expected(charge: ChargeRecord, reversed_amount: int = 0) -> set[str]:
+    """Our statuses that agree with the charge; `reversed_amount` is what lost disputes took back (not a
+    refund at the gateway, so not in the charge's amount_refunded)."""
     if charge.status == "succeeded":
-        if charge.amount_refunded >= charge.amount:
+        refunded = charge.amount_refunded + reversed_amount
+        if refunded >= charge.amount:
             return {PaymentStatus.REFUNDED}
-        if charge.amount_refunded:
+        if refunded:
             return {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.DISPUTED}
         return {PaymentStatus.SUCCEEDED, PaymentStatus.DISPUTED}
     if charge.status == "failed":
@@ -158,6 +162,11 @@ def _compare(run: ReconciliationRun) -> dict:
     found: list[dict] = []
     matched_payments: set[int] = set()
     known = _payments_for(charges)
+    reversed_by_payment = dict(
+        Refund.objects.filter(payment__in={p.pk for p in known.values()}, reference__startswith="dispute:",
+                              status=RefundStatus.SUCCEEDED)
+        .values_list("payment_id").annotate(total=Sum("amount")).values_list("payment_id", "total")
+    ) if known else {}
     for charge in charges:
         payment = (known.get(("charge", charge.id)) or known.get(("intent", charge.payment_id))
                    or known.get(("reference", charge.reference)))
@@ -174,7 +183,7 @@ def _compare(run: ReconciliationRun) -> dict:
             found.append(_item(K.AMOUNT_MISMATCH, "charge", gateway_id=charge.id, payment=payment,
                                currency=charge.currency, local_amount=payment.amount, gateway_amount=charge.amount,
                                local_status=payment.status, gateway_status=charge.status))
-        elif payment.status not in _expected(charge):
+        elif payment.status not in _expected(charge, reversed_by_payment.get(payment.pk, 0)):
             found.append(_item(K.STATUS_MISMATCH, "charge", gateway_id=charge.id, payment=payment,
                                currency=charge.currency, local_amount=payment.amount, gateway_amount=charge.amount,
                                local_status=payment.status, gateway_status=charge.status,
