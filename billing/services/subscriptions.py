@@ -42,7 +42,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.TRIALING: {S.ACTIVE, S.INCOMPLETE, S.CANCELED, S.PAUSED},
     S.ACTIVE: {S.PAST_DUE, S.PAUSED, S.CANCELED},
     S.PAST_DUE: {S.ACTIVE, S.CANCELED},
-    S.PAUSED: {S.ACTIVE, S.CANCELED},
+    S.PAUSED: {S.ACTIVE, S.TRIALING, S.CANCELED},
     S.INCOMPLETE: {S.ACTIVE, S.INCOMPLETE_EXPIRED, S.CANCELED},
     S.CANCELED: set(),
     S.INCOMPLETE_EXPIRED: set(),
@@ -340,7 +340,10 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
         raise InvalidTransition(f"Cannot resume a subscription that is {subscription.status}.",
                                 fields={"status": [subscription.status]})
     before = snapshot(subscription)
-    subscription.status = S.ACTIVE
+    # A trial paused before its end is still in its trial period: its end must end the trial, not renew.
+    in_trial = (subscription.trial_end is not None and subscription.current_period_end == subscription.trial_end
+                and subscription.trial_end > clock.now())
+    subscription.status = S.TRIALING if in_trial else S.ACTIVE
     subscription.paused_at = subscription.resume_at = None
     subscription.bill_during_pause = False
     subscription.save()
