@@ -1,6 +1,7 @@
 """Liveness, readiness and the metrics gate."""
 
 import ipaddress
+import secrets
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,9 +43,13 @@ def ready(request):
     return JsonResponse(body, status=200 if not failed else 503)
 
 
-def _is_local(address: str | None) -> bool:
+def _is_local(request) -> bool:
+    # A reverse proxy on the same host connects from localhost for every visitor; a
+    # forwarded request is the visitor's, so it is not local.
+    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+        return False
     try:
-        return ipaddress.ip_address(address or "").is_loopback
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "").is_loopback
     except ValueError:
         return False
 
@@ -53,7 +58,8 @@ def metrics(request):
     """Prometheus metrics: from localhost, or with `Authorization: Bearer <METRICS_TOKEN>`."""
     token = settings.METRICS_TOKEN
     header = request.headers.get("Authorization", "")
-    authorised = _is_local(request.META.get("REMOTE_ADDR")) or (token and header == f"Bearer {token}")
+    authorised = _is_local(request) or bool(token) and secrets.compare_digest(
+        header.encode(), f"Bearer {token}".encode())
     if not authorised:
         return HttpResponseForbidden("metrics are served to localhost or with the metrics token")
     return exports.ExportToDjangoView(request)
