@@ -19,6 +19,7 @@ from billing.models import (
     ProrationBehavior,
     ScheduledChange,
     Subscription,
+    SubscriptionStatus,
 )
 from billing.selectors import discounts_active, subscriptions_of
 from billing.services import (
@@ -184,10 +185,15 @@ class SubscriptionListCreateView(ApiView):
     @extend_schema(summary="List subscriptions", responses=SubscriptionOutput(many=True))
     def get(self, request):
         qs = scoped(request)
-        if request.auth.is_operator and request.query_params.get("account_id"):
-            qs = qs.filter(account_id=request.query_params["account_id"])
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        account_id, wanted_status = request.query_params.get("account_id"), request.query_params.get("status")
+        if request.auth.is_operator and account_id:
+            if not account_id.isdigit():
+                raise ValidationFailed({"account_id": "Must be an account id (a whole number)."})
+            qs = qs.filter(account_id=int(account_id))
+        if wanted_status:
+            if wanted_status not in SubscriptionStatus.values:
+                raise ValidationFailed({"status": f"Must be one of {', '.join(SubscriptionStatus.values)}."})
+            qs = qs.filter(status=wanted_status)
         return self.paginated(request, qs.order_by("-id"), SubscriptionOutput)
 
     @extend_schema(summary="Create a subscription", request=SubscriptionCreateInput,
