@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
 from billing.api.views import ApiView
-from billing.errors import NotFound
+from billing.errors import NotFound, ValidationFailed
 from payments.api.common import visible
 from payments.models import Payment, Refund
 from payments.services.refunds import refund_create
@@ -46,8 +46,15 @@ FILTERS = [
 
 def _filtered(request, queryset, *fields):
     for field in ("account_id", "status", *fields):
-        if request.query_params.get(field):
-            queryset = queryset.filter(**{field: request.query_params[field]})
+        value = request.query_params.get(field)
+        if not value:
+            continue
+        if field.endswith("_id"):
+            try:
+                value = int(value)
+            except ValueError:
+                raise ValidationFailed({field: "Must be an integer."}) from None
+        queryset = queryset.filter(**{field: value})
     return queryset
 
 
