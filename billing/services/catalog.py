@@ -360,8 +360,9 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
             values["tiers"] = clean_tiers(raw["tiers"], f"{field}.tiers")
         for name in ("block_size", "package_size", "free_units", "included"):
             if raw.get(name) is not None:
-                if not isinstance(raw[name], int) or raw[name] < (UNLIMITED if name == "included" else 0):
-                    raise ValidationFailed({f"{field}.{name}": "Must be a whole number."})
+                least = {"included": UNLIMITED, "free_units": 0}.get(name, 1)  # a price per block of 0 divides by 0
+                if not isinstance(raw[name], int) or raw[name] < least:
+                    raise ValidationFailed({f"{field}.{name}": f"Must be a whole number of at least {least}."})
                 values[name] = raw[name]
         if raw.get("cap_mode") is not None:
             if raw["cap_mode"] not in CapMode.values:
