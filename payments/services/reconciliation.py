@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 RECONCILIATION_ALERT = "billing.reconciliation.alert"
 KEY_REUSE_WINDOW = timedelta(hours=24)
 MIN_KEY_LENGTH = 16
+# A run takes minutes; one still running after this was killed and is run again by the next call with its key.
+RUN_LEASE = timedelta(hours=1)
 # Our rows made just outside the window may be the gateway's just inside: look this far around it.
 EDGE = timedelta(minutes=10)
 K = DiscrepancyKind
@@ -75,6 +77,7 @@ def reconciliation_run_start(*, window_start: datetime, window_end: datetime, id
         errors["Idempotency-Key"] = f"Must be at least {MIN_KEY_LENGTH} characters."
     if errors:
         raise ValidationFailed(errors)
+    existing = None
     with transaction.atomic():
         if idempotency_key:
             # Two requests with one key at once: the second waits here, then finds the first run.
@@ -83,14 +86,22 @@ def reconciliation_run_start(*, window_start: datetime, window_end: datetime, id
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
             existing = ReconciliationRun.objects.filter(
                 idempotency_key=idempotency_key, created_at__gte=timezone.now() - KEY_REUSE_WINDOW).first()
-            if existing is not None:
+            if existing is not None and not _abandoned(existing):
                 return existing
-        run = ReconciliationRun.objects.create(
-            gateway=default_name(), window_start=window_start, window_end=window_end,
-            idempotency_key=idempotency_key, trigger=trigger, currency=settings.OPERATOR["currency"].upper(),
-            created_at=timezone.now())
-        audit_record(action="reconciliation.started", instance=run, account_id=None, after=snapshot(run))
+        if existing is not None:
+            run = existing  # killed halfway: its discrepancies were never written, so run it again
+        else:
+            run = ReconciliationRun.objects.create(
+                gateway=default_name(), window_start=window_start, window_end=window_end,
+                idempotency_key=idempotency_key, trigger=trigger, currency=settings.OPERATOR["currency"].upper(),
+                created_at=timezone.now())
+            audit_record(action="reconciliation.started", instance=run, account_id=None, after=snapshot(run))
     return reconciliation_run_execute(run=run)
+
+
+def _abandoned(run: ReconciliationRun) -> bool:
+    """Still `running` long after it started: the process running it died."""
+    return run.status == RunStatus.RUNNING and run.created_at < timezone.now() - RUN_LEASE
 
 
 def reconciliation_run_execute(*, run: ReconciliationRun) -> ReconciliationRun:
