@@ -81,8 +81,8 @@ class SubscriptionCreateInput(serializers.Serializer):
     plan = serializers.SlugField(help_text="Plan code.")
     quantity = serializers.IntegerField(min_value=1, default=1)
     currency = serializers.CharField(max_length=3, required=False)
-    trial_days = serializers.IntegerField(min_value=0, required=False)
-    start_at = serializers.DateTimeField(required=False)
+    trial_days = serializers.IntegerField(min_value=0, required=False, help_text="Operator keys only.")
+    start_at = serializers.DateTimeField(required=False, help_text="Operator keys only.")
     coupon = serializers.CharField(max_length=64, required=False, help_text="Coupon or promotion code.")
     metadata = serializers.DictField(required=False)
 
@@ -91,7 +91,8 @@ class ChangeInput(serializers.Serializer):
     plan = serializers.SlugField(required=False)
     quantity = serializers.IntegerField(min_value=1, required=False)
     timing = serializers.ChoiceField(choices=ChangeTiming.choices, required=False)
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, required=False)
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, required=False,
+                                                 help_text="Operator keys only; account keys get the plan's.")
     preview = serializers.BooleanField(default=False, help_text="Only compute what the change would cost.")
 
 
@@ -130,7 +131,8 @@ class ChangeOutput(serializers.Serializer):
 class CancelInput(serializers.Serializer):
     at_period_end = serializers.BooleanField(default=True)
     reason = serializers.CharField(max_length=200, required=False, default="")
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, default="none")
+    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, default="none",
+                                                 help_text="Other than none: operator keys only.")
 
 
 class PauseInput(serializers.Serializer):
@@ -171,6 +173,17 @@ def subscription_for(request, subscription_id: int) -> Subscription:
     return get_object_or_404(scoped(request), pk=subscription_id)
 
 
+def refuse_for_account_keys(request, values: dict, names: tuple[str, ...], allowed: dict | None = None) -> None:
+    """Account keys are made by customers in the console: commercial terms (a trial of their choosing, a
+    start date, a proration policy other than the plan's) are the operator's to give."""
+    if request.auth.is_operator:
+        return
+    refused = {name: "Only operator keys (keys without an account) may set this."
+               for name in names if name in values and values[name] != (allowed or {}).get(name, object())}
+    if refused:
+        raise ValidationFailed(refused)
+
+
 def plan_by_code(request, code: str, field: str = "plan") -> Plan:
     """Account keys may pick public plans only; private plans are sold by finance (operator keys)."""
     plan = Plan.objects.filter(code=code).first()
@@ -202,6 +215,7 @@ class SubscriptionListCreateView(ApiView):
         data = SubscriptionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        refuse_for_account_keys(request, values, ("trial_days", "start_at"))
         account_id = request.auth.account_id or values.get("account_id")
         if request.auth.account_id and values.get("account_id") not in (None, request.auth.account_id):
             raise ValidationFailed({"account_id": "An account key can only subscribe its own account."})
@@ -233,6 +247,7 @@ class SubscriptionChangeView(ApiView):
         data = ChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        refuse_for_account_keys(request, values, ("proration_behavior",))
         preview = values.pop("preview") or request.query_params.get("preview") == "true"
         plan = plan_by_code(request, values.pop("plan")) if values.get("plan") else None
         if preview:
@@ -259,6 +274,8 @@ class SubscriptionCancelView(ApiView):
     def post(self, request, subscription_id: int):
         data = CancelInput(data=request.data)
         data.is_valid(raise_exception=True)
+        refuse_for_account_keys(request, data.validated_data, ("proration_behavior",),
+                                allowed={"proration_behavior": ProrationBehavior.NONE})
         sub = subscription_cancel(subscription=subscription_for(request, subscription_id), **data.validated_data)
         return Response(SubscriptionOutput(sub).data)
 
