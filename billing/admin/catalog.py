@@ -120,7 +120,10 @@ class PlanAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in PLAN_ATTRS if name in form.cleaned_data}
         if change:
-            plan_update(plan=obj, **data)
+            try:
+                plan_update(plan=obj, **data)
+            except BillingError as exc:  # e.g. the interval of a plan with live subscribers
+                fail(request, exc)
             return
         plan = plan_create(code=form.cleaned_data["code"], included_seats=form.cleaned_data["included_seats"],
                            prices={form.cleaned_data["currency"].upper(): {

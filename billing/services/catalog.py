@@ -39,6 +39,7 @@ from billing.models import (
 from billing.outbox import event_record
 from billing.services.customers import clean_currency
 
+ENDED_STATUSES = ("canceled", "incomplete_expired")
 PLAN_ATTRS = {"name", "description", "interval", "interval_count", "trial_days", "trial_end_behavior", "is_public",
               "is_active", "sort_order", "features", "upgrade_timing", "downgrade_timing", "proration_behavior",
               "product"}
@@ -232,6 +233,12 @@ def plan_update(*, plan: Plan, **attrs) -> Plan:
     """Change what does not carry a price (name, flags, features, trial, timings)."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     attrs = _clean_attrs(attrs)
+    moved = {name: "The plan has live subscribers, whose price is per period: make a new plan and move them."
+             for name in ("interval", "interval_count") if name in attrs and attrs[name] != getattr(plan, name)}
+    if moved and (Subscription.objects.filter(plan=plan).exclude(status__in=ENDED_STATUSES).exists()
+                  or ScheduledChange.objects.filter(plan_version__plan=plan,
+                                                    status=ScheduledChangeStatus.PENDING).exists()):
+        raise ValidationFailed(moved)
     before = snapshot(plan)
     for name, value in attrs.items():
         setattr(plan, name, value)
