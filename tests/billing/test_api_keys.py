@@ -101,7 +101,8 @@ def test_an_operator_admin_key_creates_and_revokes_keys_with_audit(make_account,
     with tenancy.operator_scope():
         from billing.models import AuditEntry
 
-        actions = set(AuditEntry.objects.filter(object_id=str(created.json()["id"])).values_list("action", flat=True))
+        actions = set(AuditEntry.objects.filter(object_type="billing.apikey", object_id=str(created.json()["id"]))
+                      .values_list("action", flat=True))
         actor_types = set(AuditEntry.objects.filter(action="api_key.revoked").values_list("actor_type", flat=True))
     assert actions == {"api_key.created", "api_key.revoked"}
     assert actor_types == {"api_key"}
