@@ -83,7 +83,8 @@ class SubscriptionCreateInput(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False)
     trial_days = serializers.IntegerField(min_value=0, required=False, help_text="Operator keys only.")
     start_at = serializers.DateTimeField(required=False, help_text="Operator keys only.")
-    coupon = serializers.CharField(max_length=64, required=False, help_text="Coupon or promotion code.")
+    coupon = serializers.CharField(max_length=64, required=False,
+                                   help_text="Promotion code (operator keys: also a coupon's own code).")
     metadata = serializers.DictField(required=False)
 
 
@@ -225,7 +226,8 @@ class SubscriptionListCreateView(ApiView):
         sub = subscription_create(account=account, plan=plan_by_code(request, values["plan"]),
                                   quantity=values["quantity"], currency=values.get("currency"), trial_days=values.get("trial_days"),
                                   start_at=values.get("start_at"), coupon_code=values.get("coupon"),
-                                  metadata=values.get("metadata"))
+                                  metadata=values.get("metadata"),
+                                  promotion_code_only=not request.auth.is_operator)
         return Response(SubscriptionOutput(sub).data, status=status.HTTP_201_CREATED)
 
 
@@ -342,7 +344,8 @@ class SubscriptionCouponView(ApiView):
         sub = subscription_for(request, subscription_id)
         data = CouponApplyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        discount_apply(subscription=sub, code=data.validated_data["code"])
+        discount_apply(subscription=sub, code=data.validated_data["code"],
+                       promotion_code_only=not request.auth.is_operator)
         return Response(SubscriptionOutput(subscription_for(request, sub.pk)).data)
 
     @extend_schema(summary="Remove the active discount", responses=SubscriptionOutput)

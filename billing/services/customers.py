@@ -282,10 +282,13 @@ def promotion_code_create(*, coupon: Coupon, code: str, max_redemptions: int | N
     return promo
 
 
-def _redeemable(code: str, subscription: Subscription) -> tuple[Coupon, PromotionCode | None]:
+def _redeemable(code: str, subscription: Subscription,
+                promotion_code_only: bool = False) -> tuple[Coupon, PromotionCode | None]:
     """Lock the coupon (and promotion code) and check every restriction; raise naming `coupon`."""
     now = clock.now()
     promo = PromotionCode.objects.select_for_update().filter(code__iexact=code).first()
+    if promo is None and promotion_code_only:
+        raise ValidationFailed({"coupon": "No such promotion code."})
     if promo is not None:
         if not promo.is_active or (promo.expires_at and promo.expires_at <= now):
             raise ValidationFailed({"coupon": "This promotion code has expired."})
@@ -310,12 +313,14 @@ def _redeemable(code: str, subscription: Subscription) -> tuple[Coupon, Promotio
 
 
 @transaction.atomic
-def discount_apply(*, subscription: Subscription, code: str) -> SubscriptionDiscount:
-    """Apply a coupon or promotion code to a subscription (replacing an active discount)."""
+def discount_apply(*, subscription: Subscription, code: str, promotion_code_only: bool = False) -> SubscriptionDiscount:
+    """Apply a coupon or promotion code to a subscription (replacing an active discount).
+
+    `promotion_code_only` for customers: they redeem promotion codes, not a coupon by its own code."""
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
     if subscription.status in ("canceled", "incomplete_expired"):
         raise InvalidTransition(f"Cannot apply a coupon to a subscription that is {subscription.status}.")
-    coupon, promo = _redeemable((code or "").strip(), subscription)
+    coupon, promo = _redeemable((code or "").strip(), subscription, promotion_code_only)
     now = clock.now()
     SubscriptionDiscount.objects.filter(subscription=subscription, status=DiscountStatus.ACTIVE).update(
         status=DiscountStatus.ENDED, ended_at=now)

@@ -101,7 +101,7 @@ def _sellable_version(plan: Plan, currency: str, field_name: str = "plan") -> Pl
 def subscription_create(
     *, account: Account, plan: Plan, quantity: int = 1, currency: str | None = None,
     trial_days: int | None = None, start_at: datetime | None = None, coupon_code: str | None = None,
-    start_incomplete: bool = False, metadata: dict | None = None,
+    start_incomplete: bool = False, metadata: dict | None = None, promotion_code_only: bool = False,
 ) -> Subscription:
     """Subscribe an account to a plan's current version.
 
@@ -135,7 +135,7 @@ def subscription_create(
         subscription.current_period_end = periods.boundary(start_at, plan.interval, plan.interval_count, 1)
     subscription.save()
     if coupon_code:
-        discount_apply(subscription=subscription, code=coupon_code)
+        discount_apply(subscription=subscription, code=coupon_code, promotion_code_only=promotion_code_only)
     record(subscription, "created", before=None, event="created")
     return subscription
 
