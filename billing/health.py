@@ -1,6 +1,7 @@
 """Liveness, readiness and the metrics gate."""
 
 import ipaddress
+import logging
 import secrets
 
 from django.conf import settings
@@ -9,9 +10,17 @@ from django.db import connections
 from django.http import HttpResponseForbidden, JsonResponse
 from django_prometheus import exports
 
+logger = logging.getLogger(__name__)
+
 
 def live(request):
     return JsonResponse({"status": "ok"})
+
+
+def _failure(name: str, exc: Exception) -> str:
+    """The error's kind for the public answer; its text (addresses, users) only in the log."""
+    logger.warning("readiness: %s failed: %s: %s", name, type(exc).__name__, exc)
+    return type(exc).__name__
 
 
 def _check_postgres() -> str | None:
@@ -20,7 +29,7 @@ def _check_postgres() -> str | None:
             cursor.execute("SELECT 1")
         return None
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".strip()
+        return _failure("postgres", exc)
 
 
 def _check_redis() -> str | None:
@@ -29,7 +38,7 @@ def _check_redis() -> str | None:
         client.ping()
         return None
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".strip()
+        return _failure("redis", exc)
 
 
 def ready(request):
