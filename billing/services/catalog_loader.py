@@ -43,7 +43,10 @@ class LoadReport:
 def read_catalog_file(path: str | Path) -> dict:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ValidationFailed({"catalog": f"{path.name} does not parse: {exc}"}) from None
     if not isinstance(data, dict):
         raise ValidationFailed({"catalog": "The file must hold a mapping with metrics, products and plans."})
     return data
@@ -110,6 +113,8 @@ def plan_spec_to_pricing(spec: dict, currency: str) -> dict:
     limits, charges = [], []
     for i, entry in enumerate(spec.get("metrics") or []):
         at = f"{where}.metrics[{i}]"
+        if not entry.get("metric"):
+            raise ValidationFailed({f"{at}.metric": "This field is required."})
         included = _included(entry.get("included"), f"{at}.included")
         overage = entry.get("overage", False)
         limits.append({"metric": entry["metric"], "included": included, "cap_mode": entry.get("cap", "soft"),
@@ -132,6 +137,8 @@ def _plan_attrs(spec: dict, products: dict) -> dict:
         if key in spec:
             attrs[key] = spec[key]
     if spec.get("product"):
+        if spec["product"] not in products:
+            raise ValidationFailed({f"plans.{spec['code']}.product": "Not among the file's products."})
         attrs["product"] = products[spec["product"]]
     return attrs
 
@@ -154,7 +161,9 @@ def catalog_load(*, data: dict) -> LoadReport:
 
     report = LoadReport()
     currency = str(data.get("currency", "USD")).upper()
-    for spec in data.get("metrics") or []:
+    for i, spec in enumerate(data.get("metrics") or []):
+        if not spec.get("code"):
+            raise ValidationFailed({f"metrics[{i}].code": "This field is required."})
         defaults = {k: spec[k] for k in ("name", "description", "unit", "aggregation", "field_name", "filters",
                                          "group_by") if k in spec}
         defaults.setdefault("name", spec["code"])
@@ -174,16 +183,25 @@ def catalog_load(*, data: dict) -> LoadReport:
             raise ValidationFailed({"plans": "Every plan needs a code."})
         pricing = plan_spec_to_pricing(spec, currency)
         attrs = _plan_attrs(spec, products)
-        plan = Plan.objects.filter(code=spec["code"]).first()
-        if plan is None:
-            plan_create(code=spec["code"], name=spec.get("name", spec["code"]), **pricing, **attrs)
-            report.plans_created.append(spec["code"])
-            continue
-        plan_update(plan=plan, name=spec.get("name", plan.name), **attrs)
-        wanted = _comparable({**pricing, "charges": [{**c, "metric": c["metric"]} for c in pricing["charges"]]})
-        if wanted == _comparable(_version_snapshot(plan.current_version)):
-            report.plans_unchanged.append(plan.code)
-        else:
-            plan_pricing_change(plan=plan, note="catalog file", **pricing)
-            report.plans_updated.append(plan.code)
+        try:
+            _plan_load(spec, pricing, attrs, report)
+        except ValidationFailed as exc:  # the services name a plan's own fields: say which plan
+            prefix = f"plans.{spec['code']}."
+            raise ValidationFailed({k if k.startswith(prefix) else prefix + k: v
+                                    for k, v in exc.fields.items()}) from None
     return report
+
+
+def _plan_load(spec: dict, pricing: dict, attrs: dict, report: LoadReport) -> None:
+    plan = Plan.objects.filter(code=spec["code"]).first()
+    if plan is None:
+        plan_create(code=spec["code"], name=spec.get("name", spec["code"]), **pricing, **attrs)
+        report.plans_created.append(spec["code"])
+        return
+    plan_update(plan=plan, name=spec.get("name", plan.name), **attrs)
+    wanted = _comparable({**pricing, "charges": [{**c, "metric": c["metric"]} for c in pricing["charges"]]})
+    if wanted == _comparable(_version_snapshot(plan.current_version)):
+        report.plans_unchanged.append(plan.code)
+    else:
+        plan_pricing_change(plan=plan, note="catalog file", **pricing)
+        report.plans_updated.append(plan.code)

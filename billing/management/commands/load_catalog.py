@@ -23,6 +23,8 @@ class Command(BaseCommand):
             data = read_catalog_file(file)
         except FileNotFoundError:
             raise CommandError(f"No such file: {file}") from None
+        except ValidationFailed as exc:
+            raise CommandError(f"{file}: {exc.fields}") from None
         try:
             with tenancy.operator_scope(), acting_as(Actor(type="system", id="load_catalog", label="load_catalog")):
                 report = catalog_load(data=data)
