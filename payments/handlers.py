@@ -79,7 +79,7 @@ def refund_credit_note(event: OutboxEvent) -> None:
 def retry_on_new_method(event: OutboxEvent) -> None:
     from payments.tasks import dunning_retry_account
 
-    _enqueue(dunning_retry_account, event.account_id)
+    _enqueue(dunning_retry_account, event.account_id, event.payload.get("payment_method_id"))
 
 
 @handler("billing.invoice.paid")

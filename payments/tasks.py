@@ -48,11 +48,12 @@ def dunning_retry() -> int:
 
 
 @shared_task(name="payments.dunning_retry_account", ignore_result=True)
-def dunning_retry_account(account_id: int) -> int:
-    """A payment method was added: retry invoices in dunning, and charge those that were waiting for one."""
+def dunning_retry_account(account_id: int, payment_method_id: int | None = None) -> int:
+    """A payment method was added: retry invoices in dunning on it, and charge those that were waiting for one."""
     from payments.services.collection import invoices_collect_for_account
 
-    return dunning_retry_now(account_id=account_id) + invoices_collect_for_account(account_id=account_id)
+    return (dunning_retry_now(account_id=account_id, payment_method_id=payment_method_id)
+            + invoices_collect_for_account(account_id=account_id))
 
 
 @shared_task(name="payments.reconciliation_daily", ignore_result=True)

@@ -113,17 +113,19 @@ def transition(payment: Payment, target: str, *, action: str | None = None, **ch
 
 # --- step 1: open an attempt -----------------------------------------------------------------------------------
 
-def payment_collect(*, invoice_id: int, trigger: str = "collection") -> Payment | None:
+def payment_collect(*, invoice_id: int, trigger: str = "collection",
+                    payment_method_id: int | None = None) -> Payment | None:
     """Charge what an open charge_automatically invoice has due, exactly once. Safe to call again:
-    a second call resumes the attempt in flight, and a paid invoice is left alone."""
-    payment = _attempt_open(invoice_id=invoice_id, trigger=trigger)
+    a second call resumes the attempt in flight, and a paid invoice is left alone.
+    `payment_method_id`: charge this active method of the account instead of the default."""
+    payment = _attempt_open(invoice_id=invoice_id, trigger=trigger, payment_method_id=payment_method_id)
     if payment is None or payment.status not in ACTIVE_STATUSES:
         return payment
     return payment_resume(payment=payment)
 
 
 @transaction.atomic
-def _attempt_open(*, invoice_id: int, trigger: str) -> Payment | None:
+def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | None = None) -> Payment | None:
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
     if invoice is None:
         raise NotFound("No such invoice.")
@@ -133,7 +135,8 @@ def _attempt_open(*, invoice_id: int, trigger: str) -> Payment | None:
     if (invoice.status != InvoiceStatus.OPEN or invoice.amount_due <= 0
             or invoice.collection_method != CollectionMethod.CHARGE_AUTOMATICALLY):
         return None
-    method = selectors.payment_method_default(account_id=invoice.account_id)
+    method = (selectors.payment_methods_of(account_id=invoice.account_id).filter(pk=payment_method_id).first()
+              if payment_method_id else None) or selectors.payment_method_default(account_id=invoice.account_id)
     customer = (selectors.gateway_customer_live(account_id=invoice.account_id, gateway_name=method.gateway)
                 if method else None)
     if method is None or customer is None:

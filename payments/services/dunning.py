@@ -170,10 +170,10 @@ def _claim(case_pk: int, *, scheduled: bool) -> DunningCase | None:
         return case
 
 
-def _retry(case: DunningCase, *, scheduled: bool = False) -> Payment | None:
+def _retry(case: DunningCase, *, scheduled: bool = False, payment_method_id: int | None = None) -> Payment | None:
     from .charging import payment_collect
 
-    payment = payment_collect(invoice_id=case.invoice_id, trigger="dunning")
+    payment = payment_collect(invoice_id=case.invoice_id, trigger="dunning", payment_method_id=payment_method_id)
     if payment is None and scheduled:
         # Nothing to charge (every payment method removed): the retry failed, so the schedule moves on and
         # ends in the final action instead of holding its slot forever.
@@ -205,14 +205,15 @@ def dunning_retry_due(*, limit: int = 100) -> int:
     return len(due)
 
 
-def dunning_retry_now(*, account_id: int) -> int:
-    """The customer added a payment method: retry every open case of the account at once."""
+def dunning_retry_now(*, account_id: int, payment_method_id: int | None = None) -> int:
+    """The customer added a payment method: retry every open case of the account at once, on that method
+    (the default may be the card that keeps declining)."""
     retried = 0
     for pk in DunningCase.objects.filter(account_id=account_id, status=DunningStatus.ACTIVE) \
             .values_list("pk", flat=True):
         case = _claim(pk, scheduled=False)
         if case is not None:
-            _retry(case)
+            _retry(case, payment_method_id=payment_method_id)
             retried += 1
     return retried
 
