@@ -62,6 +62,14 @@ def invoiced_currency(account_id: int) -> str:
             .values_list("currency", flat=True).first() or "")
 
 
+def invoiced_currency_of(*, account_id: int) -> str:
+    """The currency the account is fixed to (its first finalized invoice's), or "" before any."""
+    profile = BillingProfile.objects.filter(account_id=account_id).values("currency", "currency_locked_at").first()
+    if profile and profile["currency_locked_at"]:
+        return profile["currency"]
+    return invoiced_currency(account_id)
+
+
 @transaction.atomic
 def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
     """Create or update an account's billing profile. The currency is fixed once invoiced."""

@@ -109,11 +109,18 @@ def subscription_create(
     first paid period, which is then anchored on the trial end. `start_incomplete`
     waits for the first payment (`subscription_activate`) before the service starts.
     """
-    from billing.services.customers import billing_profile_currency, discount_apply
+    from billing.services.customers import (
+        billing_profile_currency,
+        discount_apply,
+        invoiced_currency_of,
+    )
 
     now = clock.now()
     start_at = start_at or now
     currency = (currency or billing_profile_currency(account_id=account.pk) or _default_currency(plan)).upper()
+    invoiced_in = invoiced_currency_of(account_id=account.pk)
+    if invoiced_in and currency != invoiced_in:
+        raise ValidationFailed({"currency": f"The account is invoiced in {invoiced_in}; it cannot change."})
     version = _sellable_version(plan, currency)
     quantity = _validate_quantity(version, quantity)
     trial_days = plan.trial_days if trial_days is None else trial_days
