@@ -1,13 +1,49 @@
-"""The Celery base task: every job runs in the operator scope, as a system actor."""
+"""The Celery base task: every job runs in the operator scope, as a system actor,
+unless the feature it belongs to is switched off in the environment."""
+
+import logging
 
 from celery import Task
+from django.conf import settings
 
 from billing.context import Actor, acting_as
 from billing.tenancy import operator_scope
 
 
+logger = logging.getLogger(__name__)
+
+# The jobs each feature flag (settings.FEATURES, docs/configuration.md) switches off. Checked
+# when the job runs, so a beat entry already stored by django-celery-beat, or a task queued
+# before the flag changed, does nothing either. Only entry points: work a job has already
+# split up (bill-run chunks) finishes.
+JOB_FEATURES: dict[str, tuple[str, ...]] = {
+    "invoicing.bill_run": ("invoicing",),
+    "invoicing.finalize_due": ("invoicing",),
+    "invoicing.mark_overdue": ("invoicing",),
+    "invoicing.renewal_reminders": ("invoicing",),
+    "payments.invoice_collect": ("payments",),
+    "payments.collect_uncollected": ("payments",),
+    "payments.dunning_retry_due": ("payments", "dunning"),
+    "payments.dunning_retry_account": ("payments",),
+    "payments.reconciliation_daily": ("reconciliation",),
+    "metering.usage_alerts_evaluate": ("usage_metering",),
+}
+
+
+def disabled_feature(task_name: str) -> str | None:
+    """The switched-off feature that task belongs to, if any."""
+    for feature in JOB_FEATURES.get(task_name, ()):
+        if not settings.FEATURES.get(feature, True):
+            return feature
+    return None
+
+
 class OperatorTask(Task):
     def __call__(self, *args, **kwargs):
+        feature = disabled_feature(self.name)
+        if feature is not None:
+            logger.info("job %s skipped: the %s feature is disabled", self.name, feature)
+            return None
         with operator_scope(), acting_as(Actor(type="system", id=self.name, label=self.name)):
             return super().__call__(*args, **kwargs)
 
