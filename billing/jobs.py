@@ -9,7 +9,6 @@ from django.conf import settings
 from billing.context import Actor, acting_as
 from billing.tenancy import operator_scope
 
-
 logger = logging.getLogger(__name__)
 
 # The jobs each feature flag (settings.FEATURES, docs/configuration.md) switches off. Checked
