@@ -181,8 +181,16 @@ def _retry(case: DunningCase, *, scheduled: bool = False, payment_method_id: int
             locked = DunningCase.objects.select_for_update().get(pk=case.pk)
             invoice = Invoice.objects.get(pk=case.invoice_id)
             if locked.status == DunningStatus.ACTIVE and invoice.status == InvoiceStatus.OPEN:
-                _failure_record(invoice_id=case.invoice_id, account_id=case.account_id,
-                                failure_code="no_payment_method")
+                message = "No payment method on file."
+                next_retry_at = _failure_record(invoice_id=case.invoice_id, account_id=case.account_id,
+                                                failure_code="no_payment_method")
+                # The customer hears of each failed retry like of a declined one (the invoicing app emails).
+                event_record(type="billing.payment.failed", account_id=case.account_id, payload={
+                    "payment_id": None, "invoice_id": invoice.pk, "account_id": case.account_id,
+                    "amount": invoice.amount_due, "currency": invoice.currency, "status": "failed",
+                    "attempt": None, "gateway": "", "reference": "", "failure_code": "no_payment_method",
+                    "failure_message": message, "amount_refunded": 0, "next_retry_at": next_retry_at,
+                    "update_payment_method_url": f"{settings.SITE_URL}/console/"})
     return payment
 
 

@@ -11,6 +11,8 @@ from payments.services.charging import payment_collect
 from payments.services.dunning import dunning_retry_due
 from payments.services.methods import payment_method_remove
 
+from .conftest import outbox_events
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,3 +39,9 @@ def test_retries_without_a_payment_method_still_end_in_the_final_action(make_acc
         assert case.last_failure_code == "no_payment_method"
         assert type(sub).objects.get(pk=sub.pk).status == "canceled"
         assert Payment.objects.filter(invoice=invoice).count() == 1
+    # Each failed retry tells the customer (the invoicing app emails from this event), with the console link.
+    failed = outbox_events("billing.payment.failed")
+    assert [e.payload["failure_code"] for e in failed][1:] == ["no_payment_method"] * 4
+    assert failed[1].payload["next_retry_at"] and failed[-1].payload["next_retry_at"] is None
+    assert failed[-1].payload["payment_id"] is None and failed[-1].payload["invoice_id"] == invoice.pk
+    assert failed[-1].payload["update_payment_method_url"].endswith("/console/")
