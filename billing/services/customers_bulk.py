@@ -25,10 +25,11 @@ def billing_profiles_currency_lock_many(*, currencies: dict[int, str]) -> None:
     wanted = {account_id: clean_currency(currency) for account_id, currency in currencies.items()}
     if not wanted:
         return
-    # Missing profiles created without racing a concurrent creator, then all of them locked.
+    # Missing profiles created without racing a concurrent creator, then all of them locked. Inserted in
+    # account order: two chunks inserting the same accounts in different orders deadlock on the unique index.
     have = set(BillingProfile.objects.filter(account_id__in=list(wanted)).values_list("account_id", flat=True))
     if len(have) < len(wanted):
-        BillingProfile.objects.bulk_create([BillingProfile(account_id=a) for a in wanted if a not in have],
+        BillingProfile.objects.bulk_create([BillingProfile(account_id=a) for a in sorted(wanted) if a not in have],
                                            ignore_conflicts=True)
     profiles = list(BillingProfile.objects.select_for_update(of=("self",)).filter(account_id__in=list(wanted))
                     .order_by("account_id"))
