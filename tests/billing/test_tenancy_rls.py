@@ -8,6 +8,7 @@ without rows in its app's `tests/<app>/tenant_rows.py`, fails here.
 import importlib
 import json
 import pkgutil
+import re
 
 import pytest
 from django.conf import settings
@@ -152,3 +153,25 @@ def test_a_new_connection_gets_the_current_scope(two_accounts):
             cursor.execute("SELECT current_setting('rls.tenant_id', true)")
             assert cursor.fetchone()[0] == str(a.pk)
         assert Account.objects.count() == 1
+
+
+def test_another_accounts_rows_can_be_neither_updated_nor_deleted(two_accounts):
+    a, b = two_accounts
+    refused = "row-level security|append-only|permission denied"
+    with connection.cursor() as cursor:
+        for table, column in tenant_tables():
+            set_raw_scope(cursor, account_id=a.pk)
+            for statement in (f'UPDATE "{table}" SET {column} = {column} WHERE {column} = %s',
+                              f'DELETE FROM "{table}" WHERE {column} = %s'):
+                try:
+                    with transaction.atomic():
+                        cursor.execute(statement, [b.pk])
+                        assert cursor.rowcount == 0, f"{table}: A changed B's rows ({statement.split()[0]})"
+                except DatabaseError as error:
+                    assert re.search(refused, str(error)), f"{table}: {error}"
+            # Moving one of A's own rows to B is refused too (the policy's WITH CHECK).
+            with pytest.raises(DatabaseError, match=refused), transaction.atomic():
+                cursor.execute(
+                    f'UPDATE "{table}" SET {column} = %s WHERE ctid = '
+                    f'(SELECT ctid FROM "{table}" WHERE {column} = %s LIMIT 1)', [b.pk, a.pk])
+        set_raw_scope(cursor)
