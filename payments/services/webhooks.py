@@ -37,6 +37,19 @@ def _object_id(payload: dict) -> str:
     return str(obj.get("id", ""))[:255] if isinstance(obj, dict) else ""
 
 
+SECRET_FIELDS = frozenset({"client_secret"})
+
+
+def redact_secrets(value):
+    """The event as stored: PaymentIntent and SetupIntent client secrets are blanked (they let a
+    browser confirm the intent; nothing of ours reads them from events, and the admin shows events)."""
+    if isinstance(value, dict):
+        return {k: ("[redacted]" if k in SECRET_FIELDS and v else redact_secrets(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    return value
+
+
 def webhook_event_receive(*, payload: dict, gateway_name: str = "stripe") -> tuple[WebhookEvent, bool]:
     """Store a verified event as received; the same event id again is acknowledged, not stored twice."""
     event_id, event_type = payload.get("id"), payload.get("type")
@@ -55,7 +68,7 @@ def webhook_event_receive(*, payload: dict, gateway_name: str = "stripe") -> tup
         with transaction.atomic():
             event = WebhookEvent.objects.create(
                 gateway=gateway_name, event_id=event_id, type=event_type[:100], object_id=_object_id(payload),
-                payload=payload, next_attempt_at=timezone.now() + QUEUE_GRACE,
+                payload=redact_secrets(payload), next_attempt_at=timezone.now() + QUEUE_GRACE,
                 event_created_at=datetime.fromtimestamp(created_ts, tz=UTC)
                 if isinstance(created_ts, int) else None,
             )

@@ -240,3 +240,13 @@ def test_stripe_sync_events_fetches_missed_events_and_skips_known_ones(stripe_ga
     assert "0 new" in capsys.readouterr().out and "new" in first_output
     with tenancy.operator_scope():
         assert WebhookEvent.objects.filter(object_id=customer.id).count() == 1
+
+
+def test_client_secrets_are_not_kept_in_stored_events(stripe_gateway, stripe_shapes, deliver):
+    intent = {"id": "seti_secret", "object": "setup_intent", "client_secret": "seti_secret_abc123",
+              "status": "requires_payment_method", "metadata": {"nested": [{"client_secret": "x_secret_y"}]}}
+    event = make_event(stripe_shapes, "setup_intent.created", intent)
+    assert deliver(event).status_code == 200
+    stored_payload = json.dumps(stored(event["id"]).payload)
+    assert "seti_secret_abc123" not in stored_payload and "x_secret_y" not in stored_payload
+    assert stored(event["id"]).payload["data"]["object"]["id"] == "seti_secret"
