@@ -33,7 +33,8 @@ PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS = env.int("PAYMENT_REQUIRES_ACTION_EXPIRY_DA
 # Reconciliation: amounts may differ by this percentage; above this absolute total (minor units of
 # OPERATOR_CURRENCY, default 1,000.00) finance is alerted.
 RECONCILIATION_TOLERANCE_PERCENT = env.str("RECONCILIATION_TOLERANCE_PERCENT", default="0.5")
-RECONCILIATION_ALERT_THRESHOLD = env.int("RECONCILIATION_ALERT_THRESHOLD", default=100_000)
+# In major units of the operator's currency (1,000.00 USD, or ¥1,000 for a JPY operator).
+RECONCILIATION_ALERT_THRESHOLD = env.str("RECONCILIATION_ALERT_THRESHOLD", default="1000.00")
 # Who gets finance alerts (disputes, reconciliation); empty means the Django ADMINS.
 PAYMENTS_FINANCE_EMAILS = env.list("PAYMENTS_FINANCE_EMAILS", default=[])
 # Where the console loads Stripe.js from (the same URL for test and live keys).

@@ -24,6 +24,7 @@ from billing.audit import audit_record, snapshot
 from billing.context import current_actor
 from billing.errors import InvalidTransition, ValidationFailed
 from billing.outbox import event_record
+from invoicing.pricing.money import to_minor
 from payments import selectors
 from payments.gateways import ChargeRecord, ChargeResult, RefundResult, default_name, gateway
 from payments.gateways import PaymentStatus as Outcome
@@ -54,6 +55,11 @@ RUN_LEASE = timedelta(hours=1)
 EDGE = timedelta(minutes=10)
 K = DiscrepancyKind
 
+
+
+def alert_threshold_minor(currency: str) -> int:
+    """RECONCILIATION_ALERT_THRESHOLD (major units) in the minor units of `currency`."""
+    return to_minor(Decimal(settings.RECONCILIATION_ALERT_THRESHOLD), currency)
 
 def _tolerance() -> Decimal:
     return Decimal(str(settings.RECONCILIATION_TOLERANCE_PERCENT)) / 100
@@ -123,14 +129,15 @@ def reconciliation_run_execute(*, run: ReconciliationRun) -> ReconciliationRun:
         run.payments_checked, run.refunds_checked = found["payments_checked"], found["refunds_checked"]
         run.discrepancy_count, run.total_discrepancy = len(found["discrepancies"]), total
         run.status, run.finished_at = RunStatus.COMPLETED, timezone.now()
-        run.alerted = total > settings.RECONCILIATION_ALERT_THRESHOLD
+        threshold = alert_threshold_minor(run.currency)
+        run.alerted = total > threshold
         run.save()
         audit_record(action="reconciliation.completed", instance=run, account_id=None, after=snapshot(run))
         if run.alerted:
             event_record(type=RECONCILIATION_ALERT, account_id=None, payload={
                 "run_id": run.pk, "window_start": run.window_start, "window_end": run.window_end,
                 "discrepancy_count": run.discrepancy_count, "total_discrepancy": total, "currency": run.currency,
-                "threshold": settings.RECONCILIATION_ALERT_THRESHOLD})
+                "threshold": threshold})
     return run
 
 

@@ -211,3 +211,11 @@ def test_the_same_key_after_24_hours_is_a_new_run(flush_stripe, stripe_gateway):
     with tenancy.operator_scope():
         ReconciliationRun.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(hours=25))
     assert run_now(idempotency_key="weekly-check-0001").pk != first.pk
+
+
+@pytest.mark.parametrize("currency, minor", [("USD", 100_000), ("EUR", 100_000), ("JPY", 1_000), ("BHD", 1_000_000)])
+def test_the_alert_threshold_is_1000_in_each_currencys_own_units(settings, currency, minor):
+    from payments.services.reconciliation import alert_threshold_minor
+
+    settings.RECONCILIATION_ALERT_THRESHOLD = "1000.00"
+    assert alert_threshold_minor(currency) == minor
