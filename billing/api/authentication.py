@@ -34,7 +34,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         keyword, _, raw_key = header.partition(" ")
-        if keyword != self.keyword or not raw_key.strip():
+        if keyword.lower() != self.keyword.lower() or not raw_key.strip():  # schemes are case-insensitive
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.")
         parsed = split_key(raw_key.strip())
         if parsed is None:
