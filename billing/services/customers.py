@@ -97,6 +97,8 @@ def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
             invoiced_in = profile.currency if profile.currency_locked_at else invoiced_currency(account.pk)
             if invoiced_in and changes["currency"] != invoiced_in:
                 errors["currency"] = f"The account has been invoiced in {invoiced_in}; it cannot change."
+    elif "currency" in changes and profile.currency_locked_at:  # blanked: the next finalization would conflict
+        errors["currency"] = f"The account has been invoiced in {profile.currency}; it cannot change."
     if "metadata" in changes and not isinstance(changes["metadata"], dict):
         errors["metadata"] = "Must be an object."
     if errors:
