@@ -67,6 +67,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "account__name"]
     actions = ["revoke"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the key stays on record beside the audit entries it signed
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ["prefix", "last_used_at", "revoked_at"]
