@@ -313,6 +313,9 @@ def _redeemable(code: str, subscription: Subscription,
         raise ValidationFailed({"coupon": "This coupon has expired."})
     if coupon.max_redemptions is not None and coupon.times_redeemed >= coupon.max_redemptions:
         raise ValidationFailed({"coupon": "This coupon has been used up."})
+    if promotion_code_only and SubscriptionDiscount.objects.filter(subscription=subscription, coupon=coupon).exists():
+        # Redeeming again would restart a limited discount (3 months off, every 2 months).
+        raise ValidationFailed({"coupon": "This subscription has already redeemed this coupon."})
     restricted = list(coupon.plans.values_list("pk", flat=True))
     if restricted and subscription.plan_id not in restricted:
         raise ValidationFailed({"coupon": "This coupon does not apply to this plan."})
