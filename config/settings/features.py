@@ -11,6 +11,10 @@ FEATURES = {
     "dunning": env.bool("DUNNING_ENABLED", default=True),
 }
 
+# `manage.py advance_clock` moves the billing clock for every customer and never back:
+# for demos and tests only. production.py turns it off unless this says otherwise.
+BILLING_CLOCK_TRAVEL = env.bool("BILLING_CLOCK_TRAVEL", default=True)
+
 OPERATOR = {
     "name": env.str("OPERATOR_NAME", default="Example SaaS Ltd"),
     "address": env.str("OPERATOR_ADDRESS", default="1 Example Street, 75001 Paris, France"),

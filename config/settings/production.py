@@ -12,6 +12,7 @@ if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of 32+ characters")
 
 LOG_JSON = env.bool("LOG_JSON", default=True)
+BILLING_CLOCK_TRAVEL = env.bool("BILLING_CLOCK_TRAVEL", default=False)
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "plain"  # noqa: F405
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

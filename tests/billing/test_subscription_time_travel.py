@@ -45,3 +45,15 @@ def test_month_durations_follow_the_calendar():
 
     with tenancy.operator_scope():
         assert parse_duration("1mo").days in (28, 29, 30, 31)
+
+
+def test_time_travel_is_refused_where_it_is_switched_off(settings):
+    from datetime import timedelta
+
+    from django.core.management.base import CommandError
+
+    settings.BILLING_CLOCK_TRAVEL = False
+    with pytest.raises(CommandError, match="switched off"):
+        call_command("advance_clock", "1d", stdout=io.StringIO())
+    with tenancy.operator_scope(), pytest.raises(PermissionError):
+        clock.advance(timedelta(days=1))
