@@ -16,6 +16,7 @@ from billing import clock
 from billing.audit import audit_record
 from billing.errors import ValidationFailed
 from billing.outbox import event_record
+from billing.retry import retry_on_deadlock
 from billing.services import billing_profile_currency_lock
 from invoicing import conf
 from invoicing.credits import credit_apply, credit_return
@@ -51,6 +52,7 @@ def credit_reference(invoice: Invoice) -> str:
     return f"invoicing.invoice:{invoice.pk}"
 
 
+@retry_on_deadlock  # racing finalizers (a chunk and a single) may deadlock on per-account rows
 @transaction.atomic
 def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     """Number the draft, freeze customer, operator and tax, apply credit, open it (or pay it when
