@@ -48,7 +48,25 @@ class AccountAdmin(admin.ModelAdmin):
         if formset.model is BillingProfile:
             save_billing_profile(request, form.instance, formset)
             return
+        if formset.model is Membership:
+            save_memberships(form.instance, formset)
+            return
         super().save_formset(request, form, formset, change)
+
+
+def save_memberships(account: Account, formset) -> None:
+    """Membership rows edited inline go through the services, so each change is audited."""
+    from billing.services import membership_add, membership_remove
+
+    changed = formset.save(commit=False)
+    for membership in formset.deleted_objects:
+        membership_remove(membership=membership)
+    for membership in changed:
+        if membership.pk:
+            stored = Membership.objects.get(pk=membership.pk)
+            if stored.user_id != membership.user_id:  # the row now names someone else
+                membership_remove(membership=stored)
+        membership_add(account=account, user=membership.user, role=membership.role)
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -201,6 +201,8 @@ class BillingProfileInline(admin.StackedInline):
 
 
 def save_billing_profile(request, account, formset) -> None:
+    # Saved through the service, not formset.save(): tell the admin's change message so.
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
     for form in formset.forms:
         if not form.has_changed():
             continue

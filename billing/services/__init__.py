@@ -12,6 +12,7 @@ from billing.services.accounts import (
     api_key_touch,
     key_matches,
     membership_add,
+    membership_remove,
     split_key,
 )
 from billing.services.catalog import (
@@ -78,6 +79,7 @@ __all__ = [
     "discount_remove",
     "key_matches",
     "membership_add",
+    "membership_remove",
     "plan_create",
     "plan_pricing_change",
     "plan_update",

@@ -47,6 +47,14 @@ def membership_add(*, account: Account, user, role: str = MembershipRole.VIEWER)
     return membership
 
 
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Take a user's access to an account away, with an audit entry."""
+    before = snapshot(membership)
+    Membership.objects.filter(pk=membership.pk).delete()
+    audit_record(action="membership.removed", instance=membership, object_id=before["id"], before=before)
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     api_key: ApiKey
