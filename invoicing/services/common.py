@@ -18,7 +18,9 @@ TRACKED = ["status", "number", "subtotal", "discount_total", "tax_total", "total
 
 def locked(invoice: Invoice | int) -> Invoice:
     pk = invoice.pk if isinstance(invoice, Invoice) else invoice
-    found = Invoice.objects.select_for_update().select_related("account").filter(pk=pk).first()
+    # Only the invoice row: locking the joined account too (FOR UPDATE) blocked every other
+    # transaction writing a row that references the account, and deadlocked racing finalizers.
+    found = Invoice.objects.select_for_update(of=("self",)).select_related("account").filter(pk=pk).first()
     if found is None:
         raise NotFound("No such invoice.")
     return found

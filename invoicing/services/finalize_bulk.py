@@ -23,6 +23,7 @@ from billing.audit import audit_record_many
 from billing.errors import Conflict
 from billing.models import CreditEntry, CreditKind
 from billing.outbox import event_record_many
+from billing.retry import retry_on_deadlock
 from billing.services.customers_bulk import billing_profiles_currency_lock_many
 from billing.services.rows import rows_update
 from invoicing import conf
@@ -54,6 +55,7 @@ INVOICE_FIELDS = ["subtotal", "discount_total", "tax_total", "total", "tax_break
                   "finalized_at", "credit_applied", "status", "paid_at", "series", "number", "updated_at"]
 
 
+@retry_on_deadlock
 def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
     """Finalize the drafts among `invoice_ids` that no one else holds; returns the ids finalized."""
     with transaction.atomic():
