@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
 
+from billing.admin import ReadOnlyAdmin
 from billing.errors import ValidationFailed
 from metering.models import BillableMetric, UsageAlert, UsageRollup
 from metering.services import billable_metric_create, billable_metric_update, usage_file_import
@@ -87,38 +88,20 @@ class BillableMetricAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageRollup)
-class UsageRollupAdmin(admin.ModelAdmin):
+class UsageRollupAdmin(ReadOnlyAdmin):
     list_display = ("account", "metric", "granularity", "bucket_start", "group_key", "events", "value_sum")
     list_filter = ("granularity", "metric")
     search_fields = ("account__name", "account__external_id")
     date_hierarchy = "bucket_start"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(UsageAlert)
-class UsageAlertAdmin(admin.ModelAdmin):
+class UsageAlertAdmin(ReadOnlyAdmin):
     list_display = ("account", "metric", "threshold_percent", "usage", "limit", "period_start", "fired_at",
                     "emailed_at", "dismissed_at")
     list_filter = ("threshold_percent", "metric")
     search_fields = ("account__name",)
     actions = ["dismiss"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Hide from the console banner")
     def dismiss(self, request, queryset):

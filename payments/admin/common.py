@@ -6,21 +6,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from billing.admin import ReadOnlyAdmin
 from billing.errors import BillingError
 from payments.gateways import default_name, gateway
 
 
-class PaymentsAdmin(admin.ModelAdmin):
+class PaymentsAdmin(ReadOnlyAdmin):
     """Read-only rows, and a banner when no real gateway is configured."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         try:
