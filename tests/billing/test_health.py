@@ -15,21 +15,37 @@ def test_ready_checks_postgres_and_redis():
     assert body["checks"] == {"postgres": "ok", "redis": "ok"}
 
 
-def test_ready_names_redis_when_it_is_down():
+def ready_with_redis_down():
+    """GET /health/ready with the cache pointed at a port where nothing listens."""
+    from django.core.cache import caches
+
     broken = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": "redis://127.0.0.1:1/0"}}
     with override_settings(CACHES=broken):
-        from django.core.cache import caches
-
         caches._settings = None  # re-read CACHES
         if hasattr(caches._connections, "default"):
             del caches._connections.default
         response = Client().get("/health/ready")
     if hasattr(caches._connections, "default"):
         del caches._connections.default
+    return response
+
+
+def test_ready_names_redis_when_it_is_down():
+    response = ready_with_redis_down()
     assert response.status_code == 503
     assert response.json()["checks"] == {"postgres": "ok", "redis": "failed"}
     assert "redis" in response.json()["errors"]
+
+
+def test_a_failed_check_names_the_service_without_its_connection_details():
+    response = ready_with_redis_down()
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == "failed"
+    assert response.json()["errors"] == {"redis": "ConnectionError"}
+    assert b"127.0.0.1:1" not in response.content
+    body = Client().get("/health/ready").json()
+    assert body["checks"] == {"postgres": "ok", "redis": "ok"}
 
 
 def test_metrics_are_served_to_localhost():
