@@ -126,24 +126,26 @@ def build(n: int, start: datetime) -> tuple[list[int], list[int]]:
 
 
 def work(args) -> int:
-    """One worker process: bill a list of chunks, then finalize the drafts they made."""
+    """One worker process: bill a list of chunks, then finalize the drafts still due (with no grace
+    period the chunks finalize their renewals in the same pass: none are left). Returns the number
+    of renewal invoices of these subscriptions now finalized."""
     subscription_ids, billing_time = args
-    from invoicing.models import BillRun
+    from invoicing.models import BillRun, Invoice, InvoiceStatus
     from invoicing.services.bill_runs import bill_run_chunk_process
     from invoicing.services.finalize_bulk import invoices_finalize_many
 
     connections.close_all()
-    made = 0
     with tenancy.operator_scope(), clock.frozen(billing_time):
         run = BillRun.objects.order_by("-id").first()
         for i in range(0, len(subscription_ids), CHUNK):
             bill_run_chunk_process(run_id=run.pk, subscription_ids=subscription_ids[i:i + CHUNK], at=billing_time)
-        from invoicing.models import Invoice
-
-        drafts = list(Invoice.objects.filter(subscription_id__in=subscription_ids, status="draft")
+        drafts = list(Invoice.objects.filter(subscription_id__in=subscription_ids, status=InvoiceStatus.DRAFT,
+                                             finalize_after__lte=billing_time)
                       .order_by("id").values_list("id", flat=True))
         for i in range(0, len(drafts), CHUNK):  # a chunk per transaction, as invoices_finalize_due does
-            made += len(invoices_finalize_many(invoice_ids=drafts[i:i + CHUNK]))
+            invoices_finalize_many(invoice_ids=drafts[i:i + CHUNK])
+        made = (Invoice.objects.filter(subscription_id__in=subscription_ids, billing_reason="subscription_cycle")
+                .exclude(status=InvoiceStatus.DRAFT).count())
     connections.close_all()
     return made
 

@@ -57,26 +57,21 @@ def event_record(*, type: str, account_id: int | None, payload: dict) -> OutboxE
     return event
 
 
-def event_record_many(events: list[dict]) -> list[OutboxEvent]:
-    """Several events (each `event_record`'s keyword arguments) in one INSERT, for set-based jobs;
-    one delivery kick after the commit instead of one per event."""
-    import json
-
+def event_record_many(events: list[dict]) -> None:
+    """Several events (each `event_record`'s keyword arguments) in one statement, for set-based jobs,
+    written as plain rows (`rows_copy`) without model instances; one delivery kick after the commit
+    instead of one per event."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_record_many must run inside the transaction of the change")
     if not events:
-        return []
-    now = timezone.now()
-    from billing.services.rows import rows_insert
+        return
+    from billing.audit import json_text
+    from billing.services.rows import rows_copy
 
-    rows = [
-        OutboxEvent(type=e["type"], account_id=e["account_id"],
-                    payload=json.loads(json.dumps(e["payload"], cls=DjangoJSONEncoder)), next_attempt_at=now)
-        for e in events
-    ]
-    rows_insert(rows)
+    now = timezone.now()
+    rows_copy(OutboxEvent, ["type", "account_id", "payload", "next_attempt_at"],
+              [(e["type"], e["account_id"], json_text(e["payload"]), now) for e in events])
     transaction.on_commit(_kick_delivery)
-    return rows
 
 
 def _kick_delivery() -> None:

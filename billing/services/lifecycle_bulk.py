@@ -15,15 +15,16 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from billing.audit import audit_record_many, snapshot
+from billing.audit import audit_record_many, json_safe, snapshot
 from billing.models import ScheduledChange, ScheduledChangeStatus, Subscription, SubscriptionStatus
 from billing.outbox import event_record_many
 from billing.services import periods
 from billing.services.lifecycle import subscription_period_advance
-from billing.services.rows import rows_update
+from billing.services.rows import rows_copy_update
 
 S = SubscriptionStatus
 NOT_ADVANCED = (S.CANCELED, S.INCOMPLETE_EXPIRED, S.INCOMPLETE)
+LABEL = Subscription._meta.label_lower
 
 
 def subscriptions_period_advance_many(*, expected_period_ends: dict[int, datetime]) -> dict[int, bool]:
@@ -33,6 +34,18 @@ def subscriptions_period_advance_many(*, expected_period_ends: dict[int, datetim
         raise RuntimeError("subscriptions_period_advance_many must run inside the caller's transaction")
     subs = list(Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version")
                 .filter(pk__in=list(expected_period_ends)).order_by("pk"))
+    return subscriptions_period_advance_locked(subscriptions=subs, expected_period_ends=expected_period_ends)[0]
+
+
+def subscriptions_period_advance_locked(*, subscriptions: list[Subscription], expected_period_ends: dict[int, datetime],
+                                        ) -> tuple[dict[int, bool], set[int]]:
+    """`subscriptions_period_advance_many` for subscriptions the caller has already locked (FOR UPDATE,
+    in this transaction, with `plan` selected), rather than reading them again. Returns the result
+    and the ids renewed in place on the given objects (the plain renewals); the others went through
+    `subscription_period_advance`, which reads its own copy: the caller's objects are stale for them."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("subscriptions_period_advance_locked must run inside the caller's transaction")
+    subs = sorted(subscriptions, key=lambda s: s.pk)
     result = {pk: False for pk in expected_period_ends}
     due = [s for s in subs if s.current_period_end == expected_period_ends[s.pk] and s.status not in NOT_ADVANCED]
     changing: dict[int, datetime] = {}  # the earliest pending change of each subscription
@@ -56,7 +69,11 @@ def subscriptions_period_advance_many(*, expected_period_ends: dict[int, datetim
         s.current_period_end = periods.next_boundary_after(s.billing_cycle_anchor, s.plan.interval,
                                                            s.plan.interval_count, boundary)
         s.updated_at = now
-        audits.append({"action": "subscription.renewed", "instance": s, "before": before, "after": snapshot(s)})
+        # Only the period moved (updated_at is not in a snapshot): the picture after, without a second one.
+        after = {**before, "current_period_start": json_safe(s.current_period_start),
+                 "current_period_end": json_safe(s.current_period_end)}
+        audits.append({"action": "subscription.renewed", "object_type": LABEL, "object_id": s.pk,
+                       "account_id": s.account_id, "before": before, "after": after})
         events.append({"type": "billing.subscription.updated", "account_id": s.account_id, "payload": {
             "subscription_id": s.pk, "account_id": s.account_id, "status": s.status, "plan": s.plan.code,
             "plan_version_id": s.plan_version_id, "quantity": s.quantity,
@@ -65,10 +82,10 @@ def subscriptions_period_advance_many(*, expected_period_ends: dict[int, datetim
             "scheduled_change_applied": False, "previous_period_end": boundary}})
         result[s.pk] = True
     if plain:
-        rows_update(plain, ["current_period_start", "current_period_end", "updated_at"])
+        rows_copy_update(Subscription, ["current_period_start", "current_period_end", "updated_at"],
+                         [(s.pk, s.current_period_start, s.current_period_end, s.updated_at) for s in plain])
         audit_record_many(audits)
         event_record_many(events)
     for s in others:
         result[s.pk] = subscription_period_advance(subscription=s, expected_period_end=expected_period_ends[s.pk])
-    return result
-
+    return result, {s.pk for s in plain}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import zlib
+
 from django.db import transaction
 
 
@@ -13,21 +16,28 @@ def _enforce_context(model) -> None:
 
 
 def rows_update(objects, names: list[str]) -> None:
-    """UPDATE the `names` fields of each object's row by primary key, the statements sent together
-    (psycopg's pipelined executemany): Django's bulk_update builds a CASE per field and row, which
-    costs more than the work itself. Values are prepared by the fields, as save() prepares them."""
+    """UPDATE the `names` fields of each object's row by primary key, all rows in one statement
+    (`rows_copy_update`): Django's bulk_update builds a CASE per field and row, and one UPDATE per
+    row costs a round of parsing and planning each. Values are those save() would write (the
+    attributes, as the caller set them), JSON encoded as the field encodes it."""
     if not objects:
         return
     model = type(objects[0])
-    _enforce_context(model)
-    connection = transaction.get_connection()  # the connection itself, not the per-access proxy
     fields = [model._meta.get_field(name) for name in names]
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
-    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    rows = [(obj.pk, *(_stored(f, getattr(obj, f.attname)) for f in fields)) for obj in objects]
+    rows_copy_update(model, [f.attname for f in fields], rows)
+
+
+def _stored(field, value):
+    """A value as `rows_copy` sends it: JSON as text, file fields by name, the rest as they are."""
+    if value is None:
+        return None
+    internal = field.get_internal_type()
+    if internal == "JSONField":
+        return json.dumps(value, cls=field.encoder)
+    if internal == "FileField":
+        return str(value)
+    return value
 
 
 def rows_insert(objects, batch_size: int = 1000) -> None:
@@ -66,3 +76,106 @@ def rows_insert(objects, batch_size: int = 1000) -> None:
                 setattr(obj, opts.pk.attname, value)
                 obj._state.adding = False
                 obj._state.db = connection.alias
+
+
+# Column types a binary COPY can send as they are; any other column is staged as text and cast.
+_COPY_TYPES = {"bigint", "integer", "smallint", "boolean", "timestamp with time zone", "date", "numeric", "text",
+               "double precision", "uuid"}
+
+
+def _staged_type(db_type: str) -> str:
+    base = db_type.split("(")[0].strip()
+    return base if base in _COPY_TYPES else "text"
+
+
+def _from_stage(name: str, db_type: str) -> str:
+    """The staged column as the target column takes it: strings by assignment (an over-long value
+    is an error, as in a plain INSERT, where an explicit cast to varchar(n) would cut it), text
+    stand-ins (jsonb, inet) cast."""
+    base = db_type.split("(")[0].strip()
+    if _staged_type(db_type) != "text" or base in ("varchar", "char", "text"):
+        return name
+    return f"{name}::{db_type}"
+
+
+def ids_take(model, count: int) -> list[int]:
+    """`count` primary keys from the table's own sequence, in ascending order, before the rows
+    are written: the caller builds rows that reference them (lines of an invoice) in one go."""
+    if count <= 0:
+        return []
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [model._meta.db_table, model._meta.pk.column, count])
+        return sorted(value for (value,) in cursor.fetchall())
+
+
+def rows_copy(model, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT plain tuples (values of `columns`, attnames, in that order) into the model's table, with
+    no model instance: a binary COPY into a temporary staging table, then one INSERT ... SELECT.
+    PostgreSQL refuses COPY into a table with row-level security; the INSERT passes its WITH CHECK
+    like any other. The other concrete columns get the field's default (auto_now(_add): now).
+    Values must already be what the column stores: JSON as encoded text, choices as str."""
+    if not rows:
+        return
+    _enforce_context(model)
+    connection = transaction.get_connection()
+    opts = model._meta
+    given = set(columns)
+    fields = [opts.get_field(name) for name in columns]
+    rest = [f for f in opts.local_concrete_fields
+            if f.attname not in given and f is not opts.pk and not getattr(f, "generated", False)]
+    if rest:
+        from django.utils import timezone
+
+        now = timezone.now()
+        tail = tuple(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                     else f.get_default() for f in rest)
+        rows = [row + tail for row in rows]
+        fields += rest
+    quote = connection.ops.quote_name
+    db_types = [f.db_type(connection) for f in fields]
+    staged = [_staged_type(t) for t in db_types]
+    names = [quote(f.column) for f in fields]
+    stage = quote(f"stage_{opts.db_table}_{zlib.crc32(','.join(names).encode()):08x}")
+    table = quote(opts.db_table)
+    with connection.cursor() as cursor:
+        # The staging table lives as long as the connection; its rows as long as the transaction.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608
+                       f"({', '.join(f'{n} {t}' for n, t in zip(names, staged, strict=True))}) "
+                       "ON COMMIT DELETE ROWS")
+        with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608
+            copy.set_types(staged)
+            for row in rows:
+                copy.write_row(row)
+        casts = ", ".join(_from_stage(n, t) for n, t in zip(names, db_types, strict=True))
+        cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {casts} FROM {stage}; "  # noqa: S608
+                       f"DELETE FROM {stage}")
+
+
+def rows_copy_update(model, columns: list[str], rows: list[tuple]) -> None:
+    """UPDATE by primary key from plain tuples (the pk first, then the values of `columns`), through
+    the same staging as `rows_copy`: one UPDATE ... FROM for all rows, under row-level security."""
+    if not rows:
+        return
+    _enforce_context(model)
+    connection = transaction.get_connection()
+    opts = model._meta
+    fields = [opts.pk] + [opts.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    db_types = [f.rel_db_type(connection) if f is opts.pk else f.db_type(connection) for f in fields]
+    staged = [_staged_type(t) for t in db_types]
+    names = [quote(f.column) for f in fields]
+    stage = quote(f"stage_u_{opts.db_table}_{zlib.crc32(','.join(names).encode()):08x}")
+    table = quote(opts.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608
+                       f"({', '.join(f'{n} {t}' for n, t in zip(names, staged, strict=True))}) "
+                       "ON COMMIT DELETE ROWS")
+        with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608
+            copy.set_types(staged)
+            for row in rows:
+                copy.write_row(row)
+        sets = ", ".join(f"{n} = {_from_stage(f's.{n}', t)}" for n, t in zip(names[1:], db_types[1:], strict=True))
+        cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {stage} AS s "  # noqa: S608
+                       f"WHERE t.{names[0]} = s.{names[0]}; DELETE FROM {stage}")

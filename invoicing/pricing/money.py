@@ -6,6 +6,7 @@ a table of our own. Amounts are rounded once per line, half up, to the minor uni
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision, is_currency
@@ -17,7 +18,16 @@ FACTOR_QUANTUM = Decimal("1e-10")  # proration factors: exact to far below a min
 
 def currency_exponent(currency: str) -> int:
     """Digits after the decimal point of the currency's minor unit."""
-    if not isinstance(currency, str) or not is_currency(currency):
+    if not isinstance(currency, str):
+        raise ValueError(f"unknown currency {currency!r}")
+    return _exponent(currency)
+
+
+@functools.lru_cache(maxsize=512)
+def _exponent(currency: str) -> int:
+    # CLDR's data does not change while the process runs; babel looks it up afresh on every call,
+    # which a bill run makes tens of thousands of times. (An unknown code raises, and is not cached.)
+    if not is_currency(currency):
         raise ValueError(f"unknown currency {currency!r}")
     return get_currency_precision(currency)
 

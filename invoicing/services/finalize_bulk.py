@@ -73,8 +73,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         if any(currencies[i.account_id] != i.currency for i in invoices):
             raise Conflict("Drafts of one account in two currencies: finalized one by one.")
         billing_profiles_currency_lock_many(currencies=currencies)
-        grants = set(CreditEntry.objects.filter(account_id__in={i.account_id for i in invoices}, kind=CreditKind.GRANT)
-                     .values_list("account_id", "currency").distinct())
+        grants = credit_grants_for(invoices)
         discounts = defaultdict(list)
         for d in InvoiceDiscount.objects.filter(invoice_id__in=[i.pk for i in invoices]).order_by("position", "id"):
             discounts[d.invoice_id].append(d)
@@ -89,29 +88,9 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
             changed_lines += [line for line, old in zip(own_lines, old_lines, strict=True)
                               if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
             changed_discounts += [d for d, old in zip(own_discounts, old_discounts, strict=True) if d.amount != old]
-            invoice.issue_date = issued
-            invoice.net_terms_days = (prefs.net_terms_days if prefs and prefs.net_terms_days is not None
-                                      else conf.get("NET_TERMS_DAYS"))
-            invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
-            invoice.customer_snapshot = details.snapshot()
-            invoice.operator_snapshot = operator
-            invoice.language = details.language or "en"
-            invoice.finalized_at = now
-            if invoice.total > 0:  # credit after tax, never below zero (as invoice_finalize)
-                invoice.credit_applied = 0 if (invoice.account_id, invoice.currency) not in grants else credit_apply(
-                    account_id=invoice.account_id, currency=invoice.currency, amount=invoice.total,
-                    reference=credit_reference(invoice))
-            invoice.amount_due = max(0, invoice.total - invoice.credit_applied)
-            invoice.status = InvoiceStatus.OPEN
-            if invoice.amount_due == 0:
-                invoice.status = InvoiceStatus.PAID
-                invoice.paid_at = invoice.finalized_at
-        # The numbers last: the counter row stays locked until commit.
-        series = conf.get("INVOICE_SERIES")
-        stamp = timezone.now()
-        for invoice, number in zip(invoices, number_take_many(series=series, year=issued.year, count=len(invoices)),
-                                   strict=True):
-            invoice.series, invoice.number, invoice.updated_at = series, number, stamp
+            invoice_open(invoice, details=details, prefs=prefs, grants=grants, issued=issued, now=now,
+                         operator=operator)
+        invoices_number(invoices, issued=issued)
         rows_update(invoices, INVOICE_FIELDS)
         if changed_lines:
             InvoiceLine.objects.bulk_update(changed_lines, ["discount_amount", "tax_rate", "tax_name",
@@ -120,10 +99,49 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
             InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
         audit_record_many([{"action": "invoice.finalized", "instance": i, "before": before[i.pk], "after": state(i)}
                            for i in invoices])
-        event_record_many(_events(invoices))
+        event_record_many(invoice_events(invoices))
         ids = [i.pk for i in invoices]
-        transaction.on_commit(lambda: _queue_pdfs(ids))
+        transaction.on_commit(lambda: queue_pdfs(ids))
     return ids
+
+
+def invoice_open(invoice, *, details, prefs, grants: set, issued, now, operator: dict) -> None:
+    """What `invoice_finalize` sets on a recomputed draft before its number (shared by this chunked
+    finalization and the bill run's same-pass one): dates, frozen details, credit, status.
+    `grants`: the (account id, currency) pairs that ever had credit."""
+    invoice.issue_date = issued
+    invoice.net_terms_days = (prefs.net_terms_days if prefs and prefs.net_terms_days is not None
+                              else conf.get("NET_TERMS_DAYS"))
+    invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
+    invoice.customer_snapshot = details.snapshot()
+    invoice.operator_snapshot = operator
+    invoice.language = details.language or "en"
+    invoice.finalized_at = now
+    if invoice.total > 0:  # credit after tax, never below zero (as invoice_finalize)
+        invoice.credit_applied = 0 if (invoice.account_id, invoice.currency) not in grants else credit_apply(
+            account_id=invoice.account_id, currency=invoice.currency, amount=invoice.total,
+            reference=credit_reference(invoice))
+    invoice.amount_due = max(0, invoice.total - invoice.credit_applied)
+    invoice.status = InvoiceStatus.OPEN
+    if invoice.amount_due == 0:
+        invoice.status = InvoiceStatus.PAID
+        invoice.paid_at = invoice.finalized_at
+
+
+def invoices_number(invoices, *, issued) -> None:
+    """Consecutive numbers for `invoices`, in their order, from one lock of the counter row (taken last:
+    it stays locked until commit)."""
+    series = conf.get("INVOICE_SERIES")
+    stamp = timezone.now()
+    for invoice, number in zip(invoices, number_take_many(series=series, year=issued.year, count=len(invoices)),
+                               strict=True):
+        invoice.series, invoice.number, invoice.updated_at = series, number, stamp
+
+
+def credit_grants_for(invoices) -> set:
+    """The (account id, currency) pairs of these invoices' accounts that ever had credit granted."""
+    return set(CreditEntry.objects.filter(account_id__in={i.account_id for i in invoices}, kind=CreditKind.GRANT)
+               .values_list("account_id", "currency").distinct())
 
 
 def _lines(invoices) -> dict[int, list[InvoiceLine]]:
@@ -146,7 +164,7 @@ def _refresh_usage(invoices, lines) -> None:
             lines[invoice.pk] = list(invoice.lines.order_by("position", "id"))
 
 
-def _events(invoices) -> list[dict]:
+def invoice_events(invoices) -> list[dict]:
     events = []
     for invoice in invoices:
         events.append({"type": INVOICE_CREATED, "account_id": invoice.account_id, "payload": payload(invoice)})
@@ -159,7 +177,7 @@ def _events(invoices) -> list[dict]:
     return events
 
 
-def _queue_pdfs(ids: list[int]) -> None:
+def queue_pdfs(ids: list[int]) -> None:
     from invoicing.tasks import invoice_render_pdfs
 
     invoice_render_pdfs.delay(ids)

@@ -26,32 +26,27 @@ chunk the idempotent re-run bills again, so the run need not wait for the WAL fl
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from billing.audit import audit_record_many
 from billing.models import DiscountStatus, Subscription, SubscriptionDiscount
 from billing.selectors import proration_items_pending
 from billing.selectors.terms_bulk import plan_terms_for_many
-from billing.services import discount_mark_used
-from billing.services.lifecycle_bulk import subscriptions_period_advance_many
-from billing.services.rows import rows_insert
-from invoicing import adapters, conf
+from billing.services.lifecycle_bulk import subscriptions_period_advance_locked
+from invoicing import adapters
 from invoicing.models import (
     BillingKind,
-    BillingReason,
     BillingRecord,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
 )
-from invoicing.pricing import InvoiceInput, LateUsage, Period, price_invoice
+from invoicing.pricing import InvoiceInput, LateUsage, Period
 from invoicing.selectors import tax_contexts_for_many
-from invoicing.services.common import state
-from invoicing.services.drafts import draft_build
+from invoicing.services.renewal_rows import renewals_write
 from invoicing.services.subscriptions import ADVANCE_BILLED, USAGE_BILLED, S, _collection_method
 from metering.selectors_bulk import billable_usage_many
 
@@ -151,7 +146,8 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
 
     with transaction.atomic():
         relax_commit_flush()
-        subs = list(Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version")
+        subs = list(Subscription.objects.select_for_update(of=("self",))
+                    .select_related("plan", "plan_version", "account")
                     .filter(pk__in=subscription_ids, current_period_end__lte=at).order_by("pk"))
         skipped = len(set(subscription_ids)) - len(subs)
         ids = [s.pk for s in subs]
@@ -177,9 +173,12 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
         for item in proration_items_pending().filter(subscription_id__in=[s.pk for s in subs], created_at__lte=at):
             prorations[item.subscription_id].append(item)
         before = {s.pk: (s.status, s.plan_version_id, s.quantity) for s in subs}
-        subscriptions_period_advance_many(expected_period_ends={s.pk: ended[s.pk].end for s in subs})
-        after = {s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
-                 .filter(pk__in=[s.pk for s in subs])}
+        # The plain renewals move on these locked objects; the others are read again.
+        _, in_place = subscriptions_period_advance_locked(subscriptions=subs,
+                                                          expected_period_ends={s.pk: ended[s.pk].end for s in subs})
+        after = {s.pk: s for s in subs if s.pk in in_place}
+        after.update({s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
+                      .filter(pk__in=[s.pk for s in subs if s.pk not in in_place])})
         changed = [after[pk] for pk, (_, version, quantity) in before.items()
                    if (after[pk].plan_version_id, after[pk].quantity) != (version, quantity)]
         terms.update(plan_terms_for_many(changed))  # a scheduled change applied at the boundary
@@ -227,31 +226,5 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
 
 
 def _write_many(drafts, prorations, discounts, contexts, at) -> list[int]:
-    finalize_after = at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS"))
-    built = []
-    for sub, data, records, advance, period in drafts:
-        # The draft covers the ended period, as `subscription_bill_renewal` writes it.
-        invoice, lines, invoice_discounts = draft_build(
-            account=sub.account, currency=sub.currency, priced=price_invoice(data), coupons=data.coupons,
-            subscription_id=sub.pk, period_start=period.start, period_end=period.end,
-            billing_reason=BillingReason.SUBSCRIPTION_CYCLE, collection_method=_collection_method(sub),
-            finalize_after=finalize_after, memo="", treatment=contexts[sub.account_id][2])
-        built.append((sub, data, records, advance, invoice, lines, invoice_discounts, period))
-    if not built:
-        return []
-    rows_insert([b[4] for b in built])
-    rows_insert([line for b in built for line in b[5]])
-    rows_insert([d for b in built for d in b[6]])
-    rows_insert([
-        BillingRecord(account_id=sub.account_id, subscription=sub, kind=kind, period_start=period.start,
-                      period_end=period.end, invoice=invoice)
-        for sub, _, records, _, invoice, _, _, _ in built for kind, period in records])
-    for sub, data, _, advance, invoice, _, _, period in built:
-        if prorations[sub.pk]:
-            adapters.prorations_mark_invoiced(prorations[sub.pk], invoice)
-        for discount in discounts[sub.pk]:
-            if data.coupons:
-                discount_mark_used(discount=discount, period_start=advance.start if advance else period.start)
-    audit_record_many([{"action": "invoice.draft_created", "instance": b[4], "after": state(b[4])} for b in built])
-    return [b[4].pk for b in built]
-
+    return renewals_write(drafts, prorations=prorations, discounts=discounts, contexts=contexts, at=at,
+                          collection_method=_collection_method)

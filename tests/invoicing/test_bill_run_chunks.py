@@ -36,7 +36,7 @@ JAN, FEB, MAR = utc(2026, 1, 1), utc(2026, 2, 1), utc(2026, 3, 1)
 # finalizations, run this many SQL statements whatever the number of subscriptions in it, for
 # subscriptions without prorations, coupons or customer credit (each of those adds a few
 # statements for the subscription that has them).
-RENEWAL_CHUNK_QUERIES = 35
+RENEWAL_CHUNK_QUERIES = 40
 FINALIZE_CHUNK_QUERIES = 30
 
 
@@ -160,7 +160,7 @@ def test_a_chunk_killed_halfway_writes_nothing_and_the_next_run_bills_each_once(
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the worker dies after the invoices were inserted
 
-    monkeypatch.setattr("invoicing.services.renewals_bulk.audit_record_many", killed)
+    monkeypatch.setattr("invoicing.services.renewal_rows.audit_record_many", killed)
     with clock.frozen(FEB + timedelta(minutes=5)), pytest.raises(KeyboardInterrupt):
         subscriptions_bill_renewal_many(subscription_ids=ids, at=clock.now())
     assert not Invoice.objects.filter(subscription_id__in=ids, billing_reason="subscription_cycle").exists()

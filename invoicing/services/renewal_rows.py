@@ -1,0 +1,232 @@
+"""The bill run's writes: its invoices, lines, discounts and billing records as plain rows.
+
+A chunk writes tens of thousands of rows; building a Django model instance for each and
+having every field prepare its value cost more than the database's work. Here an invoice,
+its lines and discounts are small attribute objects (`InvoiceRow`, `LineRow`,
+`DiscountRow`) that `recompute`, `state`, `payload` and the finalization read and set
+exactly as they do model instances; the primary keys are taken from the tables' sequences
+first (`ids_take`), so every row referencing an invoice is built in one go and written by
+`rows_copy` (a binary COPY through a staging table, then one INSERT under row-level security).
+
+`renewals_write` writes what `invoice_create_draft` writes for each renewal, and, when the
+grace period is 0 (the drafts are due at once), finalizes them in the same transaction with
+what `invoices_finalize_many` would do next (`finalize_bulk.invoice_open`, the numbers, the
+audit entries, the events, the currency lock, the credit, the PDFs on commit), instead of
+writing drafts, reading them back and updating them. tests/invoicing/test_bill_run_same_pass.py
+holds the two side by side.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import msgspec
+from django.db import transaction
+from django.utils import timezone
+
+from billing import clock
+from billing.audit import audit_record_many
+from billing.errors import Conflict, ValidationFailed
+from billing.outbox import event_record_many
+from billing.services import discount_mark_used
+from billing.services.customers_bulk import billing_profiles_currency_lock_many
+from billing.services.rows import ids_take, rows_copy
+from invoicing import adapters, conf
+from invoicing.models import (
+    BillingKind,
+    BillingReason,
+    BillingRecord,
+    CollectionMethod,
+    Invoice,
+    InvoiceDiscount,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from invoicing.pricing import currency_exponent, price_invoice
+from invoicing.services.common import state, today
+from invoicing.services.totals import recompute
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _columns(model) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.local_concrete_fields if not f.primary_key)
+
+
+def _defaults(model) -> tuple[dict, list]:
+    """The fields' defaults: fixed values once, and the fields whose default is made afresh per row
+    (a callable: JSON lists and dicts must not be shared between rows)."""
+    fixed, fresh = {}, []
+    for f in model._meta.local_concrete_fields:
+        if f.primary_key:
+            continue
+        if f.has_default() and callable(f.default):
+            fresh.append((f.attname, f.default))
+        else:
+            fixed[f.attname] = f.get_default()
+    return fixed, fresh
+
+
+INVOICE_COLUMNS = _columns(Invoice)
+LINE_COLUMNS = _columns(InvoiceLine)
+DISCOUNT_COLUMNS = _columns(InvoiceDiscount)
+JSON = {"tax_breakdown", "customer_snapshot", "operator_snapshot", "inputs"}
+
+
+class _Row:
+    __slots__ = ()
+    columns: tuple[str, ...] = ()
+    defaults: tuple[dict, list] = ({}, [])
+
+    def __init__(self, **values):
+        fixed, fresh = self.defaults
+        for name, value in fixed.items():
+            setattr(self, name, value)
+        for name, make in fresh:
+            setattr(self, name, make())
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def values(self) -> tuple:
+        # JSONField stores json.dumps of the value; the same JSON, encoded once here.
+        return (self.pk, *(_encode(getattr(self, c)).decode() if c in JSON else getattr(self, c)
+                           for c in self.columns))
+
+
+class InvoiceRow(_Row):
+    __slots__ = ("pk", *INVOICE_COLUMNS)
+    defaults = _defaults(Invoice)
+    columns = INVOICE_COLUMNS
+
+
+class LineRow(_Row):
+    __slots__ = ("pk", *LINE_COLUMNS)
+    defaults = _defaults(InvoiceLine)
+    columns = LINE_COLUMNS
+
+
+class DiscountRow(_Row):
+    __slots__ = ("pk", *DISCOUNT_COLUMNS)
+    defaults = _defaults(InvoiceDiscount)
+    columns = DISCOUNT_COLUMNS
+
+
+def draft_rows(*, account_id: int, currency: str, priced, coupons, subscription_id: int, period, collection_method: str,
+               finalize_after, treatment) -> tuple[InvoiceRow, list[LineRow], list[DiscountRow]]:
+    """`drafts.draft_build` for a renewal, as rows: validated and totalled the same way."""
+    errors = {}
+    try:
+        currency_exponent(currency)
+    except ValueError:
+        errors["currency"] = "Unknown ISO 4217 currency code."
+    if collection_method not in CollectionMethod.values:
+        errors["collection_method"] = f"Must be one of {', '.join(CollectionMethod.values)}."
+    if priced.currency != currency:
+        errors["currency"] = "The priced lines are in another currency."
+    if errors:
+        raise ValidationFailed(errors)
+    invoice = InvoiceRow(account_id=account_id, currency=currency, subscription_id=subscription_id,
+                         period_start=period.start, period_end=period.end,
+                         billing_reason=BillingReason.SUBSCRIPTION_CYCLE.value, collection_method=collection_method,
+                         finalize_after=finalize_after, memo="")
+    lines = [LineRow(account_id=account_id, position=i, kind=str(line.kind), description=line.description[:300],
+                     metric_code=line.metric_code, group_key=line.group_key[:200], quantity=line.quantity,
+                     unit_price=line.unit_price, period_start=line.period_start, period_end=line.period_end,
+                     proration_factor=line.proration_factor, inputs=line.inputs(), amount=line.amount,
+                     source=line.reference[:100])
+             for i, line in enumerate(priced.lines)]
+    discounts = [DiscountRow(account_id=account_id, position=i, code=coupon.code,
+                             description=(coupon.description or coupon.code)[:200], percent_off=coupon.percent_off,
+                             amount_off=coupon.amount_off, source=coupon.reference[:100])
+                 for i, coupon in enumerate(coupons)]
+    recompute(invoice, lines, discounts, treatment)
+    return invoice, lines, discounts
+
+
+def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_method) -> list[int]:
+    """Write the chunk's renewal drafts (`(subscription, InvoiceInput, records, advance, period)`),
+    finalized at once when the grace period is 0. Returns the invoice ids, in subscription order."""
+    grace = conf.get("GRACE_PERIOD_SECONDS")
+    finalize_after = at + timedelta(seconds=grace)
+    built = []
+    for sub, data, records, advance, period in drafts:
+        invoice, lines, invoice_discounts = draft_rows(
+            account_id=sub.account_id, currency=sub.currency, priced=price_invoice(data), coupons=data.coupons,
+            subscription_id=sub.pk, period=period, collection_method=collection_method(sub),
+            finalize_after=finalize_after, treatment=contexts[sub.account_id][2])
+        built.append((sub, data, records, advance, period, invoice, lines, invoice_discounts))
+    if not built:
+        return []
+    invoices = [b[5] for b in built]
+    lines = [line for b in built for line in b[6]]
+    coupons = [d for b in built for d in b[7]]
+    for invoice, pk in zip(invoices, ids_take(Invoice, len(invoices)), strict=True):
+        invoice.pk = pk
+    for b in built:
+        for row in (*b[6], *b[7]):
+            row.invoice_id = b[5].pk
+    for rows, model in ((lines, InvoiceLine), (coupons, InvoiceDiscount)):
+        for row, pk in zip(rows, ids_take(model, len(rows)), strict=True):
+            row.pk = pk
+    stamp = timezone.now()
+    for invoice in invoices:
+        invoice.created_at = invoice.updated_at = stamp
+    drafted = [state(invoice) for invoice in invoices]
+    for sub, data, _, advance, period, invoice, _, _ in built:
+        if prorations[sub.pk]:
+            adapters.prorations_mark_invoiced(prorations[sub.pk], invoice)
+        for discount in discounts[sub.pk]:
+            if data.coupons:
+                discount_mark_used(discount=discount, period_start=advance.start if advance else period.start)
+    audit = [{"action": "invoice.draft_created", "object_type": "invoicing.invoice", "object_id": i.pk,
+              "account_id": i.account_id, "after": after} for i, after in zip(invoices, drafted, strict=True)]
+    if grace > 0:
+        _rows_write(built, invoices, lines, coupons)
+        audit_record_many(audit)
+        return [i.pk for i in invoices]
+    audit_record_many(audit)
+    _finalize(invoices, contexts, drafted)
+    _rows_write(built, invoices, lines, coupons)
+    return [i.pk for i in invoices]
+
+
+def _finalize(invoices, contexts, drafted) -> None:
+    """What `invoices_finalize_many` does next to these drafts, on the rows before they are written:
+    the same currency lock, credit, numbers, audit entries and events (its usage re-read and tax
+    recomputation would find what was just read and computed in this transaction)."""
+    from invoicing.services.finalize_bulk import (
+        credit_grants_for,
+        invoice_events,
+        invoice_open,
+        invoices_number,
+        queue_pdfs,
+    )
+
+    currencies = {i.account_id: i.currency for i in invoices}
+    if any(currencies[i.account_id] != i.currency for i in invoices):
+        raise Conflict("Renewals of one account in two currencies: billed one by one.")
+    billing_profiles_currency_lock_many(currencies=currencies)
+    grants = credit_grants_for(invoices)
+    issued, now, operator = today(), clock.now(), conf.operator()
+    for invoice in invoices:
+        details, prefs, _ = contexts[invoice.account_id]
+        invoice_open(invoice, details=details, prefs=prefs, grants=grants, issued=issued, now=now, operator=operator)
+    invoices_number(invoices, issued=issued)
+    audit_record_many([{"action": "invoice.finalized", "object_type": "invoicing.invoice", "object_id": i.pk,
+                        "account_id": i.account_id, "before": before, "after": state(i)}
+                       for i, before in zip(invoices, drafted, strict=True)])
+    event_record_many(invoice_events(invoices))
+    ids = [i.pk for i in invoices]
+    transaction.on_commit(lambda: queue_pdfs(ids))
+
+
+def _rows_write(built, invoices, lines, coupons) -> None:
+    for model, columns, rows in ((Invoice, INVOICE_COLUMNS, invoices), (InvoiceLine, LINE_COLUMNS, lines),
+                                 (InvoiceDiscount, DISCOUNT_COLUMNS, coupons)):
+        rows_copy(model, ["id", *columns], [row.values() for row in rows])
+    rows_copy(BillingRecord, ["account_id", "subscription_id", "kind", "period_start", "period_end", "invoice_id"],
+              [(sub.account_id, sub.pk, str(kind), period.start, period.end, invoice.pk)
+               for sub, _, records, _, _, invoice, _, _ in built for kind, period in records])
+
+
+__all__ = ["BillingKind", "InvoiceStatus", "draft_rows", "renewals_write"]
