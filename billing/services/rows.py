@@ -98,16 +98,24 @@ def _from_stage(name: str, db_type: str) -> str:
     return f"{name}::{db_type}"
 
 
-def ids_take(model, count: int) -> list[int]:
-    """`count` primary keys from the table's own sequence, in ascending order, before the rows
-    are written: the caller builds rows that reference them (lines of an invoice) in one go."""
-    if count <= 0:
-        return []
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [model._meta.db_table, model._meta.pk.column, count])
-        return sorted(value for (value,) in cursor.fetchall())
+def ids_take(*wanted: tuple) -> list[list[int]]:
+    """For each (model, count): that many primary keys from the table's own sequence, ascending,
+    taken before the rows are written (in one statement for all), so the caller builds rows that
+    reference them (an invoice's lines) in one go."""
+    parts, params = [], []
+    for i, (model, count) in enumerate(wanted):
+        if count > 0:
+            # The sequence looked up once per table, not once per row.
+            parts.append("SELECT %s, nextval(q.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
+                         "AS q, generate_series(1, %s)")
+            params += [i, model._meta.db_table, model._meta.pk.column, count]
+    taken: list[list[int]] = [[] for _ in wanted]
+    if parts:
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for i, value in cursor.fetchall():
+                taken[i].append(value)
+    return [sorted(ids) for ids in taken]
 
 
 def rows_copy(model, columns: list[str], rows: list[tuple]) -> None:

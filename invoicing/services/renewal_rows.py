@@ -4,7 +4,7 @@ A chunk writes tens of thousands of rows; building a Django model instance for e
 having every field prepare its value cost more than the database's work. Here an invoice,
 its lines and discounts are small attribute objects (`InvoiceRow`, `LineRow`,
 `DiscountRow`) that `recompute`, `state`, `payload` and the finalization read and set
-exactly as they do model instances; the primary keys are taken from the tables' sequences
+exactly as they do model instances; the invoices' primary keys are taken from their sequence
 first (`ids_take`), so every row referencing an invoice is built in one go and written by
 `rows_copy` (a binary COPY through a staging table, then one INSERT under row-level security).
 
@@ -89,24 +89,23 @@ class _Row:
 
     def values(self) -> tuple:
         # JSONField stores json.dumps of the value; the same JSON, encoded once here.
-        return (self.pk, *(_encode(getattr(self, c)).decode() if c in JSON else getattr(self, c)
-                           for c in self.columns))
+        return tuple(_encode(getattr(self, c)).decode() if c in JSON else getattr(self, c) for c in self.columns)
 
 
 class InvoiceRow(_Row):
-    __slots__ = ("pk", *INVOICE_COLUMNS)
+    __slots__ = ("pk", "id", *INVOICE_COLUMNS)
     defaults = _defaults(Invoice)
-    columns = INVOICE_COLUMNS
+    columns = ("id", *INVOICE_COLUMNS)
 
 
 class LineRow(_Row):
-    __slots__ = ("pk", *LINE_COLUMNS)
+    __slots__ = LINE_COLUMNS
     defaults = _defaults(InvoiceLine)
     columns = LINE_COLUMNS
 
 
 class DiscountRow(_Row):
-    __slots__ = ("pk", *DISCOUNT_COLUMNS)
+    __slots__ = DISCOUNT_COLUMNS
     defaults = _defaults(InvoiceDiscount)
     columns = DISCOUNT_COLUMNS
 
@@ -160,14 +159,12 @@ def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_me
     invoices = [b[5] for b in built]
     lines = [line for b in built for line in b[6]]
     coupons = [d for b in built for d in b[7]]
-    for invoice, pk in zip(invoices, ids_take(Invoice, len(invoices)), strict=True):
-        invoice.pk = pk
+    (taken,) = ids_take((Invoice, len(invoices)))  # lines and discounts take theirs as they are inserted
+    for invoice, pk in zip(invoices, taken, strict=True):
+        invoice.pk = invoice.id = pk
     for b in built:
         for row in (*b[6], *b[7]):
             row.invoice_id = b[5].pk
-    for rows, model in ((lines, InvoiceLine), (coupons, InvoiceDiscount)):
-        for row, pk in zip(rows, ids_take(model, len(rows)), strict=True):
-            row.pk = pk
     stamp = timezone.now()
     for invoice in invoices:
         invoice.created_at = invoice.updated_at = stamp
@@ -221,9 +218,9 @@ def _finalize(invoices, contexts, drafted) -> None:
 
 
 def _rows_write(built, invoices, lines, coupons) -> None:
-    for model, columns, rows in ((Invoice, INVOICE_COLUMNS, invoices), (InvoiceLine, LINE_COLUMNS, lines),
-                                 (InvoiceDiscount, DISCOUNT_COLUMNS, coupons)):
-        rows_copy(model, ["id", *columns], [row.values() for row in rows])
+    for model, cls, rows in ((Invoice, InvoiceRow, invoices), (InvoiceLine, LineRow, lines),
+                             (InvoiceDiscount, DiscountRow, coupons)):
+        rows_copy(model, list(cls.columns), [row.values() for row in rows])
     rows_copy(BillingRecord, ["account_id", "subscription_id", "kind", "period_start", "period_end", "invoice_id"],
               [(sub.account_id, sub.pk, str(kind), period.start, period.end, invoice.pk)
                for sub, _, records, _, _, invoice, _, _ in built for kind, period in records])

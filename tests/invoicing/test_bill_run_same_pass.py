@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from billing import clock
 from billing.models import (
@@ -23,7 +24,15 @@ from invoicing.services.finalize_bulk import invoices_finalize_many
 from invoicing.services.renewals_bulk import subscriptions_bill_renewal_many
 from invoicing.services.subscriptions import subscription_bill_renewal
 from tests.billing.catalog_factories import plan
-from tests.invoicing.test_bill_run_chunks import FEB, catalog, cohort, picture, subscribed  # noqa: F401
+from tests.invoicing.test_bill_run_chunks import (  # noqa: F401
+    FEB,
+    FINALIZE_CHUNK_QUERIES,
+    RENEWAL_CHUNK_QUERIES,
+    catalog,
+    cohort,
+    picture,
+    subscribed,
+)
 
 pytestmark = pytest.mark.django_db
 AT = FEB + timedelta(minutes=5)
@@ -146,3 +155,14 @@ def test_with_a_grace_period_the_run_writes_drafts_finalized_later(catalog, make
     drafts = Invoice.objects.filter(pk__in=made["created"])
     assert {(i.status, i.number, i.finalize_after) for i in drafts} == {("draft", None, AT + timedelta(hours=1))}
     assert not AuditEntry.objects.filter(action="invoice.finalized", object_id__in=[str(i) for i in made["created"]])
+
+
+def test_same_pass_statements_do_not_grow_with_the_chunk(catalog, make_account, no_grace):  # noqa: F811
+    counts = []
+    for n in (2, 8):
+        subs = subscribed(catalog, make_account, n)
+        with clock.frozen(AT), CaptureQueriesContext(connection) as queries:
+            assert len(subscriptions_bill_renewal_many(subscription_ids=[s.pk for s in subs],
+                                                       at=clock.now())["created"]) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= RENEWAL_CHUNK_QUERIES + FINALIZE_CHUNK_QUERIES
