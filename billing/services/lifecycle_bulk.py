@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from billing.audit import audit_record_many, json_safe, snapshot
+from billing.audit import audit_record_many, snapshot, snapshot_changed
 from billing.models import ScheduledChange, ScheduledChangeStatus, Subscription, SubscriptionStatus
 from billing.outbox import event_record_many
 from billing.services import periods
@@ -70,8 +70,8 @@ def subscriptions_period_advance_locked(*, subscriptions: list[Subscription], ex
                                                            s.plan.interval_count, boundary)
         s.updated_at = now
         # Only the period moved (updated_at is not in a snapshot): the picture after, without a second one.
-        after = {**before, "current_period_start": json_safe(s.current_period_start),
-                 "current_period_end": json_safe(s.current_period_end)}
+        after = snapshot_changed(before, current_period_start=s.current_period_start,
+                                 current_period_end=s.current_period_end)
         audits.append({"action": "subscription.renewed", "object_type": LABEL, "object_id": s.pk,
                        "account_id": s.account_id, "before": before, "after": after})
         events.append({"type": "billing.subscription.updated", "account_id": s.account_id, "payload": {

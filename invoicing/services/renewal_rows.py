@@ -18,6 +18,7 @@ holds the two side by side.
 
 from __future__ import annotations
 
+import operator
 from datetime import timedelta
 
 import msgspec
@@ -67,47 +68,52 @@ def _defaults(model) -> tuple[dict, list]:
     return fixed, fresh
 
 
-INVOICE_COLUMNS = _columns(Invoice)
-LINE_COLUMNS = _columns(InvoiceLine)
-DISCOUNT_COLUMNS = _columns(InvoiceDiscount)
 JSON = {"tax_breakdown", "customer_snapshot", "operator_snapshot", "inputs"}
 
 
 class _Row:
-    __slots__ = ()
+    """Attributes read from the instance, or from the class for the fields' fixed defaults (JSON
+    lists and dicts, which must not be shared, are made per row)."""
+
     columns: tuple[str, ...] = ()
-    defaults: tuple[dict, list] = ({}, [])
+    fresh: list = []
+    json_at: tuple[int, ...] = ()  # positions of the JSON columns in `columns`
 
     def __init__(self, **values):
-        fixed, fresh = self.defaults
-        for name, value in fixed.items():
-            setattr(self, name, value)
-        for name, make in fresh:
+        for name, make in self.fresh:
             setattr(self, name, make())
-        for name, value in values.items():
-            setattr(self, name, value)
+        self.__dict__.update(values)
 
     def values(self) -> tuple:
+        row = self.getter(self)
+        if not self.json_at:
+            return row
         # JSONField stores json.dumps of the value; the same JSON, encoded once here.
-        return tuple(_encode(getattr(self, c)).decode() if c in JSON else getattr(self, c) for c in self.columns)
+        row = list(row)
+        for i in self.json_at:
+            row[i] = _encode(row[i]).decode()
+        return tuple(row)
+
+    def __init_subclass__(cls, model=None, extra=(), **kwargs):
+        super().__init_subclass__(**kwargs)
+        fixed, cls.fresh = _defaults(model)
+        for name, value in fixed.items():
+            setattr(cls, name, value)
+        cls.columns = (*extra, *_columns(model))
+        cls.getter = operator.attrgetter(*cls.columns)
+        cls.json_at = tuple(i for i, c in enumerate(cls.columns) if c in JSON)
 
 
-class InvoiceRow(_Row):
-    __slots__ = ("pk", "id", *INVOICE_COLUMNS)
-    defaults = _defaults(Invoice)
-    columns = ("id", *INVOICE_COLUMNS)
+class InvoiceRow(_Row, model=Invoice, extra=("id",)):
+    pass
 
 
-class LineRow(_Row):
-    __slots__ = LINE_COLUMNS
-    defaults = _defaults(InvoiceLine)
-    columns = LINE_COLUMNS
+class LineRow(_Row, model=InvoiceLine):
+    pass
 
 
-class DiscountRow(_Row):
-    __slots__ = DISCOUNT_COLUMNS
-    defaults = _defaults(InvoiceDiscount)
-    columns = DISCOUNT_COLUMNS
+class DiscountRow(_Row, model=InvoiceDiscount):
+    pass
 
 
 def draft_rows(*, account_id: int, currency: str, priced, coupons, subscription_id: int, period, collection_method: str,
