@@ -10,6 +10,9 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import tenancy  # noqa: F401  (connects the scope-on-connect signal)
+        from billing.api.keycache import connect_signals
+
+        connect_signals()
 
         post_migrate.connect(_after_migrate, dispatch_uid="billing_after_migrate")
 

@@ -19,7 +19,7 @@ from billing import tenancy
 from billing.context import SYSTEM, set_actor, set_request_id, user_actor
 from billing.selectors import membership_for
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
 
 
@@ -33,7 +33,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         # Cleared on request_finished, not here: Django logs 4xx/5xx responses
         # after the middleware chain returns, and those lines need the id too.
         set_request_id(request.request_id)

@@ -17,6 +17,8 @@ REST_FRAMEWORK = {
 
 API_THROTTLE_RATE_PER_MINUTE = env.int("API_THROTTLE_RATE_PER_MINUTE", default=60000)
 API_IDEMPOTENCY_TTL_SECONDS = env.int("API_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+# Authenticated keys cached in Redis for answers given before Django (the quota check's fast lane); 0 = off.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
 API_VERSION = "v1"
 
 SPECTACULAR_SETTINGS = {

@@ -69,6 +69,22 @@ def _resolved_account(lookup: dict) -> int | None:
     return found
 
 
+def account_for_cached(api_key, data: dict) -> int | None:
+    """What `account_for(..., cached=True)` answers, when it can be told without a query; else None."""
+    account_id, external_id = data.get("account_id"), data.get("external_customer_id")
+    if account_id is None and not external_id:
+        return api_key.account_id
+    if api_key.account_id is not None and account_id == api_key.account_id:
+        return account_id
+    field, value = ("pk", account_id) if account_id is not None else ("external_id", str(external_id))
+    entry = _accounts.get((field, value))
+    if entry is None or time.monotonic() >= entry[0]:
+        return None
+    if api_key.account_id is not None and entry[1] != api_key.account_id:
+        return None  # the full path refuses it
+    return entry[1]
+
+
 def forget_accounts() -> None:
     _accounts.clear()
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from billing import clock
 from billing.api.errors import error_body
+from billing.api.keycache import api_key_remember
 from billing.errors import ValidationFailed
 from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.services import quota_check, quota_consume
@@ -70,9 +71,10 @@ _FIELD_IN_ERROR = re.compile(r"`\$\.([A-Za-z_]+)|field `([A-Za-z_]+)`")
 _DATETIME = DateTimeField()
 
 
-def _valid(request_type: type[QuotaRequest], request) -> dict:
+def request_data(request_type: type[QuotaRequest], body: bytes) -> dict:
+    """The decoded, validated body; ValidationFailed names the field."""
     try:
-        data = msgspec.json.decode(request.body or b"{}", type=request_type)
+        data = msgspec.json.decode(body or b"{}", type=request_type)
     except msgspec.ValidationError as exc:
         match = _FIELD_IN_ERROR.search(str(exc))
         field = (match.group(1) or match.group(2)) if match else "non_field_errors"
@@ -84,7 +86,7 @@ def _valid(request_type: type[QuotaRequest], request) -> dict:
     return {field: getattr(data, field) for field in data.__struct_fields__ if getattr(data, field) is not None}
 
 
-def _body(decision) -> dict:
+def answer_body(decision) -> dict:
     return {
         "allowed": decision.allowed, "metric": decision.metric_code, "requested": decimal_text(decision.requested),
         "usage": decimal_text(decision.usage), "limit": decision.limit, "remaining": decimal_text(decision.remaining),
@@ -96,7 +98,7 @@ def _body(decision) -> dict:
     }
 
 
-def _retry_after(decision) -> dict:
+def retry_after(decision) -> dict:
     if decision.allowed or decision.period_end is None:
         return {}
     return {"Retry-After": str(max(1, int((decision.period_end - clock.now()).total_seconds())))}
@@ -109,10 +111,11 @@ class QuotaCheckView(MeteringApiView):
                    description="Records nothing. `allowed` is false past a hard cap (limit plus grace); a soft cap "
                    "allows and reports the overage. When refused, `Retry-After` is the time to the period end.")
     def post(self, request):
-        data = _valid(QuotaRequest, request)
+        data = request_data(QuotaRequest, request.body)
         decision = quota_check(account_id=account_for(request, data, cached=True), metric_code=data["metric"],
                                quantity=data.get("quantity", Decimal(1)))
-        return Response(_body(decision), headers=_retry_after(decision))
+        api_key_remember(api_key=request.auth)  # later checks with this key may take the fast lane
+        return Response(answer_body(decision), headers=retry_after(decision))
 
 
 class QuotaConsumeView(MeteringApiView):
@@ -124,13 +127,13 @@ class QuotaConsumeView(MeteringApiView):
                    "`Retry-After` set to the period end, nothing recorded. Concurrent consumers never pass a "
                    "hard cap together.")
     def post(self, request):
-        data = _valid(ConsumeRequest, request)
+        data = request_data(ConsumeRequest, request.body)
         decision = quota_consume(account_id=account_for(request, data), metric_code=data["metric"],
                                  quantity=data.get("quantity", Decimal(1)), idempotency_key=data.get("idempotency_key"),
                                  properties=data.get("properties"))
         if not decision.allowed:
             body = error_body(429, f"Hard limit of {decision.metric_code} reached for this period.",
                               code="quota_exceeded")
-            body["quota"] = _body(decision)
-            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=_retry_after(decision))
-        return Response(_body(decision))
+            body["quota"] = answer_body(decision)
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers=retry_after(decision))
+        return Response(answer_body(decision))

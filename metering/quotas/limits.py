@@ -18,15 +18,23 @@ _cache: dict[int, tuple[float, list[Entitlement]]] = {}
 
 def entitlements(account_id: int, now: datetime | None = None) -> list[Entitlement]:
     now = now or clock.now()
-    entry = _cache.get(account_id)
-    if entry is not None and time.monotonic() < entry[0] and all(
-            e.period_start <= now < e.period_end for e in entry[1]):
-        return entry[1]
+    cached = entitlements_cached(account_id, now)
+    if cached is not None:
+        return cached
     with tenancy.operator_scope():
         found = entitlements_for(account_id=account_id, at=now)
     found = [e for e in found if e.period_start <= now < e.period_end]
     _cache[account_id] = (time.monotonic() + conf.get("METERING_ENTITLEMENT_CACHE_SECONDS"), found)
     return found
+
+
+def entitlements_cached(account_id: int, now: datetime) -> list[Entitlement] | None:
+    """The cached limits when fresh and of the current period, else None (never queries)."""
+    entry = _cache.get(account_id)
+    if entry is not None and time.monotonic() < entry[0] and all(
+            e.period_start <= now < e.period_end for e in entry[1]):
+        return entry[1]
+    return None
 
 
 def entitlement(account_id: int, metric_code: str, now: datetime | None = None) -> Entitlement | None:

@@ -70,9 +70,9 @@ def _metric(metric_code: str) -> BillableMetric:
     A metric's id and aggregation never change once it exists (it is protected by
     foreign keys and the admin does not edit them), so only its active flag can be stale.
     """
-    cached = _metrics.get(metric_code)
-    if cached is not None and time.monotonic() < cached[0]:
-        return cached[1]
+    cached = metric_cached(metric_code)
+    if cached is not None:
+        return cached
     metric = BillableMetric.objects.filter(code=metric_code, is_active=True).first()
     if metric is None:
         raise NotFound(f"Unknown metric '{metric_code}'.", fields={"metric": ["Unknown metric."]})
@@ -80,11 +80,17 @@ def _metric(metric_code: str) -> BillableMetric:
     return metric
 
 
+def metric_cached(metric_code: str) -> BillableMetric | None:
+    """The metric when this process has it cached and fresh (never queries)."""
+    cached = _metrics.get(metric_code)
+    return cached[1] if cached is not None and time.monotonic() < cached[0] else None
+
+
 def forget_metrics() -> None:
     _metrics.clear()
 
 
-def _quantity(value) -> Decimal:
+def requested_quantity(value) -> Decimal:
     try:
         number = Decimal(str(value))
     except Exception:
@@ -102,7 +108,7 @@ def _hard_limit(entitlement) -> Decimal | None:
     return Decimal(entitlement.included) * (100 + entitlement.grace_percent) / 100
 
 
-def _period(entitlement, now):
+def quota_period(entitlement, now):
     if entitlement is not None:
         return entitlement.period_start, entitlement.period_end
     from metering.selectors.current import calendar_month
@@ -132,7 +138,7 @@ def _fallback(account_id, metric, exc) -> None:
                    exc, account_id, metric.code)
 
 
-def _decision(metric, entitlement, requested, usage, start, end, source, *, consumed=False) -> QuotaDecision:
+def quota_decision(metric, entitlement, requested, usage, start, end, source, *, consumed=False) -> QuotaDecision:
     hard = _hard_limit(entitlement)
     limit = entitlement.included if entitlement is not None and entitlement.included >= 0 else None
     after = usage if consumed else usage + requested
@@ -147,18 +153,18 @@ def _decision(metric, entitlement, requested, usage, start, end, source, *, cons
 
 def quota_check(*, account_id: int, metric_code: str, quantity=1) -> QuotaDecision:
     """May the account use `quantity` more units of the metric now? Records nothing."""
-    requested = _quantity(quantity)
+    requested = requested_quantity(quantity)
     metric = _metric(metric_code)
     now = clock.now()
     entitlement = limits.entitlement(account_id, metric_code, now)
-    start, end = _period(entitlement, now)
+    start, end = quota_period(entitlement, now)
     if metric.aggregation in counters.COUNTED:
         try:
-            return _decision(metric, entitlement, requested, _counter_usage(metric, account_id, start, end),
+            return quota_decision(metric, entitlement, requested, _counter_usage(metric, account_id, start, end),
                              start, end, "redis")
         except counters.CountersUnavailable as exc:
             _fallback(account_id, metric, exc)
-    return _decision(metric, entitlement, requested, _postgres_usage(metric, account_id, start, end),
+    return quota_decision(metric, entitlement, requested, _postgres_usage(metric, account_id, start, end),
                      start, end, "postgres")
 
 
@@ -192,14 +198,14 @@ def quota_consume(*, account_id: int, metric_code: str, quantity=1, idempotency_
     The usage event is stored like any other (same idempotency key rules): consuming
     again with the same key is acknowledged as a duplicate and counts once.
     """
-    requested = _quantity(quantity)
+    requested = requested_quantity(quantity)
     metric = _metric(metric_code)
     if metric.aggregation not in counters.COUNTED:
         raise ValidationFailed({"metric": "Only count and sum metrics can be consumed; send events instead."})
     key = idempotency_key or f"quota-{uuid.uuid4().hex}"
     now = clock.now()
     entitlement = limits.entitlement(account_id, metric_code, now)
-    start, end = _period(entitlement, now)
+    start, end = quota_period(entitlement, now)
     events = _event(metric, account_id, requested, key, properties, now)
     try:
         return _consume_with_redis(metric, entitlement, account_id, requested, events, start, end)
@@ -217,7 +223,7 @@ def _consume_with_redis(metric, entitlement, account_id, requested, events, star
         if ok is None:  # expired again at once: let PostgreSQL decide rather than guess
             raise counters.CountersUnavailable("counter vanished while being rebuilt")
     if not ok:
-        return _decision(metric, entitlement, requested, usage, start, end, "redis")
+        return quota_decision(metric, entitlement, requested, usage, start, end, "redis")
     try:
         result = usage_events_record(events=events, key_account_id=account_id, update_counters=False)
     except Exception:
@@ -226,10 +232,10 @@ def _consume_with_redis(metric, entitlement, account_id, requested, events, star
     if result.rejected or result.duplicates:
         counters.counter_release(account_id, metric.pk, start, requested)
         _raise_rejected(result)
-        decision = _decision(metric, entitlement, requested, usage - requested, start, end, "redis", consumed=True)
+        decision = quota_decision(metric, entitlement, requested, usage - requested, start, end, "redis", consumed=True)
         decision.duplicate = True
         return decision
-    return _decision(metric, entitlement, requested, usage, start, end, "redis", consumed=True)
+    return quota_decision(metric, entitlement, requested, usage, start, end, "redis", consumed=True)
 
 
 def _consume_with_postgres(metric, entitlement, account_id, requested, events, start, end) -> QuotaDecision:
@@ -238,12 +244,12 @@ def _consume_with_postgres(metric, entitlement, account_id, requested, events, s
             # Serializes consumers of one account and metric until this transaction commits.
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(account_id) % 2**31, int(metric.pk) % 2**31])
         usage = _postgres_usage(metric, account_id, start, end)
-        decision = _decision(metric, entitlement, requested, usage, start, end, "postgres")
+        decision = quota_decision(metric, entitlement, requested, usage, start, end, "postgres")
         if not decision.allowed:
             return decision
         result = usage_events_record(events=events, key_account_id=account_id, update_counters=False)
         _raise_rejected(result)
-        decision = _decision(metric, entitlement, requested, usage + (0 if result.duplicates else requested),
+        decision = quota_decision(metric, entitlement, requested, usage + (0 if result.duplicates else requested),
                              start, end, "postgres", consumed=True)
         decision.duplicate = bool(result.duplicates)
         return decision
