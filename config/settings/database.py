@@ -4,7 +4,7 @@
 security applies to every query the web process and the workers make.
 `owner` is the role that owns the tables; only `manage.py migrate --database owner`
 uses it. Connections are persistent (CONN_MAX_AGE) with health checks rather than
-pooled: gunicorn sync workers and Celery prefork children each hold one
+pooled: each web worker thread (granian, WEB_THREADS per process) and Celery prefork child holds one
 connection, so a pool adds nothing, and the tenancy scope is re-applied on every
 new connection and reset at every request boundary (billing/tenancy.py).
 """
