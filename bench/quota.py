@@ -17,20 +17,25 @@ It asserts nothing.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing
 import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import django_setup, percentile, throwaway_database, web_server  # noqa: E402
+from bench.common import (  # noqa: E402
+    LeanHttpClient,
+    django_setup,
+    percentile,
+    server_cpu_seconds,
+    throwaway_database,
+    web_server,
+)
 
 
-def setup_tenant() -> tuple[int, str]:
+def setup_tenant(keys: int) -> tuple[int, list[str]]:
     from billing import tenancy
     from billing.services import account_create, api_key_create, plan_create, subscription_create
     from metering.ingest.decode import EventIn
@@ -44,17 +49,19 @@ def setup_tenant() -> tuple[int, str]:
         subscription_create(account=account, plan=plan)
         usage_events_record(events=[EventIn(metric="api_calls", idempotency_key=f"seed-{i}", account_id=account.pk)
                                     for i in range(1000)])
-        key = api_key_create(name="bench", scopes=["usage:read"], account=account).secret
-    return account.pk, key
+        # One key per client process, as each instance of an operator's service might have: one key
+        # shared by all would pass the per-key limit (API_THROTTLE_RATE_PER_MINUTE, 1,000/s) at 2,000/s.
+        secrets = [api_key_create(name=f"bench {i}", scopes=["usage:read"], account=account).secret
+                   for i in range(keys)]
+    return account.pk, secrets
 
 
 def client_loop(args) -> dict:
     url, key, rate, seconds, method, path, body = args
-    parts = urlparse(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    payload = json.dumps(body).encode() if body is not None else None
+    client = LeanHttpClient(url, method, path, headers, json.dumps(body).encode() if body is not None else None)
     latencies, errors = [], 0
+    cpu_started = time.process_time()
     interval = 1.0 / rate
     start = time.perf_counter()
     sent = 0
@@ -66,24 +73,28 @@ def client_loop(args) -> dict:
         if due > now:
             time.sleep(due - now)
         began = time.perf_counter()
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        response.read()
+        status = client.send()
         # Latency from when the check was due: waiting behind a slow one counts (no coordinated omission).
         latencies.append((time.perf_counter() - min(due, began)) * 1000)
-        errors += response.status != 200
+        errors += status != 200
         sent += 1
-    connection.close()
-    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - start}
+    client.close()
+    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu_started}
 
 
-def run(url, key, options, method, path, body) -> tuple[float, list[float], int]:
+def run(url, keys, options, method, path, body) -> tuple[float, list[float], int, dict]:
+    """(rate achieved, latencies, errors, CPU microseconds per request of the server and of the clients)."""
     share = options.rate / options.clients
+    server_before = server_cpu_seconds(url)
     with multiprocessing.get_context("fork").Pool(options.clients) as pool:
-        results = pool.map(client_loop, [(url, key, share, options.seconds, method, path, body)] * options.clients)
+        results = pool.map(client_loop, [(url, keys[i % len(keys)], share, options.seconds, method, path, body)
+                                         for i in range(options.clients)])
     latencies = [ms for r in results for ms in r["latencies"]]
     elapsed = max(r["elapsed"] for r in results)
-    return len(latencies) / elapsed, latencies, sum(r["errors"] for r in results)
+    cpu = {"server": (server_cpu_seconds(url) - server_before) * 1e6 / max(1, len(latencies)),
+           "clients": sum(r["cpu"] for r in results) * 1e6 / max(1, len(latencies))}
+    return len(latencies) / elapsed, latencies, sum(r["errors"] for r in results), cpu
 
 
 def main() -> None:
@@ -97,19 +108,21 @@ def main() -> None:
 
     with throwaway_database("bench_quota") as env:
         django_setup(env)
-        _, key = setup_tenant()
+        _, keys = setup_tenant(options.clients)
         with web_server(env, workers=options.workers) as url:
             warmup = argparse.Namespace(rate=200, seconds=2, clients=options.clients)
-            run(url, key, warmup, "POST", "/api/v1/quotas/check", check)
-            health_rate, health, _ = run(url, key, options, "GET", "/health/live", None)
-            rate, latencies, errors = run(url, key, options, "POST", "/api/v1/quotas/check", check)
+            run(url, keys, warmup, "POST", "/api/v1/quotas/check", check)
+            health_rate, health, _, health_cpu = run(url, keys, options, "GET", "/health/live", None)
+            rate, latencies, errors, check_cpu = run(url, keys, options, "POST", "/api/v1/quotas/check", check)
 
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     print(f"server: gunicorn config.wsgi, {options.workers} sync workers; {options.clients} client processes; "
           f"target {options.rate:.0f}/s for {options.seconds:.0f} s")
     print(f"baseline: GET /health/live {health_rate:,.0f}/s, p50 {percentile(health, 50):.2f} ms, "
-          f"p99 {percentile(health, 99):.2f} ms")
-    print(f"quota check: {rate:,.0f} checks/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, {errors} errors")
+          f"p99 {percentile(health, 99):.2f} ms; CPU per request: server {health_cpu['server']:.0f} us, "
+          f"clients {health_cpu['clients']:.0f} us")
+    print(f"quota check: {rate:,.0f} checks/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, {errors} errors; CPU per "
+          f"check: server {check_cpu['server']:.0f} us, clients {check_cpu['clients']:.0f} us")
     print(f"quota: {rate:.0f} checks/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
           f"ratio to health p99 {p99 / max(percentile(health, 99), 0.001):.1f}")
 
