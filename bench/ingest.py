@@ -4,7 +4,7 @@
 
 1. Creates a throwaway database (migrated as `make db` does), an account, a metric
    and an operator API key, then starts the web server the way `make run` does
-   (gunicorn, `config.wsgi`, several sync workers; DEBUG off).
+   (granian, `config.wsgi`, several worker processes; DEBUG off).
 2. `--clients` processes each send batches of 1,000 events to POST /api/v1/usage/events
    over keep-alive HTTP for `--seconds`. With `--duplicates 0.3`, 30% of each batch
    repeats keys already sent in the previous batch (cross-batch duplicates).
@@ -187,7 +187,7 @@ def main() -> None:
     copy_rate = max(copy_before, copy_after)  # the faster baseline: the machine is shared, load varies
 
     rate = (accepted + duplicates) / elapsed
-    print(f"server: gunicorn config.wsgi, {options.workers} sync workers; {options.clients} client processes; "
+    print(f"server: granian config.wsgi, {options.workers} workers; {options.clients} client processes; "
           f"{len(latencies)} batches of {BATCH} in {elapsed:.1f} s; duplicates {options.duplicates:.0%}")
     print(f"events: {accepted} accepted, {duplicates} duplicates acknowledged, {rejected} rejected; "
           f"stored {stored} (exactly once: {stored == accepted})")
