@@ -20,6 +20,7 @@ from billing.audit import audit_record
 from billing.selectors import subscriptions_due
 from invoicing import conf
 from invoicing.models import BillRun, BillRunStatus
+from invoicing.services.common import cyclic_gc_paused
 from invoicing.services.renewals_bulk import subscriptions_bill_renewal_many
 from invoicing.services.subscriptions import subscription_bill_renewal
 
@@ -56,7 +57,8 @@ def bill_run_chunk_process(*, run_id: int, subscription_ids: list[int], at: date
     its own transaction, so the errors are the failing subscriptions' alone."""
     errors = []
     try:
-        done = subscriptions_bill_renewal_many(subscription_ids=subscription_ids, at=at)
+        with cyclic_gc_paused():
+            done = subscriptions_bill_renewal_many(subscription_ids=subscription_ids, at=at)
         created, skipped = len(done["created"]), done["skipped"]
     except Exception:
         logger.warning("bill run %s: the chunk's set-based pass failed; billing it one by one", run_id,

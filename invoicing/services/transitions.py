@@ -35,7 +35,15 @@ from invoicing.selectors import (
     open_invoices_past_due,
     tax_treatment_for,
 )
-from invoicing.services.common import locked, payload, refresh_totals, require, state, today
+from invoicing.services.common import (
+    cyclic_gc_paused,
+    locked,
+    payload,
+    refresh_totals,
+    require,
+    state,
+    today,
+)
 from invoicing.services.numbering import number_take
 
 logger = logging.getLogger(__name__)
@@ -246,7 +254,8 @@ def invoices_finalize_due(*, limit: int = 1000) -> int:
     for start in range(0, len(ids), FINALIZE_CHUNK):
         chunk = ids[start:start + FINALIZE_CHUNK]
         try:
-            done += len(invoices_finalize_many(invoice_ids=chunk))
+            with cyclic_gc_paused():
+                done += len(invoices_finalize_many(invoice_ids=chunk))
         except Exception:
             logger.warning("finalizing a chunk of %s drafts failed; finalizing them one by one", len(chunk),
                            exc_info=True)
