@@ -118,21 +118,32 @@ def web_server(env: dict, workers: int = 3):
 SERVER_GROUPS: dict[str, int] = {}
 
 
-def server_cpu_seconds(url: str) -> float:
-    """CPU time (user + system) used so far by the web server's processes (granian and its workers)."""
-    group, total = SERVER_GROUPS[url], 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(matches) -> float:
+    """CPU time (user + system) used so far by the processes for which `matches(name, pgrp)` holds."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
+                name, rest = stat.read().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ... utime (11), stime (12)
+        fields = rest.split()  # after the name: state, ppid, pgrp, ... utime (11), stime (12)
+        if matches(name, int(fields[2])):
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+def server_cpu_seconds(url: str) -> float:
+    """CPU time used so far by the web server's processes (granian and its workers)."""
+    group = SERVER_GROUPS[url]
+    return _cpu_seconds(lambda name, pgrp: pgrp == group)
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by PostgreSQL's processes (all of them: backends, WAL writer, checkpointer)."""
+    return _cpu_seconds(lambda name, pgrp: name.startswith("postgres"))
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -34,9 +34,17 @@ from urllib.parse import urlparse
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import django_setup, percentile, throwaway_database, web_server  # noqa: E402
+from bench.common import (  # noqa: E402
+    django_setup,
+    percentile,
+    postgres_cpu_seconds,
+    server_cpu_seconds,
+    throwaway_database,
+    web_server,
+)
 
 BATCH = 1000
+BASELINE_CPU_MS_PER_BATCH: list[float] = []  # CPU (client + PostgreSQL) per 1,000 rows of each baseline run
 MODELS = ("gpt-4", "small", "embed")
 REGIONS = ("eu", "us")
 
@@ -82,6 +90,7 @@ def client_loop(args) -> dict:
     decode = msgspec.json.decode
     template = BodyTemplate(client, duplicates, account_id)
     latencies, accepted, dup_acks, rejected, batches = [], 0, 0, 0, 0
+    cpu_started = time.process_time()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         body = template.body(batches)
@@ -97,7 +106,8 @@ def client_loop(args) -> dict:
         rejected += len(data["rejected"])
         batches += 1
     connection.close()
-    return {"latencies": latencies, "accepted": accepted, "duplicates": dup_acks, "rejected": rejected}
+    return {"latencies": latencies, "accepted": accepted, "duplicates": dup_acks, "rejected": rejected,
+            "cpu": time.process_time() - cpu_started}
 
 
 def setup_tenant() -> tuple[int, str]:
@@ -145,6 +155,7 @@ def copy_baseline(env: dict, account_id: int, rows: int) -> float:
             conn.execute(f"CREATE TABLE {table}_p{d:%Y%m%d} PARTITION OF {table} "
                          f"FOR VALUES FROM ('{d}') TO ('{d + timedelta(days=1)}')")
         started = time.perf_counter()
+        cpu_before = time.process_time() + postgres_cpu_seconds()
         with conn.cursor() as cursor:
             for start in range(0, len(prepared), BATCH):
                 with conn.transaction(), cursor.copy(
@@ -153,6 +164,8 @@ def copy_baseline(env: dict, account_id: int, rows: int) -> float:
                     for row in prepared[start:start + BATCH]:
                         copy.write_row(row)
         elapsed = time.perf_counter() - started
+        BASELINE_CPU_MS_PER_BATCH.append((time.process_time() + postgres_cpu_seconds() - cpu_before)
+                                         * 1000 * BATCH / len(prepared))
         conn.execute(f"DROP TABLE {table}")
     return len(prepared) / elapsed
 
@@ -174,10 +187,12 @@ def main() -> None:
             warmup = (0, url, key, account_id, 2, 0.0)
             warm = client_loop(warmup)  # first requests of each worker: imports, connections
             started = time.perf_counter()
+            cpu_before = server_cpu_seconds(url), postgres_cpu_seconds()
             with multiprocessing.get_context("fork").Pool(options.clients) as pool:
                 results = pool.map(client_loop, [(c + 1, url, key, account_id, options.seconds, options.duplicates)
                                                  for c in range(options.clients)])
             elapsed = time.perf_counter() - started
+            cpu_server, cpu_postgres = server_cpu_seconds(url) - cpu_before[0], postgres_cpu_seconds() - cpu_before[1]
         latencies = [ms for r in results for ms in r["latencies"]]
         accepted = sum(r["accepted"] for r in results)
         duplicates = sum(r["duplicates"] for r in results)
@@ -193,6 +208,10 @@ def main() -> None:
           f"stored {stored} (exactly once: {stored == accepted})")
     print(f"throughput: {rate:,.0f} events/s ({accepted / elapsed:,.0f} accepted/s)")
     print(f"latency per batch: p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms")
+    per_batch = 1000 / max(1, len(latencies))
+    print(f"CPU per batch: web server {cpu_server * per_batch:.1f} ms, PostgreSQL {cpu_postgres * per_batch:.1f} ms, "
+          f"clients {sum(r['cpu'] for r in results) * per_batch:.1f} ms (machine: {os.cpu_count()} cores); "
+          f"raw COPY: {min(BASELINE_CPU_MS_PER_BATCH):.1f} ms per 1,000 rows (client and PostgreSQL)")
     print(f"baseline: raw COPY {copy_rate:,.0f} rows/s (one connection, same rows, identical table; "
           f"the faster of {copy_before:,.0f} before and {copy_after:,.0f} after the HTTP run)")
     print(f"ingest: {rate:.0f} events/s, ratio to COPY {rate / copy_rate:.2f}, p99 {percentile(latencies, 99):.0f} ms")
