@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from billing.api.catalog import require_operator
 from billing.api.views import ApiView
+from billing.errors import ValidationFailed
 from billing.models import Account, BillingProfile, Coupon, CouponDuration, CreditEntry, Plan
 from billing.selectors import coupons_all, credit_balance
 from billing.services import (
@@ -59,7 +60,8 @@ class BillingProfileInput(serializers.Serializer):
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
     preferred_language = serializers.CharField(max_length=10, required=False)
     invoice_notes = serializers.CharField(required=False, allow_blank=True)
-    stripe_customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    stripe_customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                               help_text="Operator keys only: the Stripe customer charged.")
     metadata = serializers.DictField(required=False)
 
 
@@ -147,6 +149,10 @@ class BillingProfileView(ApiView):
         account = account_for(request, account_id)
         data = BillingProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        if "stripe_customer_id" in data.validated_data and not request.auth.is_operator:
+            # Collection charges the Stripe customer named here: an account pointing its profile at
+            # someone else's customer would have its invoices paid with their card.
+            raise ValidationFailed({"stripe_customer_id": "Only operator keys may set the Stripe customer."})
         return Response(BillingProfileOutput(billing_profile_update(account=account, **data.validated_data)).data)
 
 
@@ -190,7 +196,6 @@ class CouponListCreateView(ApiView):
         codes = values.pop("plans", [])
         plans = list(Plan.objects.filter(code__in=codes))
         if len(plans) != len(set(codes)):
-            from billing.errors import ValidationFailed
 
             raise ValidationFailed({"plans": "Unknown plan code(s)."})
         coupon = coupon_create(plans=plans, **values)
