@@ -4,6 +4,7 @@ over-long string rather than cut it, and store JSON and defaults as an ORM inser
 
 import datetime as dt
 import enum
+import gc
 import json
 import uuid
 from decimal import Decimal
@@ -84,3 +85,25 @@ def test_copied_rows_pass_row_level_security(make_account):
     with tenancy.operator_scope():
         assert list(AuditEntry.objects.filter(action__startswith="test.").values_list("action", flat=True)) == [
             "test.mine"]
+
+
+def test_a_chunk_runs_with_cyclic_gc_paused_and_gives_it_back(operator, monkeypatch):
+    from invoicing.models import BillRun
+    from invoicing.services.bill_runs import bill_run_chunk_process
+
+    seen = []
+
+    def renewals(**kwargs):
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("the set-based pass fails")
+        return {"created": [], "skipped": 0}
+
+    monkeypatch.setattr("invoicing.services.bill_runs.subscriptions_bill_renewal_many", renewals)
+    run = BillRun.objects.create(started_at=dt.datetime(2026, 2, 1, tzinfo=UTC),
+                                 billing_time=dt.datetime(2026, 2, 1, tzinfo=UTC), subscriptions_due=0, chunks=2)
+    assert gc.isenabled()
+    bill_run_chunk_process(run_id=run.pk, subscription_ids=[], at=run.billing_time)
+    bill_run_chunk_process(run_id=run.pk, subscription_ids=[], at=run.billing_time)  # falls back, one by one
+    assert seen == [False, False]
+    assert gc.isenabled()
