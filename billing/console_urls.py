@@ -3,11 +3,13 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
 from billing import views
+from billing.signin import ConsoleSignInForm
 
 app_name = "console"
 
 auth = [
     path("login/", auth_views.LoginView.as_view(template_name="console/login.html",
+                                                 authentication_form=ConsoleSignInForm,
                                                  redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(

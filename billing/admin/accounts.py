@@ -5,9 +5,11 @@ from django.contrib import admin, messages
 
 from billing.models import Account, ApiKey, ApiScope, AuditEntry, Membership, OutboxEvent
 from billing.services import api_key_create, api_key_revoke
+from billing.signin import AdminSignInForm
 
 admin.site.site_header = "Billing administration"
 admin.site.site_title = "Billing admin"
+admin.site.login_form = AdminSignInForm  # throttled sign-in (billing/signin.py)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
