@@ -28,3 +28,13 @@ def test_production_refuses_to_start(env, complaint):
 def test_production_starts_with_a_real_secret_and_debug_off():
     result = load_production(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SAFE_KEY)
     assert result.returncode == 0, result.stderr
+
+
+def test_behind_a_tls_proxy_the_forwarded_proto_can_be_trusted():
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))")
+    for trusted, expected in (("true", "('HTTP_X_FORWARDED_PROTO', 'https')"), ("false", "None")):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.development",
+               "DJANGO_TRUST_X_FORWARDED_PROTO": trusted}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == expected
