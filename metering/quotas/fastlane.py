@@ -14,7 +14,8 @@ the full path would:
   resolved), the metric and the account's limits are in this process's caches, the
   same caches and lifetimes the full path uses; the clock needs no re-read;
 - the metric is counted live (count, sum) and its Redis counter exists;
-- the per-key throttle allows (the same Redis counter as the full path's).
+- the per-key throttle allows (the same Redis counter as the full path's);
+- the request has no Idempotency-Key (whose answer the full path stores and replays).
 Anything else (a miss, a bad body, an error, Redis down, metering switched off) goes
 to Django untouched, which answers as always and warms the caches. The lane never
 writes anything but the throttle count, and never answers differently, only sooner.
@@ -103,6 +104,8 @@ class QuotaFastLane:
     def _answer(self, environ, body):
         if settings.API_KEY_CACHE_SECONDS <= 0 or not settings.FEATURES.get("usage_metering", True):
             raise Miss
+        if "HTTP_IDEMPOTENCY_KEY" in environ:
+            raise Miss  # the full path replays the answer stored for that key
         entry_key, entry, api_key = self._cached_key(environ.get("HTTP_AUTHORIZATION", ""))
         if not api_key.has_scope("usage:read"):
             raise Miss

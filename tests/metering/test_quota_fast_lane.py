@@ -42,13 +42,13 @@ def lane():
         signals.request_finished.connect(close_old_connections)
 
 
-def call(lane, key, body=None, path=PATH, method="POST"):
+def call(lane, key, body=None, path=PATH, method="POST", **headers):
     """(status code, headers, decoded body) of one request through the lane."""
     payload = json.dumps(body if body is not None else {"metric": "api_calls"}).encode()
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "testserver", "SERVER_PORT": "80",
                "wsgi.url_scheme": "http", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(payload)),
                "wsgi.input": io.BytesIO(payload), "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1",
-               "HTTP_AUTHORIZATION": f"Bearer {key}"}
+               "HTTP_AUTHORIZATION": f"Bearer {key}", **headers}
     answer = {}
 
     def start_response(status, headers):
@@ -174,3 +174,12 @@ def test_the_lane_is_off_when_keys_are_not_cached(lane, checked, settings):
     call(lane, key)
     call(lane, key)
     assert lane.app.calls == 2
+
+
+def test_a_check_with_an_idempotency_key_is_replayed_by_django(lane, checked):
+    _, key = checked
+    call(lane, key)
+    first = call(lane, key, {"metric": "api_calls", "quantity": 2}, HTTP_IDEMPOTENCY_KEY="check-1")
+    again = call(lane, key, {"metric": "api_calls", "quantity": 2}, HTTP_IDEMPOTENCY_KEY="check-1")
+    assert lane.app.calls == 3
+    assert first[2] == again[2]
