@@ -10,9 +10,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from billing.api import idempotency
+from billing.errors import NotFound
 from billing.models import ApiKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+# The feature flag (settings.FEATURES) that switches each app's API off; a view may name its own.
+FEATURE_OF_APP = {"metering": "usage_metering", "invoicing": "invoicing", "payments": "payments"}
 
 
 class ApiView(APIView):
@@ -20,6 +23,7 @@ class ApiView(APIView):
 
     required_scopes: str | dict | None = None
     public = False
+    feature: str | None = None  # default: the flag of the view's app (FEATURE_OF_APP)
     pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
 
     def paginated(self, request, queryset, serializer_class, **serializer_kwargs):
@@ -29,6 +33,9 @@ class ApiView(APIView):
         return paginator.get_paginated_response(serializer_class(page, many=True, **serializer_kwargs).data)
 
     def initial(self, request, *args, **kwargs):
+        feature = self.feature or FEATURE_OF_APP.get(type(self).__module__.split(".")[0])
+        if feature and not settings.FEATURES.get(feature, True):
+            raise NotFound(f"This part of the API ({feature}) is disabled on this server.", code="feature_disabled")
         super().initial(request, *args, **kwargs)
         self._idem_key = None
         key = request.headers.get("Idempotency-Key")

@@ -45,6 +45,7 @@ class ReconcileInput(serializers.Serializer):
 
 class ReconcileView(ApiView):
     required_scopes = "admin"
+    feature = "reconciliation"
 
     @extend_schema(
         summary="Run a reconciliation against Stripe now",
@@ -68,6 +69,7 @@ class ReconcileView(ApiView):
 
 
 class RunListView(ApiView):
+    feature = "reconciliation"
     required_scopes = "admin"
 
     @extend_schema(summary="List reconciliation runs", responses=RunOutput(many=True))
@@ -76,6 +78,7 @@ class RunListView(ApiView):
 
 
 class RunDetailView(ApiView):
+    feature = "reconciliation"
     required_scopes = "admin"
 
     @extend_schema(summary="Retrieve a reconciliation run with its discrepancies", responses=RunDetailOutput)
