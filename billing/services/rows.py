@@ -185,5 +185,8 @@ def rows_copy_update(model, columns: list[str], rows: list[tuple]) -> None:
             for row in rows:
                 copy.write_row(row)
         sets = ", ".join(f"{n} = {_from_stage(f's.{n}', t)}" for n, t in zip(names[1:], db_types[1:], strict=True))
+        # The keys again as an array: with them the table is read through its primary key; joined
+        # to the staging table alone (no statistics), the planner scanned the whole table each time.
         cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {stage} AS s "  # noqa: S608
-                       f"WHERE t.{names[0]} = s.{names[0]}; DELETE FROM {stage}")
+                       f"WHERE t.{names[0]} = s.{names[0]} AND t.{names[0]} = ANY(%s); DELETE FROM {stage}",
+                       [[row[0] for row in rows]])
