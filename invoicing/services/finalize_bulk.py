@@ -1,6 +1,7 @@
 """Finalizing many drafts in one transaction: what `invoice_finalize` does, set-based.
 
-Used by the finalize-due job and the bill-run benchmark for a chunk of drafts: they
+Used by the finalize-due job for a chunk of drafts (with no grace period the bill run
+finalizes its renewals itself, with the same `invoice_open` and `invoices_number`): they
 are locked together (SKIP LOCKED: a draft another worker holds is left to it), their
 usage re-read, customers, preferences, tax and credit read with a few queries for the
 chunk, and the chunk takes as many consecutive numbers as it finalizes from one lock

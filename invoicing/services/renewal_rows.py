@@ -34,14 +34,12 @@ from billing.services.customers_bulk import billing_profiles_currency_lock_many
 from billing.services.rows import ids_take, rows_copy
 from invoicing import adapters, conf
 from invoicing.models import (
-    BillingKind,
     BillingReason,
     BillingRecord,
     CollectionMethod,
     Invoice,
     InvoiceDiscount,
     InvoiceLine,
-    InvoiceStatus,
 )
 from invoicing.pricing import currency_exponent, price_invoice
 from invoicing.services.common import state, today
@@ -183,12 +181,9 @@ def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_me
                 discount_mark_used(discount=discount, period_start=advance.start if advance else period.start)
     audit = [{"action": "invoice.draft_created", "object_type": "invoicing.invoice", "object_id": i.pk,
               "account_id": i.account_id, "after": after} for i, after in zip(invoices, drafted, strict=True)]
-    if grace > 0:
-        _rows_write(built, invoices, lines, coupons)
-        audit_record_many(audit)
-        return [i.pk for i in invoices]
     audit_record_many(audit)
-    _finalize(invoices, contexts, drafted)
+    if grace <= 0:
+        _finalize(invoices, contexts, drafted)
     _rows_write(built, invoices, lines, coupons)
     return [i.pk for i in invoices]
 
@@ -232,4 +227,4 @@ def _rows_write(built, invoices, lines, coupons) -> None:
                for sub, _, records, _, _, invoice, _, _ in built for kind, period in records])
 
 
-__all__ = ["BillingKind", "InvoiceStatus", "draft_rows", "renewals_write"]
+__all__ = ["draft_rows", "renewals_write"]

@@ -3,8 +3,9 @@
 `subscriptions_bill_renewal_many` does what `subscription_bill_renewal` does for each
 subscription of the chunk, with the reads done for the whole chunk at once (terms,
 usage, late usage, billing records, prorations, discounts, tax: a handful of queries)
-and the rows written with multi-row INSERTs. Periods move with billing's
-`subscriptions_period_advance_many` (its `subscription_period_advance`, set-based).
+and the rows written as plain tuples, one statement per table (`renewal_rows`), finalized
+in the same pass when there is no grace period. Periods move with billing's
+`subscriptions_period_advance_locked` (its `subscription_period_advance`, set-based).
 
 Why one transaction per chunk and not per subscription: reading for the chunk is only
 consistent if the chunk's subscriptions stay locked from the reads to the writes
