@@ -7,6 +7,7 @@ serializers below describe the same shapes for the OpenAPI schema.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Annotated
@@ -71,6 +72,12 @@ _FIELD_IN_ERROR = re.compile(r"`\$\.([A-Za-z_]+)|field `([A-Za-z_]+)`")
 _DATETIME = DateTimeField()
 
 
+@functools.lru_cache(maxsize=4096)
+def _datetime_text(value) -> str:
+    """As DRF renders it; a period's bounds repeat in every check of the period, so remembered."""
+    return _DATETIME.to_representation(value)
+
+
 def request_data(request_type: type[QuotaRequest], body: bytes) -> dict:
     """The decoded, validated body; ValidationFailed names the field."""
     try:
@@ -92,8 +99,8 @@ def answer_body(decision) -> dict:
         "usage": decimal_text(decision.usage), "limit": decision.limit, "remaining": decimal_text(decision.remaining),
         "overage": decimal_text(decision.overage), "cap_mode": decision.cap_mode,
         "hard_limit": decimal_text(decision.hard_limit),
-        "period_start": _DATETIME.to_representation(decision.period_start) if decision.period_start else None,
-        "period_end": _DATETIME.to_representation(decision.period_end) if decision.period_end else None,
+        "period_start": _datetime_text(decision.period_start) if decision.period_start else None,
+        "period_end": _datetime_text(decision.period_end) if decision.period_end else None,
         "consumed": decision.consumed, "duplicate": decision.duplicate, "source": decision.source,
     }
 
