@@ -87,6 +87,14 @@ def usage_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
                           period_end=period.end)
 
 
+def late_usage_window():
+    """How far back an event may still arrive (metering's acceptance window): periods that ended
+    earlier than that before a renewal can receive no more usage."""
+    from metering import conf as metering_conf
+
+    return metering_conf.acceptance_window()
+
+
 def prorations_mark_invoiced(items, invoice) -> None:
     """Pending proration items billed on `invoice`: as docs/subscriptions.md asks, invoicing sets
     `invoiced_at` and `invoice_reference` in the invoice's transaction (a rollback leaves them pending)."""

@@ -96,30 +96,33 @@ class UsageBook:
 
 
 def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple[dict, set]:
-    """`_late_usage` for the chunk: {subscription id: (LateUsage, ...)}, and the ids whose last billed
-    period is not the one this pass can see (left to the single path)."""
+    """`_late_usage` for the chunk: {subscription id: (LateUsage, ...)} over every billed period that
+    could still receive events; and the ids left to the single path (none: kept for the caller)."""
     wanted = [s for s in subs if charges[s.pk]]
     if not wanted:
         return {}, set()
-    latest = max(ended[s.pk].start for s in wanted)
-    records = {r.subscription_id: r for r in (
-        BillingRecord.objects.filter(subscription_id__in=[s.pk for s in wanted], kind=BillingKind.ARREARS,
-                                     period_end__lte=latest)
-        .exclude(invoice__status=InvoiceStatus.VOID).order_by("subscription_id", "-period_start")
-        .distinct("subscription_id"))}
-    odd = {pk for pk, r in records.items() if r.period_end > ended[pk].start}
-    records = {pk: r for pk, r in records.items() if pk not in odd}
+    window = adapters.late_usage_window()
+    records = defaultdict(list)
+    for r in (BillingRecord.objects
+              .filter(subscription_id__in=[s.pk for s in wanted], kind=BillingKind.ARREARS,
+                      period_end__lte=max(ended[s.pk].start for s in wanted),
+                      period_end__gt=min(ended[s.pk].start for s in wanted) - window)
+              .exclude(invoice__status=InvoiceStatus.VOID).only("subscription_id", "period_start", "period_end")):
+        start = ended[r.subscription_id].start
+        if start - window < r.period_end <= start:  # the bounds above are the chunk's; these are its own
+            records[r.subscription_id].append(Period(r.period_start, r.period_end))
     if not records:
-        return {}, odd
+        return {}, set()
     by_id = {s.pk: s for s in wanted}
-    for pk, record in records.items():
-        book.want(by_id[pk].account_id, [c.metric_code for c in charges[pk]], Period(record.period_start,
-                                                                                     record.period_end))
+    periods = {pk: sorted(set(found), key=lambda p: p.start) for pk, found in records.items()}
+    for pk, found in periods.items():
+        for period in found:
+            book.want(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
     book.load()
     billed = defaultdict(dict)
-    rows = (InvoiceLine.objects.filter(invoice__subscription_id__in=list(records),
+    rows = (InvoiceLine.objects.filter(invoice__subscription_id__in=list(periods),
                                        kind__in=[LineKind.USAGE, LineKind.LATE_USAGE],
-                                       period_start__in={r.period_start for r in records.values()})
+                                       period_start__in={p.start for found in periods.values() for p in found})
             .exclude(invoice__status=InvoiceStatus.VOID)
             .values("invoice__subscription_id", "period_start", "metric_code", "group_key")
             .annotate(quantity=Sum("quantity")))
@@ -127,17 +130,17 @@ def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple
         billed[(row["invoice__subscription_id"], row["period_start"])][(row["metric_code"], row["group_key"])] = \
             row["quantity"]
     result = {}
-    for pk, record in records.items():
-        period = Period(record.period_start, record.period_end)
-        now = book.usage_for(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
-        done = billed.get((pk, record.period_start), {})
+    for pk, found in periods.items():
         late = []
-        for (metric, group), quantity in sorted(now.items()):
-            before = done.get((metric, group), Decimal(0))
-            if quantity - before > 0:
-                late.append(LateUsage(metric, group, period, before, quantity - before))
+        for period in found:
+            now = book.usage_for(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
+            done = billed.get((pk, period.start), {})
+            for (metric, group), quantity in sorted(now.items()):
+                before = done.get((metric, group), Decimal(0))
+                if quantity - before > 0:
+                    late.append(LateUsage(metric, group, period, before, quantity - before))
         result[pk] = tuple(late)
-    return result, odd
+    return result, set()
 
 
 def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime) -> dict:

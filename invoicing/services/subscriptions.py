@@ -54,28 +54,33 @@ def _collection_method(subscription) -> str:
 
 
 def _late_usage(subscription, charges, before: Period) -> tuple[LateUsage, ...]:
-    """Usage of the previously billed period that arrived after it was billed: the difference
-    between what metering counts for it now and what invoices already charged."""
-    record = (BillingRecord.objects.filter(subscription=subscription, kind=BillingKind.ARREARS,
-                                           period_end__lte=before.start)
-              .exclude(invoice__status=InvoiceStatus.VOID).order_by("-period_start").first())
-    if record is None or not charges:
+    """Usage of earlier billed periods that arrived after they were billed: for each billed period
+    that could still receive events (it ended less than the acceptance window before `before`),
+    the difference between what metering counts for it now and what invoices already charged."""
+    if not charges:
         return ()
-    period = Period(record.period_start, record.period_end)
-    now = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], period)
+    records = (BillingRecord.objects.filter(subscription=subscription, kind=BillingKind.ARREARS,
+                                            period_end__lte=before.start,
+                                            period_end__gt=before.start - adapters.late_usage_window())
+               .exclude(invoice__status=InvoiceStatus.VOID).order_by("period_start"))
+    periods = sorted({Period(r.period_start, r.period_end) for r in records}, key=lambda p: p.start)
+    if not periods:
+        return ()
     billed = defaultdict(Decimal)
     rows = (InvoiceLine.objects.filter(invoice__subscription=subscription, kind__in=[LineKind.USAGE,
                                                                                        LineKind.LATE_USAGE],
-                                       period_start=period.start)
+                                       period_start__in=[p.start for p in periods])
             .exclude(invoice__status=InvoiceStatus.VOID)
-            .values("metric_code", "group_key").annotate(quantity=Sum("quantity")))
+            .values("period_start", "metric_code", "group_key").annotate(quantity=Sum("quantity")))
     for row in rows:
-        billed[(row["metric_code"], row["group_key"])] = row["quantity"]
+        billed[(row["period_start"], row["metric_code"], row["group_key"])] = row["quantity"]
     late = []
-    for (metric, group), quantity in sorted(now.items()):
-        delta = quantity - billed[(metric, group)]
-        if delta > 0:
-            late.append(LateUsage(metric, group, period, billed[(metric, group)], delta))
+    for period in periods:
+        now = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], period)
+        for (metric, group), quantity in sorted(now.items()):
+            before_quantity = billed[(period.start, metric, group)]
+            if quantity - before_quantity > 0:
+                late.append(LateUsage(metric, group, period, before_quantity, quantity - before_quantity))
     return tuple(late)
 
 

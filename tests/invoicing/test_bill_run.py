@@ -232,3 +232,31 @@ def test_a_trial_that_ends_active_is_billed_for_its_first_paid_period_once(catal
     invoice = Invoice.objects.get(subscription=sub)
     flat = invoice.lines.get(kind="flat")
     assert (flat.amount, flat.period_start) == (9900, JAN + timedelta(days=14))
+
+
+@pytest.mark.parametrize("path", ["chunk", "single"])
+def test_late_usage_of_an_older_period_is_billed_once_while_events_may_still_arrive(subscribed, path):
+    """A January event may arrive in March (inside the 35-day acceptance window), after the
+    renewal that looked back at January: the April renewal still finds and bills it, once."""
+    account, sub = subscribed
+    APR = utc(2026, 4, 1)
+    for when in (FEB, MAR):
+        with clock.frozen(when + timedelta(minutes=1)):
+            bill_run_start()
+    with clock.frozen(MAR + timedelta(days=2)):  # 32 days after the event's time
+        result = usage_events_record(events=[EventIn(metric="api_calls", idempotency_key="very-late",
+                                                     timestamp=JAN + timedelta(days=29), account_id=account.pk)])
+    assert result.accepted == 1
+    with clock.frozen(APR + timedelta(minutes=1)):
+        if path == "chunk":
+            bill_run_start()
+        else:
+            subscription_bill_renewal(subscription_id=sub.pk, at=APR + timedelta(minutes=1))
+    april = Invoice.objects.get(subscription=sub, period_start=MAR, billing_reason="subscription_cycle")
+    late = [line for line in april.lines.all() if line.kind == "late_usage"]
+    assert [(line.metric_code, line.quantity, line.period_start, line.period_end) for line in late] == [
+        ("api_calls", 1, JAN, FEB)]
+    with clock.frozen(utc(2026, 5, 1) + timedelta(minutes=1)):
+        bill_run_start()
+    may = Invoice.objects.get(subscription=sub, period_start=APR, billing_reason="subscription_cycle")
+    assert not [line for line in may.lines.all() if line.kind == "late_usage"]
