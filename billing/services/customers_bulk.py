@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import clock
-from billing.audit import audit_record_many, snapshot
+from billing.audit import audit_record_many, snapshot, snapshot_changed
 from billing.errors import Conflict
 from billing.models import BillingProfile
 from billing.services.customers import clean_currency
@@ -25,16 +25,25 @@ def billing_profiles_currency_lock_many(*, currencies: dict[int, str]) -> None:
     wanted = {account_id: clean_currency(currency) for account_id, currency in currencies.items()}
     if not wanted:
         return
-    # Missing profiles created without racing a concurrent creator, then all of them locked. Inserted in
-    # account order: two chunks inserting the same accounts in different orders deadlock on the unique index.
+    now, audits = clock.now(), []
     have = set(BillingProfile.objects.filter(account_id__in=list(wanted)).values_list("account_id", flat=True))
-    if len(have) < len(wanted):
-        BillingProfile.objects.bulk_create([BillingProfile(account_id=a) for a in sorted(wanted) if a not in have],
-                                           ignore_conflicts=True)
-    profiles = list(BillingProfile.objects.select_for_update(of=("self",)).filter(account_id__in=list(wanted))
-                    .order_by("account_id"))
-    changed, audits = [], []
-    now, stamp = clock.now(), timezone.now()
+    missing = sorted(a for a in wanted if a not in have)
+    if missing:
+        # A customer's first invoice (every invoice of a first bill run): the profile is created
+        # already locked, as plain rows, with the audit entry the single service writes.
+        inserted = _profiles_insert_locked(missing, wanted, now)
+        before = snapshot(BillingProfile())
+        for account_id, profile_id in inserted.items():
+            picture = snapshot_changed(before, account=account_id, id=profile_id)
+            audits.append({"action": "billing_profile.currency_locked", "object_type": "billing.billingprofile",
+                           "object_id": profile_id, "account_id": account_id, "before": picture,
+                           "after": snapshot_changed(picture, currency=wanted[account_id])})
+        have |= set(missing) - set(inserted)  # created meanwhile by another transaction: locked below
+    # Existing profiles: locked in account order (two chunks sharing accounts wait rather than deadlock).
+    profiles = list(BillingProfile.objects.select_for_update(of=("self",))
+                    .filter(account_id__in=sorted(have)).order_by("account_id")) if have else []
+    changed = []
+    stamp = timezone.now()
     for profile in profiles:
         currency = wanted[profile.account_id]
         if profile.currency_locked_at:
@@ -49,3 +58,26 @@ def billing_profiles_currency_lock_many(*, currencies: dict[int, str]) -> None:
     rows_update(changed, ["currency", "currency_locked_at", "updated_at"])
     if audits:
         audit_record_many(audits)
+
+
+def _profiles_insert_locked(accounts: list[int], wanted: dict[int, str], now) -> dict[int, int]:
+    """INSERT the accounts' profiles with their currency fixed, in account order (two chunks inserting
+    the same accounts in different orders deadlock on the unique index); an account whose profile
+    another transaction created meanwhile is skipped. {account id: profile id} of the rows inserted."""
+    connection = transaction.get_connection()
+    opts = BillingProfile._meta
+    fields = [f for f in opts.local_concrete_fields if f is not opts.pk]
+    template = BillingProfile()
+    defaults = {f.attname: f.get_db_prep_save(f.pre_save(template, True), connection) for f in fields}
+    quote = connection.ops.quote_name
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = []
+    for account_id in accounts:
+        row = dict(defaults, account_id=account_id, currency=wanted[account_id], currency_locked_at=now)
+        params += [row[f.attname] for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+                       f"VALUES {', '.join([placeholder] * len(accounts))} "
+                       f"ON CONFLICT ({quote('account_id')}) DO NOTHING RETURNING {quote('account_id')}, {quote('id')}",
+                       params)
+        return dict(cursor.fetchall())

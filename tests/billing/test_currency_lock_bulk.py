@@ -12,7 +12,11 @@ pytestmark = pytest.mark.django_db
 
 def state(account):
     profile = BillingProfile.objects.get(account_id=account.pk)
-    audits = [(a.action, {k: v for k, v in a.after.items() if k not in ("id", "account")})
+    def plain(picture):
+        return {k: v for k, v in picture.items() if k not in ("id", "account")}
+
+    audits = [(a.action, a.object_type, a.account_id == account.pk, plain(a.before), plain(a.after),
+               (a.before["id"], a.before["account"]) == (profile.pk, account.pk))
               for a in AuditEntry.objects.filter(action="billing_profile.currency_locked",
                                                  object_id=str(profile.pk))]
     return profile.currency, profile.currency_locked_at is not None, profile.legal_name, audits
