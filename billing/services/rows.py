@@ -118,6 +118,18 @@ def ids_take(*wanted: tuple) -> list[list[int]]:
     return [sorted(ids) for ids in taken]
 
 
+def _stage(cursor, stage: str, names: list[str], staged: list[str], rows: list[tuple]) -> None:
+    """The rows, by binary COPY, into a temporary staging table made on first use: it lives as long as
+    the connection, its rows as long as the transaction."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608
+                   f"({', '.join(f'{n} {t}' for n, t in zip(names, staged, strict=True))}) "
+                   "ON COMMIT DELETE ROWS")
+    with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608
+        copy.set_types(staged)
+        for row in rows:
+            copy.write_row(row)
+
+
 def rows_copy(model, columns: list[str], rows: list[tuple]) -> None:
     """INSERT plain tuples (values of `columns`, attnames, in that order) into the model's table, with
     no model instance: a binary COPY into a temporary staging table, then one INSERT ... SELECT.
@@ -148,14 +160,7 @@ def rows_copy(model, columns: list[str], rows: list[tuple]) -> None:
     stage = quote(f"stage_{opts.db_table}_{zlib.crc32(','.join(names).encode()):08x}")
     table = quote(opts.db_table)
     with connection.cursor() as cursor:
-        # The staging table lives as long as the connection; its rows as long as the transaction.
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608
-                       f"({', '.join(f'{n} {t}' for n, t in zip(names, staged, strict=True))}) "
-                       "ON COMMIT DELETE ROWS")
-        with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608
-            copy.set_types(staged)
-            for row in rows:
-                copy.write_row(row)
+        _stage(cursor, stage, names, staged, rows)
         casts = ", ".join(_from_stage(n, t) for n, t in zip(names, db_types, strict=True))
         cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {casts} FROM {stage}; "  # noqa: S608
                        f"DELETE FROM {stage}")
@@ -177,13 +182,7 @@ def rows_copy_update(model, columns: list[str], rows: list[tuple]) -> None:
     stage = quote(f"stage_u_{opts.db_table}_{zlib.crc32(','.join(names).encode()):08x}")
     table = quote(opts.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "  # noqa: S608
-                       f"({', '.join(f'{n} {t}' for n, t in zip(names, staged, strict=True))}) "
-                       "ON COMMIT DELETE ROWS")
-        with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:  # noqa: S608
-            copy.set_types(staged)
-            for row in rows:
-                copy.write_row(row)
+        _stage(cursor, stage, names, staged, rows)
         sets = ", ".join(f"{n} = {_from_stage(f's.{n}', t)}" for n, t in zip(names[1:], db_types[1:], strict=True))
         # The keys again as an array: with them the table is read through its primary key; joined
         # to the staging table alone (no statistics), the planner scanned the whole table each time.
