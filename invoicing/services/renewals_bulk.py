@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -45,10 +44,16 @@ from invoicing.models import (
     InvoiceStatus,
     LineKind,
 )
-from invoicing.pricing import InvoiceInput, LateUsage, Period
+from invoicing.pricing import InvoiceInput, Period
 from invoicing.selectors import tax_contexts_for_many
 from invoicing.services.renewal_rows import renewals_write
-from invoicing.services.subscriptions import ADVANCE_BILLED, USAGE_BILLED, S, _collection_method
+from invoicing.services.subscriptions import (
+    ADVANCE_BILLED,
+    USAGE_BILLED,
+    S,
+    _collection_method,
+    late_lines,
+)
 from metering.selectors_bulk import billable_usage_many
 
 
@@ -133,12 +138,8 @@ def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple
     for pk, found in periods.items():
         late = []
         for period in found:
-            now = book.usage_for(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
-            done = billed.get((pk, period.start), {})
-            for (metric, group), quantity in sorted(now.items()):
-                before = done.get((metric, group), Decimal(0))
-                if quantity - before > 0:
-                    late.append(LateUsage(metric, group, period, before, quantity - before))
+            counted = book.usage_for(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
+            late += late_lines(period, counted, billed.get((pk, period.start), {}))
         result[pk] = tuple(late)
     return result, set()
 

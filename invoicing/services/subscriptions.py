@@ -66,22 +66,30 @@ def _late_usage(subscription, charges, before: Period) -> tuple[LateUsage, ...]:
     periods = sorted({Period(r.period_start, r.period_end) for r in records}, key=lambda p: p.start)
     if not periods:
         return ()
-    billed = defaultdict(Decimal)
+    billed = defaultdict(dict)
     rows = (InvoiceLine.objects.filter(invoice__subscription=subscription, kind__in=[LineKind.USAGE,
                                                                                        LineKind.LATE_USAGE],
                                        period_start__in=[p.start for p in periods])
             .exclude(invoice__status=InvoiceStatus.VOID)
             .values("period_start", "metric_code", "group_key").annotate(quantity=Sum("quantity")))
     for row in rows:
-        billed[(row["period_start"], row["metric_code"], row["group_key"])] = row["quantity"]
+        billed[row["period_start"]][(row["metric_code"], row["group_key"])] = row["quantity"]
     late = []
     for period in periods:
-        now = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], period)
-        for (metric, group), quantity in sorted(now.items()):
-            before_quantity = billed[(period.start, metric, group)]
-            if quantity - before_quantity > 0:
-                late.append(LateUsage(metric, group, period, before_quantity, quantity - before_quantity))
+        counted = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges], period)
+        late += late_lines(period, counted, billed[period.start])
     return tuple(late)
+
+
+def late_lines(period: Period, counted: dict, billed: dict) -> list[LateUsage]:
+    """What metering counts for a billed period now, less what invoices charged for it: a line for
+    each (metric, group) that grew."""
+    late = []
+    for (metric, group), quantity in sorted(counted.items()):
+        before = billed.get((metric, group), Decimal(0))
+        if quantity - before > 0:
+            late.append(LateUsage(metric, group, period, before, quantity - before))
+    return late
 
 
 def _write(subscription, *, data: InvoiceInput, records: list[tuple[str, Period]], finalize_after, prorations,
