@@ -62,13 +62,8 @@ def invoice_create_draft(
     return invoice
 
 
-def draft_build(
-    *, account: Account, currency: str, priced: PricedInvoice | None, coupons: tuple[Coupon, ...],
-    subscription_id: int | None, period_start: datetime | None, period_end: datetime | None, billing_reason: str,
-    collection_method: str, finalize_after: datetime | None, memo: str, treatment,
-) -> tuple[Invoice, list[InvoiceLine], list[InvoiceDiscount]]:
-    """The unsaved draft, its lines and discounts, validated and totalled (for `invoice_create_draft`
-    and the set-based bill run, which inserts many at once)."""
+def draft_validate(*, currency: str, collection_method: str, priced: PricedInvoice | None) -> None:
+    """A draft's currency and collection method, and its priced lines' currency; ValidationFailed names them."""
     errors = {}
     try:
         currency_exponent(currency)
@@ -80,6 +75,16 @@ def draft_build(
         errors["currency"] = "The priced lines are in another currency."
     if errors:
         raise ValidationFailed(errors)
+
+
+def draft_build(
+    *, account: Account, currency: str, priced: PricedInvoice | None, coupons: tuple[Coupon, ...],
+    subscription_id: int | None, period_start: datetime | None, period_end: datetime | None, billing_reason: str,
+    collection_method: str, finalize_after: datetime | None, memo: str, treatment,
+) -> tuple[Invoice, list[InvoiceLine], list[InvoiceDiscount]]:
+    """The unsaved draft, its lines and discounts, validated and totalled (for `invoice_create_draft`
+    and the set-based bill run, which inserts many at once)."""
+    draft_validate(currency=currency, collection_method=collection_method, priced=priced)
     invoice = Invoice(
         account=account, currency=currency, subscription_id=subscription_id, period_start=period_start,
         period_end=period_end, billing_reason=billing_reason, collection_method=collection_method,

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from billing import clock
 from billing.audit import audit_record_many
-from billing.errors import Conflict, ValidationFailed
+from billing.errors import Conflict
 from billing.outbox import event_record_many
 from billing.services import discount_mark_used
 from billing.services.customers_bulk import billing_profiles_currency_lock_many
@@ -36,13 +36,13 @@ from invoicing import adapters, conf
 from invoicing.models import (
     BillingReason,
     BillingRecord,
-    CollectionMethod,
     Invoice,
     InvoiceDiscount,
     InvoiceLine,
 )
-from invoicing.pricing import currency_exponent, price_invoice
+from invoicing.pricing import price_invoice
 from invoicing.services.common import state, today
+from invoicing.services.drafts import draft_validate
 from invoicing.services.totals import recompute
 
 _encode = msgspec.json.Encoder().encode
@@ -117,17 +117,7 @@ class DiscountRow(_Row, model=InvoiceDiscount):
 def draft_rows(*, account_id: int, currency: str, priced, coupons, subscription_id: int, period, collection_method: str,
                finalize_after, treatment) -> tuple[InvoiceRow, list[LineRow], list[DiscountRow]]:
     """`drafts.draft_build` for a renewal, as rows: validated and totalled the same way."""
-    errors = {}
-    try:
-        currency_exponent(currency)
-    except ValueError:
-        errors["currency"] = "Unknown ISO 4217 currency code."
-    if collection_method not in CollectionMethod.values:
-        errors["collection_method"] = f"Must be one of {', '.join(CollectionMethod.values)}."
-    if priced.currency != currency:
-        errors["currency"] = "The priced lines are in another currency."
-    if errors:
-        raise ValidationFailed(errors)
+    draft_validate(currency=currency, collection_method=collection_method, priced=priced)
     invoice = InvoiceRow(account_id=account_id, currency=currency, subscription_id=subscription_id,
                          period_start=period.start, period_end=period.end,
                          billing_reason=BillingReason.SUBSCRIPTION_CYCLE.value, collection_method=collection_method,
