@@ -9,7 +9,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
-        from billing import dbtypes, tenancy  # noqa: F401  (connect their on-connect signals)
+        from billing import dbtypes, lookups, tenancy  # noqa: F401  (on-connect signals, the `any` lookup)
         from billing.api.keycache import connect_signals
 
         connect_signals()

@@ -38,8 +38,8 @@ def tax_contexts_for_many(accounts) -> dict[int, tuple]:
     accounts = {a.pk: a for a in accounts}
     if not accounts:
         return {}
-    profiles = {p.account_id: p for p in BillingProfile.objects.filter(account_id__in=list(accounts))}
-    prefs = {p.account_id: p for p in CustomerInvoicing.objects.filter(account_id__in=list(accounts))}
+    profiles = {p.account_id: p for p in BillingProfile.objects.filter(account_id__any=list(accounts))}
+    prefs = {p.account_id: p for p in CustomerInvoicing.objects.filter(account_id__any=list(accounts))}
     rates = active_rates()
     operator_country = conf.operator().get("country", "")
     result = {}

@@ -22,7 +22,7 @@ def plan_terms_for_many(subscriptions: Iterable[Subscription]) -> dict[int, Plan
         return {}
     overrides: dict[int, dict] = defaultdict(dict)
     for override in SubscriptionMetricOverride.objects.filter(
-            subscription_id__in=[s.pk for s in subscriptions]).select_related("metric"):
+            subscription_id__any=[s.pk for s in subscriptions]).select_related("metric"):
         overrides[override.subscription_id][override.metric_id] = override
     versions = {s.plan_version_id for s in subscriptions}
     prices = {(p.version_id, p.currency): p for p in PlanPrice.objects.filter(version_id__in=versions)}

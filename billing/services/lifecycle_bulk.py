@@ -33,7 +33,7 @@ def subscriptions_period_advance_many(*, expected_period_ends: dict[int, datetim
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("subscriptions_period_advance_many must run inside the caller's transaction")
     subs = list(Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version")
-                .filter(pk__in=list(expected_period_ends)).order_by("pk"))
+                .filter(pk__any=list(expected_period_ends)).order_by("pk"))
     return subscriptions_period_advance_locked(subscriptions=subs, expected_period_ends=expected_period_ends)[0]
 
 
@@ -51,7 +51,7 @@ def subscriptions_period_advance_locked(*, subscriptions: list[Subscription], ex
     changing: dict[int, datetime] = {}  # the earliest pending change of each subscription
     if due:
         for change in ScheduledChange.objects.filter(
-                subscription_id__in=[s.pk for s in due], status=ScheduledChangeStatus.PENDING,
+                subscription_id__any=[s.pk for s in due], status=ScheduledChangeStatus.PENDING,
                 effective_at__lte=max(s.current_period_end for s in due)):
             earliest = changing.get(change.subscription_id)
             changing[change.subscription_id] = min(earliest, change.effective_at) if earliest else change.effective_at

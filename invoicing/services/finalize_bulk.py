@@ -62,7 +62,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
     with transaction.atomic():
         relax_commit_flush()
         invoices = list(Invoice.objects.select_for_update(skip_locked=True, of=("self",)).select_related("account")
-                        .filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT).order_by("pk"))
+                        .filter(pk__any=invoice_ids, status=InvoiceStatus.DRAFT).order_by("pk"))
         if not invoices:
             return []
         before = {i.pk: state(i) for i in invoices}
@@ -76,7 +76,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         billing_profiles_currency_lock_many(currencies=currencies)
         grants = credit_grants_for(invoices)
         discounts = defaultdict(list)
-        for d in InvoiceDiscount.objects.filter(invoice_id__in=[i.pk for i in invoices]).order_by("position", "id"):
+        for d in InvoiceDiscount.objects.filter(invoice_id__any=[i.pk for i in invoices]).order_by("position", "id"):
             discounts[d.invoice_id].append(d)
         changed_lines, changed_discounts = [], []
         issued, now, operator = today(), clock.now(), conf.operator()
@@ -141,13 +141,13 @@ def invoices_number(invoices, *, issued) -> None:
 
 def credit_grants_for(invoices) -> set:
     """The (account id, currency) pairs of these invoices' accounts that ever had credit granted."""
-    return set(CreditEntry.objects.filter(account_id__in={i.account_id for i in invoices}, kind=CreditKind.GRANT)
+    return set(CreditEntry.objects.filter(account_id__any={i.account_id for i in invoices}, kind=CreditKind.GRANT)
                .values_list("account_id", "currency").distinct())
 
 
 def _lines(invoices) -> dict[int, list[InvoiceLine]]:
     lines = defaultdict(list)
-    for line in InvoiceLine.objects.filter(invoice_id__in=[i.pk for i in invoices]).order_by("position", "id"):
+    for line in InvoiceLine.objects.filter(invoice_id__any=[i.pk for i in invoices]).order_by("position", "id"):
         lines[line.invoice_id].append(line)
     return lines
 

@@ -109,7 +109,7 @@ def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple
     window = adapters.late_usage_window()
     records = defaultdict(list)
     for r in (BillingRecord.objects
-              .filter(subscription_id__in=[s.pk for s in wanted], kind=BillingKind.ARREARS,
+              .filter(subscription_id__any=[s.pk for s in wanted], kind=BillingKind.ARREARS,
                       period_end__lte=max(ended[s.pk].start for s in wanted),
                       period_end__gt=min(ended[s.pk].start for s in wanted) - window)
               .exclude(invoice__status=InvoiceStatus.VOID).only("subscription_id", "period_start", "period_end")):
@@ -125,7 +125,7 @@ def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple
             book.want(by_id[pk].account_id, [c.metric_code for c in charges[pk]], period)
     book.load()
     billed = defaultdict(dict)
-    rows = (InvoiceLine.objects.filter(invoice__subscription_id__in=list(periods),
+    rows = (InvoiceLine.objects.filter(invoice__subscription_id__any=list(periods),
                                        kind__in=[LineKind.USAGE, LineKind.LATE_USAGE],
                                        period_start__in={p.start for found in periods.values() for p in found})
             .exclude(invoice__status=InvoiceStatus.VOID)
@@ -153,14 +153,14 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
         relax_commit_flush()
         subs = list(Subscription.objects.select_for_update(of=("self",))
                     .select_related("plan", "plan_version", "account")
-                    .filter(pk__in=subscription_ids, current_period_end__lte=at).order_by("pk"))
+                    .filter(pk__any=subscription_ids, current_period_end__lte=at).order_by("pk"))
         skipped = len(set(subscription_ids)) - len(subs)
         ids = [s.pk for s in subs]
         ended = {s.pk: Period(s.current_period_start, s.current_period_end) for s in subs}
         billed = set()
         if subs:
             billed = set(BillingRecord.objects.filter(
-                subscription_id__in=ids, period_start__gte=min(p.start for p in ended.values()))
+                subscription_id__any=ids, period_start__gte=min(p.start for p in ended.values()))
                 .values_list("subscription_id", "kind", "period_start"))
         single = [s for s in subs if (s.pk, BillingKind.ARREARS, ended[s.pk].start) in billed]
         subs = [s for s in subs if (s.pk, BillingKind.ARREARS, ended[s.pk].start) not in billed]
@@ -175,7 +175,7 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
         single += [s for s in subs if s.pk in odd]
         subs = [s for s in subs if s.pk not in odd]
         prorations = defaultdict(list)
-        for item in proration_items_pending().filter(subscription_id__in=[s.pk for s in subs], created_at__lte=at):
+        for item in proration_items_pending().filter(subscription_id__any=[s.pk for s in subs], created_at__lte=at):
             prorations[item.subscription_id].append(item)
         before = {s.pk: (s.status, s.plan_version_id, s.quantity) for s in subs}
         # The plain renewals move on these locked objects; the others are read again.
@@ -183,12 +183,12 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
                                                           expected_period_ends={s.pk: ended[s.pk].end for s in subs})
         after = {s.pk: s for s in subs if s.pk in in_place}
         after.update({s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
-                      .filter(pk__in=[s.pk for s in subs if s.pk not in in_place])})
+                      .filter(pk__any=[s.pk for s in subs if s.pk not in in_place])})
         changed = [after[pk] for pk, (_, version, quantity) in before.items()
                    if (after[pk].plan_version_id, after[pk].quantity) != (version, quantity)]
         terms.update(plan_terms_for_many(changed))  # a scheduled change applied at the boundary
         discounts = defaultdict(list)
-        for d in SubscriptionDiscount.objects.filter(subscription_id__in=list(after), status=DiscountStatus.ACTIVE) \
+        for d in SubscriptionDiscount.objects.filter(subscription_id__any=list(after), status=DiscountStatus.ACTIVE) \
                 .select_related("coupon"):
             discounts[d.subscription_id].append(d)
         contexts = tax_contexts_for_many({s.account for s in after.values()})
