@@ -140,10 +140,10 @@ def charge_terms_for(subscription: Subscription, overrides=None) -> tuple[Charge
     overrides = _overrides(subscription) if overrides is None else overrides
     charges = PlanCharge.objects.filter(version_id=subscription.plan_version_id,
                                         currency=subscription.currency).select_related("metric")
-    return _charges_with_overrides(subscription, overrides, list(charges))
+    return charges_with_overrides(subscription, overrides, list(charges))
 
 
-def _charges_with_overrides(subscription: Subscription, overrides: dict,
+def charges_with_overrides(subscription: Subscription, overrides: dict,
                             charges: list[PlanCharge]) -> tuple[ChargeTerms, ...]:
     result = [_charge_terms(c, overrides.get(c.metric_id)) for c in charges]
     charged = {c.metric_id for c in charges}
@@ -188,8 +188,9 @@ def _plan_terms(subscription: Subscription, overrides: dict) -> PlanTerms:
 
 
 def terms_from_rows(subscription: Subscription, overrides: dict, price: PlanPrice | None,
-                    charges: list[PlanCharge]) -> PlanTerms:
-    """PlanTerms from rows already read (one subscription here, a whole chunk in terms_bulk)."""
+                    charges: list[PlanCharge], charge_terms: tuple[ChargeTerms, ...] | None = None) -> PlanTerms:
+    """PlanTerms from rows already read (one subscription here, a whole chunk in terms_bulk).
+    `charge_terms`: the charges' terms already made from the same rows and overrides."""
     version, plan = subscription.plan_version, subscription.plan
     flat = price.flat_amount if price else 0
     seat = price.seat_amount if price else None
@@ -204,7 +205,7 @@ def terms_from_rows(subscription: Subscription, overrides: dict, price: PlanPric
         subscription_id=subscription.pk, plan_code=plan.code, plan_name=plan.name, plan_version_id=version.pk,
         currency=subscription.currency, interval=plan.interval, interval_count=plan.interval_count,
         flat_amount=flat, seat_amount=seat, included_seats=included, quantity=subscription.quantity,
-        charges=_charges_with_overrides(subscription, overrides, charges),
+        charges=charges_with_overrides(subscription, overrides, charges) if charge_terms is None else charge_terms,
     )
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from billing.models import PlanCharge, PlanPrice, Subscription, SubscriptionMetricOverride
-from billing.selectors.terms import PlanTerms, terms_from_rows
+from billing.selectors.terms import PlanTerms, charges_with_overrides, terms_from_rows
 
 
 def plan_terms_for_many(subscriptions: Iterable[Subscription]) -> dict[int, PlanTerms]:
@@ -30,6 +30,15 @@ def plan_terms_for_many(subscriptions: Iterable[Subscription]) -> dict[int, Plan
     # The model's ordering (metric code, currency), as the single selector reads them.
     for charge in PlanCharge.objects.filter(version_id__in=versions).select_related("metric"):
         charges[(charge.version_id, charge.currency)].append(charge)
-    return {s.pk: terms_from_rows(s, overrides.get(s.pk, {}), prices.get((s.plan_version_id, s.currency)),
-                                 charges.get((s.plan_version_id, s.currency), []))
-            for s in subscriptions}
+    # Without overrides, a subscription's charge terms are its version's and currency's: made once
+    # per (version, currency) and shared (frozen dataclasses), not once per subscription.
+    shared: dict[tuple[int, str], tuple] = {}
+    result = {}
+    for s in subscriptions:
+        key = (s.plan_version_id, s.currency)
+        own = overrides.get(s.pk, {})
+        if not own and key not in shared:
+            shared[key] = charges_with_overrides(s, {}, charges.get(key, []))
+        result[s.pk] = terms_from_rows(s, own, prices.get(key), charges.get(key, []),
+                                       charge_terms=None if own else shared[key])
+    return result

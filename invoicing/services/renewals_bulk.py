@@ -144,6 +144,19 @@ def _late_usage_many(subs, ended: dict, charges: dict, book: UsageBook) -> tuple
     return result, set()
 
 
+def _charges_many(subs, terms) -> dict:
+    """{subscription id: the engine's charges}: made once per shared tuple of charge terms (subscriptions
+    without overrides share their version's, `plan_terms_for_many`), not once per subscription."""
+    made: dict[tuple[int, str], tuple] = {}
+    result = {}
+    for s in subs:
+        key = (id(terms[s.pk].charges), s.currency)  # the tuples stay alive in `terms` meanwhile
+        if key not in made:
+            made[key] = adapters.charges_from_terms(terms[s.pk], s.currency)
+        result[s.pk] = made[key]
+    return result
+
+
 def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime) -> dict:
     """`subscription_bill_renewal` for every id, in one transaction (module docstring).
     Returns {"created": [invoice ids], "skipped": n}."""
@@ -165,7 +178,7 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
         single = [s for s in subs if (s.pk, BillingKind.ARREARS, ended[s.pk].start) in billed]
         subs = [s for s in subs if (s.pk, BillingKind.ARREARS, ended[s.pk].start) not in billed]
         terms = plan_terms_for_many(subs)
-        charges = {s.pk: adapters.charges_from_terms(terms[s.pk], s.currency) for s in subs}
+        charges = _charges_many(subs, terms)
         book = UsageBook()
         for s in subs:
             if s.status in USAGE_BILLED and charges[s.pk]:

@@ -33,7 +33,7 @@ def plans(operator):
 def test_the_bulk_terms_equal_the_single_ones(plans, make_account, operator):
     pro, basic, euro = plans
     subs = [subscription_create(account=make_account(), plan=p, quantity=q)
-            for p, q in ((pro, 30), (pro, 1), (basic, 2), (euro, 1))]
+            for p, q in ((pro, 30), (pro, 1), (basic, 2), (euro, 1), (pro, 7))]
     subscription_overrides_set(subscription=subs[1], flat_amount=50_000, seat_amount=0, included_seats=-1, metrics=[
         {"metric": "api_calls", "unit_price": "0.0005", "free_units": 0, "charge_model": "volume",
          "tiers": [{"up_to": 10, "unit_price": "1"}, {"up_to": None, "unit_price": "0.5"}]},
@@ -47,4 +47,7 @@ def test_the_bulk_terms_equal_the_single_ones(plans, make_account, operator):
     for sub in loaded:
         assert many[sub.pk] == plan_terms_for(sub)
     assert many[subs[1].pk].charge_for("tokens") is not None
+    # Without overrides, one version's charges are made once and shared; with them, a subscription's own.
+    assert many[subs[4].pk].charges is many[subs[0].pk].charges
+    assert many[subs[1].pk].charges is not many[subs[0].pk].charges
     assert plan_terms_for_many([]) == {}
