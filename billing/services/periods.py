@@ -10,7 +10,8 @@ daylight-saving change, where the UTC instant stays fixed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from calendar import monthrange
+from datetime import MAXYEAR, MINYEAR, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -31,28 +32,54 @@ def step(interval: str, count: int, n: int) -> relativedelta:
 
 
 def boundary(anchor: datetime, interval: str, count: int, n: int) -> datetime:
-    """The n-th period boundary after the anchor (n=0 is the anchor itself)."""
-    return anchor + step(interval, count, n)
+    """The n-th period boundary after the anchor (n=0 is the anchor itself): `anchor + step(...)`,
+    computed without building a relativedelta (a bill run computes one per subscription), with
+    the same month-end clipping (tests/billing/test_subscription_periods.py compares the two)."""
+    n_units = count * n
+    if interval == "month" or interval == "year":
+        months = anchor.month - 1 + (n_units * 12 if interval == "year" else n_units)
+        year, month = anchor.year + months // 12, months % 12 + 1
+        if not MINYEAR <= year <= MAXYEAR:
+            raise ValueError(f"year {year} is out of range")
+        return anchor.replace(year=year, month=month, day=min(anchor.day, monthrange(year, month)[1]))
+    if interval == "day":
+        return anchor + timedelta(days=n_units)
+    if interval == "week":
+        return anchor + timedelta(weeks=n_units)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def _first_after(anchor: datetime, interval: str, count: int, moment: datetime) -> tuple[int, datetime]:
+    """(n, boundary n) of the first boundary strictly after `moment` (n=0 when `moment` is before the
+    anchor), each boundary computed once."""
+    if moment < anchor:
+        return 0, anchor
+    approx_days = {"day": 1, "week": 7, "month": 28, "year": 365}[interval] * count
+    n = max(1, int((moment - anchor) / timedelta(days=approx_days)) - 1)
+    found = boundary(anchor, interval, count, n)
+    stepped = False
+    while found <= moment:
+        n += 1
+        if n > MAX_STEPS:
+            raise ValueError("period computation ran away")
+        found, stepped = boundary(anchor, interval, count, n), True
+    if not stepped:  # the guess may be past the first one: step back while the one before is after too
+        while n > 1:
+            before = boundary(anchor, interval, count, n - 1)
+            if before <= moment:
+                break
+            n, found = n - 1, before
+    return n, found
 
 
 def _index_after(anchor: datetime, interval: str, count: int, moment: datetime) -> int:
     """The n of the first boundary strictly after `moment` (0 when `moment` is before the anchor)."""
-    if moment < anchor:
-        return 0
-    approx_days = {"day": 1, "week": 7, "month": 28, "year": 365}[interval] * count
-    n = max(1, int((moment - anchor) / timedelta(days=approx_days)) - 1)
-    while boundary(anchor, interval, count, n) <= moment:
-        n += 1
-        if n > MAX_STEPS:
-            raise ValueError("period computation ran away")
-    while n > 1 and boundary(anchor, interval, count, n - 1) > moment:
-        n -= 1
-    return n
+    return _first_after(anchor, interval, count, moment)[0]
 
 
 def next_boundary_after(anchor: datetime, interval: str, count: int, moment: datetime) -> datetime:
     """The first boundary strictly after `moment`."""
-    return boundary(anchor, interval, count, _index_after(anchor, interval, count, moment))
+    return _first_after(anchor, interval, count, moment)[1]
 
 
 def period_containing(anchor: datetime, interval: str, count: int, moment: datetime) -> tuple[datetime, datetime]:

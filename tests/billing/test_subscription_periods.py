@@ -1,6 +1,11 @@
 """Periods are anchored on the start date, with month ends handled and no drift."""
 
+from calendar import monthrange
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billing import clock
 from billing.services import periods, subscription_create, subscription_period_advance
@@ -72,3 +77,39 @@ def test_the_period_containing_a_moment():
     assert periods.period_containing(anchor, "month", 1, utc(2026, 3, 5)) == (utc(2026, 2, 28), utc(2026, 3, 31))
     assert periods.period_containing(anchor, "month", 1, utc(2026, 3, 31)) == (utc(2026, 3, 31), utc(2026, 4, 30))
     assert periods.period_containing(anchor, "month", 1, utc(2025, 12, 1)) == (anchor, utc(2026, 2, 28))
+
+
+def _first_after_by_counting(anchor, interval, count, moment):
+    """The first boundary after `moment`, counted one by one with relativedelta (`periods.step`)."""
+    if moment < anchor:
+        return anchor
+    n = 1
+    while anchor + periods.step(interval, count, n) <= moment:
+        n += 1
+    return anchor + periods.step(interval, count, n)
+
+
+_anchors = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC))
+
+
+@settings(max_examples=400, deadline=None)
+@given(anchor=_anchors, interval=st.sampled_from(["day", "week", "month", "year"]), count=st.integers(1, 12),
+       n=st.integers(0, 40), later=st.timedeltas(min_value=timedelta(days=-40), max_value=timedelta(days=3000)))
+def test_boundaries_are_relativedeltas_and_the_next_one_is_the_first_after(anchor, interval, count, n, later):
+    assert periods.boundary(anchor, interval, count, n) == anchor + periods.step(interval, count, n)
+    moment = anchor + later
+    assert periods.next_boundary_after(anchor, interval, count, moment) == \
+        _first_after_by_counting(anchor, interval, count, moment)
+    start, end = periods.period_containing(anchor, interval, count, moment)
+    assert start <= moment < end or moment < anchor
+
+
+@pytest.mark.parametrize("day", [28, 29, 30, 31])
+def test_month_ends_every_month_of_four_years(day):
+    for month in range(1, 13):
+        for year in (2027, 2028):
+            if day > monthrange(year, month)[1]:
+                continue
+            anchor = datetime(year, month, day, 23, 59, 59, 999_999, tzinfo=UTC)
+            for n in range(0, 49):
+                assert periods.boundary(anchor, "month", 1, n) == anchor + periods.step("month", 1, n)
