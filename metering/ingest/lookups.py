@@ -1,4 +1,4 @@
-"""Accounts and metrics named by a batch, each loaded in one query per batch.
+"""Accounts and metrics named by a batch, loaded in one query per batch.
 
 One indexed query per batch costs far less than the batch itself and, unlike a
 process cache, can never attach events to a metric or account that changed.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import msgspec
-from django.db.models import Q
+from django.db import connection
 
 from billing import tenancy
 from billing.models import Account
@@ -60,21 +60,49 @@ class AccountInfo:
     is_active: bool
 
 
-def metrics_by_code(codes: set[str]) -> dict[str, MetricInfo]:
-    rows = BillableMetric.objects.filter(code__in=codes).values_list(
-        "id", "code", "aggregation", "field_name", "is_active", "filters")
-    return {row[1]: MetricInfo(*row) for row in rows}
+@dataclass(frozen=True)
+class BatchFacts:
+    metrics: dict[str, MetricInfo]
+    accounts_by_id: dict[int, AccountInfo]
+    accounts_by_external_id: dict[str, AccountInfo]
 
 
-def accounts_named(ids: set[int], external_ids: set[str]) -> tuple[dict[int, AccountInfo], dict[str, AccountInfo]]:
-    """(by id, by external id). Reads facts in the operator scope; callers check who may use them."""
-    if not ids and not external_ids:
-        return {}, {}
-    query = Account.objects.filter(Q(pk__in=ids) | Q(external_id__in=external_ids)).values_list(
-        "id", "external_id", "is_active")
-    if tenancy.current().operator:  # an operator key: already in scope, spare two round trips
-        infos = [AccountInfo(*row) for row in query]
+def _facts_sql() -> str:
+    metric_table, account_table = BillableMetric._meta.db_table, Account._meta.db_table
+    return f"""
+    SELECT true, id, code, aggregation, field_name, is_active, filters::text FROM {metric_table} WHERE code = ANY(%s)
+    UNION ALL
+    SELECT false, id, external_id, NULL, NULL, is_active, NULL FROM {account_table}
+    WHERE id = ANY(%s) OR external_id = ANY(%s)
+    """  # noqa: S608
+
+
+def batch_facts(codes: set[str], ids: set[int], external_ids: set[str]) -> BatchFacts:
+    """The metrics and the accounts a batch names, in one query (a round trip and two ORM
+    compilations less per batch than a query each).
+
+    Accounts are read in the operator scope; callers check who may use them.
+    """
+    query = (_facts_sql(), [list(codes), list(ids), list(external_ids)])
+    # Metrics are the operator's (no tenant column): no scope change needed when no account is named.
+    if tenancy.current().operator or not (ids or external_ids):  # spare two round trips
+        found = _fetch(query)
     else:
         with tenancy.operator_scope():
-            infos = [AccountInfo(*row) for row in query]
-    return {i.id: i for i in infos}, {i.external_id: i for i in infos if i.external_id}
+            found = _fetch(query)
+    metrics, by_id, by_external = {}, {}, {}
+    for is_metric, pk, name, aggregation, field_name, is_active, filters in found:
+        if is_metric:
+            metrics[name] = MetricInfo(pk, name, aggregation, field_name, is_active,
+                                       msgspec.json.decode(filters) if filters else {})
+        else:
+            account = by_id[pk] = AccountInfo(pk, name, is_active)
+            if name:
+                by_external[name] = account
+    return BatchFacts(metrics, by_id, by_external)
+
+
+def _fetch(query) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(*query)
+        return cursor.fetchall()

@@ -15,7 +15,7 @@ import msgspec
 from metering import conf
 
 from .decode import EventIn, Rejection
-from .lookups import MetricInfo, accounts_named, filter_text, metrics_by_code
+from .lookups import MetricInfo, batch_facts, filter_text
 
 MAX_VALUE = Decimal(10) ** 20
 MAX_DECIMAL_PLACES = 12
@@ -59,11 +59,12 @@ def check_events(
     periods are invoiced and late events are refused (METERING_LATE_EVENTS=reject).
     Written for speed: it runs for every event of every batch.
     """
-    metrics = metrics_by_code({e.metric for _, e in events})
-    by_id, by_external = accounts_named(
+    facts = batch_facts(
+        {e.metric for _, e in events},
         {e.account_id for _, e in events if e.account_id is not None},
         {e.external_customer_id for _, e in events if e.external_customer_id is not None},
     )
+    metrics, by_id, by_external = facts.metrics, facts.accounts_by_id, facts.accounts_by_external_id
     oldest, newest = now - conf.acceptance_window(), now + conf.future_tolerance()
     max_properties = conf.get("METERING_MAX_PROPERTIES_BYTES")
     accounts: dict[tuple, tuple] = {}
