@@ -19,21 +19,33 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        field = self.lhs.output_field
-        target = getattr(field, "target_field", field)  # a foreign key: its target's type
-        if target.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField",
-                                          "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField"):
-            values = [int(v) for v in value]
-        else:
-            values = [target.get_db_prep_value(v, connection, prepared=False) for v in value]
-        return "%s", [values]
+        target = self._target()
+        if self._integers(target):
+            # The array as its text, typed in the SQL: psycopg's list adapter is a Python loop per value.
+            return "%s", ["{" + ",".join(str(int(v)) for v in value) + "}"]
+        return "%s", [[target.get_db_prep_value(v, connection, prepared=False) for v in value]]
 
     def as_sql(self, compiler, connection):
         if not self.rhs:  # as `__in=[]`: no row, and no query when nothing else could match
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
+        target = self._target()
+        if self._integers(target):
+            rhs = f"{rhs}::{target.rel_db_type(connection)}[]"
         return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+    def _target(self):
+        field = self.lhs.output_field
+        return getattr(field, "target_field", field)  # a foreign key: its target's type
+
+    @staticmethod
+    def _integers(target) -> bool:
+        return target.get_internal_type() in _INTEGER_FIELDS
+
+
+_INTEGER_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                   "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
 
 
 Field.register_lookup(AnyOf)
