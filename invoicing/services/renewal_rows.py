@@ -172,9 +172,13 @@ def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_me
     audit = [{"action": "invoice.draft_created", "object_type": "invoicing.invoice", "object_id": i.pk,
               "account_id": i.account_id, "after": after} for i, after in zip(invoices, drafted, strict=True)]
     audit_record_many(audit)
+    # Lines, discounts and billing records do not change at finalization: written before it, so the
+    # invoice counter row, locked from the numbers to the commit, is held for less of the chunk (a
+    # second worker's chunk waits on it). Their foreign keys to the invoices are checked at commit.
+    _children_write(built, lines, coupons)
     if grace <= 0:
         _finalize(invoices, contexts, drafted)
-    _rows_write(built, invoices, lines, coupons)
+    rows_copy(Invoice, list(InvoiceRow.columns), [row.values() for row in invoices])
     return [i.pk for i in invoices]
 
 
@@ -208,9 +212,8 @@ def _finalize(invoices, contexts, drafted) -> None:
     transaction.on_commit(lambda: queue_pdfs(ids))
 
 
-def _rows_write(built, invoices, lines, coupons) -> None:
-    for model, cls, rows in ((Invoice, InvoiceRow, invoices), (InvoiceLine, LineRow, lines),
-                             (InvoiceDiscount, DiscountRow, coupons)):
+def _children_write(built, lines, coupons) -> None:
+    for model, cls, rows in ((InvoiceLine, LineRow, lines), (InvoiceDiscount, DiscountRow, coupons)):
         rows_copy(model, list(cls.columns), [row.values() for row in rows])
     rows_copy(BillingRecord, ["account_id", "subscription_id", "kind", "period_start", "period_end", "invoice_id"],
               [(sub.account_id, sub.pk, str(kind), period.start, period.end, invoice.pk)
