@@ -195,8 +195,10 @@ def subscriptions_bill_renewal_many(*, subscription_ids: list[int], at: datetime
         _, in_place = subscriptions_period_advance_locked(subscriptions=subs,
                                                           expected_period_ends={s.pk: ended[s.pk].end for s in subs})
         after = {s.pk: s for s in subs if s.pk in in_place}
-        after.update({s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
-                      .filter(pk__any=[s.pk for s in subs if s.pk not in in_place])})
+        moved_otherwise = [s.pk for s in subs if s.pk not in in_place]
+        if moved_otherwise:  # usually none: not even a query to compile
+            after.update({s.pk: s for s in Subscription.objects.select_related("plan", "plan_version", "account")
+                          .filter(pk__any=moved_otherwise)})
         changed = [after[pk] for pk, (_, version, quantity) in before.items()
                    if (after[pk].plan_version_id, after[pk].quantity) != (version, quantity)]
         terms.update(plan_terms_for_many(changed))  # a scheduled change applied at the boundary
