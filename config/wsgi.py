@@ -7,10 +7,11 @@ from django.urls import get_resolver
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 django_application = get_wsgi_application()
 
-# Quota checks whose key, limits and counter are cached are answered before Django (docs/metering.md).
-from metering.quotas.fastlane import QuotaFastLane  # noqa: E402  (needs the apps loaded above)
+# Quota checks and usage batches whose key is cached are answered before Django (docs/metering.md).
+from metering.ingest.fastlane import IngestFastLane  # noqa: E402  (needs the apps loaded above)
+from metering.quotas.fastlane import QuotaFastLane  # noqa: E402
 
-application = QuotaFastLane(django_application)
+application = IngestFastLane(QuotaFastLane(django_application))
 
 # The URLconf (and the views it imports) is otherwise loaded by the first request.
 get_resolver().url_patterns  # noqa: B018

@@ -3,59 +3,26 @@
 Each test tells which of the two answered by counting the calls that reached Django.
 """
 
-import io
-import json
-
 import pytest
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 
 from billing import tenancy
 from billing.models import ApiKey
 from billing.services import api_key_revoke
 from metering.quotas import counters
 from metering.quotas.fastlane import QuotaFastLane
+from tests.metering.lanes import CountingDjango, wsgi_call
 
 pytestmark = pytest.mark.django_db
 PATH = "/api/v1/quotas/check"
 
 
-class CountingDjango:
-    def __init__(self):
-        self.handler, self.calls = WSGIHandler(), 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
-
-
 @pytest.fixture
-def lane():
-    # As Django's test client does: the test's transaction must survive the request boundary.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield QuotaFastLane(CountingDjango())
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+def lane(keep_test_transaction):
+    return QuotaFastLane(CountingDjango())
 
 
 def call(lane, key, body=None, path=PATH, method="POST", **headers):
-    """(status code, headers, decoded body) of one request through the lane."""
-    payload = json.dumps(body if body is not None else {"metric": "api_calls"}).encode()
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "testserver", "SERVER_PORT": "80",
-               "wsgi.url_scheme": "http", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(payload)),
-               "wsgi.input": io.BytesIO(payload), "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1",
-               "HTTP_AUTHORIZATION": f"Bearer {key}", **headers}
-    answer = {}
-
-    def start_response(status, headers):
-        answer["status"], answer["headers"] = int(status.split()[0]), dict(headers)
-
-    content = b"".join(lane(environ, start_response))
-    return answer["status"], answer["headers"], json.loads(content) if content else None
+    return wsgi_call(lane, key, body if body is not None else {"metric": "api_calls"}, path, method, **headers)
 
 
 @pytest.fixture
