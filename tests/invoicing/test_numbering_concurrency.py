@@ -105,3 +105,37 @@ def test_chunked_and_single_finalizers_racing_on_the_same_drafts_number_each_onc
     assert {i.status for i in invoices} == {"open"}
     assert sorted(int(i.number.rsplit("-", 1)[1]) for i in invoices) == list(range(1, 25))
     assert counter.last_value == 24 and finalized_entries == 24
+
+
+def test_concurrent_number_take_many_from_a_missing_year_row(db):
+    """The first takers of a year race to create its row (one upsert each): every number once, no gap,
+    and a rolled-back take gives its numbers back."""
+    from django.db import transaction
+
+    from invoicing.services import number_take_many
+
+    start = threading.Barrier(4)
+    taken, failures = [], []
+
+    def take(rolled_back):
+        try:
+            start.wait()
+            for _ in range(3):
+                with contextlib.suppress(RuntimeError), transaction.atomic():
+                    numbers = number_take_many(series="INV", year=2031, count=5)
+                    if rolled_back:
+                        raise RuntimeError("crash after taking the numbers")
+                    taken.extend(numbers)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(i == 0,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(int(n.rsplit("-", 1)[1]) for n in taken) == list(range(1, 46))
+    assert NumberSequence.objects.get(series="INV", year=2031).last_value == 45
