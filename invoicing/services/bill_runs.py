@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from billing import clock
 from billing.audit import audit_record
@@ -86,16 +85,25 @@ def _chunk_one_by_one(run_id: int, subscription_ids: list[int], at: datetime) ->
 
 
 def _chunk_record(run_id: int, created: int, skipped: int, errors: list) -> None:
+    """Add the chunk's counts to its run: one UPDATE ... RETURNING (it locks the run's row until the
+    commit, as a SELECT FOR UPDATE did), the errors' details under the same lock when there are any;
+    the run is closed by the chunk that completes it."""
     with transaction.atomic():
-        run = BillRun.objects.select_for_update().get(pk=run_id)
-        run.invoices_created = F("invoices_created") + created
-        run.skipped = F("skipped") + skipped
-        run.errors = F("errors") + len(errors)
-        run.error_details = (run.error_details + errors)[:MAX_ERRORS_KEPT]
-        run.chunks_done = F("chunks_done") + 1
-        run.save()
-        run.refresh_from_db()
-        if run.chunks_done >= run.chunks and run.finished_at is None:
+        if errors:
+            run = BillRun.objects.select_for_update().get(pk=run_id)
+            BillRun.objects.filter(pk=run_id).update(error_details=(run.error_details + errors)[:MAX_ERRORS_KEPT])
+        table = connection.ops.quote_name(BillRun._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET invoices_created = invoices_created + %s, "  # noqa: S608
+                           "skipped = skipped + %s, errors = errors + %s, chunks_done = chunks_done + 1 "
+                           "WHERE id = %s RETURNING chunks_done, chunks, finished_at",
+                           [created, skipped, len(errors), run_id])
+            row = cursor.fetchone()
+        if row is None:
+            raise BillRun.DoesNotExist(f"bill run {run_id}")
+        chunks_done, chunks, finished_at = row
+        if chunks_done >= chunks and finished_at is None:
+            run = BillRun.objects.get(pk=run_id)
             run.finished_at = clock.now()
             run.status = BillRunStatus.FAILED if run.errors else BillRunStatus.DONE
             run.save(update_fields=["finished_at", "status"])
