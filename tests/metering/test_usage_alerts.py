@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
+from billing import clock
 from billing.models import OutboxEvent
 from billing.outbox import outbox_deliver_batch
 from billing.services import membership_add
@@ -83,3 +84,17 @@ def test_the_console_shows_the_banner_to_the_account_only(client, account, make_
     assert "100% of the 10 included this period reached" in page
     client.force_login(other_user)
     assert "included this period reached" not in client.get("/console/").content.decode()
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "1,000,000"), ("de", "1.000.000")])
+def test_the_banner_groups_the_digits_of_a_large_limit_as_the_language_does(language, shown):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    alert = SimpleNamespace(threshold_percent=80, limit=1_000_000, period_end=clock.now(),
+                            metric=SimpleNamespace(name="API calls", code="api_calls"))
+    with translation.override(language):
+        page = render_to_string("metering/alert_banner.html", {"alerts": [alert]})
+    assert shown in page and "1000000" not in page
