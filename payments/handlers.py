@@ -114,3 +114,12 @@ def email_finance_reconciliation(event: OutboxEvent) -> None:
 @handler("billing.payment.unapplied")
 def email_finance_unapplied(event: OutboxEvent) -> None:
     _finance(event, "finance_payment_unapplied")
+
+
+@handler("billing.refund.failed")
+def email_finance_refund_failed(event: OutboxEvent) -> None:
+    from invoicing.documents.formatting import money
+
+    payload = event.payload
+    _render_and_send(finance_emails(), "finance_refund_failed",
+                     {**payload, "amount_text": money(payload["amount"], payload["currency"], "en")})

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.DISPUTED)
 PAYMENT_REFUNDED = "billing.payment.refunded"
+REFUND_FAILED = "billing.refund.failed"
 RESEND_AFTER = timedelta(minutes=5)
 # Stripe keeps idempotency keys 24 hours: past that, re-sending a refund could make a second one.
 RESEND_WINDOW = timedelta(hours=23)
@@ -121,6 +122,11 @@ def refund_apply_result(*, refund: Refund, result: RefundResult) -> Refund:
         refund.failure_message = failure_message or "The payment processor refused the refund."
         refund.save()
         audit_record(action="refund.failed", instance=refund, before=before, after=snapshot(refund))
+        # The customer is still owed the money: finance hears of it (email) and so can integrations.
+        event_record(type=REFUND_FAILED, account_id=refund.payment.account_id, payload={
+            "refund_id": refund.pk, "payment_id": refund.payment_id, "invoice_id": refund.payment.invoice_id,
+            "credit_note_id": refund.credit_note_id, "amount": refund.amount, "currency": refund.currency,
+            "reason": refund.reason, "reference": refund.reference, "failure_message": refund.failure_message})
     return refund
 
 

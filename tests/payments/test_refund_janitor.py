@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from billing import tenancy
+from billing.models import OutboxEvent
+from billing.outbox import outbox_deliver_batch
 from payments.gateways import RefundRequest
 from payments.models import Payment, Refund
 from payments.services.charging import payment_collect
@@ -59,7 +61,9 @@ def test_a_refund_never_sent_is_sent_by_the_janitor(paid, stripe_client):
     assert refund.status == "succeeded"
 
 
-def test_a_refund_never_sent_within_a_day_fails_instead_of_going_out_unkeyed(paid, stripe_client):
+def test_a_refund_never_sent_within_a_day_fails_instead_of_going_out_unkeyed(paid, stripe_client, settings,
+                                                                            mailoutbox):
+    settings.PAYMENTS_FINANCE_EMAILS = ["finance@example.com"]
     with tenancy.operator_scope():
         refund = _refund_open(payment=paid, amount=700, reason="", reference=None, credit_note_id=None)
         Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(hours=25))
@@ -69,3 +73,11 @@ def test_a_refund_never_sent_within_a_day_fails_instead_of_going_out_unkeyed(pai
     assert stripe_client.v1.refunds.list(params={"payment_intent": paid.gateway_payment_id}).data == []
     assert refund.status == "failed"
     assert payment.amount_refunded == 0
+    # The customer is still owed the money: an event for integrations, and finance is told.
+    with tenancy.operator_scope():
+        failed, = OutboxEvent.objects.filter(type="billing.refund.failed")
+        outbox_deliver_batch()
+    assert (failed.payload["refund_id"], failed.payload["amount"]) == (refund.pk, 700)
+    mail, = [m for m in mailoutbox if m.to == ["finance@example.com"]]
+    assert "refund of $7.00 failed" in mail.subject
+    assert "never reached the payment processor" in mail.body
