@@ -1,12 +1,15 @@
 """Quota checks through the real server at a fixed rate, against the server's own floor.
 
-    .venv/bin/python bench/quota.py [--rate 2000] [--seconds 20] [--clients 8] [--workers 3]
+    .venv/bin/python bench/quota.py [--rate 2000] [--seconds 20] [--clients 8] [--processes 1] [--workers 3]
 
 Starts the web server the way `make run` does (granian, `config.wsgi`, several worker
 processes; DEBUG off) on a throwaway database with one account subscribed to a plan
 with a hard limit on `api_calls`, then sends POST /api/v1/quotas/check at `--rate`
-checks per second (open loop: each client process, with its own key, paces its share
-on a keep-alive connection) for `--seconds`, and records each check's latency. Baseline
+checks per second for `--seconds` over `--clients` keep-alive connections (one key each),
+and records each check's latency. Open loop: each check is due at a fixed time and its
+latency counts from then, so waiting behind a slow one counts too; one process
+(`--processes`) paces all connections from a select() loop, so the load generator adds
+one process, not one per connection, to the two cores the server runs on. Baseline
 in the same run and at the same rate: GET /health/live, the cheapest request Django
 answers (no authentication, no database). The checks of a warmed-up key mostly take the
 fast lane in front of Django (metering/quotas/fastlane.py), so they can beat the baseline.
@@ -23,13 +26,13 @@ import json
 import multiprocessing
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     LeanHttpClient,
     django_setup,
+    paced_requests,
     percentile,
     server_cpu_seconds,
     throwaway_database,
@@ -59,39 +62,22 @@ def setup_tenant(keys: int) -> tuple[int, list[str]]:
 
 
 def client_loop(args) -> dict:
-    url, key, rate, seconds, method, path, body = args
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    client = LeanHttpClient(url, method, path, headers, json.dumps(body).encode() if body is not None else None)
-    latencies, errors = [], 0
-    cpu_started = time.process_time()
-    interval = 1.0 / rate
-    start = time.perf_counter()
-    sent = 0
-    while True:
-        due = start + sent * interval
-        now = time.perf_counter()
-        if now - start >= seconds:
-            break
-        if due > now:
-            time.sleep(due - now)
-        began = time.perf_counter()
-        status = client.send()
-        # Latency from when the check was due: waiting behind a slow one counts (no coordinated omission).
-        latencies.append((time.perf_counter() - min(due, began)) * 1000)
-        errors += status != 200
-        sent += 1
-    client.close()
-    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - start,
-            "cpu": time.process_time() - cpu_started}
+    """One load-generator process: its connections (one key each), paced from one loop."""
+    url, keys, rate, seconds, method, path, body = args
+    payload = json.dumps(body).encode() if body is not None else None
+    clients = [LeanHttpClient(url, method, path, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                              payload) for key in keys]
+    return paced_requests(clients, rate, seconds)
 
 
 def run(url, keys, options, method, path, body) -> tuple[float, list[float], int, dict]:
     """(rate achieved, latencies, errors, CPU microseconds per request of the server and of the clients)."""
-    share = options.rate / options.clients
+    processes = max(1, min(options.processes, options.clients))
+    shares = [[keys[c % len(keys)] for c in range(options.clients) if c % processes == p] for p in range(processes)]
     server_before = server_cpu_seconds(url)
-    with multiprocessing.get_context("fork").Pool(options.clients) as pool:
-        results = pool.map(client_loop, [(url, keys[i % len(keys)], share, options.seconds, method, path, body)
-                                         for i in range(options.clients)])
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        results = pool.map(client_loop, [(url, share, options.rate / processes, options.seconds, method, path, body)
+                                         for share in shares])
     latencies = [ms for r in results for ms in r["latencies"]]
     elapsed = max(r["elapsed"] for r in results)
     cpu = {"server": (server_cpu_seconds(url) - server_before) * 1e6 / max(1, len(latencies)),
@@ -103,7 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=8, help="keep-alive connections, one key each")
+    parser.add_argument("--processes", type=int, default=1, help="load-generator processes sharing the connections")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
     options = parser.parse_args()
     check = {"metric": "api_calls", "quantity": 1}
@@ -112,13 +99,14 @@ def main() -> None:
         django_setup(env)
         _, keys = setup_tenant(options.clients)
         with web_server(env, workers=options.workers) as url:
-            warmup = argparse.Namespace(rate=200, seconds=2, clients=options.clients)
+            warmup = argparse.Namespace(rate=200, seconds=2, clients=options.clients, processes=options.processes)
             run(url, keys, warmup, "POST", "/api/v1/quotas/check", check)
             health_rate, health, _, health_cpu = run(url, keys, options, "GET", "/health/live", None)
             rate, latencies, errors, check_cpu = run(url, keys, options, "POST", "/api/v1/quotas/check", check)
 
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-    print(f"server: granian config.wsgi, {options.workers} workers; {options.clients} client processes; "
+    print(f"server: granian config.wsgi, {options.workers} workers; {options.clients} connections from "
+          f"{options.processes} load-generator process(es); "
           f"target {options.rate:.0f}/s for {options.seconds:.0f} s")
     print(f"baseline: GET /health/live {health_rate:,.0f}/s, p50 {percentile(health, 50):.2f} ms, "
           f"p99 {percentile(health, 99):.2f} ms; CPU per request: server {health_cpu['server']:.0f} us, "
