@@ -15,7 +15,7 @@ class OutboxEvent(TenantModel):
     account = models.ForeignKey(
         Account, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
     )
-    type = models.CharField(max_length=100, db_index=True)
+    type = models.CharField(max_length=100)  # indexed in Meta: without db_index's LIKE-pattern twin
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
@@ -27,6 +27,7 @@ class OutboxEvent(TenantModel):
     class Meta:
         ordering = ["id"]
         indexes = [
+            models.Index(fields=["type"], name="outbox_type_idx"),
             models.Index(
                 fields=["next_attempt_at", "id"],
                 name="outbox_pending_idx",

@@ -25,7 +25,9 @@ class Subscription(TenantModel):
     plan_version = models.ForeignKey("billing.PlanVersion", on_delete=models.PROTECT, related_name="subscriptions")
     currency = models.CharField(max_length=3)
     quantity = models.PositiveIntegerField(default=1, help_text="Seats.")
-    status = models.CharField(max_length=20, choices=SubscriptionStatus.choices, db_index=True)
+    # Queried by status through subscription_due_idx (status first); no index of its own, which every
+    # period advance (a non-HOT update: current_period_end is indexed) would also have to write.
+    status = models.CharField(max_length=20, choices=SubscriptionStatus.choices)
     billing_cycle_anchor = models.DateTimeField(help_text="Periods are counted from here (UTC).")
     current_period_start = models.DateTimeField()
     current_period_end = models.DateTimeField(db_index=True)
