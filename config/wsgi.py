@@ -17,6 +17,6 @@ application = IngestFastLane(QuotaFastLane(django_application))
 get_resolver().url_patterns  # noqa: B018
 
 # What is loaded so far (Django, the apps, their modules) lives as long as the process. Frozen,
-# those ~150,000 objects are no longer walked by every full collection: a batch of 1,000 usage
+# those ~140,000 objects are no longer walked by every full collection: a batch of 1,000 usage
 # events allocates enough to trigger several collections (docs/performance.md).
 gc.freeze()

@@ -100,9 +100,7 @@ class FastLane:
         entry_key = keycache.entry_key(hashlib.sha256(parsed[1].encode()).hexdigest())
         known = self._known.get(entry_key)
         if known is None:
-            from metering.quotas.counters import client
-
-            value = client().get(entry_key)
+            value = keycache.redis_client().get(entry_key)
             api_key = keycache.decode(value)
             if api_key is None:
                 raise Miss
@@ -119,9 +117,8 @@ class FastLane:
         from django.core.cache import cache
 
         from billing.api.throttling import WINDOW_SECONDS
-        from metering.quotas.counters import client
 
-        redis_client = client()
+        redis_client = keycache.redis_client()
         if self._script is None or self._script.registered_client is not redis_client:
             self._script = redis_client.register_script(self.script)
             # The throttle's cache key as billing.api.throttling makes it, built once (the cache

@@ -37,7 +37,7 @@ class CachedKey:
         return scope in self.scopes
 
 
-def _client() -> redis.Redis:
+def redis_client() -> redis.Redis:
     from metering.quotas.counters import client  # one short-timeout Redis client per process
 
     return client()
@@ -66,7 +66,7 @@ def api_key_remember(*, api_key) -> None:
     if ttl <= 0 or not api_key.is_active:
         return
     with contextlib.suppress(redis.RedisError):  # then the next request takes the full path again
-        _client().set(entry_key(api_key.key_hash), _encode(api_key), nx=True, ex=ttl)
+        redis_client().set(entry_key(api_key.key_hash), _encode(api_key), nx=True, ex=ttl)
 
 
 def api_keys_forget(*, key_hashes: list[str]) -> None:
@@ -78,7 +78,7 @@ def api_keys_forget(*, key_hashes: list[str]) -> None:
     def tombstone():
         ttl = max(1, settings.API_KEY_CACHE_SECONDS)
         try:
-            pipe = _client().pipeline(transaction=False)
+            pipe = redis_client().pipeline(transaction=False)
             for key_hash in hashes:
                 pipe.set(entry_key(key_hash), TOMBSTONE, ex=ttl)
             pipe.execute()

@@ -5,8 +5,11 @@ batch is copied (binary COPY, psycopg) into a session temp table and moved with
 one INSERT ... SELECT that also claims the idempotency keys:
 
 - `metering_usagekey`'s primary key (account_id, idempotency_key) decides which
-  events are new. A key claimed by a concurrent request that has not committed
-  yet makes this INSERT wait for it, then skip: concurrent duplicates count once.
+  events are new. The claim inserts the keys an index probe did not find; a key
+  that a concurrent request inserted but has not committed is invisible to the
+  probe, so the INSERT waits for that request and fails on the key once it
+  commits. The batch is then written again with ON CONFLICT DO NOTHING, which
+  waits and skips: concurrent duplicates count once either way.
 - Only events whose key was claimed here are inserted into the partitioned
   event table. Keys and events commit together: a crash leaves neither, and a
   resend of the same batch counts each event once.
