@@ -135,10 +135,11 @@ class FastLane:
             raise Miss  # Django counts it too and refuses with the API's 429
         return found
 
-    def headers(self, environ, payload: bytes, extra: list | None = None) -> list[tuple[str, str]]:
-        """The headers the full path sends with a JSON answer."""
+    def headers(self, environ, payload: bytes, extra: list | None = None,
+                identifier: str | None = None) -> list[tuple[str, str]]:
+        """The headers the full path sends with a JSON answer (`identifier`: the request id, if already made)."""
         return [("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"),
-                ("X-Request-ID", request_id(environ)), *SECURITY_HEADERS, *(extra or []),
+                ("X-Request-ID", identifier or request_id(environ)), *SECURITY_HEADERS, *(extra or []),
                 ("Content-Length", str(len(payload)))]
 
 

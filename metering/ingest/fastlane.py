@@ -83,5 +83,4 @@ class IngestFastLane(FastLane):
         if status != 202:
             raise Miss  # nothing was valid, so nothing was written: Django answers the 422
         payload = msgspec.json.encode(body)
-        environ["HTTP_X_REQUEST_ID"] = identifier
-        return "202 Accepted", self.headers(environ, payload), payload
+        return "202 Accepted", self.headers(environ, payload, identifier=identifier), payload
