@@ -12,8 +12,11 @@ class OutboxStatus(models.TextChoices):
 
 
 class OutboxEvent(TenantModel):
+    # No index: nothing reads events by account (delivery goes by outbox_pending_idx), and no
+    # foreign key for a delete to check.
     account = models.ForeignKey(
-        Account, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+        Account, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     type = models.CharField(max_length=100)  # indexed in Meta: without db_index's LIKE-pattern twin
     payload = models.JSONField(default=dict)

@@ -45,12 +45,16 @@ class BillingRecord(TenantModel):
     one that starts; a subscription's first invoice writes the advance of its first period.
     """
 
-    subscription = models.ForeignKey("billing.Subscription", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: billingrecord_once_per_period starts with it.
+    subscription = models.ForeignKey("billing.Subscription", on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
     kind = models.CharField(max_length=8, choices=BillingKind.choices)
     period_start = models.DateTimeField()
     period_end = models.DateTimeField()
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="billing_records")
-    bill_run = models.ForeignKey(BillRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="records")
+    # Null in every bill-run path today: indexed only where set (billingrecord_bill_run_idx).
+    bill_run = models.ForeignKey(BillRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="records",
+                                 db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,6 +62,8 @@ class BillingRecord(TenantModel):
             models.UniqueConstraint(fields=["subscription", "kind", "period_start"],
                                     name="billingrecord_once_per_period"),
         ]
+        indexes = [models.Index(fields=["bill_run"], condition=models.Q(bill_run__isnull=False),
+                                name="billingrecord_bill_run_idx")]
 
     def __str__(self):
         return f"subscription {self.subscription_id} {self.kind} {self.period_start:%Y-%m-%d}"

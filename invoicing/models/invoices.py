@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from billing.models import TenantModel
+from billing.models import Account, TenantModel
 
 from .taxes import TaxRate
 
@@ -37,6 +37,8 @@ class LineKind(models.TextChoices):
 
 
 class Invoice(TenantModel):
+    # No index of its own: the (account, status, created_at) index below starts with it.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
     subscription = models.ForeignKey("billing.Subscription", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="invoices")
     currency = models.CharField(max_length=3)
@@ -52,7 +54,8 @@ class Invoice(TenantModel):
     issue_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     net_terms_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    finalize_after = models.DateTimeField(null=True, blank=True, db_index=True,
+    # Indexed for drafts only (invoice_finalize_due_idx): the finalize-due job reads nothing else.
+    finalize_after = models.DateTimeField(null=True, blank=True,
                                           help_text="End of the grace period for late usage; then finalized.")
     finalized_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +90,8 @@ class Invoice(TenantModel):
         indexes = [
             models.Index(fields=["account", "status", "created_at"]),
             models.Index(fields=["status", "due_date"], condition=models.Q(status="open"), name="invoice_open_due_idx"),
+            models.Index(fields=["finalize_after", "id"], condition=models.Q(status="draft"),
+                         name="invoice_finalize_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_due__gte=0), name="invoice_amount_due_not_negative"),
@@ -118,7 +123,9 @@ class InvoiceLine(TenantModel):
                               help_text="Charge model, block size, included units, tier breakdown, source.")
     amount = models.BigIntegerField()
     discount_amount = models.BigIntegerField(default=0)
-    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Mostly null: indexed (for PROTECT when a rate is deleted) only where set, in Meta.
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 db_index=False)
     tax_name = models.CharField(max_length=100, blank=True)
     tax_percentage = models.DecimalField(max_digits=7, decimal_places=4, default=0)
     tax_inclusive = models.BooleanField(default=False)
@@ -127,6 +134,8 @@ class InvoiceLine(TenantModel):
 
     class Meta:
         ordering = ["invoice", "position", "id"]
+        indexes = [models.Index(fields=["tax_rate"], condition=models.Q(tax_rate__isnull=False),
+                                name="invoiceline_tax_rate_idx")]
 
     def __str__(self):
         return self.description
