@@ -207,13 +207,17 @@ def _answer_length(buffer: bytes) -> tuple[int, int] | None:
     return int(header_lines[0].split(b" ", 2)[1]), end + 4 + length
 
 
-def paced_requests(clients: list[LeanHttpClient], rate: float, seconds: float) -> dict:
+def paced_requests(clients: list[LeanHttpClient], rate: float, seconds: float, warmup: float = 0.0) -> dict:
     """Open loop from one process: request i is due at start + i / rate and goes out on a free
     keep-alive connection as soon as one is; its latency counts from when it was due, so waiting
     for a connection counts too (no coordinated omission). One process waiting in select()
     rather than one process per connection: on two shared cores, fewer processes of the load
     generator compete with the server for the CPU. select() because epoll's timeout has only
-    millisecond resolution, which would send requests up to 1 ms late."""
+    millisecond resolution, which would send requests up to 1 ms late.
+
+    The first `warmup` seconds run at the same rate on the same connections but are not
+    recorded: each connection is bound to one server worker, and a worker's first requests
+    fill its caches (the steady state is what is measured). `requests` counts them all."""
     for client in clients:
         client.sock = socket.create_connection(client.address)
         client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -223,7 +227,9 @@ def paced_requests(clients: list[LeanHttpClient], rate: float, seconds: float) -
     latencies, errors = [], 0
     interval = 1.0 / rate
     cpu_started, start = time.process_time(), time.perf_counter()
-    issued = 0
+    issued = sent = 0
+    seconds += warmup
+    recorded_from = start + warmup
     while True:
         now = time.perf_counter()
         while now - start < seconds and start + issued * interval <= now:
@@ -233,6 +239,7 @@ def paced_requests(clients: list[LeanHttpClient], rate: float, seconds: float) -
             client = free.pop()
             client.due = waiting.pop(0)
             client.sock.sendall(client.request)
+            sent += 1
         if now - start >= seconds and not waiting and len(free) == len(clients):
             break
         timeout = max(0.0, start + issued * interval - time.perf_counter()) if now - start < seconds else 1.0
@@ -245,11 +252,13 @@ def paced_requests(clients: list[LeanHttpClient], rate: float, seconds: float) -
             client.buffer += chunk
             answer = _answer_length(client.buffer)
             if answer is not None:
-                latencies.append((time.perf_counter() - client.due) * 1000)
-                errors += answer[0] != 200
+                if client.due >= recorded_from:
+                    latencies.append((time.perf_counter() - client.due) * 1000)
+                    errors += answer[0] != 200
                 client.buffer, client.due = client.buffer[answer[1]:], None
                 free.append(client)
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - recorded_from
     for client in clients:
         client.close()
-    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "cpu": time.process_time() - cpu_started}
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "requests": sent,
+            "cpu": time.process_time() - cpu_started}

@@ -1,12 +1,15 @@
 """Quota checks through the real server at a fixed rate, against the server's own floor.
 
-    .venv/bin/python bench/quota.py [--rate 2000] [--seconds 20] [--clients 8] [--processes 1] [--workers 3]
+    .venv/bin/python bench/quota.py [--rate 2000] [--seconds 20] [--warmup 2] [--clients 8] [--processes 1]
+                                    [--workers 3]
 
 Starts the web server the way `make run` does (granian, `config.wsgi`, several worker
 processes; DEBUG off) on a throwaway database with one account subscribed to a plan
 with a hard limit on `api_calls`, then sends POST /api/v1/quotas/check at `--rate`
 checks per second for `--seconds` over `--clients` keep-alive connections (one key each),
-and records each check's latency. Open loop: each check is due at a fixed time and its
+and records each check's latency after `--warmup` seconds at the same rate on the same
+connections (each connection is bound to one server worker; the steady state is measured,
+not each worker's first requests). Open loop: each check is due at a fixed time and its
 latency counts from then, so waiting behind a slow one counts too; one process
 (`--processes`) paces all connections from a select() loop, so the load generator adds
 one process, not one per connection, to the two cores the server runs on. Baseline
@@ -63,11 +66,11 @@ def setup_tenant(keys: int) -> tuple[int, list[str]]:
 
 def client_loop(args) -> dict:
     """One load-generator process: its connections (one key each), paced from one loop."""
-    url, keys, rate, seconds, method, path, body = args
+    url, keys, rate, seconds, warmup, method, path, body = args
     payload = json.dumps(body).encode() if body is not None else None
     clients = [LeanHttpClient(url, method, path, {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
                               payload) for key in keys]
-    return paced_requests(clients, rate, seconds)
+    return paced_requests(clients, rate, seconds, warmup)
 
 
 def run(url, keys, options, method, path, body) -> tuple[float, list[float], int, dict]:
@@ -76,12 +79,13 @@ def run(url, keys, options, method, path, body) -> tuple[float, list[float], int
     shares = [[keys[c % len(keys)] for c in range(options.clients) if c % processes == p] for p in range(processes)]
     server_before = server_cpu_seconds(url)
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = pool.map(client_loop, [(url, share, options.rate / processes, options.seconds, method, path, body)
-                                         for share in shares])
+        results = pool.map(client_loop, [(url, share, options.rate / processes, options.seconds, options.warmup,
+                                          method, path, body) for share in shares])
     latencies = [ms for r in results for ms in r["latencies"]]
     elapsed = max(r["elapsed"] for r in results)
-    cpu = {"server": (server_cpu_seconds(url) - server_before) * 1e6 / max(1, len(latencies)),
-           "clients": sum(r["cpu"] for r in results) * 1e6 / max(1, len(latencies))}
+    sent = max(1, sum(r["requests"] for r in results))  # the warm-up's requests used CPU too
+    cpu = {"server": (server_cpu_seconds(url) - server_before) * 1e6 / sent,
+           "clients": sum(r["cpu"] for r in results) * 1e6 / sent}
     return len(latencies) / elapsed, latencies, sum(r["errors"] for r in results), cpu
 
 
@@ -92,6 +96,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="keep-alive connections, one key each")
     parser.add_argument("--processes", type=int, default=1, help="load-generator processes sharing the connections")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 3)))
+    parser.add_argument("--warmup", type=float, default=2,
+                        help="seconds at the full rate on the same connections before recording")
     options = parser.parse_args()
     check = {"metric": "api_calls", "quantity": 1}
 
@@ -99,8 +105,9 @@ def main() -> None:
         django_setup(env)
         _, keys = setup_tenant(options.clients)
         with web_server(env, workers=options.workers) as url:
-            warmup = argparse.Namespace(rate=200, seconds=2, clients=options.clients, processes=options.processes)
-            run(url, keys, warmup, "POST", "/api/v1/quotas/check", check)
+            warmup = argparse.Namespace(rate=200, seconds=2, warmup=0, clients=options.clients,
+                                        processes=options.processes)
+            run(url, keys, warmup, "POST", "/api/v1/quotas/check", check)  # the keys' first checks: full path
             health_rate, health, _, health_cpu = run(url, keys, options, "GET", "/health/live", None)
             rate, latencies, errors, check_cpu = run(url, keys, options, "POST", "/api/v1/quotas/check", check)
 

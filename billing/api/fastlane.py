@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import threading
 import time
 import uuid
 
@@ -50,7 +51,8 @@ class FastLane:
 
     def __init__(self, app):
         self.app = app
-        self._script = None
+        self._sha = hashlib.sha1(self.script.encode()).hexdigest().encode()  # noqa: S324 (Redis names scripts so)
+        self._held = threading.local()  # (client, connection) of this thread
         self._throttle_key = None
         self._known: dict[str, tuple[bytes, keycache.CachedKey]] = {}  # cached-key entries seen, by Redis key
 
@@ -114,19 +116,19 @@ class FastLane:
     def run_script(self, entry_key: str, entry: bytes, key_id: int, keys: list[str], args: list):
         """The lane's script with the cached entry first and the key's throttle counter last;
         returns its answer, whose last element is the throttle count (Miss when throttled)."""
-        from django.core.cache import cache
-
         from billing.api.throttling import WINDOW_SECONDS
 
-        redis_client = keycache.redis_client()
-        if self._script is None or self._script.registered_client is not redis_client:
-            self._script = redis_client.register_script(self.script)
+        if self._throttle_key is None:
+            from django.core.cache import cache
+
             # The throttle's cache key as billing.api.throttling makes it, built once (the cache
             # proxy costs more than the rest of the key).
             marker = "throttle-key-marker"
             self._throttle_key = cache.make_and_validate_key(marker).replace(marker, "throttle:{}:{}").format
         throttle_key = self._throttle_key(key_id, int(time.time() // WINDOW_SECONDS))
-        found = self._script(keys=[entry_key, *keys, throttle_key], args=[entry, *args, WINDOW_SECONDS * 2])
+        all_keys = [entry_key, *keys, throttle_key]
+        found = self._evalsha(resp_command(b"EVALSHA", self._sha, len(all_keys), *all_keys, entry, *args,
+                                           WINDOW_SECONDS * 2))
         if not found:
             self._known.pop(entry_key, None)  # re-read next time (the entry changed, or a counter is rebuilt)
             raise Miss
@@ -135,12 +137,46 @@ class FastLane:
             raise Miss  # Django counts it too and refuses with the API's 429
         return found
 
+    def _evalsha(self, command: bytes):
+        """One round trip on a connection this thread keeps: through redis-py's connection, not its
+        client, whose pool, command packing and script wrapper cost ~35 us of the check's CPU
+        (docs/performance.md). Any Redis error drops the connection (the next request opens another)
+        and reaches `__call__`, which hands the request to Django."""
+        client = keycache.redis_client()
+        held = getattr(self._held, "pair", None)
+        if held is None or held[0] is not client:  # first use, or the client was replaced
+            if held is not None:
+                held[1].disconnect()
+            held = self._held.pair = (client, client.connection_pool.make_connection())
+        connection = held[1]
+        try:
+            try:
+                connection.send_packed_command([command], check_health=False)
+                return connection.read_response()
+            except redis.exceptions.NoScriptError:  # Redis restarted or flushed its scripts
+                client.script_load(self.script)
+                connection.send_packed_command([command], check_health=False)
+                return connection.read_response()
+        except redis.RedisError:
+            connection.disconnect()
+            self._held.pair = None
+            raise
+
     def headers(self, environ, payload: bytes, extra: list | None = None,
                 identifier: str | None = None) -> list[tuple[str, str]]:
         """The headers the full path sends with a JSON answer (`identifier`: the request id, if already made)."""
         return [("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"),
                 ("X-Request-ID", identifier or request_id(environ)), *SECURITY_HEADERS, *(extra or []),
                 ("Content-Length", str(len(payload)))]
+
+
+def resp_command(*parts) -> bytes:
+    """A Redis command in RESP: an array of bulk strings (bytes, str or int parts)."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
 
 
 def request_id(environ) -> str:

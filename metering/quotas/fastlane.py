@@ -12,13 +12,18 @@ the full path would:
   key or its account) and has the `usage:read` scope;
 - the account (an account key's own, or one an operator key names and the full path
   resolved), the metric and the account's limits are in this process's caches, the
-  same caches and lifetimes the full path uses; the clock needs no re-read;
+  same caches and lifetimes the full path uses;
 - the metric is counted live (count, sum) and its Redis counter exists;
 - the per-key throttle allows (the same Redis counter as the full path's);
 - the request has no Idempotency-Key (whose answer the full path stores and replays).
 Anything else (a miss, a bad body, an error, Redis down, metering switched off) goes
 to Django untouched, which answers as always and warms the caches. The lane never
 writes anything but the throttle count, and never answers differently, only sooner.
+
+The domain clock's offset is the one read the lane makes in PostgreSQL: `clock.now()`
+re-reads it (one row) once a second per process. Handing that request to Django
+instead cost each worker a full-path request every second, and the checks queued
+behind it were the slowest 1 % (docs/performance.md).
 
 Each key's `last_used_at` is then recorded when the full path sees it, that is about
 once per API_KEY_CACHE_SECONDS while it is in use.
@@ -71,9 +76,9 @@ class QuotaFastLane(FastLane):
         data = request_data(QuotaRequest, body)
         account_id = account_for_cached(api_key, data)
         metric = metric_cached(data["metric"])
-        now = clock.now_without_query()
-        if account_id is None or metric is None or now is None or metric.aggregation not in counters.COUNTED:
+        if account_id is None or metric is None or metric.aggregation not in counters.COUNTED:
             raise Miss
+        now = clock.now()
         found = limits.entitlements_cached(account_id, now)
         if found is None:
             raise Miss

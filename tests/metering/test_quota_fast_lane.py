@@ -150,3 +150,35 @@ def test_a_check_with_an_idempotency_key_is_replayed_by_django(lane, checked):
     again = call(lane, key, {"metric": "api_calls", "quantity": 2}, HTTP_IDEMPOTENCY_KEY="check-1")
     assert lane.app.calls == 3
     assert first[2] == again[2]
+
+
+def test_a_stale_clock_is_re_read_by_the_lane_not_handed_to_django(lane, checked):
+    from billing import clock
+
+    _, key = checked
+    first = call(lane, key)
+    clock.invalidate()  # as once a second in a running process
+    again = call(lane, key)
+    assert lane.app.calls == 1
+    assert again[2] == first[2]
+
+
+def test_the_lane_loads_its_script_again_when_redis_has_forgotten_it(lane, checked):
+    _, key = checked
+    call(lane, key)
+    counters.client().script_flush()
+    assert call(lane, key)[0] == 200
+    assert lane.app.calls == 1
+
+
+def test_a_dropped_redis_connection_costs_one_check_through_django_then_the_lane_reconnects(lane, checked):
+    _, key = checked
+    call(lane, key)
+    call(lane, key)
+    connection = lane._held.pair[1]
+    connection.send_command("CLIENT", "ID")
+    counters.client().client_kill_filter(_id=connection.read_response())
+    assert call(lane, key)[0] == 200
+    assert lane.app.calls == 2  # the check on the dead connection went to Django
+    assert call(lane, key)[0] == 200
+    assert lane.app.calls == 2
