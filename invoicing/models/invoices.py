@@ -97,6 +97,8 @@ class Invoice(TenantModel):
             models.CheckConstraint(condition=models.Q(amount_due__gte=0), name="invoice_amount_due_not_negative"),
             models.CheckConstraint(condition=models.Q(status="draft") | models.Q(number__isnull=False),
                                    name="invoice_finalized_has_number"),
+            # Referenced by invoiceline_invoice_account_fk (migration 0005).
+            models.UniqueConstraint(fields=["id", "account"], name="invoice_id_account_key"),
         ]
 
     def __str__(self):
@@ -108,7 +110,10 @@ class Invoice(TenantModel):
 
 
 class InvoiceLine(TenantModel):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # One composite foreign key (invoice_id, account_id) -> invoice (id, account_id), added in SQL
+    # by migration 0005, stands for both: one check per line instead of two.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", db_constraint=False)
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=16, choices=LineKind.choices)
     description = models.CharField(max_length=300)
