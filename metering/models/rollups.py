@@ -37,7 +37,8 @@ class UsageRollup(TenantModel):
                 name="usage_rollup_bucket_unique",
             )
         ]
-        indexes = [models.Index(fields=["account", "metric", "granularity", "bucket_start"])]
+        indexes = [models.Index(fields=["account", "metric", "granularity", "bucket_start"],
+                                name="metering_us_account_0d5b3c_idx")]
 
 
 class RollupCursor(models.Model):
