@@ -20,10 +20,11 @@ Anything else (a miss, a bad body, an error, Redis down, metering switched off) 
 to Django untouched, which answers as always and warms the caches. The lane never
 writes anything but the throttle count, and never answers differently, only sooner.
 
-The domain clock's offset is the one read the lane makes in PostgreSQL: `clock.now()`
-re-reads it (one row) once a second per process. Handing that request to Django
-instead cost each worker a full-path request every second, and the checks queued
-behind it were the slowest 1 % (docs/performance.md).
+Two small reads the lane makes in PostgreSQL itself, when this process's copy is due
+for its re-read: the domain clock's offset (`clock.now()`, one row, once a second) and
+a metric it had cached (one row, every METRIC_CACHE_SECONDS). Handing those requests to
+Django instead cost each worker a full-path request every second, and the checks
+queued behind it were the slowest 1 % (docs/performance.md).
 
 Each key's `last_used_at` is then recorded when the full path sees it, that is about
 once per API_KEY_CACHE_SECONDS while it is in use.
@@ -42,7 +43,13 @@ from billing.api.fastlane import FastLane, Miss
 from metering.api.common import account_for_cached
 from metering.api.quotas import QuotaCheckView, QuotaRequest, answer_body, request_data, retry_after
 from metering.quotas import counters, limits
-from metering.services.quotas import metric_cached, quota_decision, quota_period, requested_quantity
+from metering.services.quotas import (
+    metric_cached,
+    metric_refreshed,
+    quota_decision,
+    quota_period,
+    requested_quantity,
+)
 
 PATH = "/api/v1/quotas/check"
 MAX_BODY = 4096
@@ -75,7 +82,7 @@ class QuotaFastLane(FastLane):
         entry_key, entry, api_key = self.cached_key(environ, "usage:read")
         data = request_data(QuotaRequest, body)
         account_id = account_for_cached(api_key, data)
-        metric = metric_cached(data["metric"])
+        metric = metric_cached(data["metric"]) or metric_refreshed(data["metric"])
         if account_id is None or metric is None or metric.aggregation not in counters.COUNTED:
             raise Miss
         now = clock.now()

@@ -86,6 +86,17 @@ def metric_cached(metric_code: str) -> BillableMetric | None:
     return cached[1] if cached is not None and time.monotonic() < cached[0] else None
 
 
+def metric_refreshed(metric_code: str) -> BillableMetric | None:
+    """A metric this process had cached and whose entry expired, read again (one query); None
+    when it was never cached here or is no longer active (the full path then answers)."""
+    if metric_code not in _metrics:
+        return None
+    try:
+        return _metric(metric_code)
+    except NotFound:
+        return None
+
+
 def forget_metrics() -> None:
     _metrics.clear()
 

@@ -182,3 +182,19 @@ def test_a_dropped_redis_connection_costs_one_check_through_django_then_the_lane
     assert lane.app.calls == 2  # the check on the dead connection went to Django
     assert call(lane, key)[0] == 200
     assert lane.app.calls == 2
+
+
+def test_an_expired_metric_is_re_read_by_the_lane_and_a_deactivated_one_goes_to_django(lane, checked):
+    from metering.models import BillableMetric
+    from metering.services import quotas
+
+    _, key = checked
+    call(lane, key)
+    expire = lambda: quotas._metrics.update({c: (0.0, m) for c, (_, m) in quotas._metrics.items()})  # noqa: E731
+    expire()
+    assert call(lane, key)[0] == 200
+    assert lane.app.calls == 1
+    BillableMetric.objects.filter(code="api_calls").update(is_active=False)
+    expire()
+    status, _, body = call(lane, key)
+    assert status == 404 and lane.app.calls == 2
