@@ -38,16 +38,6 @@ def now() -> datetime:
     return timezone.now() + _offset()
 
 
-def now_without_query() -> datetime | None:
-    """`now()` for code that must not touch the database: None when the offset is due for a re-read."""
-    pinned = _frozen.get()
-    if pinned is not None:
-        return pinned
-    if time.monotonic() - _cache["read_at"] > REFRESH_SECONDS:
-        return None
-    return timezone.now() + _cache["offset"]
-
-
 def invalidate() -> None:
     _cache["read_at"] = 0.0
 
