@@ -5,24 +5,32 @@ batch is copied (binary COPY, psycopg) into a session temp table and moved with
 one INSERT ... SELECT that also claims the idempotency keys:
 
 - `metering_usagekey`'s primary key (account_id, idempotency_key) decides which
-  events are new. The claim inserts the keys an index probe did not find; a key
-  that a concurrent request inserted but has not committed is invisible to the
-  probe, so the INSERT waits for that request and fails on the key once it
-  commits. The batch is then written again with ON CONFLICT DO NOTHING, which
-  waits and skips: concurrent duplicates count once either way.
+  events are new. The first attempt inserts every key of the batch (most batches
+  hold no key seen before); a key stored earlier fails it with a unique violation
+  and the batch is written again, now inserting only the keys an index probe did
+  not find. A key that a concurrent request inserted but has not committed is
+  invisible to that probe, so the INSERT waits for that request and fails on the
+  key once it commits; the batch is then written a last time with ON CONFLICT DO
+  NOTHING, which waits and skips. Concurrent duplicates count once either way.
 - Only events whose key was claimed here are inserted into the partitioned
   event table. Keys and events commit together: a crash leaves neither, and a
   resend of the same batch counts each event once.
 Keys are claimed in sorted order so two batches sharing keys cannot deadlock.
 `received_at` is the statement's time (not the transaction's), so the rollup job,
 which folds events by time of receipt, sees a later batch as later.
+
+Each connection remembers, once a batch has committed on it, that its staging
+table exists, and the process remembers which days' partitions exist; a batch
+that finds one of them gone (retention dropped a day, the session lost its temp
+tables) is written again with both made sure of. The move is a prepared statement.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+import psycopg
+from django.db import IntegrityError, OperationalError, ProgrammingError, connection, transaction
 
 from metering.storage import EVENTS_TABLE, KEYS_TABLE
 
@@ -45,7 +53,14 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
 _COPY = (f'COPY {STAGING} (seq, account_id, metric_id, "timestamp", idempotency_key, value, properties) '
          "FROM STDIN (FORMAT BINARY)")
 _COPY_TYPES = ["int4", "int8", "int8", "timestamptz", "varchar", "numeric", "text"]
-# Claiming a key: a plain INSERT of the keys not found by an index probe. `OFFSET 0` keeps the
+# Claiming the keys, first attempt: a plain INSERT of every key. Any key stored before fails it.
+_CLAIM_ALL = f"""
+    INSERT INTO {KEYS_TABLE} (account_id, idempotency_key, received_at)
+    SELECT account_id, idempotency_key, statement_timestamp() FROM {STAGING}
+    ORDER BY account_id, idempotency_key
+    RETURNING account_id, idempotency_key
+"""  # noqa: S608
+# After a stored duplicate: a plain INSERT of the keys not found by an index probe. `OFFSET 0` keeps the
 # probe a per-row subplan (an index lookup), whatever the planner guesses of the staging table.
 # A key another request inserted meanwhile fails the INSERT with a unique violation (after
 # waiting for that request to commit); the batch is then written again with ON CONFLICT, which
@@ -75,15 +90,48 @@ WITH fresh AS ({{claim}}), stored AS (
 SELECT s.seq FROM {STAGING} s LEFT JOIN fresh f USING (account_id, idempotency_key)
 WHERE f.account_id IS NULL
 """  # noqa: S608
+MOVE_ALL = _MOVE.format(claim=_CLAIM_ALL)
 MOVE_PLAIN = _MOVE.format(claim=_CLAIM_PLAIN)
 MOVE_ON_CONFLICT = _MOVE.format(claim=_CLAIM_ON_CONFLICT)
 
 
-def _partitions_sql(rows: list[Row]) -> tuple[str, list]:
-    times = [row.timestamp for row in rows]
-    first, last = min(times), max(times)
-    return ("SELECT metering_usage_partitions_ensure(%s::date, %s::date)",
-            [first.astimezone(UTC).date(), last.astimezone(UTC).date()])
+# Days whose partition exists, as far as this process knows (only retention drops them).
+_ensured_days: set[date] = set()
+
+
+def _days(rows: list[Row]) -> set[date]:
+    return {row.timestamp.astimezone(UTC).date() for row in rows}
+
+
+def _prelude(days: set[date], *, trusted: bool) -> str | None:
+    """The statements a batch needs before its COPY; `trusted` lets it rely on what this
+    connection and process remember (only outside an enclosing transaction, whose
+    rollback could undo what they remember)."""
+    statements = []
+    if not (trusted and days <= _ensured_days):
+        first, last = min(days), max(days)
+        statements.append(f"SELECT metering_usage_partitions_ensure('{first}'::date, '{last}'::date)")
+    if not (trusted and _staging_known()):
+        statements.append(_CREATE_STAGING)
+    if not trusted:
+        # The staging table is empty after a commit, but not inside an enclosing transaction
+        # (tests, file import).
+        statements.append(f"DELETE FROM {STAGING}")  # noqa: S608
+    return "; ".join(statements) or None
+
+
+def _staging_known() -> bool:
+    return getattr(connection, "_metering_staging", None) is connection.connection
+
+
+def _remember(days: set[date]) -> None:
+    connection._metering_staging = connection.connection
+    _ensured_days.update(days)
+
+
+def _forget() -> None:
+    connection._metering_staging = None
+    _ensured_days.clear()
 
 
 def copy_rows(copy, rows: list[Row]) -> None:
@@ -99,46 +147,67 @@ def copy_rows(copy, rows: list[Row]) -> None:
                row.properties))
 
 
-def write_rows(rows: list[Row], *, move: str = MOVE_ON_CONFLICT) -> set[int]:
+def write_rows(rows: list[Row], *, move: str = MOVE_ON_CONFLICT, trusted: bool = False) -> set[int]:
     """Store the rows not seen before; return the batch indexes that were duplicates.
 
-    Must run inside the caller's transaction (with the RLS scope set). Three round
-    trips: partitions + staging table, COPY, the move.
+    Must run inside the caller's transaction (with the RLS scope set). Two round
+    trips, COPY and the move, plus one before them for partitions and the staging
+    table unless `trusted` (see `_prelude`).
     """
     if not rows:
         return set()
-    partitions, params = _partitions_sql(rows)
-    with connection.cursor() as cursor:
-        # The DELETE: the staging table is empty after a commit, but not inside an enclosing
-        # transaction (tests, file import).
-        cursor.execute(f"{partitions}; {_CREATE_STAGING}; DELETE FROM {STAGING}", params)  # noqa: S608
-        with cursor.cursor.copy(_COPY) as copy:
+    prelude = _prelude(_days(rows), trusted=trusted)
+    if prelude:
+        with connection.cursor() as cursor:
+            cursor.execute(prelude)
+    connection.ensure_connection()
+    # psycopg's own cursor: Django's (client-side binding) cannot prepare a statement, and
+    # planning the move costs about a tenth of executing it. Errors are wrapped as Django's.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        with cursor.copy(_COPY) as copy:
             copy_rows(copy, rows)
-        cursor.execute(move)
+        cursor.execute(move, prepare=True)
         duplicate_indexes = cursor.fetchall()
     return {index for (index,) in duplicate_indexes}
+
+
+# What the next attempt writes with after a unique violation.
+_ESCALATION = {MOVE_ALL: MOVE_PLAIN, MOVE_PLAIN: MOVE_ON_CONFLICT}
 
 
 def write_rows_retrying(rows: list[Row]) -> set[int]:
     """`write_rows` in its own transaction, retried on deadlock or serialization failure.
 
-    The keys are claimed by a plain INSERT first; when a concurrent request claimed one of
-    them meanwhile (unique violation), the batch is written again with ON CONFLICT.
+    Every key is claimed by a plain INSERT first; a unique violation (a key stored
+    before, or claimed by a concurrent request meanwhile) writes the batch again
+    with the next, more careful claim (see the module's docstring).
     """
-    move, attempt = MOVE_PLAIN, 0
+    move, attempt = MOVE_ALL, 0
+    trusted = not connection.in_atomic_block
     while True:
         try:
             with transaction.atomic():
-                return write_rows(rows, move=move)
+                duplicates = write_rows(rows, move=move, trusted=trusted)
+            if trusted:
+                _remember(_days(rows))
+            return duplicates
         except IntegrityError as exc:
-            if move is MOVE_ON_CONFLICT or _sqlstate(exc) != "23505":
+            state = _sqlstate(exc)
+            if state == "23505" and move in _ESCALATION:
+                move = _ESCALATION[move]
+            elif state == "23514" and trusted:  # no partition for a row: retention dropped a remembered day
+                _forget()
+                trusted = False
+            else:
                 raise
-            move = MOVE_ON_CONFLICT
+        except ProgrammingError as exc:
+            if _sqlstate(exc) != "42P01" or not trusted:  # the session lost its staging table
+                raise
+            _forget()
+            trusted = False
         except OperationalError as exc:
             attempt += 1
             if _sqlstate(exc) not in ("40P01", "40001") or attempt == RETRIES:
                 raise
-
-
 def _sqlstate(exc: Exception) -> str | None:
     return getattr(getattr(exc, "__cause__", None), "sqlstate", None)

@@ -56,7 +56,7 @@ def test_a_batch_that_failed_halfway_leaves_nothing_and_can_be_resent(make_accou
     account = make_account()
     events = [EventIn(metric="calls", idempotency_key=f"k{i}", account_id=account.pk) for i in range(50)]
     # A statement that claims the keys and then fails, as a crash after the keys were written would.
-    for name in ("MOVE_PLAIN", "MOVE_ON_CONFLICT"):
+    for name in ("MOVE_ALL", "MOVE_PLAIN", "MOVE_ON_CONFLICT"):
         broken = getattr(writer, name).replace("WHERE f.account_id IS NULL", "WHERE 1/0 = 1")
         monkeypatch.setattr(writer, name, broken)
     with tenancy.operator_scope(), pytest.raises(Exception, match="division by zero"):
@@ -78,13 +78,16 @@ def _waiting_on_a_lock() -> bool:
 @pytest.mark.django_db(transaction=True)
 def test_a_key_claimed_by_a_concurrent_request_meanwhile_is_acknowledged_as_a_duplicate(
         make_account, make_metric, monkeypatch):
-    """The plain claim's probe cannot see an uncommitted key: its INSERT waits, fails on the key once
-    the other request commits, and the batch is written again with ON CONFLICT."""
+    """The second request holds a stored key (k0), so its first claim fails and the probing claim
+    runs. That probe cannot see k1, inserted but not committed by a concurrent request: its INSERT
+    waits, fails on k1 once the other request commits, and the batch is written again with ON CONFLICT."""
     make_metric("calls")
     account = make_account()
+    with tenancy.operator_scope():
+        usage_events_record(events=[EventIn(metric="calls", idempotency_key="k0", account_id=account.pk)])
     moves = []
     write_rows = writer.write_rows
-    monkeypatch.setattr(writer, "write_rows", lambda rows, move: moves.append(move) or write_rows(rows, move=move))
+    monkeypatch.setattr(writer, "write_rows", lambda rows, move, **kw: moves.append(move) or write_rows(rows, move=move, **kw))
     first_claimed, first_may_commit = threading.Event(), threading.Event()
 
     def first():
@@ -109,8 +112,8 @@ def test_a_key_claimed_by_a_concurrent_request_meanwhile_is_acknowledged_as_a_du
     thread.join()
     releaser.join()
     assert thread_result[0].accepted == 1
-    assert (second.accepted, second.duplicates) == (2, [1])
-    assert moves == [writer.MOVE_PLAIN, writer.MOVE_PLAIN, writer.MOVE_ON_CONFLICT]
+    assert (second.accepted, second.duplicates) == (1, [0, 1])
+    assert moves == [writer.MOVE_ALL, writer.MOVE_ALL, writer.MOVE_PLAIN, writer.MOVE_ON_CONFLICT]
     with tenancy.operator_scope():
         assert stored_event_count(account_id=account.pk) == 3
 

@@ -1,0 +1,96 @@
+"""The writer's first, optimistic claim and what it remembers between batches, and how both recover."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from billing import clock, tenancy
+from metering.ingest import writer
+from metering.ingest.decode import EventIn
+from metering.selectors import stored_event_count
+from metering.services import usage_events_record
+
+
+@pytest.fixture
+def record_moves(monkeypatch):
+    moves = []
+    write_rows = writer.write_rows
+    monkeypatch.setattr(writer, "write_rows",
+                        lambda rows, move, **kw: moves.append(move) or write_rows(rows, move=move, **kw))
+    return moves
+
+
+def _events(account, keys, **kwargs):
+    return [EventIn(metric="calls", idempotency_key=key, account_id=account.pk, **kwargs) for key in keys]
+
+
+@pytest.mark.django_db
+def test_a_batch_without_stored_keys_is_written_in_one_attempt(make_account, make_metric, record_moves):
+    make_metric("calls")
+    account = make_account()
+    with tenancy.operator_scope():
+        result = usage_events_record(events=_events(account, ["a", "b", "c"]))
+    assert (result.accepted, result.duplicates) == (3, [])
+    assert record_moves == [writer.MOVE_ALL]
+
+
+@pytest.mark.django_db
+def test_a_stored_key_fails_the_first_claim_and_the_probing_claim_skips_it(make_account, make_metric, record_moves):
+    make_metric("calls")
+    account = make_account()
+    with tenancy.operator_scope():
+        usage_events_record(events=_events(account, ["a", "b"]))
+        result = usage_events_record(events=_events(account, ["b", "c", "a", "d"]))
+        assert stored_event_count(account_id=account.pk) == 4
+    assert (result.accepted, result.duplicates) == (2, [0, 2])
+    assert record_moves == [writer.MOVE_ALL, writer.MOVE_ALL, writer.MOVE_PLAIN]
+
+
+def _preludes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "metering_usage_partitions_ensure" in q["sql"] or "CREATE TEMP" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_committed_batch_the_connection_skips_partitions_and_staging_setup(make_account, make_metric):
+    make_metric("calls")
+    account = make_account()
+    connection.close()  # a new session, without a staging table
+    with tenancy.operator_scope():
+        with CaptureQueriesContext(connection) as first:
+            usage_events_record(events=_events(account, ["a"]))
+        with CaptureQueriesContext(connection) as second:
+            usage_events_record(events=_events(account, ["b"]))
+        assert stored_event_count(account_id=account.pk) == 2
+    assert any("CREATE TEMP" in sql for sql in _preludes(first.captured_queries))
+    assert _preludes(second.captured_queries) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_remembered_day_dropped_by_retention_is_made_again(make_account, make_metric):
+    make_metric("calls")
+    account = make_account()
+    day = clock.now() - timedelta(days=2)
+    with tenancy.operator_scope():
+        usage_events_record(events=_events(account, ["a"], timestamp=day))
+        assert day.date() in writer._ensured_days
+        with connection.cursor() as cursor:  # what the retention job does, for this day
+            cursor.execute("SELECT metering_usage_partitions_drop_before(%s::date)", [day.date() + timedelta(days=1)])
+        result = usage_events_record(events=_events(account, ["b"], timestamp=day))
+        assert result.accepted == 1
+        assert stored_event_count(account_id=account.pk) == 1  # "a" went with its partition
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_that_lost_its_staging_table_makes_it_again(make_account, make_metric):
+    make_metric("calls")
+    account = make_account()
+    with tenancy.operator_scope():
+        usage_events_record(events=_events(account, ["a"]))
+        assert writer._staging_known()
+        with connection.cursor() as cursor:
+            cursor.execute("DISCARD TEMP")
+        result = usage_events_record(events=_events(account, ["b"]))
+        assert result.accepted == 1
+        assert stored_event_count(account_id=account.pk) == 2
