@@ -53,13 +53,6 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
 _COPY = (f'COPY {STAGING} (seq, account_id, metric_id, "timestamp", idempotency_key, value, properties) '
          "FROM STDIN (FORMAT BINARY)")
 _COPY_TYPES = ["int4", "int8", "int8", "timestamptz", "varchar", "numeric", "text"]
-# Claiming the keys, first attempt: a plain INSERT of every key. Any key stored before fails it.
-_CLAIM_ALL = f"""
-    INSERT INTO {KEYS_TABLE} (account_id, idempotency_key, received_at)
-    SELECT account_id, idempotency_key, statement_timestamp() FROM {STAGING}
-    ORDER BY account_id, idempotency_key
-    RETURNING account_id, idempotency_key
-"""  # noqa: S608
 # After a stored duplicate: a plain INSERT of the keys not found by an index probe. `OFFSET 0` keeps the
 # probe a per-row subplan (an index lookup), whatever the planner guesses of the staging table.
 # A key another request inserted meanwhile fails the INSERT with a unique violation (after
@@ -90,7 +83,17 @@ WITH fresh AS ({{claim}}), stored AS (
 SELECT s.seq FROM {STAGING} s LEFT JOIN fresh f USING (account_id, idempotency_key)
 WHERE f.account_id IS NULL
 """  # noqa: S608
-MOVE_ALL = _MOVE.format(claim=_CLAIM_ALL)
+# The first attempt: every key is new, or the statement fails on the first stored one. With
+# nothing to tell apart, the events need no join with the claimed keys, and there is nothing to return.
+MOVE_ALL = f"""
+WITH claimed AS (
+    INSERT INTO {KEYS_TABLE} (account_id, idempotency_key, received_at)
+    SELECT account_id, idempotency_key, statement_timestamp() FROM {STAGING} ORDER BY account_id, idempotency_key
+)
+INSERT INTO {EVENTS_TABLE} (account_id, metric_id, "timestamp", idempotency_key, value, properties, received_at)
+SELECT account_id, metric_id, "timestamp", idempotency_key, value, properties::jsonb, statement_timestamp()
+FROM {STAGING}
+"""  # noqa: S608
 MOVE_PLAIN = _MOVE.format(claim=_CLAIM_PLAIN)
 MOVE_ON_CONFLICT = _MOVE.format(claim=_CLAIM_ON_CONFLICT)
 
@@ -167,6 +170,8 @@ def write_rows(rows: list[Row], *, move: str = MOVE_ON_CONFLICT, trusted: bool =
         with cursor.copy(_COPY) as copy:
             copy_rows(copy, rows)
         cursor.execute(move, prepare=True)
+        if move is MOVE_ALL:
+            return set()
         duplicate_indexes = cursor.fetchall()
     return {index for (index,) in duplicate_indexes}
 

@@ -55,9 +55,10 @@ def test_a_batch_that_failed_halfway_leaves_nothing_and_can_be_resent(make_accou
     make_metric("calls")
     account = make_account()
     events = [EventIn(metric="calls", idempotency_key=f"k{i}", account_id=account.pk) for i in range(50)]
-    # A statement that claims the keys and then fails, as a crash after the keys were written would.
+    # A statement that claims the keys and then fails writing the events, as a crash would.
     for name in ("MOVE_ALL", "MOVE_PLAIN", "MOVE_ON_CONFLICT"):
-        broken = getattr(writer, name).replace("WHERE f.account_id IS NULL", "WHERE 1/0 = 1")
+        broken = getattr(writer, name).replace("::jsonb", "::jsonb || jsonb_build_array(1/0)")
+        assert broken != getattr(writer, name)
         monkeypatch.setattr(writer, name, broken)
     with tenancy.operator_scope(), pytest.raises(Exception, match="division by zero"):
         usage_events_record(events=events)
