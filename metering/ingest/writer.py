@@ -84,15 +84,18 @@ SELECT s.seq FROM {STAGING} s LEFT JOIN fresh f USING (account_id, idempotency_k
 WHERE f.account_id IS NULL
 """  # noqa: S608
 # The first attempt: every key is new, or the statement fails on the first stored one. With
-# nothing to tell apart, the events need no join with the claimed keys, and there is nothing to return.
+# nothing to tell apart, the events need no join with the claimed keys, and there is nothing to
+# return. The count makes the keys go first (an unread CTE would run last): a stored key then
+# fails the statement before any event is written.
 MOVE_ALL = f"""
 WITH claimed AS (
     INSERT INTO {KEYS_TABLE} (account_id, idempotency_key, received_at)
     SELECT account_id, idempotency_key, statement_timestamp() FROM {STAGING} ORDER BY account_id, idempotency_key
+    RETURNING 1
 )
 INSERT INTO {EVENTS_TABLE} (account_id, metric_id, "timestamp", idempotency_key, value, properties, received_at)
 SELECT account_id, metric_id, "timestamp", idempotency_key, value, properties::jsonb, statement_timestamp()
-FROM {STAGING}
+FROM {STAGING} WHERE (SELECT count(*) FROM claimed) > 0
 """  # noqa: S608
 MOVE_PLAIN = _MOVE.format(claim=_CLAIM_PLAIN)
 MOVE_ON_CONFLICT = _MOVE.format(claim=_CLAIM_ON_CONFLICT)
@@ -178,6 +181,11 @@ def write_rows(rows: list[Row], *, move: str = MOVE_ON_CONFLICT, trusted: bool =
 
 # What the next attempt writes with after a unique violation.
 _ESCALATION = {MOVE_ALL: MOVE_PLAIN, MOVE_PLAIN: MOVE_ON_CONFLICT}
+# Accounts whose last batch held a stored key. A client that resends (retries, replays) tends to
+# go on doing so, and for its batches the probing claim costs less than a first attempt that fails
+# and is written again; a batch without one sends the account back to the first attempt.
+_resending: set[int] = set()
+_RESENDING_MAX = 10_000
 
 
 def write_rows_retrying(rows: list[Row]) -> set[int]:
@@ -187,7 +195,9 @@ def write_rows_retrying(rows: list[Row]) -> set[int]:
     before, or claimed by a concurrent request meanwhile) writes the batch again
     with the next, more careful claim (see the module's docstring).
     """
-    move, attempt = MOVE_ALL, 0
+    accounts = {row.account_id for row in rows}
+    first = MOVE_PLAIN if not _resending.isdisjoint(accounts) else MOVE_ALL
+    move, attempt = first, 0
     trusted = not connection.in_atomic_block
     while True:
         try:
@@ -195,6 +205,7 @@ def write_rows_retrying(rows: list[Row]) -> set[int]:
                 duplicates = write_rows(rows, move=move, trusted=trusted)
             if trusted:
                 _remember(_days(rows))
+            _note_resending(accounts, resent=bool(duplicates) or move is not first)
             return duplicates
         except IntegrityError as exc:
             state = _sqlstate(exc)
@@ -214,5 +225,14 @@ def write_rows_retrying(rows: list[Row]) -> set[int]:
             attempt += 1
             if _sqlstate(exc) not in ("40P01", "40001") or attempt == RETRIES:
                 raise
+def _note_resending(accounts: set[int], *, resent: bool) -> None:
+    if not resent:
+        _resending.difference_update(accounts)
+        return
+    if len(_resending) >= _RESENDING_MAX:
+        _resending.clear()
+    _resending.update(accounts)
+
+
 def _sqlstate(exc: Exception) -> str | None:
     return getattr(getattr(exc, "__cause__", None), "sqlstate", None)

@@ -25,6 +25,16 @@ def usage_client(api_client, api_key_for, make_account):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_writer_memory():
+    """Which accounts resent keys lately is remembered per process; each test starts without it."""
+    from metering.ingest import writer
+
+    writer._resending.clear()
+    yield
+    writer._resending.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_limits_cache():
     """Plan limits, metrics and named accounts are cached per process; each test starts without them."""
     from metering.api.common import forget_accounts

@@ -48,6 +48,23 @@ def test_a_stored_key_fails_the_first_claim_and_the_probing_claim_skips_it(make_
     assert record_moves == [writer.MOVE_ALL, writer.MOVE_ALL, writer.MOVE_PLAIN]
 
 
+@pytest.mark.django_db
+def test_an_account_that_resent_keys_starts_with_the_probing_claim_until_a_batch_without_one(
+        make_account, make_metric, record_moves):
+    make_metric("calls")
+    account, other = make_account(), make_account()
+    with tenancy.operator_scope():
+        usage_events_record(events=_events(account, ["a"]))
+        usage_events_record(events=_events(account, ["a", "b"]))  # all, then plain
+        del record_moves[:]
+        assert usage_events_record(events=_events(account, ["b", "c"])).duplicates == [0]  # plain at once
+        assert usage_events_record(events=_events(other, ["a"])).accepted == 1  # another account: all
+        assert usage_events_record(events=_events(account, ["d"])).accepted == 1  # plain, no duplicate
+        assert usage_events_record(events=_events(account, ["e"])).accepted == 1  # back to all
+        assert stored_event_count(account_id=account.pk) == 5
+    assert record_moves == [writer.MOVE_PLAIN, writer.MOVE_ALL, writer.MOVE_PLAIN, writer.MOVE_ALL]
+
+
 def _preludes(queries) -> list[str]:
     return [q["sql"] for q in queries if "metering_usage_partitions_ensure" in q["sql"] or "CREATE TEMP" in q["sql"]]
 
