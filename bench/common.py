@@ -147,6 +147,20 @@ def postgres_cpu_seconds() -> float:
     return _cpu_seconds(lambda name, pgrp: name.startswith("postgres"))
 
 
+def machine_cpu_ticks() -> tuple[int, int, int]:
+    """(busy, idle, stolen) CPU ticks of the whole machine so far (/proc/stat). Stolen: time the
+    hypervisor ran something else while this VM wanted to run; it explains a slow run."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq, idle + iowait, steal
+
+
+def machine_shares(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
+    busy, idle, stolen = (a - b for a, b in zip(after, before, strict=True))
+    total = busy + idle + stolen or 1
+    return f"busy {busy / total:.0%}, idle {idle / total:.0%}, stolen {stolen / total:.0%}"
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:
