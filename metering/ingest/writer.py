@@ -127,7 +127,8 @@ def _prelude(days: set[date], *, trusted: bool) -> str | None:
 
 
 def _staging_known() -> bool:
-    return getattr(connection, "_metering_staging", None) is connection.connection
+    staged_on = getattr(connection, "_metering_staging", None)
+    return staged_on is not None and staged_on is connection.connection
 
 
 def _remember(days: set[date]) -> None:

@@ -111,3 +111,15 @@ def test_a_session_that_lost_its_staging_table_makes_it_again(make_account, make
         result = usage_events_record(events=_events(account, ["b"]))
         assert result.accepted == 1
         assert stored_event_count(account_id=account.pk) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_connection_is_not_taken_for_one_with_a_staging_table(make_account, make_metric):
+    make_metric("calls")
+    account = make_account()
+    with tenancy.operator_scope():
+        usage_events_record(events=_events(account, ["a"]))
+    connection.close()
+    assert not writer._staging_known()
+    writer._forget()
+    assert not writer._staging_known()
