@@ -154,16 +154,17 @@ def copy_rows(copy, rows: list[Row]) -> None:
                row.properties))
 
 
-def write_rows(rows: list[Row], *, move: str = MOVE_ON_CONFLICT, trusted: bool = False) -> set[int]:
+def write_rows(rows: list[Row], *, move: str = MOVE_ON_CONFLICT, trusted: bool = False,
+               days: set[date] | None = None) -> set[int]:
     """Store the rows not seen before; return the batch indexes that were duplicates.
 
     Must run inside the caller's transaction (with the RLS scope set). Two round
     trips, COPY and the move, plus one before them for partitions and the staging
-    table unless `trusted` (see `_prelude`).
+    table unless `trusted` (see `_prelude`). `days`: the rows' days, when the caller has them.
     """
     if not rows:
         return set()
-    prelude = _prelude(_days(rows), trusted=trusted)
+    prelude = _prelude(days or _days(rows), trusted=trusted)
     if prelude:
         with connection.cursor() as cursor:
             cursor.execute(prelude)
@@ -196,16 +197,16 @@ def write_rows_retrying(rows: list[Row]) -> set[int]:
     before, or claimed by a concurrent request meanwhile) writes the batch again
     with the next, more careful claim (see the module's docstring).
     """
-    accounts = {row.account_id for row in rows}
+    accounts, days = {row.account_id for row in rows}, _days(rows)
     first = MOVE_PLAIN if not _resending.isdisjoint(accounts) else MOVE_ALL
     move, attempt = first, 0
     trusted = not connection.in_atomic_block
     while True:
         try:
             with transaction.atomic():
-                duplicates = write_rows(rows, move=move, trusted=trusted)
+                duplicates = write_rows(rows, move=move, trusted=trusted, days=days)
             if trusted:
-                _remember(_days(rows))
+                _remember(days)
             _note_resending(accounts, resent=bool(duplicates) or move is not first)
             return duplicates
         except IntegrityError as exc:
@@ -226,6 +227,8 @@ def write_rows_retrying(rows: list[Row]) -> set[int]:
             attempt += 1
             if _sqlstate(exc) not in ("40P01", "40001") or attempt == RETRIES:
                 raise
+
+
 def _note_resending(accounts: set[int], *, resent: bool) -> None:
     if not resent:
         _resending.difference_update(accounts)

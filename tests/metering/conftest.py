@@ -34,6 +34,18 @@ def _fresh_writer_memory():
     writer._resending.clear()
 
 
+@pytest.fixture
+def record_moves(monkeypatch):
+    """The list of statements the writer's attempts use, in order (writer.MOVE_ALL, ...)."""
+    from metering.ingest import writer
+
+    moves = []
+    write_rows = writer.write_rows
+    monkeypatch.setattr(writer, "write_rows",
+                        lambda rows, move, **kw: moves.append(move) or write_rows(rows, move=move, **kw))
+    return moves
+
+
 @pytest.fixture(autouse=True)
 def _fresh_limits_cache():
     """Plan limits, metrics and named accounts are cached per process; each test starts without them."""

@@ -78,7 +78,7 @@ def _waiting_on_a_lock() -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_key_claimed_by_a_concurrent_request_meanwhile_is_acknowledged_as_a_duplicate(
-        make_account, make_metric, monkeypatch):
+        make_account, make_metric, record_moves):
     """The second request holds a stored key (k0), so its first claim fails and the probing claim
     runs. That probe cannot see k1, inserted but not committed by a concurrent request: its INSERT
     waits, fails on k1 once the other request commits, and the batch is written again with ON CONFLICT."""
@@ -86,9 +86,7 @@ def test_a_key_claimed_by_a_concurrent_request_meanwhile_is_acknowledged_as_a_du
     account = make_account()
     with tenancy.operator_scope():
         usage_events_record(events=[EventIn(metric="calls", idempotency_key="k0", account_id=account.pk)])
-    moves = []
-    write_rows = writer.write_rows
-    monkeypatch.setattr(writer, "write_rows", lambda rows, move, **kw: moves.append(move) or write_rows(rows, move=move, **kw))
+    del record_moves[:]
     first_claimed, first_may_commit = threading.Event(), threading.Event()
 
     def first():
@@ -114,7 +112,7 @@ def test_a_key_claimed_by_a_concurrent_request_meanwhile_is_acknowledged_as_a_du
     releaser.join()
     assert thread_result[0].accepted == 1
     assert (second.accepted, second.duplicates) == (1, [0, 1])
-    assert moves == [writer.MOVE_ALL, writer.MOVE_ALL, writer.MOVE_PLAIN, writer.MOVE_ON_CONFLICT]
+    assert record_moves == [writer.MOVE_ALL, writer.MOVE_ALL, writer.MOVE_PLAIN, writer.MOVE_ON_CONFLICT]
     with tenancy.operator_scope():
         assert stored_event_count(account_id=account.pk) == 3
 

@@ -13,15 +13,6 @@ from metering.selectors import stored_event_count
 from metering.services import usage_events_record
 
 
-@pytest.fixture
-def record_moves(monkeypatch):
-    moves = []
-    write_rows = writer.write_rows
-    monkeypatch.setattr(writer, "write_rows",
-                        lambda rows, move, **kw: moves.append(move) or write_rows(rows, move=move, **kw))
-    return moves
-
-
 def _events(account, keys, **kwargs):
     return [EventIn(metric="calls", idempotency_key=key, account_id=account.pk, **kwargs) for key in keys]
 
