@@ -121,7 +121,11 @@ SERVER_GROUPS: dict[str, int] = {}
 
 def _cpu_seconds(matches) -> float:
     """CPU time (user + system) used so far by the processes for which `matches(name, pgrp)` holds."""
-    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    return sum(_cpu_seconds_by_pid(matches).values())
+
+
+def _cpu_seconds_by_pid(matches) -> dict[int, float]:
+    by_pid, ticks = {}, os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -132,14 +136,32 @@ def _cpu_seconds(matches) -> float:
             continue
         fields = rest.split()  # after the name: state, ppid, pgrp, ... utime (11), stime (12)
         if matches(name, int(fields[2])):
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+            by_pid[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return by_pid
 
 
 def server_cpu_seconds(url: str) -> float:
     """CPU time used so far by the web server's processes (granian and its workers)."""
     group = SERVER_GROUPS[url]
     return _cpu_seconds(lambda name, pgrp: pgrp == group)
+
+
+def server_cpu_by_process(url: str) -> dict[int, float]:
+    """CPU time used so far by each of the web server's processes."""
+    group = SERVER_GROUPS[url]
+    return _cpu_seconds_by_pid(lambda name, pgrp: pgrp == group)
+
+
+def worker_shares(before: dict[int, float], after: dict[int, float]) -> str:
+    """Each busy server process's share of the server's CPU between two readings, largest first.
+
+    granian hands a keep-alive connection to one worker for its whole life, and does not
+    balance them: when all clients' connections land on one worker, only that worker (and
+    its database session) works, and the run measures one core instead of the machine's.
+    """
+    used = sorted((after[pid] - before.get(pid, 0.0) for pid in after), reverse=True)
+    total = sum(used) or 1.0
+    return " / ".join(f"{share / total:.0%}" for share in used if share / total >= 0.01)
 
 
 def postgres_cpu_seconds() -> float:

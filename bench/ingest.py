@@ -40,9 +40,11 @@ from bench.common import (  # noqa: E402
     machine_shares,
     percentile,
     postgres_cpu_seconds,
+    server_cpu_by_process,
     server_cpu_seconds,
     throwaway_database,
     web_server,
+    worker_shares,
 )
 
 BATCH = 1000
@@ -190,12 +192,13 @@ def main() -> None:
             warm = client_loop(warmup)  # first requests of each worker: imports, connections
             started = time.perf_counter()
             cpu_before = server_cpu_seconds(url), postgres_cpu_seconds()
-            machine_before = machine_cpu_ticks()
+            machine_before, workers_before = machine_cpu_ticks(), server_cpu_by_process(url)
             with multiprocessing.get_context("fork").Pool(options.clients) as pool:
                 results = pool.map(client_loop, [(c + 1, url, key, account_id, options.seconds, options.duplicates)
                                                  for c in range(options.clients)])
             elapsed = time.perf_counter() - started
             machine = machine_shares(machine_before, machine_cpu_ticks())
+            workers = worker_shares(workers_before, server_cpu_by_process(url))
             cpu_server, cpu_postgres = server_cpu_seconds(url) - cpu_before[0], postgres_cpu_seconds() - cpu_before[1]
         latencies = [ms for r in results for ms in r["latencies"]]
         accepted = sum(r["accepted"] for r in results)
@@ -216,7 +219,7 @@ def main() -> None:
     print(f"CPU per batch: web server {cpu_server * per_batch:.1f} ms, PostgreSQL {cpu_postgres * per_batch:.1f} ms, "
           f"clients {sum(r['cpu'] for r in results) * per_batch:.1f} ms (machine: {os.cpu_count()} cores); "
           f"raw COPY: {min(BASELINE_CPU_MS_PER_BATCH):.1f} ms per 1,000 rows (client and PostgreSQL)")
-    print(f"machine during the HTTP run: {machine}")
+    print(f"machine during the HTTP run: {machine}; web server CPU by process: {workers}")
     print(f"baseline: raw COPY {copy_rate:,.0f} rows/s (one connection, same rows, identical table; "
           f"the faster of {copy_before:,.0f} before and {copy_after:,.0f} after the HTTP run)")
     print(f"ingest: {rate:.0f} events/s, ratio to COPY {rate / copy_rate:.2f}, p99 {percentile(latencies, 99):.0f} ms")
