@@ -142,8 +142,7 @@ def _cpu_seconds_by_pid(matches) -> dict[int, float]:
 
 def server_cpu_seconds(url: str) -> float:
     """CPU time used so far by the web server's processes (granian and its workers)."""
-    group = SERVER_GROUPS[url]
-    return _cpu_seconds(lambda name, pgrp: pgrp == group)
+    return sum(server_cpu_by_process(url).values())
 
 
 def server_cpu_by_process(url: str) -> dict[int, float]:
