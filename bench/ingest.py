@@ -41,7 +41,6 @@ from bench.common import (  # noqa: E402
     percentile,
     postgres_cpu_seconds,
     server_cpu_by_process,
-    server_cpu_seconds,
     throwaway_database,
     web_server,
     worker_shares,
@@ -191,15 +190,16 @@ def main() -> None:
             warmup = (0, url, key, account_id, 2, 0.0)
             warm = client_loop(warmup)  # first requests of each worker: imports, connections
             started = time.perf_counter()
-            cpu_before = server_cpu_seconds(url), postgres_cpu_seconds()
-            machine_before, workers_before = machine_cpu_ticks(), server_cpu_by_process(url)
+            server_before, postgres_before = server_cpu_by_process(url), postgres_cpu_seconds()
+            machine_before = machine_cpu_ticks()
             with multiprocessing.get_context("fork").Pool(options.clients) as pool:
                 results = pool.map(client_loop, [(c + 1, url, key, account_id, options.seconds, options.duplicates)
                                                  for c in range(options.clients)])
             elapsed = time.perf_counter() - started
             machine = machine_shares(machine_before, machine_cpu_ticks())
-            workers = worker_shares(workers_before, server_cpu_by_process(url))
-            cpu_server, cpu_postgres = server_cpu_seconds(url) - cpu_before[0], postgres_cpu_seconds() - cpu_before[1]
+            server_after, cpu_postgres = server_cpu_by_process(url), postgres_cpu_seconds() - postgres_before
+            workers = worker_shares(server_before, server_after)
+            cpu_server = sum(server_after.values()) - sum(server_before.values())
         latencies = [ms for r in results for ms in r["latencies"]]
         accepted = sum(r["accepted"] for r in results)
         duplicates = sum(r["duplicates"] for r in results)
