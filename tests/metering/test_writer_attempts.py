@@ -114,3 +114,23 @@ def test_a_closed_connection_is_not_taken_for_one_with_a_staging_table(make_acco
     assert not writer._staging_known()
     writer._forget()
     assert not writer._staging_known()
+
+
+@pytest.mark.django_db
+def test_the_staging_copy_leaves_out_a_column_with_a_volatile_default(make_account, make_metric):
+    """PostgreSQL copies row by row (cheaper for a temp table than its multi-row path) only when a
+    column the COPY leaves out has a volatile default."""
+    make_metric("calls")
+    account = make_account()
+    with tenancy.operator_scope():
+        usage_events_record(events=_events(account, ["a"]))
+    copied = writer._COPY.split("(", 1)[1].split(")", 1)[0].replace('"', "").replace(" ", "").split(",")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_attrdef d "
+                       "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = %s::regclass",
+                       [f"pg_temp.{writer.STAGING}"])
+        left_out = [(name, expression) for name, expression in cursor.fetchall() if name not in copied]
+        assert [name for name, _ in left_out] == ["one_by_one"]
+        function = left_out[0][1].removesuffix("()")
+        cursor.execute("SELECT provolatile FROM pg_proc WHERE proname = %s AND pronargs = 0", [function])
+        assert cursor.fetchone() == ("v",)
