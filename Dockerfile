@@ -20,4 +20,4 @@ RUN DJANGO_SECRET_KEY=build-only-not-secret-but-long-enough-123456 python manage
 RUN useradd --system --home /app billing && mkdir -p /app/var/media && chown -R billing /app/var
 USER billing
 EXPOSE 8000
-CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", "--workers", "3", "--blocking-threads", "1", "--respawn-failed-workers", "--access-log", "config.wsgi:application"]
+CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", "--workers", "3", "--blocking-threads", "2", "--respawn-failed-workers", "--access-log", "config.wsgi:application"]

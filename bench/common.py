@@ -90,7 +90,7 @@ def web_server(env: dict, workers: int = 3):
     """granian as scripts/run.sh runs it; yields the base URL once /health/live answers."""
     port = free_port()
     command = [GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers",
-               str(workers), "--blocking-threads", os.environ.get("WEB_THREADS", "1"), "--log-level", "warning",
+               str(workers), "--blocking-threads", os.environ.get("WEB_THREADS", "2"), "--log-level", "warning",
                "config.wsgi:application"]
     process = subprocess.Popen(
         command,

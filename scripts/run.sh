@@ -6,7 +6,7 @@ VENV=.venv
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 WEB_WORKERS=${WEB_WORKERS:-3}
-WEB_THREADS=${WEB_THREADS:-1}
+WEB_THREADS=${WEB_THREADS:-2}
 mkdir -p var/run
 $VENV/bin/python manage.py collectstatic --no-input -v 0
 
