@@ -37,8 +37,8 @@ class UsageRollup(TenantModel):
                 name="usage_rollup_bucket_unique",
             )
         ]
-        indexes = [models.Index(fields=["account", "metric", "granularity", "bucket_start"],
-                                name="metering_us_account_0d5b3c_idx")]
+        # No separate index on (account, metric, granularity, bucket_start): the unique
+        # constraint's index starts with those columns and serves the same lookups.
 
 
 class RollupCursor(models.Model):
