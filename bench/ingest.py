@@ -206,7 +206,7 @@ def run_segments(options, url: str, key: str, account_id: int, baseline: CopyBas
     results, elapsed, copy_equivalent = [], 0.0, 0.0
     next_batch = [0] * options.clients
     server_cpu, postgres_cpu, machine = 0.0, 0.0, [0, 0, 0]
-    before_shares, after_shares = server_cpu_by_process(url), {}
+    server_at_start = server_cpu_by_process(url)
     with multiprocessing.get_context("fork").Pool(options.clients) as pool:
         rate_before = baseline.slice()
         for _ in range(options.segments):
@@ -216,21 +216,20 @@ def run_segments(options, url: str, key: str, account_id: int, baseline: CopyBas
             stretch_results = pool.map(client_loop, [
                 (c + 1, url, key, account_id, seconds, options.duplicates, options.batches_per_connection,
                  next_batch[c]) for c in range(options.clients)])
-            next_batch = [r["next_batch"] for r in stretch_results]
-            results += stretch_results
             stretch = time.perf_counter() - started
             machine = [m + a - b for m, a, b in zip(machine, machine_cpu_ticks(), machine_before, strict=True)]
             server_after = server_cpu_by_process(url)
             postgres_cpu += postgres_cpu_seconds() - postgres_before
             server_cpu += sum(server_after.values()) - sum(server_before.values())
-            after_shares = server_after
+            next_batch = [r["next_batch"] for r in stretch_results]
+            results += stretch_results
             rate_after = baseline.slice()
             elapsed += stretch
             copy_equivalent += stretch * (rate_before + rate_after) / 2
             rate_before = rate_after
     return {"results": results, "elapsed": elapsed, "copy_equivalent": copy_equivalent, "server_cpu": server_cpu,
             "postgres_cpu": postgres_cpu, "machine": machine_shares((0, 0, 0), tuple(machine)),
-            "workers": worker_shares(before_shares, after_shares)}
+            "workers": worker_shares(server_at_start, server_after)}
 
 
 def main() -> None:
