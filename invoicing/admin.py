@@ -1,5 +1,6 @@
 """Finance admin: invoices (lines inline, actions through services), credit notes, tax rates,
-customer invoicing settings, bill-run history and the email log."""
+customer invoicing settings, bill-run history, the subscriptions bill runs could not bill, and the
+email log."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from invoicing import services
 from invoicing.models import (
     BillingRecord,
     BillRun,
+    BillRunFailure,
     CreditNote,
     CreditNoteLine,
     CustomerInvoicing,
@@ -277,13 +279,87 @@ class BillingRecordInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class BillRunFailureInline(ReadOnlyInline):
+    model = BillRunFailure
+    fk_name = "bill_run"
+    fields = ["subscription", "account", "period_start", "error_class", "error_message", "attempts",
+              "next_attempt_at", "resolved_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
 @admin.register(BillRun)
 class BillRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "billing_time", "started_at", "finished_at", "status", "subscriptions_due",
-                    "invoices_created", "skipped", "errors"]
+                    "invoices_created", "skipped", "errors", "retries", "deferred"]
     list_filter = ["status"]
     readonly_fields = ["error_details"]
-    inlines = [BillingRecordInline]
+    inlines = [BillRunFailureInline, BillingRecordInline]
+
+
+class FailureStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("retrying", "Waiting for a retry"), ("gave_up", "No retry left (finance)"),
+                ("open", "Unresolved"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        open_ = queryset.filter(resolved_at__isnull=True)
+        return {"retrying": open_.filter(next_attempt_at__isnull=False),
+                "gave_up": open_.filter(next_attempt_at__isnull=True), "open": open_,
+                "resolved": queryset.filter(resolved_at__isnull=False)}.get(self.value(), queryset)
+
+
+@admin.register(BillRunFailure)
+class BillRunFailureAdmin(ReadOnlyAdmin):
+    """What bill runs could not bill: read-only; "retry now" bills the period through a service."""
+
+    list_display = ["id", "subscription_link", "account", "period_start", "period_end", "error_class",
+                    "error_message", "attempts", "first_seen_at", "last_seen_at", "next_attempt_at", "state",
+                    "invoice"]
+    list_filter = [FailureStateFilter, "error_class", "first_seen_at"]
+    search_fields = ["account__name", "account__external_id", "error_message", "=subscription__id"]
+    list_select_related = ["account", "invoice"]
+    date_hierarchy = "first_seen_at"
+    actions = ["retry_now"]
+
+    @admin.display(description="subscription")
+    def subscription_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_subscription_change",
+                                                          args=[obj.subscription_id]), obj.subscription_id)
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.resolved_at is not None:
+            return f"resolved: {obj.resolution}"
+        return "no retry left" if obj.gave_up else "waiting for a retry"
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("invoicing.change_billrunfailure")
+
+    @admin.action(description="Retry now (bill the failed period)", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        from invoicing.services.bill_run_failures import RetryOutcome, bill_run_failure_retry
+
+        outcomes = {}
+        for failure in queryset.filter(resolved_at__isnull=True).order_by("id"):
+            try:
+                outcome = bill_run_failure_retry(failure_id=failure.pk)
+            except BillingError as exc:
+                _fail(request, exc)
+                continue
+            outcomes.setdefault(outcome, []).append(str(failure.pk))
+        labels = {RetryOutcome.BILLED: "Billed", RetryOutcome.CLOSED: "Resolved, nothing left to bill",
+                  RetryOutcome.SKIPPED: "Already resolved"}
+        for outcome, ids in outcomes.items():
+            if outcome == RetryOutcome.FAILED:
+                messages.error(request, f"Failed again: {', '.join(ids)} (see the error on each).")
+            else:
+                messages.success(request, f"{labels[outcome]}: {', '.join(ids)}.")
+        if not outcomes:
+            messages.warning(request, "Nothing to retry: the selected failures are resolved.")
 
 
 @admin.register(SentEmail)

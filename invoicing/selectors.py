@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from billing.models import Account
 from invoicing import conf
 from invoicing.customers import customer_details
-from invoicing.models import CreditNote, CustomerInvoicing, Invoice, InvoiceStatus
+from invoicing.models import BillRunFailure, CreditNote, CustomerInvoicing, Invoice, InvoiceStatus
 from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, treatment_for
 
 
@@ -90,3 +90,10 @@ def credit_notes_for(*, account_id: int | None = None) -> QuerySet[CreditNote]:
 
 def open_invoices_past_due(*, today: date) -> QuerySet[Invoice]:
     return Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lt=today, overdue_at__isnull=True)
+
+
+def bill_run_failures_open() -> list[tuple]:
+    """Every unresolved bill-run failure as (id, subscription id, failed period's start, next attempt
+    or None, the subscription's current period start): few rows, read once per bill run."""
+    return list(BillRunFailure.objects.filter(resolved_at__isnull=True).order_by("id").values_list(
+        "id", "subscription_id", "period_start", "next_attempt_at", "subscription__current_period_start"))
