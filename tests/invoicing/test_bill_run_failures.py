@@ -151,6 +151,10 @@ def test_finance_sees_the_failures_in_the_admin(subs, broken_pricing):
     assert b"0 bill run failures" in client.get("/admin/invoicing/billrunfailure/?state=resolved").content
     assert b"1 bill run failure" in client.get("/admin/invoicing/billrunfailure/?state=retrying").content
     assert client.get(f"/admin/invoicing/billrunfailure/{failure.pk}/change/").status_code == 200
+    for query in ("Bad", str(failure.subscription_id), "%00", "x" * 300):  # searched by name or subscription id
+        assert client.get("/admin/invoicing/billrunfailure/", {"q": query}).status_code == 200
+    assert b"1 bill run failure" in client.get("/admin/invoicing/billrunfailure/",
+                                                 {"q": str(failure.subscription_id)}).content
     runs = client.get(f"/admin/invoicing/billrun/{run.pk}/change/")
     assert runs.status_code == 200 and b"decimal.InvalidOperation" in runs.content
     assert b"retry_now" in staff("fin", FINANCE_ADMIN).get("/admin/invoicing/billrunfailure/").content
