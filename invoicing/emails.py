@@ -70,6 +70,8 @@ def finance_alert_send(*, event: OutboxEvent, email_type: str, context: dict) ->
     No customer opt-out applies. Recorded as a SentEmail of the event's account: a replayed event
     sends nothing. Returns whether it was sent now."""
     recipients = finance_alert_recipients()
+    if event.account_id is None:  # SentEmail belongs to an account: without one it could not be sent once
+        raise ValueError(f"finance alert {email_type} of event {event.pk} names no account")
     if not recipients:
         logger.warning("no finance alert recipient (FINANCE_ALERT_EMAILS): %s of event %s not sent", email_type,
                        event.pk)
