@@ -290,7 +290,8 @@ class TaxRateAdmin(admin.ModelAdmin):
         return ["country", "region"]
 
     def save_model(self, request, obj, form, change):
-        fields = {k: v for k, v in form.cleaned_data.items() if k not in self.get_readonly_fields(request, obj)}
+        fixed = self.get_readonly_fields(request, obj if change else None)
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in fixed}
         try:
             if change:
                 saved = services.tax_rate_update(tax_rate=TaxRate.objects.get(pk=obj.pk), **fields)

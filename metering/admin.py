@@ -77,7 +77,8 @@ class BillableMetricAdmin(admin.ModelAdmin):
         return ("code",)
 
     def save_model(self, request, obj, form, change):
-        fields = {k: v for k, v in form.cleaned_data.items() if k not in self.get_readonly_fields(request, obj)}
+        fixed = self.get_readonly_fields(request, obj if change else None)
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in fixed}
         try:
             if change:
                 saved = billable_metric_update(metric=BillableMetric.objects.get(pk=obj.pk), **fields)
