@@ -68,10 +68,15 @@ def change_form(metric, **changes):
 
 
 def test_the_change_form_keeps_a_needed_metric_active_and_fixes_what_a_used_metric_measures(make_metric):
-    fresh, needed = make_metric("exports"), make_metric("api_calls")
+    needed = make_metric("api_calls")
     with tenancy.operator_scope():
         plan(code="pro", limits=[{"metric": "api_calls", "included": 1000}])
     client = staff("fin", FINANCE_ADMIN)
+    added = client.post("/admin/metering/billablemetric/add/", {**change_form(needed, name="Exports"),
+                                                                 "code": "exports"})
+    assert added.status_code == 302
+    with tenancy.operator_scope():
+        fresh = BillableMetric.objects.get(code="exports")
     refused = client.post(f"/admin/metering/billablemetric/{needed.pk}/change/",
                           change_form(needed, is_active=None))
     assert refused.status_code == 200 and "pro" in str(refused.context["adminform"].form.errors["is_active"])
@@ -82,4 +87,6 @@ def test_the_change_form_keeps_a_needed_metric_active_and_fixes_what_a_used_metr
     with tenancy.operator_scope():
         assert BillableMetric.objects.get(pk=needed.pk).is_active
         assert BillableMetric.objects.get(pk=fresh.pk).aggregation == "unique_count"
-        assert AuditEntry.objects.filter(action="billable_metric.updated", object_id=str(fresh.pk)).exists()
+        assert list(AuditEntry.objects.filter(object_id=str(fresh.pk), object_type="metering.billablemetric")
+                    .order_by("id").values_list("action", flat=True)) == ["billable_metric.created",
+                                                                          "billable_metric.updated"]
