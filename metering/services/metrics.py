@@ -32,7 +32,7 @@ def metric_fields_clean(fields: dict) -> dict:
         errors["field_name"] = "Letters, digits, _ . - only."
     filters = fields.get("filters") or {}
     if not isinstance(filters, dict) or any(
-            not _NAME.match(str(k)) or not isinstance(v, list | str | int | bool) for k, v in filters.items()):
+            not _NAME.match(str(k)) or not _filter_values_plain(v) for k, v in filters.items()):
         errors["filters"] = 'An object of property -> allowed values, e.g. {"region": ["eu", "uk"]}.'
     group_by = fields.get("group_by") or []
     if not isinstance(group_by, list) or any(not isinstance(g, str) or not _NAME.match(g) for g in group_by):
@@ -52,6 +52,12 @@ def metric_fields_clean(fields: dict) -> dict:
     if "name" in cleaned:
         cleaned["name"] = cleaned["name"].strip()
     return cleaned
+
+
+def _filter_values_plain(value) -> bool:
+    """A filter allows a text, number or boolean, or a list of them (compared as text)."""
+    plain = (str, int, bool)
+    return isinstance(value, plain) or (isinstance(value, list) and all(isinstance(v, plain) for v in value))
 
 
 def _require_operator_scope() -> None:

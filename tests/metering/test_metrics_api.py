@@ -72,6 +72,8 @@ def test_bad_fields_are_named_and_nothing_is_created(operator_client):
     response = create(operator_client, code="has space", aggregation="median", group_by=["a", "a b"])
     assert response.status_code == 400
     assert {"code", "aggregation", "group_by.1"} <= set(response.json()["error"]["fields"])
+    nested = create(operator_client, filters={"region": [{"in": ["eu"]}]})
+    assert nested.status_code == 400 and set(nested.json()["error"]["fields"]) == {"filters"}
     taken = create(operator_client)
     assert create(operator_client).json()["error"]["fields"] == {"code": ["A metric with this code exists."]}
     assert taken.status_code == 201
