@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -28,6 +29,8 @@ from invoicing.models import (
     SentEmail,
     TaxRate,
 )
+from invoicing.selectors import tax_rate_active_at, tax_rate_invoiced
+from invoicing.services.taxes import tax_rate_fields_clean
 
 
 def _fail(request, exc: BillingError) -> None:
@@ -225,31 +228,99 @@ class CreditNoteAdmin(ReadOnlyAdmin):
 
 
 class TaxRateForm(forms.ModelForm):
+    """Checked by the service's own rules, so what the form accepts the service saves."""
+
+    replaces = forms.ModelChoiceField(
+        queryset=TaxRate.objects.filter(is_active=True), required=False,
+        help_text="The active rate of the same place, archived as this one is created (a new percentage).")
+
     class Meta:
         model = TaxRate
         fields = ["name", "country", "region", "percentage", "inclusive", "is_active", "description"]
 
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["replaces"]  # a new rate replaces an old one; an old one replaces nothing
+
+    def clean(self):
+        data = super().clean()
+        try:
+            tax_rate_fields_clean({k: v for k, v in data.items() if v is not None and k != "replaces"})
+        except BillingError as exc:
+            for name, reasons in exc.fields.items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, reasons)
+        stored = self.instance if self.instance.pk else None
+        country = stored.country if stored else (data.get("country") or "").upper()
+        region = stored.region if stored else (data.get("region") or "")
+        if data.get("is_active") and country and not self.errors:
+            other = tax_rate_active_at(country=country, region=region, excluding=stored.pk if stored else None)
+            if other is not None and other != data.get("replaces"):
+                self.add_error("replaces" if "replaces" in self.fields else "is_active",
+                               f"{other} is active for this place: choose it under 'replaces' to swap them "
+                               "in one step, or archive it first.")
+        return data
+
+    def validate_unique(self):
+        """The clean above names the active rate of the same place, instead of a bare constraint error."""
 
 
 @admin.register(TaxRate)
 class TaxRateAdmin(admin.ModelAdmin):
-    """Rates are operator configuration; a change applies to drafts and new invoices only."""
+    """Rates are operator configuration, written through the services (audited); archived, never deleted.
+    A rate on a finalized invoice keeps its percentage: create a new rate that replaces it."""
 
     form = TaxRateForm
     list_display = ["name", "country", "region", "percentage", "inclusive", "is_active"]
     list_filter = ["country", "inclusive", "is_active"]
     search_fields = ["name", "country", "region"]
+    actions = ["archive"]
 
     def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: invoices keep pointing at the rate they used
+        return False  # archive instead: invoices keep pointing at the rate they used
+
+    def get_fields(self, request, obj=None):
+        fields = [*TaxRateForm.Meta.fields]
+        return fields if obj else [*fields, "replaces"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if tax_rate_invoiced(obj):
+            return ["country", "region", "percentage", "inclusive"]
+        return ["country", "region"]
 
     def save_model(self, request, obj, form, change):
-        before = snapshot(TaxRate.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        audit_record(action="tax_rate.changed" if change else "tax_rate.created", instance=obj, before=before,
-                     after=snapshot(obj))
+        fixed = self.get_readonly_fields(request, obj if change else None)
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in fixed}
+        try:
+            if change:
+                saved = services.tax_rate_update(tax_rate=TaxRate.objects.get(pk=obj.pk), **fields)
+            else:
+                saved = services.tax_rate_create(**fields)
+        except BillingError as exc:
+            _fail(request, exc)
+            if not change:
+                raise _Refused(exc) from None
+            return
+        obj.pk = saved.pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused:  # nothing was saved: back to an empty form, the reason shown above it
+            return redirect(request.get_full_path())
+
+    @admin.action(description="Archive the selected rates (no new invoice gets them)", permissions=["change"])
+    def archive(self, request, queryset):
+        for rate in queryset:
+            services.tax_rate_archive(tax_rate=rate)
+        messages.success(request, f"Archived {queryset.count()} rate(s).")
+
+
+class _Refused(Exception):
+    """A create the service refused (e.g. a second active rate for a place): nothing to show."""
 
 
 class CustomerInvoicingForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""Reads for invoicing: invoices for an account or the operator, the tax that applies, balances."""
+"""Reads for invoicing: invoices for an account or the operator, the tax that applies, tax rates, balances."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from django.db.models import QuerySet
 from billing.models import Account
 from invoicing import conf
 from invoicing.customers import customer_details
-from invoicing.models import BillRunFailure, CreditNote, CustomerInvoicing, Invoice, InvoiceStatus
+from invoicing.models import (
+    BillRunFailure,
+    CreditNote,
+    CustomerInvoicing,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxRate,
+)
 from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, treatment_for
 
 
@@ -97,3 +105,25 @@ def bill_run_failures_open() -> list[tuple]:
     or None, the subscription's current period start): few rows, read once per bill run."""
     return list(BillRunFailure.objects.filter(resolved_at__isnull=True).order_by("id").values_list(
         "id", "subscription_id", "period_start", "next_attempt_at", "subscription__current_period_start"))
+
+
+def tax_rates_all(*, country: str | None = None, is_active: bool | None = None) -> QuerySet[TaxRate]:
+    qs = TaxRate.objects.all()
+    if country:
+        qs = qs.filter(country=country.upper())
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    return qs
+
+
+def tax_rate_invoiced(tax_rate: TaxRate) -> bool:
+    """Whether a finalized invoice (any status but draft) carries the rate. Needs the operator scope."""
+    return InvoiceLine.objects.filter(tax_rate=tax_rate).exclude(invoice__status=InvoiceStatus.DRAFT).exists()
+
+
+def tax_rate_active_at(*, country: str, region: str, excluding: int | None = None) -> TaxRate | None:
+    """The active rate for this place (region compared as the tax choice compares it, case aside)."""
+    qs = TaxRate.objects.filter(is_active=True, country=country, region__iexact=region.strip())
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding)
+    return qs.first()

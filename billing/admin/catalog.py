@@ -86,6 +86,23 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     inlines = [PlanVersionInline]
     readonly_fields = ["current_pricing"]
+    actions = ["archive"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # archive instead: subscriptions, invoices and the audit trail point at plans
+
+    @admin.action(description="Archive the selected plans (no new subscriptions; subscribers keep theirs)",
+                  permissions=["change"])
+    def archive(self, request, queryset):
+        archived = 0
+        for plan in queryset.order_by("code"):
+            try:
+                plan_update(plan=plan, is_active=False, is_public=False)
+                archived += 1
+            except BillingError as exc:
+                fail(request, exc)
+        if archived:
+            messages.success(request, f"Archived {archived} plan(s).")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -177,7 +194,7 @@ class PlanVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return False  # versions are the prices subscribers were sold: kept for good
 
     def save_model(self, request, obj, form, change):
         """Written by save_related, through the service, once the inlines are known."""

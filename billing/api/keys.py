@@ -1,13 +1,20 @@
-"""API keys over the API, for operator keys with the `admin` scope (automation of key rotation)."""
+"""API keys over the API, for operator keys (automation of key rotation and of customer onboarding).
+
+A key mints and revokes only keys whose scopes it holds itself (`api_key_grant_check`),
+so only an `admin` key mints an `admin` key. docs/api.md, "Keys and scopes".
+"""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.permissions import HasScope, OperatorOnly
 from billing.api.views import ApiView
 from billing.models import Account, ApiKey, ApiScope
 from billing.services import api_key_create, api_key_revoke
+
+MAX_ID = 2**63 - 1  # bigint: a larger id is a bad field, never a database error
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
@@ -18,8 +25,10 @@ class ApiKeyOutput(serializers.ModelSerializer):
 
 class ApiKeyCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices), allow_empty=False)
-    account_id = serializers.IntegerField(required=False, allow_null=True)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices), allow_empty=False,
+                                   max_length=len(ApiScope.choices))
+    account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+                                          help_text="The account of an account key; absent or null: an operator key.")
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):
@@ -30,13 +39,15 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 
 class ApiKeyListCreateView(ApiView):
-    required_scopes = "admin"
+    permission_classes = [HasScope, OperatorOnly]
+    required_scopes = {"read": "billing:read", "write": "billing:write"}
 
-    @extend_schema(summary="List API keys", responses=ApiKeyOutput(many=True))
+    @extend_schema(summary="List API keys (operator keys)", responses=ApiKeyOutput(many=True))
     def get(self, request):
         return self.paginated(request, ApiKey.objects.all(), ApiKeyOutput)
 
-    @extend_schema(summary="Create an API key", request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})
+    @extend_schema(summary="Mint an API key with scopes this key holds (operator keys)",
+                   request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})
     def post(self, request):
         data = ApiKeyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -46,15 +57,17 @@ class ApiKeyListCreateView(ApiView):
             if account is None:
                 raise serializers.ValidationError({"account_id": ["No such account."]})
         issued = api_key_create(name=data.validated_data["name"], scopes=data.validated_data["scopes"],
-                                account=account)
+                                account=account, granted_by=request.auth)
         body = ApiKeyOutput(issued.api_key).data | {"secret": issued.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyRevokeView(ApiView):
-    required_scopes = "admin"
+    permission_classes = [HasScope, OperatorOnly]
+    required_scopes = "billing:write"
 
-    @extend_schema(summary="Revoke an API key", request=None, responses=ApiKeyOutput)
+    @extend_schema(summary="Revoke an API key holding no scope this key lacks (operator keys)", request=None,
+                   responses=ApiKeyOutput)
     def post(self, request, key_id: int):
-        api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id))
+        api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id), revoked_by=request.auth)
         return Response(ApiKeyOutput(api_key).data)
