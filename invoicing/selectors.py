@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from billing.models import Account
 from invoicing import conf
 from invoicing.customers import customer_details
-from invoicing.models import CreditNote, CustomerInvoicing, Invoice, InvoiceStatus
-from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, treatment_for
+from invoicing.models import (
+    CreditMethod,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteStatus,
+    CustomerInvoicing,
+    Invoice,
+    InvoiceStatus,
+)
+from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, line_tax, treatment_for
 
 
 def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
@@ -90,3 +99,24 @@ def credit_notes_for(*, account_id: int | None = None) -> QuerySet[CreditNote]:
 
 def open_invoices_past_due(*, today: date) -> QuerySet[Invoice]:
     return Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lt=today, overdue_at__isnull=True)
+
+
+def invoice_credit_left(*, invoice: Invoice) -> int:
+    """What credit notes may still take off the invoice, tax included, line by line as
+    `credit_note_create` counts it (minor units)."""
+    credited = dict(CreditNoteLine.objects.filter(credit_note__invoice=invoice,
+                                                  credit_note__status=CreditNoteStatus.ISSUED)
+                    .values("invoice_line_id").annotate(net=Sum("amount")).values_list("invoice_line_id", "net"))
+    left = 0
+    for line in invoice.lines.all():
+        net = line.amount - line.discount_amount - (credited.get(line.pk) or 0)
+        tax = 0 if line.tax_inclusive else line_tax(net, Decimal(line.tax_percentage), False)
+        left += max(0, net + tax)
+    return left
+
+
+def invoice_refunded_by_credit_notes(*, invoice: Invoice) -> int:
+    """What refund credit notes already paid back on the invoice (minor units)."""
+    return (invoice.credit_notes.filter(status=CreditNoteStatus.ISSUED, credit_method=CreditMethod.REFUND)
+            .aggregate(total=Sum("total"))["total"] or 0)
+

@@ -1,0 +1,271 @@
+"""Money in the admin: shown and typed in major units with the currency, converted by `pricing.money`.
+
+The database and the API hold integer minor units; finance staff read "$124.00" and
+type "124.00". `show_money` and `money_column` format an amount for a page; a
+`MoneyField` in a form built on `MoneyFormMixin` reads what a person typed in the
+currency's own digits and hands the service integer minor units. An amount with
+more decimals than its currency has is an error naming the field, never rounded.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+from babel.numbers import NumberFormatError, format_currency, get_currency_symbol, parse_decimal
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.translation import get_language, to_locale
+
+from pricing import money
+
+MAX_MINOR = 2**63 - 1  # what a bigint column holds
+EMPTY = "—"
+
+
+def admin_locale() -> str:
+    """The babel locale of the page being served (Django's active language)."""
+    return to_locale(get_language() or settings.LANGUAGE_CODE)
+
+
+def show_money(minor: int | None, currency: str | None) -> str:
+    """Integer minor units as a person reads them: $124.00, ¥1,000, BHD 1.250."""
+    if minor is None:
+        return EMPTY
+    try:
+        return money.format_money(minor, (currency or "").upper(), admin_locale())
+    except money.UnknownCurrency:
+        return f"{minor} (minor units, currency {currency or 'unknown'})"
+
+
+def show_unit_price(price: Decimal | None, currency: str | None) -> str:
+    """A unit price as stored, up to 6 decimals: $0.000001."""
+    if price is None:
+        return EMPTY
+    try:
+        return money.format_unit_price(Decimal(price), (currency or "").upper(), admin_locale())
+    except money.UnknownCurrency:
+        return f"{price} (currency {currency or 'unknown'})"
+
+
+def _path(obj, dotted: str):
+    return functools.reduce(lambda o, name: None if o is None else getattr(o, name, None), dotted.split("."), obj)
+
+
+def money_column(field: str, *, currency: str = "currency", description: str | None = None):
+    """A changelist column or read-only field showing `obj.<field>` (minor units) in `obj.<currency>`.
+
+    `currency` may be a dotted path (`invoice.currency`) for rows that keep it on their parent.
+    """
+    def column(obj):
+        return show_money(_path(obj, field), _path(obj, currency))
+
+    column.__name__ = column.__qualname__ = f"{field.replace('.', '_')}_money"
+    ordering = field.replace(".", "__")
+    return admin.display(description=description or field.split(".")[-1].replace("_", " "),
+                         ordering=ordering)(column)
+
+
+def unit_price_column(field: str = "unit_price", *, currency: str = "currency", description: str | None = None):
+    """A column showing a Decimal unit price (major units, up to 6 decimals) with its currency."""
+    def column(obj):
+        return show_unit_price(_path(obj, field), _path(obj, currency))
+
+    column.__name__ = column.__qualname__ = f"{field}_shown"
+    return admin.display(description=description or field.replace("_", " "), ordering=field)(column)
+
+
+def fields_with_money(model, columns: dict, *, swap: dict | None = None, exclude=(),
+                      editable_only: bool = True) -> list:
+    """The model's fields in order, as a change page lists them, each money field replaced by its column.
+
+    For `fields` / `readonly_fields` of pages that only show amounts (the columns must also be in
+    `readonly_fields`); `swap` replaces other fields the same way (a JSON field by its readable form).
+    """
+    swap = {**(swap or {}), **columns}
+    return [swap.get(f.name, f.name) for f in model._meta.concrete_fields
+            if not f.primary_key and f.name not in exclude and (f.editable or not editable_only)]
+
+
+class MoneyInput(forms.TextInput):
+    """A text box for an amount in major units, with the currency code beside it when known."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "size": 14, "autocomplete": "off", **(attrs or {})})
+        self.currency: str | None = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        if not self.currency:
+            return box
+        return format_html('{} <span class="money-currency">{}</span>', box, self.currency)
+
+
+class MoneyField(forms.Field):
+    """An amount a person types in major units ("10.00", "1,000", "1.250").
+
+    Cleans to a Decimal in major units; the form (`MoneyFormMixin`) turns it into integer
+    minor units of the currency, where it can also say "JPY has no decimals". A stored
+    amount (an int, minor units) is shown in the box in major units.
+    """
+
+    widget = MoneyInput
+    default_error_messages = {
+        "invalid": "Type an amount such as %(example)s.",
+        "negative": "Must not be negative.",
+        "not_positive": "Must be more than zero.",
+    }
+
+    def __init__(self, *, allow_negative: bool = False, allow_zero: bool = True, **kwargs):
+        self.allow_negative, self.allow_zero = allow_negative, allow_zero
+        self._currency: str | None = None
+        kwargs.setdefault("help_text", "In major units, with the currency's digits (12.50, ¥1,000, 1.250).")
+        super().__init__(**kwargs)
+
+    @property
+    def currency(self) -> str | None:
+        return self._currency
+
+    @currency.setter
+    def currency(self, code: str | None) -> None:
+        code = (code or "").strip().upper() or None
+        try:
+            if code:
+                money.currency_exponent(code)
+        except money.UnknownCurrency:
+            code = None
+        self._currency = self.widget.currency = code
+
+    def prepare_value(self, value):
+        # What the box shows: a stored amount (int, minor units) in major units; anything typed as typed.
+        if isinstance(value, int) and not isinstance(value, bool) and self.currency:
+            return format_currency(money.to_major(value, self.currency), self.currency, format="#,##0",
+                                   currency_digits=True, locale=admin_locale())
+        return value
+
+    def to_python(self, value) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return Decimal(value)
+        text = str(value).strip()
+        if self.currency:  # "$5.00", "5.00 USD": the currency the form already knows may be typed too
+            for mark in (self.currency, get_currency_symbol(self.currency, locale=admin_locale())):
+                text = text.upper().removeprefix(mark.upper()).removesuffix(mark.upper()).strip()
+        try:
+            number = parse_decimal(text, locale=admin_locale(), strict=True)
+        except NumberFormatError as exc:
+            suggestions = getattr(exc, "suggestions", None)
+            hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+            raise ValidationError(self.error_messages["invalid"] % {"example": self._example()} + hint,
+                                  code="invalid") from None
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"] % {"example": self._example()}, code="invalid")
+        return number
+
+    def _example(self) -> str:
+        currency = self.currency or "USD"
+        return format_currency(money.to_major(1250 * 10 ** money.currency_exponent(currency), currency),
+                               currency, format="#,##0", currency_digits=True, locale=admin_locale())
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if value < 0 and not self.allow_negative:
+            raise ValidationError(self.error_messages["negative"], code="negative")
+        if value == 0 and not self.allow_zero:
+            raise ValidationError(self.error_messages["not_positive"], code="not_positive")
+
+    def has_changed(self, initial, data) -> bool:
+        if self.disabled:
+            return False
+        try:
+            typed = self.to_python(data)
+        except ValidationError:
+            return True
+        if initial in (None, ""):
+            return typed is not None
+        if typed is None:
+            return True
+        if self.currency:
+            try:
+                return money.to_minor(typed, self.currency) != int(initial)
+            except ValueError:
+                return True
+        return typed != Decimal(initial)
+
+
+class MoneyFormMixin:
+    """Turns each `MoneyField`'s amount into integer minor units of the form's currency.
+
+    The currency is the `currency` given to the form (an action on one invoice), else the
+    form's own `currency_field` as typed, else the instance's. Put it before `forms.Form`
+    or `forms.ModelForm` in the bases.
+    """
+
+    currency_field = "currency"
+
+    def __init__(self, *args, currency: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_currency = currency
+        known = currency or self.initial.get(self.currency_field) or getattr(
+            getattr(self, "instance", None), self.currency_field, None)
+        for field in self.money_fields().values():
+            field.currency = known
+
+    def money_fields(self) -> dict[str, MoneyField]:
+        return {name: field for name, field in self.fields.items() if isinstance(field, MoneyField)}
+
+    def money_currency(self, data: dict) -> str | None:
+        typed = data.get(self.currency_field) if self.currency_field in self.fields else None
+        currency = self.fixed_currency or typed or getattr(getattr(self, "instance", None), self.currency_field, None)
+        return (currency or "").strip().upper() or None
+
+    def missing_currency_message(self) -> str:
+        return "Choose the currency of the amount."
+
+    def clean(self):
+        data = super().clean()
+        currency = self.money_currency(data)
+        for name in self.money_fields():
+            amount = data.get(name)
+            if amount is None or isinstance(amount, int):
+                continue
+            where = self.currency_field if self.currency_field in self.fields else name
+            if not currency:
+                if where not in self.errors:
+                    self.add_error(where, self.missing_currency_message())
+                continue
+            try:
+                minor = money.to_minor(amount, currency)
+            except money.UnknownCurrency:
+                if where not in self.errors:
+                    self.add_error(where, f"{currency} is not an ISO 4217 currency code.")
+                continue
+            except money.TooManyDecimals as exc:
+                self.add_error(name, str(exc))
+                continue
+            if abs(minor) > MAX_MINOR:
+                self.add_error(name, "Too large an amount.")
+                continue
+            data[name] = minor
+        return data
+
+
+class MoneyActionForm(MoneyFormMixin, forms.Form):
+    """The form of an admin action: its amounts are in the currency of the selected rows."""
+
+    def __init__(self, *args, currencies=(), **kwargs):
+        self.currencies = sorted({c.upper() for c in currencies if c})
+        super().__init__(*args, currency=self.currencies[0] if len(self.currencies) == 1 else None, **kwargs)
+
+    def missing_currency_message(self) -> str:
+        if len(self.currencies) > 1:
+            return (f"The selection is in {' and '.join(self.currencies)}: "
+                    "select rows of one currency to type an amount.")
+        return super().missing_currency_message()
+
