@@ -104,3 +104,12 @@ def format_unit_price(price: Decimal, currency: str, locale: str = "en") -> str:
     text = format_currency(Decimal(price).normalize(), currency, locale=locale, currency_digits=True,
                            decimal_quantization=False)
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
+
+
+def amount_label(minor: int, currency: str) -> str:
+    """An amount inside a row's label (its str()): formatted like `format_money`, and never raising, so a
+    stray currency code cannot break a page that lists the row."""
+    try:
+        return format_money(minor, currency)
+    except (UnknownCurrency, TypeError, ValueError):
+        return f"{minor} {currency} (minor units)"
