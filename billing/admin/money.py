@@ -90,6 +90,26 @@ def fields_with_money(model, columns: dict, *, swap: dict | None = None, exclude
             if not f.primary_key and f.name not in exclude and (f.editable or not editable_only)]
 
 
+class MoneyShownToViewersMixin:
+    """For a (model or inline) admin whose form types amounts: those who may only view the row see
+    each amount formatted, as `money_columns` (field name -> `money_column`) shows it."""
+
+    money_columns: dict = {}
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        columns = set(self.money_columns.values())
+        return [self.money_columns.get(f, f) for f in fields if f not in columns]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self.has_change_permission(request, obj):
+            return readonly
+        return readonly + [c for c in self.money_columns.values() if c not in readonly]
+
+
 class MoneyInput(forms.TextInput):
     """A text box for an amount in major units, with the currency code beside it when known."""
 
@@ -212,7 +232,8 @@ class MoneyFormMixin:
     def __init__(self, *args, currency: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_currency = currency
-        known = currency or self.initial.get(self.currency_field) or getattr(
+        typed = self.data.get(self.add_prefix(self.currency_field)) if self.is_bound else None
+        known = currency or typed or self.initial.get(self.currency_field) or getattr(
             getattr(self, "instance", None), self.currency_field, None)
         for field in self.money_fields().values():
             field.currency = known
