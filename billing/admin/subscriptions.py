@@ -1,8 +1,9 @@
 """Finance admin for subscriptions (history and actions through services), billing profiles and credits."""
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -10,7 +11,7 @@ from django.utils.html import format_html_join
 
 from billing import clock
 from billing.admin.catalog import fail
-from billing.admin.confirm import CONFIRM, error_text
+from billing.admin.confirm import CONFIRM, MoneyAction, Preview, error_text
 from billing.admin.money import (
     MoneyField,
     MoneyFormMixin,
@@ -39,6 +40,7 @@ from billing.services import (
     subscription_cancel,
     subscription_cancel_undo,
     subscription_change,
+    subscription_change_preview,
     subscription_overrides_set,
     subscription_pause,
     subscription_resume,
@@ -102,11 +104,50 @@ class SubscriptionDealForm(MoneyFormMixin, forms.ModelForm):
         fields = OVERRIDE_FIELDS
 
 
-class SubscriptionActionForm(ActionForm):
+class PlanChangeForm(forms.Form):
     plan = forms.ModelChoiceField(Plan.objects.filter(is_active=True), required=False,
-                                  help_text="For 'change plan or seats'.")
-    quantity = forms.IntegerField(min_value=1, required=False)
+                                  help_text="Empty: keep the plan, change the seats.")
+    quantity = forms.IntegerField(min_value=1, required=False, help_text="Seats; empty: keep them.")
     timing = forms.ChoiceField(choices=[("", "plan default"), *ChangeTiming.choices], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("plan") is None and data.get("quantity") is None and not self.errors:
+            raise forms.ValidationError("Choose a plan or a quantity.")
+        return data
+
+
+def _change_preview(sub: Subscription, data: dict) -> Preview:
+    try:
+        change = subscription_change_preview(subscription=sub, plan=data.get("plan"), quantity=data.get("quantity"),
+                                             timing=data.get("timing") or None)
+    except BillingError as exc:
+        return Preview(f"Change {sub}", error_text(exc))
+    money = functools.partial(show_money, currency=sub.currency)
+    target = f"{change.new_plan_version.plan.name} ×{change.new_quantity}"
+    if change.timing == ChangeTiming.PERIOD_END:
+        return Preview(f"Change {sub} ({sub.account}) from {sub.plan.name} ×{sub.quantity} to {target} at the end of "
+                       f"the period ({change.effective_at:%Y-%m-%d}); from then it renews at "
+                       f"{money(change.next_renewal_amount)}. Nothing is charged now.")
+    prorations = "; ".join(f"{line.description} {money(line.amount)}" for line in change.proration) or "none"
+    billed = (f"invoiced now: {money(change.amount_due_now)}" if change.amount_due_now
+              else f"net {money(change.proration_total)} on the next invoice" if change.proration else "nothing to bill")
+    return Preview(f"Change {sub} ({sub.account}) from {sub.plan.name} ×{sub.quantity} to {target} now. "
+                   f"Prorations: {prorations} ({billed}). Next renewal "
+                   f"{change.next_renewal_at:%Y-%m-%d}: {money(change.next_renewal_amount)}.")
+
+
+def _change(sub: Subscription, data: dict) -> str:
+    change = subscription_change(subscription=sub, plan=data.get("plan"), quantity=data.get("quantity"),
+                                 timing=data.get("timing") or None)
+    money = functools.partial(show_money, currency=sub.currency)
+    when = "at the period end" if change.timing == ChangeTiming.PERIOD_END else "now"
+    return (f"Changed {sub} to {change.new_plan_version.plan.name} ×{change.new_quantity} {when}: prorations "
+            f"{money(change.proration_total)}, next renewal {money(change.next_renewal_amount)}.")
+
+
+plan_change_action = MoneyAction(title="Change plan or seats", form_class=PlanChangeForm, describe=_change_preview,
+                                 apply=_change)
 
 
 @admin.register(Subscription)
@@ -120,7 +161,6 @@ class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     form = SubscriptionDealForm
     money_columns = {name: money_column(name, description=name.replace("_", " "))
                      for name in ("flat_amount_override", "seat_amount_override")}
-    action_form = SubscriptionActionForm
     actions = ["cancel_at_period_end", "cancel_now", "undo_cancel", "pause", "resume", "end_trial",
                "change_plan"]
     readonly_fields = ["history"]
@@ -208,16 +248,9 @@ class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     def end_trial(self, request, queryset):
         self._each(request, queryset, "Trial ended", lambda s: subscription_trial_end(subscription=s))
 
-    @admin.action(description="Change plan or seats (choose below)", permissions=["change"])
+    @admin.action(description="Change plan or seats…", permissions=["change"])
     def change_plan(self, request, queryset):
-        plan_id, quantity = request.POST.get("plan"), request.POST.get("quantity")
-        plan = Plan.objects.filter(pk=plan_id).first() if plan_id else None
-        if plan is None and not quantity:
-            messages.error(request, "Choose a plan or a quantity.")
-            return
-        self._each(request, queryset, "Changed", lambda s: subscription_change(
-            subscription=s, plan=plan, quantity=int(quantity) if quantity else None,
-            timing=request.POST.get("timing") or None))
+        return plan_change_action.run(self, request, queryset.select_related("plan", "account"))
 
 
 class BillingProfileInline(admin.StackedInline):

@@ -139,3 +139,21 @@ def test_a_deals_prices_are_shown_in_major_units(make_account):
     assert 'value="420.00"' in staff("fin", FINANCE_ADMIN).get(url).content.decode()
     viewer = staff("viewer", FINANCE_VIEWER).get(url).content.decode()
     assert "$420.00" in viewer and "42000" not in viewer
+
+
+def test_a_plan_change_is_confirmed_with_its_prorations_and_next_renewal_in_major_units(make_account):
+    account = make_account("Upgrader")
+    with tenancy.operator_scope():
+        sub = subscription_create(account=account, plan=plan(code="basic", flat=9_000))
+        pro = plan(code="pro", flat=20_000)
+    client = staff("fin", FINANCE_ADMIN)
+    typed = {"action": "change_plan", "_selected_action": [sub.pk], "plan": pro.pk}
+    preview = client.post("/admin/billing/subscription/", {**typed, "_preview": "1"}).content.decode()
+    assert f"Change {sub} (Upgrader) from Basic ×1 to Pro ×1 now." in preview
+    assert "Prorations: " in preview and ": $200.00." in preview and "20000" not in preview
+    with tenancy.operator_scope():
+        assert Subscription.objects.get(pk=sub.pk).plan_id != pro.pk
+    done = client.post("/admin/billing/subscription/", {**typed, "_confirm": "1"}, follow=True).content.decode()
+    assert "next renewal $200.00." in done
+    with tenancy.operator_scope():
+        assert Subscription.objects.get(pk=sub.pk).plan_id == pro.pk
