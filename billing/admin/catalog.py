@@ -13,6 +13,7 @@ from billing.admin.money import (
     MoneyField,
     MoneyFormMixin,
     MoneyShownToViewersMixin,
+    TiersField,
     money_column,
     show_money,
     show_unit_price,
@@ -163,9 +164,10 @@ class PlanPriceInline(MoneyShownToViewersMixin, admin.TabularInline):
                      "seat_amount": money_column("seat_amount", description="seat amount")}
 
 
-class PlanChargeForm(forms.ModelForm):
+class PlanChargeForm(MoneyFormMixin, forms.ModelForm):
     unit_price = forms.DecimalField(max_digits=20, decimal_places=6, initial=0, help_text=(
         "In major units, up to 6 decimals (0.000001), kept as typed."))
+    tiers = TiersField(required=False)
 
     class Meta:
         model = PlanCharge

@@ -10,13 +10,16 @@ more decimals than its currency has is an error naming the field, never rounded.
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
+import json
+from decimal import Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, format_currency, get_currency_symbol, parse_decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.forms.fields import InvalidJSONInput
 from django.utils.html import format_html
 from django.utils.translation import get_language, to_locale
 
@@ -191,6 +194,12 @@ class MoneyField(forms.Field):
         return format_currency(money.to_major(1250 * 10 ** money.currency_exponent(currency), currency),
                                currency, format="#,##0", currency_digits=True, locale=admin_locale())
 
+    def to_minor_units(self, value: Decimal, currency: str) -> int:
+        minor = money.to_minor(value, currency)
+        if abs(minor) > MAX_MINOR:
+            raise ValueError("Too large an amount.")
+        return minor
+
     def validate(self, value) -> None:
         super().validate(value)
         if value is None:
@@ -219,12 +228,93 @@ class MoneyField(forms.Field):
         return typed != Decimal(initial)
 
 
+class _DecimalJSONDecoder(json.JSONDecoder):
+    """Numbers with a decimal point read as Decimal: 0.1 stays one tenth."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, parse_float=Decimal, **kwargs)
+
+
+class TiersField(forms.JSONField):
+    """Price tiers as JSON, each tier's `flat_fee` typed and shown in major units like every amount
+    ("5.00"); the form (`MoneyFormMixin`) stores it in minor units. Unit prices stay as typed."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", '[{"up_to": 1000 or null, "unit_price": "0.01", "flat_fee": "5.00"}]: '
+                                       "flat_fee in major units of the currency, unit_price up to 6 decimals.")
+        super().__init__(encoder=DjangoJSONEncoder, decoder=_DecimalJSONDecoder, **kwargs)
+        self.currency: str | None = None
+
+    def bound_data(self, data, initial):
+        # What was typed is shown again as typed: its flat fees are already major units.
+        return initial if self.disabled or data is None else InvalidJSONInput(data)
+
+    def prepare_value(self, value):
+        if isinstance(value, list) and self.currency:
+            value = [self._shown(tier) for tier in value]
+        return super().prepare_value(value)
+
+    def _shown(self, tier):
+        fee = tier.get("flat_fee") if isinstance(tier, dict) else None
+        if isinstance(fee, int) and not isinstance(fee, bool):
+            return {**tier, "flat_fee": str(money.to_major(fee, self.currency))}
+        return tier
+
+    def to_python(self, value):
+        tiers = super().to_python(value)
+        if tiers is not None and not (isinstance(tiers, list) and all(isinstance(t, dict) for t in tiers)):
+            raise ValidationError("Give a list of tiers, each an object.", code="invalid")
+        return tiers
+
+    def to_minor_units(self, tiers: list[dict], currency: str) -> list[dict]:
+        stored = []
+        for number, tier in enumerate(tiers, start=1):
+            tier = dict(tier)
+            if tier.get("flat_fee") not in (None, ""):
+                try:
+                    tier["flat_fee"] = money.to_minor(tier["flat_fee"], currency)
+                except money.UnknownCurrency:
+                    raise
+                except ValueError as exc:
+                    raise ValueError(f"Tier {number}: flat_fee: {exc}") from None
+            if isinstance(tier.get("unit_price"), Decimal):
+                tier["unit_price"] = str(tier["unit_price"])
+            stored.append(tier)
+        return stored
+
+    def has_changed(self, initial, data) -> bool:
+        if self.disabled:
+            return False
+        try:
+            typed = self.to_python(data)
+        except ValidationError:
+            return True
+        shown = json.loads(self.prepare_value(initial), cls=_DecimalJSONDecoder) if initial is not None else None
+        return _canonical(shown) != _canonical(typed)
+
+
+def _canonical(tiers):
+    """Tiers compared by value: "5.00" and 5 are the same fee, "0.010" and 0.01 the same price."""
+    if not isinstance(tiers, list):
+        return tiers
+    return [{k: _number(v) if k in ("flat_fee", "unit_price") else v for k, v in tier.items()}
+            if isinstance(tier, dict) else tier for tier in tiers]
+
+
+def _number(value):
+    try:
+        return Decimal(str(value)).normalize()
+    except InvalidOperation:
+        return value
+
+
 class MoneyFormMixin:
-    """Turns each `MoneyField`'s amount into integer minor units of the form's currency.
+    """Turns the amounts of each `MoneyField` (and each `TiersField`'s flat fees) into integer minor
+    units of the form's currency.
 
     The currency is the `currency` given to the form (an action on one invoice), else the
-    form's own `currency_field` as typed, else the instance's. Put it before `forms.Form`
-    or `forms.ModelForm` in the bases.
+    form's own `currency_field` as typed, else the instance's (`currency_field` may then be a
+    dotted path: `subscription.currency`). Put it before `forms.Form` or `forms.ModelForm`.
     """
 
     currency_field = "currency"
@@ -233,17 +323,23 @@ class MoneyFormMixin:
         super().__init__(*args, **kwargs)
         self.fixed_currency = currency
         typed = self.data.get(self.add_prefix(self.currency_field)) if self.is_bound else None
-        known = currency or typed or self.initial.get(self.currency_field) or getattr(
-            getattr(self, "instance", None), self.currency_field, None)
+        known = currency or typed or self.initial.get(self.currency_field) or self._instance_currency()
         for field in self.money_fields().values():
             field.currency = known
 
-    def money_fields(self) -> dict[str, MoneyField]:
-        return {name: field for name, field in self.fields.items() if isinstance(field, MoneyField)}
+    def _instance_currency(self) -> str | None:
+        instance = getattr(self, "instance", None)
+        try:
+            return _path(instance, self.currency_field)
+        except ObjectDoesNotExist:  # a new inline row, not yet tied to its parent
+            return None
+
+    def money_fields(self) -> dict:
+        return {name: field for name, field in self.fields.items() if isinstance(field, MoneyField | TiersField)}
 
     def money_currency(self, data: dict) -> str | None:
         typed = data.get(self.currency_field) if self.currency_field in self.fields else None
-        currency = self.fixed_currency or typed or getattr(getattr(self, "instance", None), self.currency_field, None)
+        currency = self.fixed_currency or typed or self._instance_currency()
         return (currency or "").strip().upper() or None
 
     def missing_currency_message(self) -> str:
@@ -252,9 +348,9 @@ class MoneyFormMixin:
     def clean(self):
         data = super().clean()
         currency = self.money_currency(data)
-        for name in self.money_fields():
-            amount = data.get(name)
-            if amount is None or isinstance(amount, int):
+        for name, field in self.money_fields().items():
+            value = data.get(name)
+            if value in (None, []) or isinstance(value, int):
                 continue
             where = self.currency_field if self.currency_field in self.fields else name
             if not currency:
@@ -262,18 +358,12 @@ class MoneyFormMixin:
                     self.add_error(where, self.missing_currency_message())
                 continue
             try:
-                minor = money.to_minor(amount, currency)
+                data[name] = field.to_minor_units(value, currency)
             except money.UnknownCurrency:
                 if where not in self.errors:
                     self.add_error(where, f"{currency} is not an ISO 4217 currency code.")
-                continue
-            except money.TooManyDecimals as exc:
+            except ValueError as exc:  # more decimals than the currency has, too large
                 self.add_error(name, str(exc))
-                continue
-            if abs(minor) > MAX_MINOR:
-                self.add_error(name, "Too large an amount.")
-                continue
-            data[name] = minor
         return data
 
 

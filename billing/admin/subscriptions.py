@@ -16,6 +16,7 @@ from billing.admin.money import (
     MoneyField,
     MoneyFormMixin,
     MoneyShownToViewersMixin,
+    TiersField,
     fields_with_money,
     money_column,
     show_money,
@@ -79,10 +80,23 @@ class DiscountInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class OverrideForm(MoneyFormMixin, forms.ModelForm):
+    unit_price = forms.DecimalField(max_digits=20, decimal_places=6, required=False, help_text=(
+        "In major units of the subscription's currency, up to 6 decimals, kept as typed."))
+    tiers = TiersField(required=False)
+    currency_field = "subscription.currency"
+
+    class Meta:
+        model = SubscriptionMetricOverride
+        fields = ["metric", "charge_model", "unit_price", "block_size", "package_size", "free_units", "tiers",
+                  "included", "cap_mode", "overage_allowed"]
+
+
 class OverrideInline(admin.TabularInline):
     """An enterprise deal's own charge or limit per metric; saved through `subscription_overrides_set`."""
 
     model = SubscriptionMetricOverride
+    form = OverrideForm
     extra = 0
     fields = ["metric", "charge_model", "unit_price", "block_size", "package_size", "free_units", "tiers",
               "included", "cap_mode", "overage_allowed"]

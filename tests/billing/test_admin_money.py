@@ -157,3 +157,36 @@ def test_a_plan_change_is_confirmed_with_its_prorations_and_next_renewal_in_majo
     assert "next renewal $200.00." in done
     with tenancy.operator_scope():
         assert Subscription.objects.get(pk=sub.pk).plan_id == pro.pk
+
+
+def test_a_tiers_flat_fee_is_typed_and_shown_in_major_units():
+    from tests.billing.catalog_factories import metric
+
+    with tenancy.operator_scope():
+        calls = metric("api_calls")
+        tiered = plan(code="tiered", flat=1_000, charges=[{
+            "metric": "api_calls", "currency": "USD", "model": "graduated",
+            "tiers": [{"up_to": 100, "unit_price": "0", "flat_fee": 500}, {"up_to": None, "unit_price": "0.01"}]}])
+        version = tiered.current_version
+        price, charge = version.prices.get(), version.charges.get()
+    url = f"/admin/billing/planversion/{version.pk}/change/"
+    client = staff("fin", FINANCE_ADMIN)
+    assert "&quot;flat_fee&quot;: &quot;5.00&quot;" in client.get(url).content.decode()
+    data = {"included_seats": 1, "max_seats": "", "note": "",
+            "prices-TOTAL_FORMS": 1, "prices-INITIAL_FORMS": 1, "prices-0-id": price.pk,
+            "prices-0-version": version.pk, "prices-0-currency": "USD", "prices-0-flat_amount": "10.00",
+            "prices-0-seat_amount": "",
+            "charges-TOTAL_FORMS": 1, "charges-INITIAL_FORMS": 1, "charges-0-id": charge.pk,
+            "charges-0-version": version.pk, "charges-0-metric": calls.pk, "charges-0-currency": "USD",
+            "charges-0-model": "graduated", "charges-0-unit_price": "0", "charges-0-block_size": 1,
+            "charges-0-package_size": 1, "charges-0-free_units": 0,
+            "charges-0-tiers": '[{"up_to": 100, "unit_price": "0", "flat_fee": "7.50"}, '
+                               '{"up_to": null, "unit_price": 0.01, "flat_fee": null}]',
+            "limits-TOTAL_FORMS": 0, "limits-INITIAL_FORMS": 0}
+    refused = client.post(url, {**data, "charges-0-tiers": '[{"up_to": null, "unit_price": "0", "flat_fee": 7.505}]'})
+    assert refused.status_code == 200 and "Tier 1: flat_fee: USD has only 2 decimals." in refused.content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with tenancy.operator_scope():
+        tiers = type(tiered).objects.get(pk=tiered.pk).current_version.charges.get().tiers
+    assert [t["flat_fee"] for t in tiers] == [750, 0]
