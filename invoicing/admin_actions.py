@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 
 from billing.admin.confirm import MoneyAction, Preview
-from billing.admin.money import MoneyActionForm, MoneyField, show_money, show_unit_price
+from billing.admin.money import MAX_MINOR, MoneyActionForm, MoneyField, show_money, show_unit_price
 from billing.selectors import credit_balance
 from invoicing import services
 from invoicing.models import CollectionMethod, CreditMethod, Invoice, InvoiceStatus
@@ -148,6 +148,8 @@ def _line_amount(invoice: Invoice, data: dict) -> int:
 
 def _line_preview(invoice: Invoice, data: dict) -> Preview:
     amount = _line_amount(invoice, data)
+    if abs(invoice.subtotal + amount) > MAX_MINOR:
+        return Preview(f"Add “{data['description']}” to {invoice}", "Too large an amount for one invoice.")
     text = (f"Add “{data['description']}” {data['quantity'].normalize():f} × "
             f"{show_unit_price(data['unit_price'], invoice.currency)} = {_m(invoice, amount)} to {invoice}: "
             f"subtotal {_m(invoice, invoice.subtotal)} → {_m(invoice, invoice.subtotal + amount)} "

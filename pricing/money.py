@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
@@ -65,13 +65,20 @@ def _decimal(major) -> Decimal:
     return value
 
 
+def _scaled(value: Decimal, currency: str) -> Decimal:
+    exponent = currency_exponent(currency)
+    with localcontext() as exact:
+        exact.prec = max(exact.prec, len(value.as_tuple().digits) + exponent)  # scaling must not round
+        return value.scaleb(exponent)
+
+
 def to_minor(major: Decimal | int | str, currency: str) -> int:
     """An amount in major units ("10.00", "1000", "1.250") as integer minor units of `currency`.
 
     Refuses an amount with more decimals than the currency has (10.001 USD, 1000.5 JPY) rather
     than rounding it away; trailing zeros are fine (1000.00 JPY is 1000).
     """
-    scaled = _decimal(major).scaleb(currency_exponent(currency))
+    scaled = _scaled(_decimal(major), currency)
     if scaled != scaled.to_integral_value():
         raise TooManyDecimals(decimals_message(currency))
     return int(scaled)
@@ -79,8 +86,10 @@ def to_minor(major: Decimal | int | str, currency: str) -> int:
 
 def round_to_minor(major: Decimal | int | str, currency: str) -> int:
     """A computed amount (quantity × unit price, a prorated fee) rounded once, half up, to minor units."""
-    scaled = _decimal(major).scaleb(currency_exponent(currency))
-    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    value = _decimal(major)
+    with localcontext() as exact:
+        exact.prec = max(exact.prec, value.adjusted() + 8)  # a huge amount is kept whole, never rounded away
+        return int(_scaled(value, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def to_major(minor: int, currency: str) -> Decimal:

@@ -13,7 +13,14 @@ import functools
 import json
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import NumberFormatError, format_currency, get_currency_symbol, parse_decimal
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_decimal,
+)
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -175,11 +182,18 @@ class MoneyField(forms.Field):
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
             return Decimal(value)
         text = str(value).strip()
+        if not text:
+            return None
+        locale = admin_locale()
         if self.currency:  # "$5.00", "5.00 USD": the currency the form already knows may be typed too
-            for mark in (self.currency, get_currency_symbol(self.currency, locale=admin_locale())):
+            for mark in (self.currency, get_currency_symbol(self.currency, locale=locale)):
                 text = text.upper().removeprefix(mark.upper()).removesuffix(mark.upper()).strip()
+        # Digits, the sign and the page language's separators only: not 1e3, 1_000 or other scripts' digits.
+        allowed = set("0123456789+-") | {get_decimal_symbol(locale), get_group_symbol(locale)}
+        if not text or not set(text) <= allowed:
+            raise ValidationError(self.error_messages["invalid"] % {"example": self._example()}, code="invalid")
         try:
-            number = parse_decimal(text, locale=admin_locale(), strict=True)
+            number = parse_decimal(text, locale=locale, strict=True)
         except NumberFormatError as exc:
             suggestions = getattr(exc, "suggestions", None)
             hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""

@@ -37,7 +37,8 @@ def test_what_a_person_types_becomes_minor_units_of_the_currency(typed, currency
 @pytest.mark.parametrize(("typed", "currency", "error"), [
     ("1000.5", "JPY", "JPY has no decimals."), ("10.001", "USD", "USD has only 2 decimals."),
     ("1.2345", "BHD", "BHD has only 3 decimals."), ("10,50", "USD", "Did you mean"), ("ten", "USD", "Type an amount"),
-    ("-5", "USD", "Must not be negative."),
+    ("-5", "USD", "Must not be negative."), ("1e3", "USD", "Type an amount"), ("1_000", "USD", "Type an amount"),
+    ("9" * 30, "USD", "Too large an amount."),
 ])
 def test_an_amount_the_currency_cannot_hold_is_an_error_on_that_field(typed, currency, error):
     form = GrantForm({"amount": typed, "currency": currency})

@@ -136,3 +136,16 @@ def test_invoice_amounts_are_shown_with_their_currency(opened):
     assert "$124.00" in listing and "¥5,000" in listing and "12400" not in listing
     page = client.get(f"{URL}{invoice.pk}/change/").content.decode()
     assert "$124.00" in page and "12400" not in page
+
+
+def test_a_line_too_large_for_an_invoice_is_refused_not_a_500(make_account):
+    account = make_account("Huge")
+    with tenancy.operator_scope():
+        drafted = draft(account, ("Plan", 1, "1.00"))
+    client = staff("fin", FINANCE_ADMIN)
+    typed = {"description": "Huge", "unit_price": "99999999999999", "quantity": "999999999999999999"}
+    for stage in ("_preview", "_confirm"):
+        page = step(client, "add_line", [drafted.pk], stage, **typed)
+        assert page.status_code == 200 and "Too large an amount for one invoice." in page.content.decode()
+    with tenancy.operator_scope():
+        assert Invoice.objects.get(pk=drafted.pk).subtotal == 100

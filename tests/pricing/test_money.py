@@ -67,3 +67,9 @@ def test_unit_prices_keep_their_six_decimals_and_the_currencys_least():
     assert format_unit_price(Decimal("10.000000"), "USD") == "$10.00"
     assert format_unit_price(Decimal("1000"), "JPY") == "¥1,000"
     assert format_unit_price(Decimal("12.5"), "BHD") == "BHD\u00a012.500"
+
+
+def test_huge_amounts_are_converted_whole_not_rounded_by_the_decimal_context():
+    assert to_minor("1234567890123456789012345678.91", "USD") == 123456789012345678901234567891
+    assert round_to_minor(Decimal("99999999999999") * Decimal("999999999999999999"), "USD") == \
+        9999999999999899990000000000000000
