@@ -136,6 +136,7 @@ def test_invoice_amounts_are_shown_with_their_currency(opened):
     assert "$124.00" in listing and "¥5,000" in listing and "12400" not in listing
     page = client.get(f"{URL}{invoice.pk}/change/").content.decode()
     assert "$124.00" in page and "12400" not in page
+    assert "¥5,000" in client.get(f"{URL}{yen.pk}/change/").content.decode()
 
 
 def test_a_line_too_large_for_an_invoice_is_refused_not_a_500(make_account):
