@@ -4,7 +4,6 @@ import pytest
 from django import forms
 
 from billing import tenancy
-from billing.admin.money import MoneyActionForm, MoneyField, MoneyFormMixin
 from billing.models import Coupon, CreditEntry, PlanPrice, Subscription
 from billing.roles import FINANCE_ADMIN, FINANCE_VIEWER
 from billing.services import subscription_create, subscription_overrides_set
@@ -14,13 +13,23 @@ from tests.helpers import staff
 pytestmark = pytest.mark.django_db
 
 
-class GrantForm(MoneyFormMixin, forms.Form):
-    amount = MoneyField()
-    currency = forms.CharField()
+def GrantForm(*args, **kwargs):  # built per test: the page tests below need no new module to run
+    from billing.admin.money import MoneyField, MoneyFormMixin
+
+    class GrantForm(MoneyFormMixin, forms.Form):
+        amount = MoneyField()
+        currency = forms.CharField()
+
+    return GrantForm(*args, **kwargs)
 
 
-class RefundForm(MoneyActionForm):
-    amount = MoneyField(required=False)
+def RefundForm(*args, **kwargs):
+    from billing.admin.money import MoneyActionForm, MoneyField
+
+    class RefundForm(MoneyActionForm):
+        amount = MoneyField(required=False)
+
+    return RefundForm(*args, **kwargs)
 
 
 @pytest.mark.parametrize(("typed", "currency", "minor"), [
