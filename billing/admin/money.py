@@ -188,8 +188,11 @@ class MoneyField(forms.Field):
         if self.currency:  # "$5.00", "5.00 USD": the currency the form already knows may be typed too
             for mark in (self.currency, get_currency_symbol(self.currency, locale=locale)):
                 text = text.upper().removeprefix(mark.upper()).removesuffix(mark.upper()).strip()
+        group = get_group_symbol(locale)
+        if group in ("\u00a0", "\u202f"):  # French and others group with a (narrow) no-break space: people type a space
+            text = text.replace(" ", group)
         # Digits, the sign and the page language's separators only: not 1e3, 1_000 or other scripts' digits.
-        allowed = set("0123456789+-") | {get_decimal_symbol(locale), get_group_symbol(locale)}
+        allowed = set("0123456789+-") | {get_decimal_symbol(locale), group}
         if not text or not set(text) <= allowed:
             raise ValidationError(self.error_messages["invalid"] % {"example": self._example()}, code="invalid")
         try:

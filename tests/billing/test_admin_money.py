@@ -200,3 +200,16 @@ def test_a_tiers_flat_fee_is_typed_and_shown_in_major_units():
     with tenancy.operator_scope():
         tiers = type(tiered).objects.get(pk=tiered.pk).current_version.charges.get().tiers
     assert [t["flat_fee"] for t in tiers] == [750, 0]
+
+
+def test_amounts_are_read_and_shown_in_the_pages_language():
+    from django.utils import translation
+
+    from billing.admin.money import show_money
+
+    with translation.override("fr"):
+        form = GrantForm({"amount": "1 000,50", "currency": "EUR"})
+        assert form.is_valid() and form.cleaned_data["amount"] == 100050
+        assert show_money(100050, "EUR") == "1\u202f000,50\u00a0€"
+    with translation.override("de"):
+        assert not GrantForm({"amount": "5.00", "currency": "EUR"}).is_valid()  # 5.00 is no German amount
