@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from billing.admin import ReadOnlyAdmin
+from billing.admin.money import fields_with_money, money_column, show_money, unit_price_column
 from billing.audit import audit_record, snapshot
 from billing.errors import BillingError
-from invoicing import services
+from invoicing import admin_actions, services
 from invoicing.models import (
     BillingRecord,
     BillRun,
@@ -49,55 +49,63 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def _on_invoice(field: str, description: str | None = None):
+    return money_column(field, currency="invoice.currency", description=description)
+
+
 class LineInline(ReadOnlyInline):
     model = InvoiceLine
-    fields = ["kind", "description", "metric_code", "group_key", "quantity", "unit_price", "period_start",
-              "period_end", "proration_factor", "amount", "discount_amount", "tax_name", "tax_amount"]
+    fields = ["kind", "description", "metric_code", "group_key", "quantity",
+              unit_price_column(currency="invoice.currency"), "period_start", "period_end", "proration_factor",
+              _on_invoice("amount"), _on_invoice("discount_amount", "discount"), "tax_name",
+              _on_invoice("tax_amount", "tax")]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
 
 
 class DiscountInline(ReadOnlyInline):
     model = InvoiceDiscount
-    fields = ["code", "description", "percent_off", "amount_off", "amount"]
+    fields = ["code", "description", "percent_off", _on_invoice("amount_off", "amount off"), _on_invoice("amount")]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
 
 
 class PaymentInline(ReadOnlyInline):
     model = InvoicePayment
-    fields = ["amount", "reference", "source", "recorded_at"]
+    fields = [_on_invoice("amount"), "reference", "source", "recorded_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
 
 
 class CreditNoteInline(ReadOnlyInline):
     model = CreditNote
-    fields = ["number", "total", "credit_method", "reason", "issue_date"]
+    fields = ["number", money_column("total"), "credit_method", "reason", "issue_date"]
     readonly_fields = fields
     show_change_link = True
 
 
-class InvoiceActionForm(ActionForm):
-    reference = forms.CharField(required=False, help_text="Mark paid: the bank transfer reference.")
-    reason = forms.CharField(required=False, help_text="Void, uncollectible, credit note: why.")
-    description = forms.CharField(required=False, help_text="Add a one-off line / discount to drafts.")
-    unit_price = forms.DecimalField(required=False, max_digits=20, decimal_places=6,
-                                    help_text="One-off line price (major units).")
-    quantity = forms.DecimalField(required=False, max_digits=24, decimal_places=6)
-    percent_off = forms.DecimalField(required=False, max_digits=5, decimal_places=2)
-    amount = forms.IntegerField(required=False, min_value=1, help_text="Credit note: gross minor units.")
+INVOICE_MONEY = {name: money_column(name, description=name.replace("_", " "))
+                 for name in ("subtotal", "discount_total", "tax_total", "total", "credit_applied", "credited_total",
+                              "amount_paid", "amount_due")}
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["id", "number", "account", "status", "currency", "total", "amount_due", "issue_date",
-                    "due_date", "collection_method", "overdue_at"]
+    list_display = ["id", "number", "account", "status", INVOICE_MONEY["total"], INVOICE_MONEY["amount_due"],
+                    "issue_date", "due_date", "collection_method", "overdue_at"]
     list_filter = ["status", "collection_method", "billing_reason", "currency"]
     search_fields = ["number", "account__name", "account__external_id", "payment_reference"]
     date_hierarchy = "created_at"
     inlines = [LineInline, DiscountInline, PaymentInline, CreditNoteInline]
-    action_form = InvoiceActionForm
     actions = ["finalize", "mark_paid", "void", "mark_uncollectible", "add_line", "add_discount", "credit",
                "render_pdf"]
-    readonly_fields = ["pdf_link"]
+    readonly_fields = ["pdf_link", "tax_by_rate", *INVOICE_MONEY.values()]
 
     def has_add_permission(self, request):
         return False  # invoices come from bill runs and the API
@@ -105,8 +113,20 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        return ["memo", *self.get_readonly_fields(request, obj)]  # the memo of a draft is all one edits here
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Invoice._meta.concrete_fields if f.name not in ("id", "memo")] + ["pdf_link"]
+        shown = fields_with_money(Invoice, INVOICE_MONEY, swap={"tax_breakdown": "tax_by_rate"},
+                                  exclude=("id", "memo"), editable_only=False)
+        return [*shown, "pdf_link"]
+
+    @admin.display(description="Tax by rate")
+    def tax_by_rate(self, obj):
+        return format_html_join("", "<div>{} {}%{}: {} on {}</div>", (
+            (row.get("name", ""), row.get("percentage", ""), " (included)" if row.get("inclusive") else "",
+             show_money(row.get("tax"), obj.currency), show_money(row.get("taxable"), obj.currency))
+            for row in obj.tax_breakdown or [])) or "—"
 
     def save_model(self, request, obj, form, change):
         if not obj.is_draft:
@@ -145,64 +165,34 @@ class InvoiceAdmin(admin.ModelAdmin):
             invoice = invoice_pdf_store(invoice_id=invoice.pk)
         return pdf_response(request, invoice.pdf, invoice.pdf_etag, f"{invoice.number}.pdf")
 
-    def _each(self, request, queryset, label, func):
-        done = 0
-        for invoice in queryset.order_by("id"):
-            try:
-                func(invoice)
-                done += 1
-            except BillingError as exc:
-                _fail(request, exc)
-        if done:
-            messages.success(request, f"{label}: {done} invoice(s).")
-
-    @admin.action(description="Finalize drafts now", permissions=["change"])
+    # Money actions: a confirmation page shows the amounts and what will change, then the service acts.
+    @admin.action(description="Finalize drafts now…", permissions=["change"])
     def finalize(self, request, queryset):
-        self._each(request, queryset, "Finalized", lambda i: services.invoice_finalize(invoice=i))
+        return admin_actions.finalize.run(self, request, queryset)
 
-    @admin.action(description="Mark paid out of band (give the reference)", permissions=["change"])
+    @admin.action(description="Mark paid out of band (bank transfer reference)…", permissions=["change"])
     def mark_paid(self, request, queryset):
-        reference = request.POST.get("reference", "")
-        self._each(request, queryset, "Marked paid",
-                   lambda i: services.invoice_mark_paid(invoice=i, reference=reference))
+        return admin_actions.mark_paid.run(self, request, queryset)
 
-    @admin.action(description="Void", permissions=["change"])
+    @admin.action(description="Void…", permissions=["change"])
     def void(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        self._each(request, queryset, "Voided", lambda i: services.invoice_void(invoice=i, reason=reason))
+        return admin_actions.void.run(self, request, queryset)
 
-    @admin.action(description="Mark uncollectible", permissions=["change"])
+    @admin.action(description="Mark uncollectible…", permissions=["change"])
     def mark_uncollectible(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        self._each(request, queryset, "Marked uncollectible",
-                   lambda i: services.invoice_mark_uncollectible(invoice=i, reason=reason))
+        return admin_actions.mark_uncollectible.run(self, request, queryset)
 
-    @admin.action(description="Add a one-off line to drafts (description, unit price, quantity)",
-                  permissions=["change"])
+    @admin.action(description="Add a one-off line to drafts…", permissions=["change"])
     def add_line(self, request, queryset):
-        post = request.POST
-        self._each(request, queryset, "Line added", lambda i: services.invoice_line_add(
-            invoice=i, description=post.get("description", ""), unit_price=post.get("unit_price") or "x",
-            quantity=post.get("quantity") or 1))
+        return admin_actions.add_line.run(self, request, queryset)
 
-    @admin.action(description="Add a discount to drafts (description, percent off)", permissions=["change"])
+    @admin.action(description="Add a discount to drafts…", permissions=["change"])
     def add_discount(self, request, queryset):
-        post = request.POST
-        self._each(request, queryset, "Discount added", lambda i: services.invoice_discount_add(
-            invoice=i, description=post.get("description", ""), percent_off=post.get("percent_off") or None))
+        return admin_actions.add_discount.run(self, request, queryset)
 
-    @admin.action(description="Issue a credit note (reason; amount, or all that is left)", permissions=["change"])
+    @admin.action(description="Issue a credit note…", permissions=["change"])
     def credit(self, request, queryset):
-        post = request.POST
-        amount = int(post["amount"]) if post.get("amount") else None
-
-        def issue(invoice):
-            if amount is None:
-                lines = [{"line_id": line.pk} for line in invoice.lines.all()]
-                return services.credit_note_create(invoice=invoice, reason=post.get("reason", ""), lines=lines)
-            return services.credit_note_create(invoice=invoice, reason=post.get("reason", ""), amount=amount)
-
-        self._each(request, queryset, "Credited", issue)
+        return admin_actions.credit.run(self, request, queryset)
 
     @admin.action(description="Render the PDF again", permissions=["view"])
     def render_pdf(self, request, queryset):
@@ -213,18 +203,31 @@ class InvoiceAdmin(admin.ModelAdmin):
         messages.success(request, "PDFs rendered.")
 
 
+def _on_credit_note(field: str, description: str | None = None):
+    return money_column(field, currency="credit_note.currency", description=description)
+
+
 class CreditNoteLineInline(ReadOnlyInline):
     model = CreditNoteLine
-    fields = ["description", "amount", "tax_name", "tax_amount"]
+    fields = ["description", _on_credit_note("amount"), "tax_name", _on_credit_note("tax_amount", "tax")]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("credit_note")
+
+
+CREDIT_NOTE_MONEY = {name: money_column(name) for name in ("subtotal", "tax_total", "total")}
 
 
 @admin.register(CreditNote)
 class CreditNoteAdmin(ReadOnlyAdmin):
-    list_display = ["number", "invoice", "account", "total", "currency", "credit_method", "reason", "issue_date"]
+    list_display = ["number", "invoice", "account", CREDIT_NOTE_MONEY["total"], "credit_method", "reason",
+                    "issue_date"]
     list_filter = ["credit_method", "currency"]
     search_fields = ["number", "invoice__number", "account__name"]
     inlines = [CreditNoteLineInline]
+    fields = fields_with_money(CreditNote, CREDIT_NOTE_MONEY)
+    readonly_fields = list(CREDIT_NOTE_MONEY.values())
 
 
 class TaxRateForm(forms.ModelForm):

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from billing.models import Account
 from invoicing import conf
 from invoicing.customers import customer_details
 from invoicing.models import (
     BillRunFailure,
+    CreditMethod,
     CreditNote,
+    CreditNoteLine,
+    CreditNoteStatus,
     CustomerInvoicing,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
     TaxRate,
 )
-from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, treatment_for
+from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, line_tax, treatment_for
 
 
 def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
@@ -127,3 +131,24 @@ def tax_rate_active_at(*, country: str, region: str, excluding: int | None = Non
     if excluding is not None:
         qs = qs.exclude(pk=excluding)
     return qs.first()
+
+
+def invoice_credit_left(*, invoice: Invoice) -> int:
+    """What credit notes may still take off the invoice, tax included, line by line as
+    `credit_note_create` counts it (minor units)."""
+    credited = dict(CreditNoteLine.objects.filter(credit_note__invoice=invoice,
+                                                  credit_note__status=CreditNoteStatus.ISSUED)
+                    .values("invoice_line_id").annotate(net=Sum("amount")).values_list("invoice_line_id", "net"))
+    left = 0
+    for line in invoice.lines.all():
+        net = line.amount - line.discount_amount - (credited.get(line.pk) or 0)
+        tax = 0 if line.tax_inclusive else line_tax(net, Decimal(line.tax_percentage), False)
+        left += max(0, net + tax)
+    return left
+
+
+def invoice_refunded_by_credit_notes(*, invoice: Invoice) -> int:
+    """What refund credit notes already paid back on the invoice (minor units)."""
+    return (invoice.credit_notes.filter(status=CreditNoteStatus.ISSUED, credit_method=CreditMethod.REFUND)
+            .aggregate(total=Sum("total"))["total"] or 0)
+
