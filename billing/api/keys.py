@@ -5,6 +5,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.strict import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictInput,
+    StrictIntegerField,
+    StrictListField,
+)
 from billing.api.views import ApiView
 from billing.models import Account, ApiKey, ApiScope
 from billing.services import api_key_create, api_key_revoke
@@ -16,10 +23,11 @@ class ApiKeyOutput(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "account_id", "scopes", "created_at", "last_used_at", "revoked_at"]
 
 
-class ApiKeyCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices), allow_empty=False)
-    account_id = serializers.IntegerField(required=False, allow_null=True)
+class ApiKeyCreateInput(StrictInput):
+    name = StrictCharField.of(ApiKey, "name")
+    scopes = StrictListField(child=StrictChoiceField(choices=ApiScope.choices), allow_empty=False)
+    account_id = StrictIntegerField.of(Account, "id", required=False, allow_null=True,
+                                       help_text="The account the key acts for; none: an operator key.")
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):

@@ -6,8 +6,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.strict import StrictInput, StrictIntegerField
 from billing.api.views import ApiView
 from billing.errors import NotFound
+from billing.models import Account
 from payments import selectors
 from payments.api.common import account_for
 from payments.models import PaymentMethod, PaymentSetup
@@ -27,8 +29,8 @@ class PaymentMethodOutput(serializers.ModelSerializer):
                   "fingerprint", "bank_name", "is_default", "created_at"]
 
 
-class SetupInput(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, help_text="Operator keys only: the account.")
+class SetupInput(StrictInput):
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys only: the account.")
 
 
 class SetupOutput(serializers.Serializer):

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import MinorUnitsField, StrictCharField, StrictInput, StrictIntegerField
 from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
 from payments.api.common import visible
@@ -29,11 +30,11 @@ class RefundOutput(serializers.ModelSerializer):
                   "gateway_refund_id", "credit_note_id", "failure_message", "created_at", "succeeded_at"]
 
 
-class RefundInput(serializers.Serializer):
-    payment_id = serializers.IntegerField()
-    amount = serializers.IntegerField(required=False, min_value=1,
-                                      help_text="Minor units; omit to refund everything left.")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+class RefundInput(StrictInput):
+    payment_id = StrictIntegerField.of(Payment, "id")
+    amount = MinorUnitsField.of(Refund, "amount", min_value=1, required=False,
+                                help_text="Minor units; omit to refund everything left.")
+    reason = StrictCharField.of(Refund, "reason", required=False, allow_blank=True, default="")
 
 
 FILTERS = [
