@@ -20,6 +20,7 @@ from billing.api.strict import (
     StrictInput,
     StrictIntegerField,
     StrictJSONObjectField,
+    StrictQuery,
     StrictSlugField,
 )
 from billing.api.views import ApiView
@@ -187,6 +188,12 @@ class OverridesInput(StrictInput):
     clear = StrictBooleanField(default=False, help_text="Remove every override first.")
 
 
+class SubscriptionListQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False,
+                                       help_text="Operator keys: only this account's subscriptions.")
+    status = StrictChoiceField(choices=SubscriptionStatus.choices, required=False)
+
+
 class CouponApplyInput(StrictInput):
     code = StrictCharField.of(PromotionCode, "code", help_text="A promotion code (operator keys: or a coupon's code).")
 
@@ -221,18 +228,17 @@ def plan_by_code(request, code: str, field: str = "plan") -> Plan:
 class SubscriptionListCreateView(ApiView):
     required_scopes = SCOPES
 
-    @extend_schema(summary="List subscriptions", responses=SubscriptionOutput(many=True))
+    @extend_schema(summary="List subscriptions", parameters=[SubscriptionListQuery],
+                   responses=SubscriptionOutput(many=True))
     def get(self, request):
+        query = SubscriptionListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
         qs = scoped(request)
-        account_id, wanted_status = request.query_params.get("account_id"), request.query_params.get("status")
-        if request.auth.is_operator and account_id:
-            if not account_id.isdigit():
-                raise ValidationFailed({"account_id": "Must be an account id (a whole number)."})
-            qs = qs.filter(account_id=int(account_id))
-        if wanted_status:
-            if wanted_status not in SubscriptionStatus.values:
-                raise ValidationFailed({"status": f"Must be one of {', '.join(SubscriptionStatus.values)}."})
-            qs = qs.filter(status=wanted_status)
+        if request.auth.is_operator and "account_id" in filters:
+            qs = qs.filter(account_id=filters["account_id"])
+        if "status" in filters:
+            qs = qs.filter(status=filters["status"])
         return self.paginated(request, qs.order_by("-id"), SubscriptionOutput)
 
     @extend_schema(summary="Create a subscription", request=SubscriptionCreateInput,

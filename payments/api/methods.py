@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from billing.api.strict import StrictInput, StrictIntegerField
+from billing.api.strict import StrictInput, StrictIntegerField, StrictQuery
 from billing.api.views import ApiView
 from billing.errors import NotFound
 from billing.models import Account
@@ -31,6 +31,10 @@ class PaymentMethodOutput(serializers.ModelSerializer):
 
 class SetupInput(StrictInput):
     account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys only: the account.")
+
+
+class PaymentMethodListQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: the account")
 
 
 class SetupOutput(serializers.Serializer):
@@ -85,11 +89,12 @@ class PaymentMethodSetupCompleteView(ApiView):
 class PaymentMethodListView(ApiView):
     required_scopes = "billing:read"
 
-    @extend_schema(summary="List payment methods",
-                   parameters=[OpenApiParameter("account_id", int, description="Operator keys: the account")],
+    @extend_schema(summary="List payment methods", parameters=[PaymentMethodListQuery],
                    responses=PaymentMethodOutput(many=True))
     def get(self, request):
-        account = account_for(request, request.query_params.get("account_id"))
+        query = PaymentMethodListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = account_for(request, query.validated_data.get("account_id"))
         return self.paginated(request, selectors.payment_methods_of(account_id=account.pk), PaymentMethodOutput)
 
 
