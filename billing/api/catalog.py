@@ -37,6 +37,7 @@ from billing.services import plan_create, plan_pricing_change, plan_update
 from metering.models import BillableMetric
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
+MAX_INTERVAL_COUNT = 100
 
 
 def require_operator(request):
@@ -158,7 +159,9 @@ class PlanAttrsInput(StrictInput):
     name = StrictCharField.of(Plan, "name", required=False)
     description = StrictCharField.of(Plan, "description", required=False, allow_blank=True)
     interval = StrictChoiceField(choices=Interval.choices, required=False)
-    interval_count = StrictIntegerField.of(Plan, "interval_count", required=False)
+    # The column takes 32,767, but a period of 32,767 years ends past the last date Python holds (500 on
+    # subscribe); a century is more than any price per period needs.
+    interval_count = StrictIntegerField.of(Plan, "interval_count", max_value=MAX_INTERVAL_COUNT, required=False)
     trial_days = StrictIntegerField.of(Plan, "trial_days", required=False)
     trial_end_behavior = StrictChoiceField(choices=TrialEndBehavior.choices, required=False)
     is_public = StrictBooleanField(required=False)
