@@ -196,3 +196,12 @@ def test_a_unit_price_is_a_decimal_string_kept_to_six_places(post, basic):
 def test_a_date_time_without_an_offset_is_refused(post, acme, basic):
     response = post("/api/v1/subscriptions", {"account_id": acme.pk, "plan": "basic", "start_at": "2026-03-01T00:00:00"})
     assert list(fields_of(response)) == ["start_at"]
+
+
+def test_checks_made_past_the_serializer_name_list_items_the_same_dotted_way(post, basic):
+    tiers = [{"up_to": 100, "unit_price": "0.02"}, {"up_to": 50, "unit_price": "0.01"},
+             {"up_to": None, "unit_price": "0.005"}]
+    charges = [{"metric": "impressions", "currency": "USD", "model": "graduated", "tiers": tiers},
+               {"metric": "no_such_metric", "currency": "USD"}]
+    response = post("/api/v1/plans", new_plan(charges=charges))
+    assert list(fields_of(response)) == ["charges.0.tiers.1.up_to"]
