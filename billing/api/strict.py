@@ -48,8 +48,7 @@ REPEATED_PARAMETER = "Give this parameter once."
 NUL_REFUSED = "Must not contain the NUL character (\\u0000)."
 MONEY_INVALID = "Must be an integer number of minor units (cents for USD), e.g. 9900 for 99.00."
 INTEGER_INVALID = "Must be an integer (a JSON number without a fraction, not a string)."
-DECIMAL_INVALID = ('Must be a decimal number as a JSON string, e.g. "0.25" '
-                   "(a JSON number with a fraction may lose digits; whole numbers may also be JSON integers).")
+DECIMAL_INVALID = 'Must be a decimal number as a JSON string, e.g. "0.25": a JSON number with a fraction may lose digits.'
 BOOLEAN_INVALID = "Must be true or false (a JSON boolean, not a string or a number)."
 STRING_INVALID = "Must be a string."
 DATETIME_INVALID = "Must be an RFC 3339 date-time with an offset, e.g. 2026-11-01T00:00:00Z."
