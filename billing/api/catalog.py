@@ -17,6 +17,7 @@ from billing.api.strict import (
     StrictIntegerField,
     StrictListField,
     StrictSlugField,
+    expect_no_fields,
 )
 from billing.api.views import ApiView
 from billing.models import (
@@ -222,6 +223,7 @@ class PlanDetailView(ApiView):
 
     @extend_schema(summary="Archive a plan: no new subscriptions (operator keys)", responses=PlanOutput)
     def delete(self, request, code: str):
+        expect_no_fields(request)
         require_operator(request)
         plan = plan_update(plan=get_object_or_404(Plan, code=code), is_active=False, is_public=False)
         return Response(PlanOutput(plan_queryset(request).get(pk=plan.pk)).data)

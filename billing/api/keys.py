@@ -11,6 +11,7 @@ from billing.api.strict import (
     StrictInput,
     StrictIntegerField,
     StrictListField,
+    expect_no_fields,
 )
 from billing.api.views import ApiView
 from billing.models import Account, ApiKey, ApiScope
@@ -64,5 +65,6 @@ class ApiKeyRevokeView(ApiView):
 
     @extend_schema(summary="Revoke an API key", request=None, responses=ApiKeyOutput)
     def post(self, request, key_id: int):
+        expect_no_fields(request)
         api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id))
         return Response(ApiKeyOutput(api_key).data)

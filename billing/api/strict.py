@@ -372,6 +372,16 @@ class StrictQuery(StrictInput):
         return problems
 
 
+class NoFields(StrictInput):
+    """The body of an endpoint that takes none."""
+
+
+def expect_no_fields(request) -> None:
+    """For endpoints that take no body: nothing or `{}`. A field sent to one is refused by name
+    rather than ignored (`{"resume_at": ...}` sent to /resume would otherwise resume now)."""
+    NoFields(data=request.data).is_valid(raise_exception=True)
+
+
 class StrictInputSchema(OpenApiSerializerExtension):
     """The OpenAPI schema says what the serializer enforces: no properties but its own."""
 

@@ -22,6 +22,7 @@ from billing.api.strict import (
     StrictJSONObjectField,
     StrictQuery,
     StrictSlugField,
+    expect_no_fields,
 )
 from billing.api.views import ApiView
 from billing.errors import InvalidTransition, ValidationFailed
@@ -295,6 +296,7 @@ class SubscriptionScheduledChangeCancelView(ApiView):
 
     @extend_schema(summary="Drop the pending scheduled change", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         sub = subscription_scheduled_change_cancel(subscription=subscription_for(request, subscription_id))
         return Response(SubscriptionOutput(sub).data)
 
@@ -319,6 +321,7 @@ class SubscriptionUndoCancelView(ApiView):
     @extend_schema(summary="Keep a subscription set to cancel at period end", request=None,
                    responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_cancel_undo(subscription=subscription_for(request, subscription_id))).data)
 
@@ -340,6 +343,7 @@ class SubscriptionResumeView(ApiView):
 
     @extend_schema(summary="Resume a paused subscription", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_resume(subscription=subscription_for(request, subscription_id))).data)
 
@@ -349,6 +353,7 @@ class SubscriptionEndTrialView(ApiView):
 
     @extend_schema(summary="End the trial now", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_trial_end(subscription=subscription_for(request, subscription_id))).data)
 
@@ -381,6 +386,7 @@ class SubscriptionCouponView(ApiView):
 
     @extend_schema(summary="Remove the active discount", responses=SubscriptionOutput)
     def delete(self, request, subscription_id: int):
+        expect_no_fields(request)
         sub = subscription_for(request, subscription_id)
         discount = discounts_active(subscription_id=sub.pk).first()
         if discount is None:

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from billing.api.strict import StrictInput, StrictIntegerField, StrictQuery
+from billing.api.strict import StrictInput, StrictIntegerField, StrictQuery, expect_no_fields
 from billing.api.views import ApiView
 from billing.errors import NotFound
 from billing.models import Account
@@ -80,6 +80,7 @@ class PaymentMethodSetupCompleteView(ApiView):
     @extend_schema(summary="Record the outcome of a setup (after Stripe.js confirmed it)", request=None,
                    responses=SetupStateOutput)
     def post(self, request, setup_id: int):
+        expect_no_fields(request)
         setup = PaymentSetup.objects.filter(pk=setup_id).first()
         if setup is None or (not request.auth.is_operator and setup.account_id != request.auth.account_id):
             raise NotFound("No such setup.")
@@ -110,6 +111,7 @@ class PaymentMethodDefaultView(ApiView):
 
     @extend_schema(summary="Make a payment method the default", request=None, responses=PaymentMethodOutput)
     def post(self, request, method_id: int):
+        expect_no_fields(request)
         return Response(PaymentMethodOutput(payment_method_set_default(method=_method(request, method_id))).data)
 
 
@@ -122,5 +124,6 @@ class PaymentMethodDetailView(ApiView):
 
     @extend_schema(summary="Remove a payment method (detaches it at Stripe)", responses={204: None})
     def delete(self, request, method_id: int):
+        expect_no_fields(request)
         payment_method_remove(method=_method(request, method_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

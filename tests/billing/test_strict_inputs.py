@@ -205,3 +205,12 @@ def test_checks_made_past_the_serializer_name_list_items_the_same_dotted_way(pos
                {"metric": "no_such_metric", "currency": "USD"}]
     response = post("/api/v1/plans", new_plan(charges=charges))
     assert list(fields_of(response)) == ["charges.0.tiers.1.up_to"]
+
+
+def test_a_field_sent_to_an_endpoint_that_takes_none_is_refused_not_ignored(post, acme, basic):
+    subscription = post("/api/v1/subscriptions", {"account_id": acme.pk, "plan": "basic"}).json()
+    assert post(f"/api/v1/subscriptions/{subscription['id']}/pause", {}).status_code == 200
+    response = post(f"/api/v1/subscriptions/{subscription['id']}/resume", {"resume_at": "2030-01-01T00:00:00Z"})
+    assert fields_of(response) == {"resume_at": [UNKNOWN_FIELD]}
+    with tenancy.operator_scope():
+        assert Subscription.objects.get(pk=subscription["id"]).status == "paused"

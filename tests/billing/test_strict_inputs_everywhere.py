@@ -11,6 +11,7 @@ integer, and must refuse a field it does not know. The bodies decoded by msgspec
 import ast
 import importlib
 import inspect
+import textwrap
 
 from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -44,14 +45,20 @@ def api_views() -> set[type[APIView]]:
     return found
 
 
-def declared_serializers() -> dict[str, serializers.BaseSerializer]:
-    """What the OpenAPI document says each operation reads: its body and its query serializers."""
+def operations():
+    """(path, method, view) of every operation; a generator, since each view's schema lives only as long
+    as the SchemaGenerator that made it."""
     generator = SchemaGenerator()
     generator._initialise_endpoints()
-    declared = {}
     for path, _, method, view in generator._get_paths_and_endpoints():
-        if not path.startswith("/api/v1/"):
-            continue
+        if path.startswith("/api/v1/"):
+            yield path, method, view
+
+
+def declared_serializers() -> dict[str, serializers.BaseSerializer]:
+    """What the OpenAPI document says each operation reads: its body and its query serializers."""
+    declared = {}
+    for path, method, view in operations():
         body = view.schema.get_request_serializer()
         if body is not None:
             declared[f"{method} {path} body"] = body
@@ -158,6 +165,22 @@ def test_views_read_their_input_only_through_strict_serializers():
         problems += [f"{module_name}:{node.lineno} reads request.data itself" for node in ast.walk(tree)
                      if isinstance(node, ast.Attribute) and node.attr == "data"
                      and isinstance(node.value, ast.Name) and node.value.id == "request" and id(node) not in handed_over]
+    assert problems == []
+
+
+def test_writes_that_take_no_body_refuse_fields_sent_to_them():
+    """`{"resume_at": ...}` sent to /resume would otherwise resume now: such handlers call expect_no_fields."""
+    problems, checked = [], 0
+    for path, method, view in operations():
+        if method not in ("POST", "PUT", "PATCH", "DELETE") or view.schema.get_request_serializer() is not None:
+            continue
+        checked += 1
+        handler = getattr(type(view), method.lower())
+        calls = {node.func.id for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(handler))))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        if "expect_no_fields" not in calls:
+            problems.append(f"{method} {path}")
+    assert checked > 10
     assert problems == []
 
 
