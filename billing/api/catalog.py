@@ -18,6 +18,7 @@ from billing.api.strict import (
     StrictListField,
     StrictSlugField,
     expect_no_fields,
+    expect_no_parameters,
 )
 from billing.api.views import ApiView
 from billing.models import (
@@ -193,6 +194,7 @@ class PlanListCreateView(ApiView):
     @extend_schema(summary="List plans (public ones for account keys, all for operator keys)",
                    responses=PlanOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         return self.paginated(request, plan_queryset(request).order_by("-id"), PlanOutput)
 
     @extend_schema(summary="Create a plan (operator keys)", request=PlanCreateInput, responses={201: PlanOutput})

@@ -18,6 +18,7 @@ from billing.api.strict import (
     StrictJSONObjectField,
     StrictListField,
     StrictSlugField,
+    expect_no_parameters,
 )
 from billing.api.views import ApiView
 from billing.errors import ValidationFailed
@@ -141,6 +142,7 @@ class AccountListCreateView(ApiView):
 
     @extend_schema(summary="List accounts (an account key sees its own)", responses=AccountOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         qs = Account.objects.all()
         if not request.auth.is_operator:
             qs = qs.filter(pk=request.auth.account_id)
@@ -213,6 +215,7 @@ class CouponListCreateView(ApiView):
 
     @extend_schema(summary="List coupons (operator keys)", responses=CouponOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         require_operator(request)
         return self.paginated(request, coupons_all().order_by("-id"), CouponOutput)
 

@@ -12,6 +12,7 @@ from billing.api.strict import (
     StrictIntegerField,
     StrictListField,
     expect_no_fields,
+    expect_no_parameters,
 )
 from billing.api.views import ApiView
 from billing.models import Account, ApiKey, ApiScope
@@ -43,6 +44,7 @@ class ApiKeyListCreateView(ApiView):
 
     @extend_schema(summary="List API keys", responses=ApiKeyOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         return self.paginated(request, ApiKey.objects.all(), ApiKeyOutput)
 
     @extend_schema(summary="Create an API key", request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})

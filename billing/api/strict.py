@@ -382,6 +382,16 @@ def expect_no_fields(request) -> None:
     NoFields(data=request.data).is_valid(raise_exception=True)
 
 
+class NoParameters(StrictQuery):
+    """The query string of a list that has no filters: only `limit` and `cursor`."""
+
+
+def expect_no_parameters(request) -> None:
+    """For lists without filters: a parameter is refused rather than ignored (`/credit-notes?invoice_id=7`
+    would otherwise list every credit note)."""
+    NoParameters(data=request.query_params).is_valid(raise_exception=True)
+
+
 class StrictInputSchema(OpenApiSerializerExtension):
     """The OpenAPI schema says what the serializer enforces: no properties but its own."""
 

@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
-from billing.api.strict import expect_no_fields
+from billing.api.strict import expect_no_fields, expect_no_parameters
 from billing.api.views import ApiView
 from billing.models import ApiKey, Subscription
 from invoicing import selectors, services
@@ -213,6 +213,7 @@ class CreditNoteListView(ApiView):
 
     @extend_schema(summary="List credit notes", responses=s.CreditNoteOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         notes = selectors.credit_notes_for(account_id=_account_id(request)).prefetch_related("lines")
         return self.paginated(request, notes, s.CreditNoteOutput)
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from billing.api.strict import StrictDateTimeField, StrictInput
+from billing.api.strict import StrictDateTimeField, StrictInput, expect_no_parameters
 from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
 from payments.models import Discrepancy, ReconciliationRun
@@ -75,6 +75,7 @@ class RunListView(ApiView):
 
     @extend_schema(summary="List reconciliation runs", responses=RunOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         return self.paginated(request, ReconciliationRun.objects.all(), RunOutput)
 
 

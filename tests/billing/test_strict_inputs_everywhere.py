@@ -28,6 +28,7 @@ from billing.api.strict import (
     StrictJSONObjectField,
     StrictListField,
     StrictQuery,
+    expect_no_parameters,
 )
 
 
@@ -181,6 +182,26 @@ def test_writes_that_take_no_body_refuse_fields_sent_to_them():
         if "expect_no_fields" not in calls:
             problems.append(f"{method} {path}")
     assert checked > 10
+    assert problems == []
+
+
+def test_lists_refuse_query_parameters_they_do_not_know():
+    """A list reads its query string with a StrictQuery, or calls expect_no_parameters: `?invoice_id=7` on a
+    list without that filter would otherwise list everything."""
+    problems, lists = [], 0
+    for path, method, view in operations():
+        if method != "GET":
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(type(view).get)))
+        if not any(isinstance(node, ast.Attribute) and node.attr == "paginated" for node in ast.walk(tree)):
+            continue
+        lists += 1
+        module = importlib.import_module(type(view).__module__)
+        named = [_resolve(module, node) for node in ast.walk(tree) if isinstance(node, ast.Name | ast.Attribute)]
+        if not any(thing is expect_no_parameters or (inspect.isclass(thing) and issubclass(thing, StrictQuery))
+                   for thing in named):
+            problems.append(f"GET {path}")
+    assert lists > 10
     assert problems == []
 
 

@@ -42,3 +42,9 @@ def test_a_one_off_line_refuses_a_float_price_and_a_discount_a_string_amount(ope
     discount = operator.post("/api/v1/invoices/1/discounts", {"description": "Goodwill", "amount_off": "5.00"},
                              format="json")
     assert fields_of(discount) == {"amount_off": [MONEY_INVALID]}
+
+
+def test_a_filter_the_credit_note_list_does_not_have_is_refused_not_ignored(operator):
+    response = operator.get("/api/v1/credit-notes?invoice_id=7&limit=10")
+    assert fields_of(response) == {"invoice_id": [UNKNOWN_PARAMETER]}
+    assert operator.get("/api/v1/credit-notes?limit=10").status_code == 200
