@@ -41,6 +41,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
 
 UNKNOWN_FIELD = "Unknown field."
 UNKNOWN_PARAMETER = "Unknown parameter."
@@ -164,6 +165,7 @@ class StrictBooleanField(StrictField, serializers.BooleanField):
     """JSON true or false (in a query string: true or false)."""
 
     default_error_messages = {"invalid": BOOLEAN_INVALID, "query_invalid": "Must be true or false."}
+    default_empty_html = empty  # a boolean missing from a query string is missing, not false
 
     def to_internal_value(self, data):
         if _reads_query_string(self):
@@ -220,7 +222,8 @@ class MinorUnitsField(StrictIntegerField):
 class StrictDecimalField(StrictField, serializers.DecimalField):
     """A decimal as a JSON string ("0.000001"), or a whole number as a JSON integer; never a float."""
 
-    default_error_messages = {"not_a_decimal": DECIMAL_INVALID}
+    default_error_messages = {"not_a_decimal": DECIMAL_INVALID, "max_value": "Must be at most {max_value}.",
+                              "min_value": "Must be at least {min_value}."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int):

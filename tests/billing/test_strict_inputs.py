@@ -214,3 +214,21 @@ def test_a_field_sent_to_an_endpoint_that_takes_none_is_refused_not_ignored(post
     assert fields_of(response) == {"resume_at": [UNKNOWN_FIELD]}
     with tenancy.operator_scope():
         assert Subscription.objects.get(pk=subscription["id"]).status == "paused"
+
+
+def test_a_negative_unit_price_says_the_least_it_may_be(post, basic):
+    charge = {"metric": "impressions", "currency": "USD", "unit_price": "-0.01"}
+    assert fields_of(post("/api/v1/plans", new_plan(charges=[charge]))) == {"charges.0.unit_price": ["Must be at least 0."]}
+
+
+def test_a_boolean_missing_from_a_query_string_is_missing_not_false():
+    from django.http import QueryDict
+
+    from billing.api.strict import StrictBooleanField, StrictQuery
+
+    class Flags(StrictQuery):
+        paid = StrictBooleanField(required=False)
+
+    given, missing = Flags(data=QueryDict("paid=true")), Flags(data=QueryDict(""))
+    assert given.is_valid() and given.validated_data == {"paid": True}
+    assert missing.is_valid() and missing.validated_data == {}
