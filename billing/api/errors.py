@@ -4,6 +4,7 @@
 """
 
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
@@ -60,10 +61,19 @@ def _flatten(detail) -> dict:
     return {"non_field_errors": [str(v) for v in (detail if isinstance(detail, list) else [detail])]}
 
 
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _dotted(fields: dict) -> dict:
+    """Services name list items `charges[0].metric`; the API names every field one way: `charges.0.metric`."""
+    return {_INDEX.sub(r".\1", str(name)): messages for name, messages in fields.items()}
+
+
 def exception_handler(exc, context):
     headers = {}
     if isinstance(exc, BillingError):
-        return Response(error_body(exc.status, exc.message, code=exc.code, fields=exc.fields), status=exc.status)
+        return Response(error_body(exc.status, exc.message, code=exc.code, fields=_dotted(exc.fields)),
+                        status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -10,11 +10,19 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictInput,
+    StrictIntegerField,
+    StrictListField,
+    expect_no_fields,
+    expect_no_parameters,
+)
 from billing.api.views import ApiView
 from billing.models import Account, ApiKey, ApiScope
 from billing.services import api_key_create, api_key_revoke
 
-MAX_ID = 2**63 - 1  # bigint: a larger id is a bad field, never a database error
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
@@ -23,12 +31,11 @@ class ApiKeyOutput(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "account_id", "scopes", "created_at", "last_used_at", "revoked_at"]
 
 
-class ApiKeyCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices), allow_empty=False,
-                                   max_length=len(ApiScope.choices))
-    account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
-                                          help_text="The account of an account key; absent or null: an operator key.")
+class ApiKeyCreateInput(StrictInput):
+    name = StrictCharField.of(ApiKey, "name")
+    scopes = StrictListField(child=StrictChoiceField(choices=ApiScope.choices), allow_empty=False)
+    account_id = StrictIntegerField.of(Account, "id", required=False, allow_null=True,
+                                       help_text="The account of an account key; absent or null: an operator key.")
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):
@@ -44,6 +51,7 @@ class ApiKeyListCreateView(ApiView):
 
     @extend_schema(summary="List API keys (operator keys)", responses=ApiKeyOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         return self.paginated(request, ApiKey.objects.all(), ApiKeyOutput)
 
     @extend_schema(summary="Mint an API key with scopes this key holds (operator keys)",
@@ -69,5 +77,6 @@ class ApiKeyRevokeView(ApiView):
     @extend_schema(summary="Revoke an API key holding no scope this key lacks (operator keys)", request=None,
                    responses=ApiKeyOutput)
     def post(self, request, key_id: int):
+        expect_no_fields(request)
         api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id), revoked_by=request.auth)
         return Response(ApiKeyOutput(api_key).data)
