@@ -6,19 +6,29 @@ percentage never changes (409): a new rate replaces it. docs/invoicing.md, "Tax 
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictDecimalField,
+    StrictInput,
+    StrictIntegerField,
+    StrictQuery,
+    expect_no_fields,
+)
 from billing.api.views import ApiView
 from invoicing.models import TaxRate
 from invoicing.selectors import tax_rates_all
 from invoicing.services import tax_rate_archive, tax_rate_create, tax_rate_update
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
-MAX_ID = 2**63 - 1
+COUNTRY_CODE = RegexValidator(r"^[A-Za-z]{2}$", "Must be a two-letter ISO 3166-1 country code, e.g. FR.")
 PERCENTAGE_HELP = 'A decimal string between "0" and "100", at most 4 decimal places, e.g. "20" or "8.875".'
 
 
@@ -31,34 +41,33 @@ class TaxRateOutput(serializers.ModelSerializer):
                   "created_at"]
 
 
-class TaxRateAttrsInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100, help_text="Shown on invoices, e.g. 'TVA 20 %'.")
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    percentage = serializers.DecimalField(max_digits=7, decimal_places=4, min_value=0, max_value=100,
-                                          help_text=PERCENTAGE_HELP)
-    inclusive = serializers.BooleanField(required=False, help_text="Prices already include this tax.")
+class TaxRateAttrsInput(StrictInput):
+    name = StrictCharField.of(TaxRate, "name", help_text="Shown on invoices, e.g. 'TVA 20 %'.")
+    description = StrictCharField.of(TaxRate, "description", required=False, allow_blank=True)
+    percentage = StrictDecimalField.of(TaxRate, "percentage", min_value=0, max_value=100, help_text=PERCENTAGE_HELP)
+    inclusive = StrictBooleanField(required=False, help_text="Prices already include this tax.")
 
 
 class TaxRateCreateInput(TaxRateAttrsInput):
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", max_length=2,
-                                     help_text="ISO 3166-1 alpha-2 of the billing address, e.g. FR.")
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                   help_text="State or province; blank = the whole country.")
-    is_active = serializers.BooleanField(required=False, default=True)
-    replaces = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
-                                        help_text="The active rate of the same place, archived in the same step.")
+    country = StrictCharField.of(TaxRate, "country", validators=[COUNTRY_CODE],
+                                 help_text="ISO 3166-1 alpha-2 of the billing address, e.g. FR.")
+    region = StrictCharField.of(TaxRate, "region", required=False, allow_blank=True,
+                                help_text="State or province; blank = the whole country.")
+    is_active = StrictBooleanField(required=False, default=True)
+    replaces = StrictIntegerField.of(TaxRate, "id", required=False, allow_null=True, min_value=1,
+                                     help_text="The active rate of the same place, archived in the same step.")
 
 
 class TaxRateUpdateInput(TaxRateAttrsInput):
-    country = serializers.CharField(max_length=2, required=False, help_text="Refused unless unchanged.")
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True,
-                                   help_text="Refused unless unchanged.")
-    is_active = serializers.BooleanField(required=False, help_text="false archives (as DELETE does).")
+    country = StrictCharField.of(TaxRate, "country", required=False, help_text="Refused unless unchanged.")
+    region = StrictCharField.of(TaxRate, "region", required=False, allow_blank=True,
+                                help_text="Refused unless unchanged.")
+    is_active = StrictBooleanField(required=False, help_text="false archives (as DELETE does).")
 
 
-class TaxRateListQuery(serializers.Serializer):
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
-    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+class TaxRateListQuery(StrictQuery):
+    country = StrictCharField.of(TaxRate, "country", required=False, validators=[COUNTRY_CODE])
+    is_active = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 class TaxRateListCreateView(ApiView):
@@ -109,4 +118,5 @@ class TaxRateDetailView(ApiView):
     @extend_schema(summary="Archive a tax rate (operator keys): no new invoice gets it", request=None,
                    responses=TaxRateOutput)
     def delete(self, request, rate_id: int):
+        expect_no_fields(request)
         return Response(TaxRateOutput(tax_rate_archive(tax_rate=get_object_or_404(TaxRate, pk=rate_id))).data)

@@ -6,12 +6,23 @@ A metric is never deleted: `DELETE` archives it (as plans are archived), and is 
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictInput,
+    StrictJSONObjectField,
+    StrictListField,
+    StrictQuery,
+    expect_no_fields,
+)
 from billing.api.views import ApiView
 from metering.models import Aggregation, BillableMetric
 from metering.selectors import metrics_all
@@ -22,7 +33,8 @@ from metering.services import (
 )
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
-PROPERTY_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+PROPERTY_NAME = RegexValidator(r"^[A-Za-z0-9_.-]{1,64}$", "Letters, digits, '_', '.' or '-', at most 64.")
+METRIC_CODE = RegexValidator(r"^[-a-zA-Z0-9_]{1,64}$", "Letters, digits, '_' or '-', at most 64.")
 
 
 class MetricOutput(serializers.ModelSerializer):
@@ -32,32 +44,32 @@ class MetricOutput(serializers.ModelSerializer):
                   "is_active", "created_at"]
 
 
-class MetricAttrsInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    unit = serializers.CharField(max_length=32, required=False, allow_blank=False)
-    aggregation = serializers.ChoiceField(choices=Aggregation.choices, required=False,
-                                          help_text="Fixed once the metric has usage or a plan uses it.")
-    field_name = serializers.RegexField(PROPERTY_NAME, required=False, allow_blank=True, max_length=64,
-                                        help_text="The property aggregated; blank = the event's value. "
-                                                  "Fixed once the metric has usage or a plan uses it.")
-    filters = serializers.DictField(required=False, help_text='e.g. {"region": ["eu", "uk"]}')
-    group_by = serializers.ListField(child=serializers.RegexField(PROPERTY_NAME, max_length=64), required=False,
-                                     max_length=5)
+class MetricAttrsInput(StrictInput):
+    name = StrictCharField.of(BillableMetric, "name")
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    unit = StrictCharField.of(BillableMetric, "unit", required=False, allow_blank=False)
+    aggregation = StrictChoiceField(choices=Aggregation.choices, required=False,
+                                    help_text="Fixed once the metric has usage or a plan uses it.")
+    field_name = StrictCharField.of(BillableMetric, "field_name", validators=[PROPERTY_NAME], required=False,
+                                    allow_blank=True, help_text="The property aggregated; blank = the event's value. "
+                                                                "Fixed once the metric has usage or a plan uses it.")
+    filters = StrictJSONObjectField(required=False, help_text='e.g. {"region": ["eu", "uk"]}')
+    group_by = StrictListField(child=StrictCharField(max_length=64, validators=[PROPERTY_NAME]), required=False,
+                               max_length=5)
 
 
 class MetricCreateInput(MetricAttrsInput):
-    code = serializers.RegexField(r"^[-a-zA-Z0-9_]{1,64}$", max_length=64,
-                                  help_text="What usage events name; never changes.")
+    code = StrictCharField.of(BillableMetric, "code", validators=[METRIC_CODE],
+                              help_text="What usage events name; never changes.")
 
 
 class MetricUpdateInput(MetricAttrsInput):
-    code = serializers.CharField(max_length=64, required=False, help_text="Refused unless unchanged.")
-    is_active = serializers.BooleanField(required=False, help_text="false archives (as DELETE does).")
+    code = StrictCharField.of(BillableMetric, "code", required=False, help_text="Refused unless unchanged.")
+    is_active = StrictBooleanField(required=False, help_text="false archives (as DELETE does).")
 
 
-class MetricListQuery(serializers.Serializer):
-    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+class MetricListQuery(StrictQuery):
+    is_active = StrictBooleanField(required=False, allow_null=True, default=None)
 
 
 class MetricListCreateView(ApiView):
@@ -100,5 +112,6 @@ class MetricDetailView(ApiView):
     @extend_schema(summary="Archive a billable metric (operator keys; 409 naming the plans that still use it)",
                    request=None, responses=MetricOutput)
     def delete(self, request, code: str):
+        expect_no_fields(request)
         metric = billable_metric_archive(metric=get_object_or_404(BillableMetric, code=code))
         return Response(MetricOutput(metric).data)
