@@ -24,7 +24,6 @@ from billing.models import Account, ApiKey, ApiScope
 from billing.services import api_key_create, api_key_revoke
 
 
-
 class ApiKeyOutput(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
