@@ -14,6 +14,13 @@ from babel.numbers import get_currency_precision, is_currency
 UNIT_PRICE_PLACES = 6
 UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
 FACTOR_QUANTUM = Decimal("1e-10")  # proration factors: exact to far below a minor unit
+# The most one charge's usage lines (or its late-usage lines) cost on one invoice, in minor units:
+# ten to the sixteenth (USD 100 trillion; LBP, at 0 digits and about 90,000 to the dollar, over
+# USD 100 million). A larger amount is billed at this cap and the line says so (`Line.capped_from`).
+# It exists so that no volume of accepted usage, and no number of groups, can make an amount that
+# the invoice's 64-bit columns cannot hold: a plan's usage charges, twice, plus tax at up to
+# 1,000 %, stay below 2^63 for up to 40 charges.
+MAX_USAGE_AMOUNT = 10**16
 
 
 def currency_exponent(currency: str) -> int:
@@ -36,6 +43,13 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """Round an amount in major units once, half up, to integer minor units."""
     exponent = currency_exponent(currency)
     return int((Decimal(amount).scaleb(exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def capped_minor(amount: Decimal, currency: str, cap: int) -> tuple[int, bool]:
+    """`to_minor(amount)`, or `cap` when that is more: (minor units, whether capped)."""
+    if Decimal(amount).scaleb(currency_exponent(currency)) > cap:  # compared before rounding: no overflow
+        return cap, True
+    return to_minor(amount, currency), False
 
 
 def to_major(minor: int, currency: str) -> Decimal:
