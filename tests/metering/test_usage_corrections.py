@@ -121,3 +121,12 @@ def test_a_correction_sent_through_the_fast_lane_names_the_key_too(keep_test_tra
     with tenancy.operator_scope():
         stored_key = ApiKey.objects.get(prefix=key.split("_")[1])
     assert (correction.actor_id, correction.actor_label) == (str(stored_key.pk), str(stored_key))
+
+
+def test_finance_reads_corrections_in_the_admin(operator_client, account):
+    from billing.roles import FINANCE_VIEWER
+    from tests.helpers import staff
+
+    send(operator_client, account, "500", "-120.5")
+    page = staff("viewer", FINANCE_VIEWER).get("/admin/metering/usagecorrection/")
+    assert page.status_code == 200 and b"test key" in page.content and b"-120.5" in page.content
