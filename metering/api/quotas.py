@@ -24,11 +24,13 @@ from billing.api.keycache import api_key_remember
 from billing.errors import ValidationFailed
 from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.services import quota_check, quota_consume
+from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
 
 
 class QuotaInput(serializers.Serializer):
     metric = serializers.SlugField(max_length=64)
-    quantity = serializers.DecimalField(max_digits=30, decimal_places=12, default=1)
+    quantity = serializers.DecimalField(max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES,
+                                        default=1, help_text=f"Positive: {DESCRIPTION}.")
     account_id = serializers.IntegerField(required=False, help_text="Operator keys: the account.")
     external_customer_id = serializers.CharField(required=False, max_length=128)
 
