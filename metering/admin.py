@@ -1,4 +1,4 @@
-"""Finance admin: metrics, rollups and alerts (read-mostly), and usage file upload."""
+"""Finance admin: metrics, rollups, alerts and corrections (read-mostly), and usage file upload."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +7,7 @@ from django.urls import path
 
 from billing.admin import ReadOnlyAdmin
 from billing.errors import BillingError, ValidationFailed
-from metering.models import BillableMetric, UsageAlert, UsageRollup
+from metering.models import BillableMetric, UsageAlert, UsageCorrection, UsageRollup
 from metering.selectors import metric_archive_blockers, metric_has_usage, metric_plan_codes
 from metering.services import (
     billable_metric_archive,
@@ -150,3 +150,13 @@ class UsageAlertAdmin(ReadOnlyAdmin):
         for alert in queryset:
             usage_alert_dismiss(alert=alert)
         messages.success(request, f"{queryset.count()} alert(s) dismissed.")
+
+
+@admin.register(UsageCorrection)
+class UsageCorrectionAdmin(ReadOnlyAdmin):
+    """Usage taken back by operator keys: the event is in the usage; this says who, when and why (request)."""
+
+    list_display = ("account", "metric", "quantity", "timestamp", "actor_label", "recorded_at", "request_id")
+    list_filter = ("metric",)
+    search_fields = ("account__name", "account__external_id", "idempotency_key", "actor_label")
+    date_hierarchy = "recorded_at"

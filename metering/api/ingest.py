@@ -25,6 +25,7 @@ from metering.api.common import MeteringApiView
 from metering.models import BillableMetric
 from metering.services import usage_events_ingest
 from metering.services.ingestion import IngestResult
+from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
 
 
 class UsageEventInput(StrictInput):
@@ -34,8 +35,10 @@ class UsageEventInput(StrictInput):
     timestamp = StrictDateTimeField(
         required=False, help_text="RFC 3339 with an offset, or Unix seconds. Default: now. "
         "At most 35 days old (the acceptance window) and 5 minutes ahead.")
-    value = StrictDecimalField(max_digits=32, decimal_places=12, required=False,
-                               help_text="A number or a decimal string.")
+    value = StrictDecimalField(
+        max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES, required=False,
+        help_text=f"A number or a decimal string: {DESCRIPTION}. Only for metrics that aggregate it (not count "
+        "metrics, not metrics of a property). Negative only as a correction: sum metrics, operator keys.")
     properties = StrictJSONObjectField(required=False, help_text="At most 4 KB as JSON.")
     account_id = StrictIntegerField.of(Account, "id", required=False,
                                        help_text="Required with an operator key (or external_customer_id).")

@@ -39,14 +39,15 @@ from billing.models import Account
 from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.models import BillableMetric
 from metering.services import quota_check, quota_consume
+from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
 
 IDEMPOTENCY_KEY_LENGTH = 200
 
 
 class QuotaInput(StrictInput):
     metric = StrictSlugField.of(BillableMetric, "code")
-    quantity = StrictDecimalField(max_digits=30, decimal_places=12, default=1,
-                                  help_text="Units: a number or a decimal string; default 1.")
+    quantity = StrictDecimalField(max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES,
+                                  default=1, help_text=f"Positive, default 1: {DESCRIPTION}.")
     account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: the account.")
     external_customer_id = StrictCharField.of(Account, "external_id", required=False)
 
