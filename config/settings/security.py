@@ -1,5 +1,9 @@
-"""Cookies, CSRF, HTTPS and password rules."""
+"""Cookies, CSRF, HTTPS, the row-level-security scope secret and password rules."""
 
+import hashlib
+import hmac
+
+from .core import SECRET_KEY
 from .env import env
 
 SESSION_COOKIE_HTTPONLY = True
@@ -14,6 +18,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # this, Django sees plain HTTP, and DJANGO_SECURE_SSL_REDIRECT would redirect forever.
 if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Proves to PostgreSQL that a row-level-security scope comes from our code, not from SQL the
+# application role was made to run (billing/rls.py, docs/security.md). `migrate --database owner`
+# installs its hash, so web, workers and migrate must share it. Default: derived from SECRET_KEY
+# (a value of its own, never the key itself), so development, tests and compose need nothing more.
+RLS_SCOPE_SECRET = env.str("RLS_SCOPE_SECRET", default="") or hmac.new(
+    SECRET_KEY.encode(), b"billing rls scope secret", hashlib.sha256).hexdigest()
 
 # Console and admin sign-in (billing/signin.py): failures per username and address before refusing.
 SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
