@@ -1,4 +1,4 @@
-"""Cookies, CSRF, HTTPS, the row-level-security scope secret and password rules."""
+"""Cookies, CSRF, HTTPS, the Content-Security-Policy, the row-level-security scope secret and password rules."""
 
 import hashlib
 import hmac
@@ -11,13 +11,37 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)  # on in production.py
+# Load balancers probe over plain HTTP, and a scraper on the same host reads /metrics there: a redirect
+# to HTTPS would fail them. (Paths without their leading slash, as SecurityMiddleware matches them.)
+SECURE_REDIRECT_EXEMPT = [r"^health/live$", r"^health/ready$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)  # a year in production.py
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and strips it from clients): without
 # this, Django sees plain HTTP, and DJANGO_SECURE_SSL_REDIRECT would redirect forever.
 if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Every response (django-csp's middleware): our own origin only, no inline script anywhere. The pages
+# that run Stripe.js, and the API docs' inline styles, add theirs with billing/csp.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
 
 # Proves to PostgreSQL that a row-level-security scope comes from our code, not from SQL the
 # application role was made to run (billing/rls.py, docs/security.md). `migrate --database owner`
