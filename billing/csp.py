@@ -1,7 +1,7 @@
-"""Per-page additions to the Content-Security-Policy (config/settings/security.py, docs/security.md).
+"""The Content-Security-Policy of HTML pages, and its per-page additions (docs/security.md).
 
-The policy every response carries allows scripts, styles, images and fetches from our own
-origin only. Two kinds of page need more, and only they get it:
+The policy (CONTENT_SECURITY_POLICY in config/settings/security.py) allows scripts, styles,
+images and fetches from our own origin only. Two kinds of page need more, and only they get it:
 
 - the pages that run Stripe.js (adding a card, 3-D Secure): its script, its frames and
   its API;
@@ -15,7 +15,13 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from csp.decorators import csp_update
+from csp.middleware import CSPMiddleware
 from django.conf import settings
+
+# A browser renders these as documents that can run scripts; a JSON or JavaScript answer
+# gets no policy (it would mean nothing there, and the usage API's fast lane, which answers
+# before Django, must send the same headers as Django).
+DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
 
 STRIPE_JS = "https://js.stripe.com"
 STRIPE_HOOKS = "https://hooks.stripe.com"  # 3-D Secure pages framed by Stripe.js
@@ -50,3 +56,12 @@ def allows_stripe_js(view):
 
 
 allows_inline_styles = csp_update({"style-src": ["'unsafe-inline'"]})
+
+
+class DocumentCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, for documents only (DOCUMENT_TYPES)."""
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith(DOCUMENT_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -25,8 +25,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Every response (django-csp's middleware): our own origin only, no inline script anywhere. The pages
-# that run Stripe.js, and the API docs' inline styles, add theirs with billing/csp.py.
+# Every HTML page (django-csp, billing/csp.py): our own origin only, no inline script anywhere. The
+# pages that run Stripe.js, and the API docs' inline styles, add theirs with billing/csp.py.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
