@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0011_rls_scope_cannot_be_widened'),
+        ('billing', '0012_rls_scope_cannot_be_widened'),
     ]
 
     operations = [

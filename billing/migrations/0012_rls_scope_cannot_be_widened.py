@@ -40,9 +40,9 @@ REVOKE ALL ON FUNCTION billing_api_key_by_prefix(text) FROM PUBLIC;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("billing", "0010_outbox_no_account_index"),
+        ("billing", "0011_api_key_mint_admin_keys_permission"),
         # The usage partition function and the raw usage tables must exist to be redone here.
-        ("metering", "0007_rollup_drop_prefix_index"),
+        ("metering", "0009_usage_value_numeric_26_12"),
     ]
 
     operations = [
