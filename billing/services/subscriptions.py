@@ -90,6 +90,10 @@ def _validate_quantity(version: PlanVersion, quantity) -> int:
     return quantity
 
 
+# Terms stored before the bounds existed cannot be prorated (the credit would not fit an invoice line).
+UNCREDITABLE = "its unused time cannot be credited: give proration_behavior none"
+
+
 def terms_bounded(terms: PlanTerms, *, fields: tuple[str, ...], fix: str) -> PlanTerms:
     """`terms`, unless its fees per period (flat + seats beyond the included ones) pass MAX_LINE_AMOUNT:
     then `AmountTooLarge` (422) naming `fields`. The invoice lines made from them (flat, seats, and a
@@ -241,6 +245,7 @@ def _plan_change(subscription: Subscription, *, plan: Plan | None, quantity: int
                       if interval_changes and subscription.status != S.TRIALING else None)
     lines = []
     if behavior != ProrationBehavior.NONE:
+        terms_bounded(old_terms, fields=("proration_behavior",), fix=UNCREDITABLE)
         lines = proration_lines(old=old_terms, new=new_terms, period_start=subscription.current_period_start,
                                 period_end=subscription.current_period_end, at=now, new_period_end=new_period_end)
     return ChangePlan(timing=timing, proration_behavior=behavior, effective_at=now, new_plan_version=new_version,
@@ -400,7 +405,7 @@ def subscription_cancel(*, subscription: Subscription, at_period_end: bool = Tru
     if proration_behavior not in ProrationBehavior.values:
         raise ValidationFailed({"proration_behavior": f"Must be one of {', '.join(ProrationBehavior.values)}."})
     if proration_behavior != ProrationBehavior.NONE and subscription.status in (S.ACTIVE, S.PAST_DUE):
-        terms = plan_terms_for(subscription)
+        terms = terms_bounded(plan_terms_for(subscription), fields=("proration_behavior",), fix=UNCREDITABLE)
         zero = hypothetical_terms(subscription, quantity=subscription.quantity)
         lines = proration_lines(old=terms, new=_no_charge(zero), period_start=subscription.current_period_start,
                                 period_end=subscription.current_period_end, at=now)

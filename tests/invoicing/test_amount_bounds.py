@@ -255,6 +255,23 @@ def test_the_upcoming_invoice_of_terms_past_the_bounds_answers_422_naming_the_su
         assert message.startswith(f"Subscription {sub.pk}: ") and fix in message
 
 
+def test_terms_past_the_bounds_can_be_lowered_without_crediting_them(operator_client, make_account, seats):
+    """Their unused time cannot be credited (the credit would not fit a line): a change that would
+    prorate them answers 422 naming proration_behavior; without proration it goes through."""
+    with tenancy.operator_scope():
+        sub = subscription_create(account=make_account("Many"), plan=seats)
+    legacy(sub, quantity=2**31 - 1)
+    change = f"/api/v1/subscriptions/{sub.pk}/change"
+    message = refused(operator_client.post(change, {"quantity": 2, "timing": "immediate"}, format="json"), 422,
+                      "proration_behavior")
+    assert message.endswith("its unused time cannot be credited: give proration_behavior none.")
+    lowered = operator_client.post(change, {"quantity": 2, "timing": "immediate", "proration_behavior": "none"},
+                                   format="json")
+    assert lowered.status_code == 200, lowered.content
+    upcoming = operator_client.get(f"/api/v1/invoices/upcoming?subscription_id={sub.pk}")
+    assert upcoming.status_code == 200 and upcoming.json()["total"] == 9_900 + SEAT_PRICE
+
+
 def test_the_bill_run_records_a_subscription_past_the_bounds_saying_what_to_lower_and_bills_the_others(
         make_account, seats, operator_client):
     subs = []
