@@ -11,15 +11,17 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from billing import clock, tenancy
 from billing.admin.money import MoneyField, MoneyFormMixin
 from billing.errors import BillingError
 from billing.models import Coupon, CreditEntry, Plan, Subscription
 from billing.outbox import outbox_deliver_batch
-from billing.services import subscription_create
+from billing.services import membership_add, subscription_create
 from billing.services.catalog_loader import catalog_load
-from invoicing.models import BillRunFailure, Invoice, InvoiceLine
+from invoicing.models import BillRunFailure, Invoice, InvoiceLine, RenewalNotice
 from invoicing.pricing import (
     Charge,
     InvoiceInput,
@@ -32,6 +34,7 @@ from invoicing.pricing import (
 from invoicing.services import invoice_create_draft
 from invoicing.services.bill_run_failures import bill_run_failure_retry
 from invoicing.services.bill_runs import bill_run_start
+from invoicing.services.reminders import renewal_reminders_record
 from pricing.money import MAX_AMOUNT, MAX_INVOICE_AMOUNT, MAX_LINE_AMOUNT, MAX_USAGE_AMOUNT
 from tests.billing.catalog_factories import metric, plan
 from tests.invoicing.factories import draft, utc
@@ -253,6 +256,25 @@ def test_the_upcoming_invoice_of_terms_past_the_bounds_answers_422_naming_the_su
         answer = operator_client.get(f"/api/v1/invoices/upcoming?subscription_id={sub.pk}")
         message = refused(answer, 422, "subscription_id")
         assert message.startswith(f"Subscription {sub.pk}: ") and fix in message
+
+
+def test_the_console_and_the_renewal_reminders_show_no_estimate_for_terms_past_the_bounds(make_account, seats):
+    """The customer is shown no made-up figure and is sent none; the others are estimated and reminded."""
+    account = make_account("Legacy Ltd")
+    user = get_user_model().objects.create_user("alice", password="x")
+    membership_add(account=account, user=user, role="owner")
+    with clock.frozen(JAN):
+        bad = subscription_create(account=account, plan=seats)
+        fine = subscription_create(account=make_account("Fine Ltd"), plan=seats)
+    legacy(bad, flat_amount_override=2**63 - 1)
+    client = Client()
+    client.force_login(user)
+    page = client.get("/console/invoices/")
+    assert page.status_code == 200
+    assert "Seats</td><td>February 1, 2026</td><td>—</td>" in page.content.decode()
+    with clock.frozen(FEB - timedelta(days=6)), tenancy.operator_scope():  # as the beat job runs
+        assert renewal_reminders_record() == 1
+        assert RenewalNotice.objects.get().subscription_id == fine.pk
 
 
 def test_terms_past_the_bounds_can_be_lowered_without_crediting_them(operator_client, make_account, seats):
