@@ -85,15 +85,15 @@ def bounded(line: Line, currency: str, fix: tuple[str, tuple[str, ...]]) -> Line
     then `AmountTooLarge`, its message naming the line's inputs and `fix` (what to lower, and the
     names of those inputs, which the error's fields carry)."""
     unit = 0 if line.unit_price is None else abs(to_minor(line.unit_price, currency))
+    if abs(line.amount) <= MAX_LINE_AMOUNT and unit <= MAX_LINE_AMOUNT:
+        return line
     label = line.description[:80]
     price = format_unit_price(line.unit_price or Decimal(0), currency)
     if abs(line.amount) > MAX_LINE_AMOUNT:
         factor = "" if line.proration_factor == 1 else f" × {line.proration_factor.normalize():f}"
         what, amount = f"“{label}” ({abs(line.quantity).normalize():f} × {price}{factor})", abs(line.amount)
-    elif unit > MAX_LINE_AMOUNT:
-        what, amount = f"“{label}” (one unit at {price})", unit
     else:
-        return line
+        what, amount = f"“{label}” (one unit at {price})", unit
     text, fields = fix
     message = line_too_large_message(what=what, amount=amount, currency=currency, fix=text)
     raise AmountTooLarge(message, fields={name: [message] for name in fields})
