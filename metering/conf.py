@@ -24,7 +24,7 @@ class MeteringSettings(AppSettings):
         "`METERING_ACCEPTANCE_WINDOW_DAYS`"))
     METERING_MAX_BATCH = Setting(WholeNumber(), 1000, minimum=1, doc=(
         "events per `POST /api/v1/usage/events`"))
-    METERING_MAX_PROPERTIES_BYTES = Setting(WholeNumber(), 4096, minimum=2, doc=(
+    METERING_MAX_PROPERTIES_BYTES = Setting(WholeNumber(), 4096, minimum=0, doc=(
         "size of an event's `properties` as JSON"))
     METERING_LATE_EVENTS = Setting(Text(), "bill", choices=LATE_EVENT_POLICIES, doc=(
         "`bill`: late events for an invoiced period go on the next invoice; `reject`: refused"))
