@@ -68,8 +68,8 @@ def test_the_alert_threshold_has_the_operator_currency_digits(settings):
 
 def test_numbers_are_read_as_decimals_whatever_form_they_were_set_in(settings):
     settings.RECONCILIATION_ALERT_THRESHOLD, settings.RECONCILIATION_TOLERANCE_PERCENT = "250.00", 1
-    assert conf.settings.RECONCILIATION_ALERT_THRESHOLD == Decimal("250.00")
-    assert conf.settings.RECONCILIATION_TOLERANCE_PERCENT == Decimal(1)
+    threshold, tolerance = conf.settings.RECONCILIATION_ALERT_THRESHOLD, conf.settings.RECONCILIATION_TOLERANCE_PERCENT
+    assert (threshold, tolerance) == (Decimal("250.00"), Decimal(1)) and isinstance(threshold, Decimal)
 
 
 def test_manage_py_check_exits_with_the_wrong_setting_named():
