@@ -40,10 +40,11 @@ class PaymentsSettings(AppSettings):
     STRIPE_SECRET_KEY = Setting(Text(), "", doc="Stripe secret key (`sk_live_…` / `sk_test_…`)")
     STRIPE_PUBLISHABLE_KEY = Setting(Text(), "", doc="Stripe publishable key, used by Stripe.js in the console")
     STRIPE_WEBHOOK_SECRET = Setting(Text(), "", doc=(
-        "the signing secret of the `/webhooks/stripe/` endpoint (`whsec_…`)"))
+        "the signing secret of the `/webhooks/stripe/` endpoint (`whsec_…`); empty refuses every webhook"))
     STRIPE_API_BASE = Setting(Text(), "", rule=web_address, default_note=" (api.stripe.com)", doc=(
         "another Stripe API address: a stand-in such as localstripe (tests) or an egress proxy"))
-    STRIPE_TIMEOUT_SECONDS = Setting(WholeNumber(), 20, minimum=1, doc="timeout of each Stripe request")
+    STRIPE_TIMEOUT_SECONDS = Setting(WholeNumber(), 20, minimum=1, doc=(
+        "timeout of each Stripe request; a timed-out payment stays pending for the janitor"))
     STRIPE_MAX_NETWORK_RETRIES = Setting(WholeNumber(), 2, minimum=0, doc=(
         "the SDK's automatic retries of failed requests (safe: every write carries an idempotency key)"))
     STRIPE_WEBHOOK_TOLERANCE_SECONDS = Setting(WholeNumber(), 300, minimum=1, doc=(
@@ -63,7 +64,7 @@ class PaymentsSettings(AppSettings):
         "payment method types offered when adding one (Stripe names: `card`, `sepa_debit`, "
         "`us_bank_account`, …)"))
     PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS = Setting(WholeNumber(), 7, minimum=1, doc=(
-        "days a payment waiting for 3-D Secure stays open before it is canceled"))
+        "days a payment waiting for 3-D Secure stays open before it is canceled (which counts as a failure)"))
 
     DUNNING_RETRY_DAYS = Setting(
         WholeNumberList(), [1, 3, 5, 7], required=True, minimum=1, most_items=MOST_RETRIES, rule=_increasing,

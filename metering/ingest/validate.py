@@ -147,8 +147,9 @@ def _timestamp(raw, now, oldest, newest) -> datetime:
         days = conf.settings.METERING_ACCEPTANCE_WINDOW_DAYS
         raise _Reject("timestamp", f"Older than the acceptance window ({days} days).")
     if raw > newest:
-        raise _Reject("timestamp", "More than 5 minutes in the future." if newest - now == conf.future_tolerance()
-                      else "Too far in the future.")
+        seconds = int((newest - now).total_seconds())  # METERING_FUTURE_TOLERANCE_SECONDS
+        ahead = f"{seconds // 60} minutes" if seconds % 60 == 0 and seconds > 60 else f"{seconds} seconds"
+        raise _Reject("timestamp", f"More than {ahead} in the future.")
     return raw
 
 

@@ -1,11 +1,16 @@
 """Metering's settings are checked when the process starts, and read when they are used."""
 
+from datetime import timedelta
+
 import environ
 import pytest
 from django.test import override_settings
 
+from billing import clock
 from metering import conf
 from metering.conf import MeteringSettings
+from metering.ingest.decode import EventIn
+from metering.services import usage_events_record
 from tests.helpers import settings_check
 
 
@@ -53,3 +58,18 @@ def test_settings_are_read_when_used_and_default_to_their_declaration(settings):
         assert conf.settings.METERING_MAX_BATCH == 5
     del settings.METERING_MAX_BATCH
     assert conf.settings.METERING_MAX_BATCH == MeteringSettings.METERING_MAX_BATCH.default == 1000
+
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("operator")
+def test_an_event_too_far_ahead_is_told_the_configured_tolerance(settings, make_account, make_metric):
+    make_metric("calls")
+    account = make_account()
+    settings.METERING_FUTURE_TOLERANCE_SECONDS = 600
+    now = clock.now()
+    ahead = [EventIn(metric="calls", idempotency_key=key, account_id=account.pk, timestamp=now + timedelta(minutes=minutes))
+             for key, minutes in (("ok", 9), ("late", 11))]
+    result = usage_events_record(events=ahead)
+    assert result.accepted == 1
+    assert (result.rejected[0].field, result.rejected[0].reason) == ("timestamp", "More than 10 minutes in the future.")
