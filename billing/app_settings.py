@@ -140,6 +140,7 @@ class DecimalNumber(Kind):
 
 
 Rule = Callable[[Any], str | None]  # a value -> what is wrong with it, or None
+_ABSENT = object()
 
 
 class Setting(Generic[T]):
@@ -171,9 +172,8 @@ class Setting(Generic[T]):
             return self
         from django.conf import settings
 
-        if hasattr(settings, self.name):
-            return self.kind.normalize(getattr(settings, self.name))
-        return self.default_for(instance)
+        value = getattr(settings, self.name, _ABSENT)
+        return self.default_for(instance) if value is _ABSENT else self.kind.normalize(value)
 
     def default_for(self, values: Any) -> T:
         """The default; a computed one is worked out from the other settings in `values`."""
