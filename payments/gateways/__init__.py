@@ -49,7 +49,8 @@ def _build(name: str, api_base: str, secret_key: str) -> Gateway:
 def gateway(name: str | None = None) -> Gateway:
     """The configured gateway (or the named one: a payment keeps the gateway it was made with)."""
     name = name or conf.settings.PAYMENTS_GATEWAY
-    return _build(name, conf.settings.STRIPE_API_BASE, conf.settings.STRIPE_SECRET_KEY if name == "stripe" else "")
+    secret_key = conf.settings.STRIPE_SECRET_KEY if name == "stripe" else ""
+    return _build(name, conf.settings.STRIPE_API_BASE, secret_key)
 
 
 def default_name() -> str:

@@ -99,8 +99,8 @@ def reconciliation_run_start(*, window_start: datetime, window_end: datetime, id
         else:
             run = ReconciliationRun.objects.create(
                 gateway=default_name(), window_start=window_start, window_end=window_end,
-                idempotency_key=idempotency_key, trigger=trigger, currency=billing_conf.settings.OPERATOR_CURRENCY.upper(),
-                created_at=timezone.now())
+                idempotency_key=idempotency_key, trigger=trigger,
+                currency=billing_conf.settings.OPERATOR_CURRENCY.upper(), created_at=timezone.now())
             audit_record(action="reconciliation.started", instance=run, account_id=None, after=snapshot(run))
     return reconciliation_run_execute(run=run)
 

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 def stripe_webhook(request):
     try:
         verify(payload=request.body, header=request.headers.get("Stripe-Signature"),
-               secret=conf.settings.STRIPE_WEBHOOK_SECRET, tolerance=conf.settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS)
+               secret=conf.settings.STRIPE_WEBHOOK_SECRET,
+               tolerance=conf.settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS)
     except BadSignature as exc:
         logger.warning("stripe webhook refused: %s", exc)
         return JsonResponse(error_body(400, f"Bad signature: {exc}", code="bad_signature"), status=400)
