@@ -9,6 +9,12 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
+        from billing import conf
+        from billing.app_settings import refuse_bad_settings
+
+        # First: a bad setting stops web, workers and manage.py here (docs/configuration.md).
+        refuse_bad_settings(conf.settings)
+
         from billing import dbtypes, lookups, tenancy  # noqa: F401  (on-connect signals, the `any` lookup)
         from billing.api.keycache import connect_signals
 

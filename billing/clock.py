@@ -56,13 +56,13 @@ def frozen(at: datetime):
 
 def advance(delta: timedelta) -> datetime:
     """Move the shared simulated clock forward (never back: posted history stays in order)."""
-    from django.conf import settings
     from django.db import transaction
 
+    from billing import conf
     from billing.audit import audit_record
     from billing.models import SimulatedClock
 
-    if not settings.BILLING_CLOCK_TRAVEL:
+    if not conf.settings.BILLING_CLOCK_TRAVEL:
         raise PermissionError("time travel is switched off here (BILLING_CLOCK_TRAVEL=false, the production default)")
     if delta < timedelta(0):
         raise ValueError("the clock only moves forward")

@@ -1,4 +1,4 @@
-from django.conf import settings
+from billing import conf
 
 
 def console(request):
@@ -7,7 +7,7 @@ def console(request):
     return {
         "active_membership": membership,
         "active_account": membership.account if membership else None,
-        "operator_name": settings.OPERATOR["name"],
+        "operator_name": conf.settings.OPERATOR_NAME,
         "user_memberships": _memberships(request) if membership else [],
     }
 

@@ -4,14 +4,14 @@ unless the feature it belongs to is switched off in the environment."""
 import logging
 
 from celery import Task
-from django.conf import settings
 
+from billing import conf
 from billing.context import Actor, acting_as
 from billing.tenancy import operator_scope
 
 logger = logging.getLogger(__name__)
 
-# The jobs each feature flag (settings.FEATURES, docs/configuration.md) switches off. Checked
+# The jobs each feature flag (billing.conf.FEATURE_FLAGS, docs/configuration.md) switches off. Checked
 # when the job runs, so a beat entry already stored by django-celery-beat, or a task queued
 # before the flag changed, does nothing either. Only entry points: work a job has already
 # split up (bill-run chunks) finishes.
@@ -32,7 +32,7 @@ JOB_FEATURES: dict[str, tuple[str, ...]] = {
 def disabled_feature(task_name: str) -> str | None:
     """The switched-off feature that task belongs to, if any."""
     for feature in JOB_FEATURES.get(task_name, ()):
-        if not settings.FEATURES.get(feature, True):
+        if not conf.feature_enabled(feature):
             return feature
     return None
 

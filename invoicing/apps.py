@@ -6,4 +6,9 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self):
+        from billing.app_settings import refuse_bad_settings
+        from invoicing import conf
+
+        refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
+
         from invoicing import handlers  # noqa: F401  (outbox handlers: billing emails)

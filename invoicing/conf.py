@@ -1,32 +1,81 @@
-"""Invoicing settings: `settings.INVOICING` (a dict) over these defaults."""
+"""Invoicing's settings, each declared once (billing/app_settings.py explains the convention).
 
-from django.conf import settings
+Read them as `conf.settings.NAME`, at call time; config/settings/invoicing.py reads the environment.
+The operator's own details (name, address, country ...) are billing's: billing/conf.py.
+"""
 
-DEFAULTS = {
-    "GRACE_PERIOD_SECONDS": 3600,  # drafts finalize this long after the bill run, so late usage can land
-    "NET_TERMS_DAYS": 30,
-    "INVOICE_SERIES": "INV",
-    "CREDIT_NOTE_SERIES": "CN",
-    "OPERATOR_COUNTRY": "",  # ISO alpha-2; decides EU reverse charge
-    "OPERATOR_LOGO": "",  # a path under static/ or an absolute file path, drawn on PDFs
-    "BILL_RUN_CHUNK_SIZE": 200,
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from billing import conf as billing_conf
+from billing.app_settings import AppSettings, Setting, Text, TextList, WholeNumber, email_addresses
+
+SERIES_LENGTH = 16  # Invoice.series, CreditNote.series and NumberSequence.series hold this many characters
+
+
+def _series(value: str) -> str | None:
+    if len(value) > SERIES_LENGTH or re.search(r"\s", value):
+        return f"it must be at most {SERIES_LENGTH} characters, without spaces"
+    return None
+
+
+class InvoicingSettings(AppSettings):
+    app_label = "invoicing"
+
+    INVOICE_GRACE_PERIOD_SECONDS = Setting(WholeNumber(), 3600, minimum=0, doc=(
+        "how long a bill run's drafts wait (for late usage) before they are finalized"))
+    INVOICE_NET_TERMS_DAYS = Setting(WholeNumber(), 30, minimum=0, doc=(
+        "days to pay, unless an account has its own terms"))
+    INVOICE_SERIES = Setting(Text(), "INV", required=True, rule=_series, doc=(
+        "prefix of invoice numbers (`INV-2026-000042`)"))
+    CREDIT_NOTE_SERIES = Setting(Text(), "CN", required=True, rule=_series, doc=(
+        "prefix of credit-note numbers"))
+    OPERATOR_LOGO = Setting(Text(), "", doc=(
+        "a logo drawn on invoice PDFs: a path under `static/`, or an absolute path"))
+    BILL_RUN_CHUNK_SIZE = Setting(WholeNumber(), 200, minimum=1, doc=(
+        "subscriptions per Celery task of a bill run"))
     # A subscription a bill run cannot bill is tried this many times in all: each retry by the first
     # run after a wait of BACKOFF, 2 x BACKOFF, 4 x BACKOFF ... (at most a day) since the last failure.
-    "BILL_RUN_MAX_ATTEMPTS": 6,
-    "BILL_RUN_RETRY_BACKOFF_SECONDS": 600,
-    "UPCOMING_RENEWAL_DAYS": 7,
-    "PDF_STORAGE_PREFIX": "",
-}
+    BILL_RUN_MAX_ATTEMPTS = Setting(WholeNumber(), 6, minimum=1, doc=(
+        "attempts in all at billing a subscription whose renewal fails, before it waits for finance "
+        "(*Retry now* in the admin)"))
+    BILL_RUN_RETRY_BACKOFF_SECONDS = Setting(WholeNumber(), 600, minimum=0, doc=(
+        "wait before the first retry of such a subscription, doubled after each failed attempt (at most a "
+        "day); the retry is made by the first bill run after it"))
+    UPCOMING_RENEWAL_DAYS = Setting(WholeNumber(), 7, minimum=1, doc=(
+        "how many days before a period of a month or more renews its customer is reminded, with the "
+        "estimated invoice"))
+    FINANCE_ALERT_EMAILS = Setting(TextList(), [], rule=email_addresses,
+                                   default_note=" (`PAYMENTS_FINANCE_EMAILS`, else Django's `ADMINS`)", doc=(
+        "comma-separated; who is emailed when a bill run cannot bill a subscription (`docs/invoicing.md`, "
+        "\"When a subscription cannot be billed\")"))
+
+    def check_together(self) -> list:
+        logo = self.OPERATOR_LOGO
+        if logo and not logo_path(logo).exists():
+            return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs are drawn "
+                                 "without a logo.", "OPERATOR_LOGO")]
+        return []
 
 
-def get(name: str):
-    return getattr(settings, "INVOICING", {}).get(name, DEFAULTS[name])
+settings = InvoicingSettings()
+
+
+def grace_period() -> timedelta:
+    """How long a bill run's drafts wait for late usage before they are finalized."""
+    return timedelta(seconds=settings.INVOICE_GRACE_PERIOD_SECONDS)
+
+
+def logo_path(logo: str) -> Path:
+    from django.conf import settings as django_settings
+
+    path = Path(logo)
+    return path if path.is_absolute() else Path(django_settings.BASE_DIR) / "static" / logo
 
 
 def operator() -> dict:
-    """The operator's own details as printed on documents."""
-    details = dict(getattr(settings, "OPERATOR", {}))
-    details.setdefault("country", get("OPERATOR_COUNTRY"))
-    if not details.get("country"):
-        details["country"] = get("OPERATOR_COUNTRY")
-    return details
+    """The operator's own details as printed on documents (and kept on each finalized invoice)."""
+    return billing_conf.operator_details()

@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from billing import conf as billing_conf
 from billing.models import Account, OutboxEvent
+from invoicing import conf
 from invoicing.customers import billing_contacts, customer_details
 from invoicing.models import CustomerInvoicing, SentEmail
 
@@ -37,8 +39,8 @@ def email_send(*, event: OutboxEvent, email_type: str, context: dict,
         return False
     details = customer_details(account)
     language = details.language if details.language in dict(settings.LANGUAGES) else "en"
-    context = {"customer_name": details.name, "operator": settings.OPERATOR, "site_url": settings.SITE_URL,
-               **context}
+    context = {"customer_name": details.name, "operator": billing_conf.operator_details(),
+               "site_url": settings.SITE_URL, **context}
     with translation.override(language):
         subject = " ".join(render_to_string(f"invoicing/email/{email_type}.subject.txt", context).split())
         text = render_to_string(f"invoicing/email/{email_type}.txt", context)
@@ -60,7 +62,8 @@ def email_send(*, event: OutboxEvent, email_type: str, context: dict,
 
 def finance_alert_recipients() -> list[str]:
     """FINANCE_ALERT_EMAILS, else the payments app's PAYMENTS_FINANCE_EMAILS, else the Django ADMINS."""
-    return (list(getattr(settings, "FINANCE_ALERT_EMAILS", []))
+    # Read from Django's settings, not payments.conf: invoicing sits below payments, which checks it.
+    return (list(conf.settings.FINANCE_ALERT_EMAILS)
             or list(getattr(settings, "PAYMENTS_FINANCE_EMAILS", []))
             or [email for _, email in settings.ADMINS])
 
@@ -76,7 +79,7 @@ def finance_alert_send(*, event: OutboxEvent, email_type: str, context: dict) ->
         logger.warning("no finance alert recipient (FINANCE_ALERT_EMAILS): %s of event %s not sent", email_type,
                        event.pk)
         return False
-    context = {"operator": settings.OPERATOR, "site_url": settings.SITE_URL, **context}
+    context = {"operator": billing_conf.operator_details(), "site_url": settings.SITE_URL, **context}
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"invoicing/email/{email_type}.subject.txt", context).split())
         text = render_to_string(f"invoicing/email/{email_type}.txt", context)

@@ -68,7 +68,7 @@ def net_terms_days(account: Account, *, prefs=_UNSET) -> int:
     prefs = invoicing_preferences(account) if prefs is _UNSET else prefs
     if prefs and prefs.net_terms_days is not None:
         return prefs.net_terms_days
-    return conf.get("NET_TERMS_DAYS")
+    return conf.settings.INVOICE_NET_TERMS_DAYS
 
 
 def invoices_for(*, account_id: int | None = None, status: str | None = None, created_from: date | None = None,

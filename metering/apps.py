@@ -6,4 +6,9 @@ class MeteringConfig(AppConfig):
     verbose_name = "Metering"
 
     def ready(self):
+        from billing.app_settings import refuse_bad_settings
+        from metering import conf
+
+        refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
+
         from metering import handlers  # noqa: F401  (registers outbox handlers)

@@ -1,41 +1,63 @@
-"""Metering settings (config/settings/metering.py, documented in docs/configuration.md).
+"""Metering's settings, each declared once (billing/app_settings.py explains the convention).
 
-Read through here, at call time, so tests can override them with `override_settings`.
+Read them as `conf.settings.NAME`, at call time; config/settings/metering.py reads the environment.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
+from billing.app_settings import AppSettings, Setting, Text, WholeNumber
 
-_DEFAULTS = {
-    "METERING_ACCEPTANCE_WINDOW_DAYS": 35,
-    "METERING_FUTURE_TOLERANCE_SECONDS": 300,
-    "METERING_RETENTION_DAYS": 90,
-    "METERING_MAX_BATCH": 1000,
-    "METERING_MAX_PROPERTIES_BYTES": 4096,
-    "METERING_LATE_EVENTS": "bill",
-    "METERING_ROLLUP_LAG_SECONDS": 60,
-    "METERING_QUOTA_COUNTER_TTL_SECONDS": 600,
-    "METERING_ENTITLEMENT_CACHE_SECONDS": 30,
-}
+LATE_EVENT_POLICIES = ("bill", "reject")
 
 
-def get(name: str):
-    return getattr(settings, name, _DEFAULTS[name])
+class MeteringSettings(AppSettings):
+    app_label = "metering"
+
+    METERING_ACCEPTANCE_WINDOW_DAYS = Setting(WholeNumber(), 35, minimum=1, doc=(
+        "the oldest usage event timestamp accepted (idempotency keys are kept a day longer)"))
+    METERING_FUTURE_TOLERANCE_SECONDS = Setting(WholeNumber(), 300, minimum=0, doc=(
+        "how far ahead of now an event timestamp may be"))
+    METERING_RETENTION_DAYS = Setting(WholeNumber(), 90, minimum=1, doc=(
+        "raw usage events kept; whole daily partitions are dropped after (rollups stay); at least "
+        "`METERING_ACCEPTANCE_WINDOW_DAYS`"))
+    METERING_MAX_BATCH = Setting(WholeNumber(), 1000, minimum=1, doc=(
+        "events per `POST /api/v1/usage/events`"))
+    METERING_MAX_PROPERTIES_BYTES = Setting(WholeNumber(), 4096, minimum=0, doc=(
+        "size of an event's `properties` as JSON"))
+    METERING_LATE_EVENTS = Setting(Text(), "bill", choices=LATE_EVENT_POLICIES, doc=(
+        "`bill`: late events for an invoiced period go on the next invoice; `reject`: refused"))
+    METERING_ROLLUP_LAG_SECONDS = Setting(WholeNumber(), 60, minimum=0, doc=(
+        "how far behind now the rollup job folds events"))
+    METERING_QUOTA_COUNTER_TTL_SECONDS = Setting(WholeNumber(), 600, minimum=1, doc=(
+        "Redis quota counters are rebuilt from PostgreSQL at least this often"))
+    METERING_ENTITLEMENT_CACHE_SECONDS = Setting(WholeNumber(), 30, minimum=0, doc=(
+        "plan limits cached per process for quota checks"))
+
+    def check_together(self) -> list:
+        # An accepted event must find its daily partition: none older than retention is kept.
+        if self.METERING_RETENTION_DAYS < self.METERING_ACCEPTANCE_WINDOW_DAYS:
+            return [self.error(
+                f"METERING_RETENTION_DAYS ({self.METERING_RETENTION_DAYS}) is shorter than "
+                f"METERING_ACCEPTANCE_WINDOW_DAYS ({self.METERING_ACCEPTANCE_WINDOW_DAYS}): events would be "
+                "accepted that are no longer stored.", "METERING_RETENTION_DAYS", "METERING_ACCEPTANCE_WINDOW_DAYS")]
+        return []
+
+
+settings = MeteringSettings()
 
 
 def acceptance_window() -> timedelta:
-    return timedelta(days=get("METERING_ACCEPTANCE_WINDOW_DAYS"))
+    return timedelta(days=settings.METERING_ACCEPTANCE_WINDOW_DAYS)
 
 
 def future_tolerance() -> timedelta:
-    return timedelta(seconds=get("METERING_FUTURE_TOLERANCE_SECONDS"))
+    return timedelta(seconds=settings.METERING_FUTURE_TOLERANCE_SECONDS)
 
 
 def retention() -> timedelta:
-    return timedelta(days=get("METERING_RETENTION_DAYS"))
+    return timedelta(days=settings.METERING_RETENTION_DAYS)
 
 
 def key_retention() -> timedelta:

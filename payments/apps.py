@@ -6,6 +6,11 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
+        from billing.app_settings import refuse_bad_settings
+        from payments import conf
+
+        refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
+
         from payments import handlers  # noqa: F401  (outbox handlers: emails)
         from payments.webhooks import handlers as webhook_handlers  # noqa: F401  (Stripe event handlers)
         from payments.webhooks import payment_handlers  # noqa: F401

@@ -14,9 +14,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from billing import conf as billing_conf
 from billing.models import OutboxEvent
 from billing.outbox import handler
-from payments import selectors
+from payments import conf, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +25,14 @@ logger = logging.getLogger(__name__)
 def _render_and_send(recipients: list[str], template: str, context: dict) -> int:
     if not recipients:
         return 0
-    context = {**context, "operator_name": settings.OPERATOR["name"], "site_url": settings.SITE_URL}
+    context = {**context, "operator_name": billing_conf.settings.OPERATOR_NAME, "site_url": settings.SITE_URL}
     subject = render_to_string(f"payments/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"payments/email/{template}.txt", context)
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
 def finance_emails() -> list[str]:
-    return list(settings.PAYMENTS_FINANCE_EMAILS) or [email for _, email in settings.ADMINS]
+    return list(conf.settings.PAYMENTS_FINANCE_EMAILS) or [email for _, email in settings.ADMINS]
 
 
 def _customer(event: OutboxEvent, template: str) -> None:

@@ -6,7 +6,6 @@ scope is the active account (TenantScopeMiddleware), and every query filters by 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from billing.csp import allows_stripe_js
 from billing.errors import BillingError
 from billing.models import MembershipRole
 from billing.views import console_required
-from payments import selectors
+from payments import conf, selectors
 from payments.gateways import PaymentStatus as Outcome
 from payments.gateways import gateway
 from payments.models import ACTIVE_STATUSES, Payment, PaymentSetup
@@ -62,7 +61,7 @@ def payment_method_add(request):
         return redirect("console:payment-methods")
     return render(request, "payments/console/payment_method_add.html", {
         "setup": started.setup, "client_secret": started.client_secret, "publishable_key": started.publishable_key,
-        "offline": started.offline, "stripe_js_url": settings.STRIPE_JS_URL,
+        "offline": started.offline, "stripe_js_url": conf.settings.STRIPE_JS_URL,
         "test_cards": [("visa", "Visa •••• 4242 (succeeds)"), ("declined", "Visa •••• 0002 (declined on charge)"),
                        ("3ds", "Visa •••• 3220 (asks for 3-D Secure)")],
     })
@@ -153,7 +152,7 @@ def payment_authenticate(request, payment_id: int):
     gw = gateway(payment.gateway)
     return render(request, "payments/console/payment_authenticate.html", {
         "payment": payment, "client_secret": client_secret, "publishable_key": gw.publishable_key,
-        "offline": gw.offline, "stripe_js_url": settings.STRIPE_JS_URL,
+        "offline": gw.offline, "stripe_js_url": conf.settings.STRIPE_JS_URL,
     })
 
 

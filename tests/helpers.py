@@ -12,3 +12,11 @@ def staff(username: str, group: str) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def settings_check(app_label: str) -> dict[str, str]:
+    """What the start-up check of the apps' settings (tag `settings`) says about one app: {id: message}."""
+    from django.core.checks import run_checks
+
+    return {message.id: message.msg for message in run_checks(tags=["settings"])
+            if message.id.startswith(f"{app_label}.")}

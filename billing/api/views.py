@@ -9,12 +9,13 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from billing import conf
 from billing.api import idempotency
 from billing.errors import NotFound
 from billing.models import ApiKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
-# The feature flag (settings.FEATURES) that switches each app's API off; a view may name its own.
+# The feature (billing.conf.FEATURE_FLAGS) whose flag switches each app's API off; a view may name its own.
 FEATURE_OF_APP = {"metering": "usage_metering", "invoicing": "invoicing", "payments": "payments"}
 
 
@@ -34,7 +35,7 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs):
         feature = self.feature or FEATURE_OF_APP.get(type(self).__module__.split(".")[0])
-        if feature and not settings.FEATURES.get(feature, True):
+        if feature and not conf.feature_enabled(feature):
             raise NotFound(f"This part of the API ({feature}) is disabled on this server.", code="feature_disabled")
         super().initial(request, *args, **kwargs)
         self._idem_key = None
@@ -73,7 +74,7 @@ class FeaturesView(ApiView):
         responses=inline_serializer("Features", {"features": serializers.DictField(child=serializers.BooleanField())}),
     )
     def get(self, request):
-        return Response({"features": settings.FEATURES})
+        return Response({"features": conf.features()})
 
 
 class InfoView(ApiView):

@@ -1,13 +1,8 @@
-"""Usage metering (docs/metering.md): acceptance window, retention, batch limits, quotas."""
+"""Usage metering (docs/metering.md): declared in metering/conf.py (kind, default, what is allowed,
+docs line), read here from the environment variables of the same names."""
+
+from metering.conf import MeteringSettings as _Metering
 
 from .env import env
 
-METERING_ACCEPTANCE_WINDOW_DAYS = env.int("METERING_ACCEPTANCE_WINDOW_DAYS", default=35)
-METERING_FUTURE_TOLERANCE_SECONDS = env.int("METERING_FUTURE_TOLERANCE_SECONDS", default=300)
-METERING_RETENTION_DAYS = env.int("METERING_RETENTION_DAYS", default=90)
-METERING_MAX_BATCH = env.int("METERING_MAX_BATCH", default=1000)
-METERING_MAX_PROPERTIES_BYTES = env.int("METERING_MAX_PROPERTIES_BYTES", default=4096)
-METERING_LATE_EVENTS = env.str("METERING_LATE_EVENTS", default="bill")
-METERING_ROLLUP_LAG_SECONDS = env.int("METERING_ROLLUP_LAG_SECONDS", default=60)
-METERING_QUOTA_COUNTER_TTL_SECONDS = env.int("METERING_QUOTA_COUNTER_TTL_SECONDS", default=600)
-METERING_ENTITLEMENT_CACHE_SECONDS = env.int("METERING_ENTITLEMENT_CACHE_SECONDS", default=30)
+globals().update(_Metering.from_environment(env))

@@ -15,7 +15,8 @@ if env.str("RLS_SCOPE_SECRET", default="") and len(env.str("RLS_SCOPE_SECRET")) 
     raise ImproperlyConfigured("RLS_SCOPE_SECRET must be a random value of 32+ characters (or unset: derived)")
 
 LOG_JSON = env.bool("LOG_JSON", default=True)
-BILLING_CLOCK_TRAVEL = env.bool("BILLING_CLOCK_TRAVEL", default=False)
+if "BILLING_CLOCK_TRAVEL" not in env.ENVIRON:  # off here by default; a value set is read (and checked) by base
+    BILLING_CLOCK_TRAVEL = False
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_JSON else "plain"  # noqa: F405
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

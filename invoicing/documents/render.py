@@ -16,12 +16,10 @@ from invoicing.models import CreditNote, Invoice, InvoiceStatus
 
 
 def _logo_url() -> str:
-    logo = conf.get("OPERATOR_LOGO")
+    logo = conf.settings.OPERATOR_LOGO
     if not logo:
         return ""
-    path = Path(logo)
-    if not path.is_absolute():
-        path = Path(settings.BASE_DIR) / "static" / logo
+    path = conf.logo_path(logo)
     return path.as_uri() if path.exists() else ""
 
 

@@ -62,7 +62,7 @@ def failure_describe(exc: BaseException) -> tuple[str, str]:
 
 def retry_wait(attempts: int) -> timedelta:
     """How long after its `attempts`-th failure a subscription is tried again: doubling, at most a day."""
-    base = timedelta(seconds=conf.get("BILL_RUN_RETRY_BACKOFF_SECONDS"))
+    base = timedelta(seconds=conf.settings.BILL_RUN_RETRY_BACKOFF_SECONDS)
     return min(base * 2 ** max(0, attempts - 1), MAX_RETRY_WAIT)
 
 
@@ -159,7 +159,7 @@ def _attempt_failed(failure: BillRunFailure, error: BaseException, *, bill_run_i
     failure.bill_run_id = bill_run_id if bill_run_id is not None else failure.bill_run_id
     if failure.resolved_at is not None:  # billed once, failing again for the same period: open again
         failure.resolved_at, failure.resolution, failure.invoice_id = None, "", None
-    limit = conf.get("BILL_RUN_MAX_ATTEMPTS")
+    limit = conf.settings.BILL_RUN_MAX_ATTEMPTS
     gives_up = not had_given_up and failure.attempts >= limit
     if had_given_up or gives_up:
         failure.next_attempt_at = None  # a person retries it from the admin once the cause is fixed

@@ -42,7 +42,7 @@ def bill_run_start(*, at: datetime | None = None) -> BillRun:
     """Record a run and queue its chunks: the due subscriptions, and the earlier failures to retry."""
     at = at or clock.now()
     due, retries, deferred = _due_and_retries(at)
-    size = conf.get("BILL_RUN_CHUNK_SIZE")
+    size = conf.settings.BILL_RUN_CHUNK_SIZE
     chunks = [due[i:i + size] for i in range(0, len(due), size)]
     retry_chunks = [retries[i:i + size] for i in range(0, len(retries), size)]
     total = len(chunks) + len(retry_chunks)

@@ -119,7 +119,7 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
         if total > invoice.amount_paid - refunded:
             raise ValidationFailed({"credit_method": "A refund cannot exceed what was paid on this invoice."})
     issued = today()
-    series = conf.get("CREDIT_NOTE_SERIES")
+    series = conf.settings.CREDIT_NOTE_SERIES
     before = state(invoice)
     note = CreditNote.objects.create(
         account_id=invoice.account_id, invoice=invoice, series=series,

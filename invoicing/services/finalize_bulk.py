@@ -112,7 +112,7 @@ def invoice_open(invoice, *, details, prefs, grants: set, issued, now, operator:
     `grants`: the (account id, currency) pairs that ever had credit."""
     invoice.issue_date = issued
     invoice.net_terms_days = (prefs.net_terms_days if prefs and prefs.net_terms_days is not None
-                              else conf.get("NET_TERMS_DAYS"))
+                              else conf.settings.INVOICE_NET_TERMS_DAYS)
     invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
     invoice.customer_snapshot = details.snapshot()
     invoice.operator_snapshot = operator
@@ -132,7 +132,7 @@ def invoice_open(invoice, *, details, prefs, grants: set, issued, now, operator:
 def invoices_number(invoices, *, issued) -> None:
     """Consecutive numbers for `invoices`, in their order, from one lock of the counter row (taken last:
     it stays locked until commit)."""
-    series = conf.get("INVOICE_SERIES")
+    series = conf.settings.INVOICE_SERIES
     stamp = timezone.now()
     for invoice, number in zip(invoices, number_take_many(series=series, year=issued.year, count=len(invoices)),
                                strict=True):

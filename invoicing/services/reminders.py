@@ -22,7 +22,7 @@ RENEWAL_UPCOMING = "invoicing.renewal_upcoming"
 
 def renewal_reminders_record(*, limit: int = 1000) -> int:
     now = clock.now()
-    horizon = now + timedelta(days=conf.get("UPCOMING_RENEWAL_DAYS"))
+    horizon = now + timedelta(days=conf.settings.UPCOMING_RENEWAL_DAYS)
     candidates = (Subscription.objects.filter(status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE],
                                               cancel_at_period_end=False, current_period_end__gt=now,
                                               current_period_end__lte=horizon)

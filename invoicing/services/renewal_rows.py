@@ -139,8 +139,8 @@ def draft_rows(*, account_id: int, currency: str, priced, coupons, subscription_
 def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_method) -> list[int]:
     """Write the chunk's renewal drafts (`(subscription, InvoiceInput, records, advance, period)`),
     finalized at once when the grace period is 0. Returns the invoice ids, in subscription order."""
-    grace = conf.get("GRACE_PERIOD_SECONDS")
-    finalize_after = at + timedelta(seconds=grace)
+    grace = conf.grace_period()
+    finalize_after = at + grace
     built = []
     for sub, data, records, advance, period in drafts:
         invoice, lines, invoice_discounts = draft_rows(
@@ -176,7 +176,7 @@ def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_me
     # invoice counter row, locked from the numbers to the commit, is held for less of the chunk (a
     # second worker's chunk waits on it). Their foreign keys to the invoices are checked at commit.
     _children_write(built, lines, coupons)
-    if grace <= 0:
+    if grace <= timedelta(0):
         _finalize(invoices, contexts, drafted)
     rows_copy(Invoice, list(InvoiceRow.columns), [row.values() for row in invoices])
     return [i.pk for i in invoices]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -161,8 +161,8 @@ def subscription_bill_renewal(*, subscription_id: int, at: datetime | None = Non
     if not (data.recurring or data.charges or data.prorations or data.late_usage):
         return None  # e.g. a trial that ended canceled: nothing to bill, and the period has moved
     return _write(subscription, data=data, records=records,
-                  finalize_after=at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS")), prorations=prorations,
-                  discounts=discounts, advance_start=advance.start if advance else None, usage_period=ended)
+                  finalize_after=at + conf.grace_period(), prorations=prorations, discounts=discounts,
+                  advance_start=advance.start if advance else None, usage_period=ended)
 
 
 @transaction.atomic
@@ -234,8 +234,8 @@ def subscription_bill_final(*, subscription_id: int, at: datetime | None = None)
                         prorations=tuple(adapters.proration_from_item(p) for p in prorations),
                         late_usage=_late_usage(subscription, charges, period))
     return _write(subscription, data=data, records=[(BillingKind.ARREARS, period)],
-                  finalize_after=at + timedelta(seconds=conf.get("GRACE_PERIOD_SECONDS")), prorations=prorations,
-                  discounts=[], advance_start=None, usage_period=period)
+                  finalize_after=at + conf.grace_period(), prorations=prorations, discounts=[],
+                  advance_start=None, usage_period=period)
 
 
 def refreshable_usage_lines(lines) -> list[InvoiceLine]:

@@ -97,7 +97,7 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
         invoice.paid_at = invoice.finalized_at
     # The number last: its counter row stays locked until commit, so concurrent finalizers
     # wait on it for as short a time as possible.
-    invoice.series = conf.get("INVOICE_SERIES")
+    invoice.series = conf.settings.INVOICE_SERIES
     invoice.number = number_take(series=invoice.series, year=issued.year)
     invoice.save()
     audit_record(action="invoice.finalized", instance=invoice, before=before, after=state(invoice))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
-
+from billing import conf as billing_conf
 from billing import tenancy
 from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
@@ -17,7 +16,7 @@ class MeteringApiView(ApiView):
     """Answers 404 when usage metering is switched off (USAGE_METERING_ENABLED=false)."""
 
     def initial(self, request, *args, **kwargs):
-        if not settings.FEATURES.get("usage_metering", True):
+        if not billing_conf.feature_enabled("usage_metering"):
             raise NotFound("Usage metering is disabled on this server.", code="feature_disabled")
         super().initial(request, *args, **kwargs)
 
@@ -65,7 +64,7 @@ def _resolved_account(lookup: dict) -> int | None:
         return entry[1]
     found = _account_named(lookup)
     if found is not None:
-        _accounts[(field, value)] = (time.monotonic() + conf.get("METERING_ENTITLEMENT_CACHE_SECONDS"), found)
+        _accounts[(field, value)] = (time.monotonic() + conf.settings.METERING_ENTITLEMENT_CACHE_SECONDS, found)
     return found
 
 

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core import signals
 from prometheus_client import Counter
 
+from billing import conf as billing_conf
 from billing import tenancy
 from billing.api.fastlane import FastLane, Miss, request_id
 from billing.context import SYSTEM, Actor, set_actor, set_request_id
@@ -57,12 +58,12 @@ class IngestFastLane(FastLane):
         return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**31
 
     def enabled(self) -> bool:
-        return super().enabled() and settings.FEATURES.get("usage_metering", True)
+        return super().enabled() and billing_conf.feature_enabled("usage_metering")
 
     def answer(self, environ, body):
         entry_key, entry, api_key = self.cached_key(environ, "usage:write")
         try:
-            decoded, rejected = decode_body(body, max_batch=conf.get("METERING_MAX_BATCH"))
+            decoded, rejected = decode_body(body, max_batch=conf.settings.METERING_MAX_BATCH)
         except BillingError:
             raise Miss from None  # a body refused as a whole: Django names the field
         self.run_script(entry_key, entry, api_key.id, [], [])

@@ -66,7 +66,7 @@ def check_events(
     )
     metrics, by_id, by_external = facts.metrics, facts.accounts_by_id, facts.accounts_by_external_id
     oldest, newest = now - conf.acceptance_window(), now + conf.future_tolerance()
-    max_properties = conf.get("METERING_MAX_PROPERTIES_BYTES")
+    max_properties = conf.settings.METERING_MAX_PROPERTIES_BYTES
     accounts: dict[tuple, tuple] = {}
     operator = key_account_id is None
     quantities = {code: _quantity_of(metric, corrections=operator) for code, metric in metrics.items()}
@@ -144,11 +144,12 @@ def _timestamp(raw, now, oldest, newest) -> datetime:
     elif raw.tzinfo is None:
         raise _Reject("timestamp", "Give a UTC offset (e.g. 2026-01-31T12:00:00Z).")
     if raw < oldest:
-        days = conf.get("METERING_ACCEPTANCE_WINDOW_DAYS")
+        days = conf.settings.METERING_ACCEPTANCE_WINDOW_DAYS
         raise _Reject("timestamp", f"Older than the acceptance window ({days} days).")
     if raw > newest:
-        raise _Reject("timestamp", "More than 5 minutes in the future." if newest - now == conf.future_tolerance()
-                      else "Too far in the future.")
+        seconds = int((newest - now).total_seconds())  # METERING_FUTURE_TOLERANCE_SECONDS
+        ahead = f"{seconds // 60} minutes" if seconds % 60 == 0 and seconds > 60 else f"{seconds} seconds"
+        raise _Reject("timestamp", f"More than {ahead} in the future.")
     return raw
 
 

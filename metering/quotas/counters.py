@@ -124,14 +124,14 @@ def counter_register(account_id: int, metric_id: int, period_start: datetime, pe
     key = index_key(account_id, metric_id)
     pipe = client().pipeline(transaction=False)
     pipe.hset(key, str(int(period_start.timestamp())), str(int(period_end.timestamp())))
-    pipe.expire(key, conf.get("METERING_QUOTA_COUNTER_TTL_SECONDS") * 2)
+    pipe.expire(key, conf.settings.METERING_QUOTA_COUNTER_TTL_SECONDS * 2)
     _call(pipe.execute)
 
 
 def counter_set(account_id: int, metric_id: int, period_start: datetime, value: Decimal) -> Decimal:
     """Set a rebuilt counter unless another process did first; returns the counter's value."""
     key = counter_key(account_id, metric_id, period_start)
-    ttl = conf.get("METERING_QUOTA_COUNTER_TTL_SECONDS")
+    ttl = conf.settings.METERING_QUOTA_COUNTER_TTL_SECONDS
     pipe = client().pipeline(transaction=False)
     pipe.set(key, str(value), nx=True, ex=ttl)
     pipe.get(key)

@@ -35,10 +35,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import msgspec
-from django.conf import settings
 from prometheus_client import Counter
 
 from billing import clock
+from billing import conf as billing_conf
 from billing.api.fastlane import FastLane, Miss
 from metering.api.common import account_for_cached
 from metering.api.quotas import QuotaCheckView, QuotaRequest, answer_body, request_data, retry_after
@@ -76,7 +76,7 @@ class QuotaFastLane(FastLane):
     fast, django = ANSWERED_FAST, ANSWERED_BY_DJANGO
 
     def enabled(self) -> bool:
-        return super().enabled() and settings.FEATURES.get("usage_metering", True)
+        return super().enabled() and billing_conf.feature_enabled("usage_metering")
 
     def answer(self, environ, body):
         entry_key, entry, api_key = self.cached_key(environ, "usage:read")

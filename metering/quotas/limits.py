@@ -24,7 +24,7 @@ def entitlements(account_id: int, now: datetime | None = None) -> list[Entitleme
     with tenancy.operator_scope():
         found = entitlements_for(account_id=account_id, at=now)
     found = [e for e in found if e.period_start <= now < e.period_end]
-    _cache[account_id] = (time.monotonic() + conf.get("METERING_ENTITLEMENT_CACHE_SECONDS"), found)
+    _cache[account_id] = (time.monotonic() + conf.settings.METERING_ENTITLEMENT_CACHE_SECONDS, found)
     return found
 
 

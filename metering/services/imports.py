@@ -69,7 +69,7 @@ def usage_file_import(*, lines: Iterable[str], file_format: str, source: str = "
     events = _csv_events(lines) if file_format == "csv" else _ndjson_events(lines)
     report = ImportReport()
     batch: list[tuple[int, EventIn]] = []
-    size = conf.get("METERING_MAX_BATCH")
+    size = conf.settings.METERING_MAX_BATCH
     for number, event in events:
         report.lines += 1
         if isinstance(event, Rejection):

@@ -42,7 +42,7 @@ def usage_events_ingest(*, body: bytes, key_account_id: int | None) -> IngestRes
 
     `key_account_id` is the key's account, or None for an operator key.
     """
-    decoded, rejected = decode_body(body, max_batch=conf.get("METERING_MAX_BATCH"))
+    decoded, rejected = decode_body(body, max_batch=conf.settings.METERING_MAX_BATCH)
     return store_decoded(decoded, rejected, key_account_id=key_account_id)
 
 
@@ -93,7 +93,7 @@ def _first_of_each_key(rows: list[Row]) -> tuple[list[Row], set[int]]:
 
 def _closed_periods(decoded, key_account_id):
     """With METERING_LATE_EVENTS=reject: account id -> start of its current billing period."""
-    if conf.get("METERING_LATE_EVENTS") != "reject":
+    if conf.settings.METERING_LATE_EVENTS != "reject":
         return None
     from metering.quotas.limits import current_period_start
 

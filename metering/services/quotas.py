@@ -188,7 +188,7 @@ def _event(metric, account_id, requested, key, properties, now) -> list[EventIn]
         if requested != requested.to_integral_value():
             raise ValidationFailed({"quantity": "A count metric consumes whole units."})
         count = int(requested)
-        most = conf.get("METERING_MAX_BATCH")
+        most = conf.settings.METERING_MAX_BATCH
         if count > most:  # one event per unit: as many as one ingestion batch, not a billion
             raise ValidationFailed({"quantity": f"A count metric consumes at most {most:,} units per request."})
         keys = [key] if count == 1 else [f"{key}#{i}" for i in range(count)]

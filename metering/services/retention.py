@@ -27,8 +27,8 @@ def usage_partitions_maintain() -> dict:
     Idempotent; killed halfway, the transaction leaves everything as it was.
     """
     today = _today()
-    oldest_kept = today - timedelta(days=conf.get("METERING_RETENTION_DAYS"))
-    first_needed = today - timedelta(days=conf.get("METERING_ACCEPTANCE_WINDOW_DAYS") + 1)
+    oldest_kept = today - timedelta(days=conf.settings.METERING_RETENTION_DAYS)
+    first_needed = today - timedelta(days=conf.settings.METERING_ACCEPTANCE_WINDOW_DAYS + 1)
     with connection.cursor() as cursor:
         cursor.execute("SELECT metering_usage_partitions_ensure(%s, %s)",
                        [max(first_needed, oldest_kept), today + timedelta(days=DAYS_AHEAD)])

@@ -78,7 +78,7 @@ def _step() -> bool:
             cursor.execute("SELECT statement_timestamp()")
             now = cursor.fetchone()[0]
         after = cursor_row.processed_through
-        through = min(now - timedelta(seconds=conf.get("METERING_ROLLUP_LAG_SECONDS")), after + STEP)
+        through = min(now - timedelta(seconds=conf.settings.METERING_ROLLUP_LAG_SECONDS), after + STEP)
         if through <= after:
             return False
         for metric in BillableMetric.objects.order_by("id"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.conf import settings
+from payments import conf
 
 from .base import (
     ChargeRecord,
@@ -23,8 +23,6 @@ from .base import (
     SetupSession,
 )
 
-NAMES = ("stripe", "manual", "sandbox")
-
 
 @cache
 def _build(name: str, api_base: str, secret_key: str) -> Gateway:
@@ -32,9 +30,9 @@ def _build(name: str, api_base: str, secret_key: str) -> Gateway:
         from .stripe_gateway import StripeGateway
 
         return StripeGateway(
-            secret_key=secret_key, publishable_key=settings.STRIPE_PUBLISHABLE_KEY, api_base=api_base,
-            timeout_seconds=settings.STRIPE_TIMEOUT_SECONDS,
-            max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+            secret_key=secret_key, publishable_key=conf.settings.STRIPE_PUBLISHABLE_KEY, api_base=api_base,
+            timeout_seconds=conf.settings.STRIPE_TIMEOUT_SECONDS,
+            max_network_retries=conf.settings.STRIPE_MAX_NETWORK_RETRIES,
         )
     if name == "manual":
         from .manual import ManualGateway
@@ -44,18 +42,19 @@ def _build(name: str, api_base: str, secret_key: str) -> Gateway:
         from .sandbox import SandboxGateway
 
         return SandboxGateway()
-    raise GatewayError(f"Unknown payment gateway {name!r}; use one of {', '.join(NAMES)}.",
+    raise GatewayError(f"Unknown payment gateway {name!r}; use one of {', '.join(conf.GATEWAYS)}.",
                        code="gateway_not_configured")
 
 
 def gateway(name: str | None = None) -> Gateway:
     """The configured gateway (or the named one: a payment keeps the gateway it was made with)."""
-    name = name or settings.PAYMENTS_GATEWAY
-    return _build(name, settings.STRIPE_API_BASE, settings.STRIPE_SECRET_KEY if name == "stripe" else "")
+    name = name or conf.settings.PAYMENTS_GATEWAY
+    secret_key = conf.settings.STRIPE_SECRET_KEY if name == "stripe" else ""
+    return _build(name, conf.settings.STRIPE_API_BASE, secret_key)
 
 
 def default_name() -> str:
-    return settings.PAYMENTS_GATEWAY
+    return conf.settings.PAYMENTS_GATEWAY
 
 
 __all__ = [

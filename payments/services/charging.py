@@ -30,7 +30,7 @@ from billing.audit import audit_record, snapshot
 from billing.errors import BillingError, InvalidTransition, NotFound
 from billing.outbox import event_record
 from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
-from payments import selectors
+from payments import conf, selectors
 from payments.gateways import (
     ChargeRequest,
     ChargeResult,
@@ -287,7 +287,7 @@ def payments_pending_resolve(*, limit: int = 100) -> int:
     now = timezone.now()
     due = list(Payment.objects.filter(status__in=ACTIVE_STATUSES, next_check_at__lte=now)
                .exclude(gateway="manual").order_by("next_check_at", "id")[:limit])
-    expiry = timedelta(days=settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
+    expiry = timedelta(days=conf.settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
     for payment in due:
         if payment.status == S.REQUIRES_ACTION and now - payment.created_at > expiry:
             payment_cancel(payment=payment, reason="The customer did not authenticate the payment in time.")

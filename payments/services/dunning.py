@@ -18,22 +18,21 @@ from django.db import transaction
 
 from billing import clock
 from billing.audit import audit_record, snapshot
-from billing.errors import ValidationFailed
 from billing.models import Account
 from billing.outbox import event_record
 from invoicing.models import Invoice, InvoiceStatus
+from payments import conf
 from payments.models import ACTIVE_STATUSES, AccountDunning, DunningCase, DunningStatus, Payment
 
 logger = logging.getLogger(__name__)
 
-FINAL_ACTIONS = ("cancel_subscription", "mark_uncollectible", "leave_past_due")
 DUNNING_EXHAUSTED = "billing.dunning.exhausted"
 # A retry in flight holds its slot this long; if the worker dies the retry runs again after it.
 RETRY_LEASE = timedelta(hours=1)
 
 
 def _schedule() -> list[int]:
-    return list(settings.DUNNING_RETRY_DAYS)[:4]
+    return list(conf.settings.DUNNING_RETRY_DAYS)  # at most 4, increasing: checked at start-up
 
 
 def dunning_paused(account_id: int) -> bool:
@@ -77,9 +76,7 @@ def _failure_record(*, invoice_id: int, account_id: int, failure_code: str) -> d
 
 def _finish(case: DunningCase, invoice: Invoice) -> None:
     """The last retry failed: take the final action once."""
-    action = settings.DUNNING_FINAL_ACTION
-    if action not in FINAL_ACTIONS:
-        raise ValidationFailed({"DUNNING_FINAL_ACTION": f"Must be one of {', '.join(FINAL_ACTIONS)}."})
+    action = conf.settings.DUNNING_FINAL_ACTION  # one of conf.FINAL_ACTIONS: checked at start-up
     if action == "cancel_subscription" and invoice.subscription_id:
         from billing.models import Subscription
         from billing.services import subscription_cancel

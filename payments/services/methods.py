@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 
 from billing import clock
@@ -16,7 +15,7 @@ from billing.audit import audit_record, snapshot
 from billing.errors import InvalidTransition, NotFound
 from billing.models import Account
 from billing.outbox import event_record
-from payments import selectors
+from payments import conf, selectors
 from payments.gateways import MethodDetails, gateway
 from payments.models import PaymentMethod, PaymentSetup, SetupStatus
 
@@ -46,7 +45,7 @@ def payment_method_setup_start(*, account: Account) -> SetupStarted:
     customer = gateway_customer_ensure(account=account)
     gw = gateway(customer.gateway)
     session = gw.setup_start(reference=f"account:{account.pk}:setup:{uuid.uuid4().hex}",
-                             customer_id=customer.customer_id, method_types=settings.PAYMENT_METHOD_TYPES)
+                             customer_id=customer.customer_id, method_types=conf.settings.PAYMENT_METHOD_TYPES)
     with transaction.atomic():
         setup = PaymentSetup.objects.create(account_id=account.pk, gateway=customer.gateway, gateway_id=session.id)
         audit_record(action="payments.payment_method.setup_started", instance=setup, after=snapshot(setup))
@@ -197,7 +196,7 @@ def _expires_on(method: PaymentMethod) -> date:
 def payment_method_expiry_warn_due(*, today: date | None = None) -> int:
     """Warn (once per expiry date) about cards that expire within the warning window. Safe to rerun."""
     today = today or clock.now().date()
-    horizon = today + timedelta(days=settings.PAYMENT_METHOD_EXPIRY_WARNING_DAYS)
+    horizon = today + timedelta(days=conf.settings.PAYMENT_METHOD_EXPIRY_WARNING_DAYS)
     candidates = PaymentMethod.objects.filter(
         removed_at__isnull=True, expiry_warned_at__isnull=True, exp_year__isnull=False, exp_month__isnull=False,
         exp_year__gte=today.year, exp_year__lte=horizon.year,

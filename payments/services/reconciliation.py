@@ -15,17 +15,17 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from billing import conf as billing_conf
 from billing.audit import audit_record, snapshot
 from billing.context import current_actor
 from billing.errors import InvalidTransition, ValidationFailed
 from billing.outbox import event_record
 from invoicing.pricing.money import to_minor
-from payments import selectors
+from payments import conf, selectors
 from payments.gateways import ChargeRecord, ChargeResult, RefundResult, default_name, gateway
 from payments.gateways import PaymentStatus as Outcome
 from payments.models import (
@@ -59,10 +59,10 @@ K = DiscrepancyKind
 
 def alert_threshold_minor(currency: str) -> int:
     """RECONCILIATION_ALERT_THRESHOLD (major units) in the minor units of `currency`."""
-    return to_minor(Decimal(settings.RECONCILIATION_ALERT_THRESHOLD), currency)
+    return to_minor(conf.settings.RECONCILIATION_ALERT_THRESHOLD, currency)
 
 def _tolerance() -> Decimal:
-    return Decimal(str(settings.RECONCILIATION_TOLERANCE_PERCENT)) / 100
+    return conf.settings.RECONCILIATION_TOLERANCE_PERCENT / 100
 
 
 def amounts_differ(local: int, remote: int) -> bool:
@@ -99,8 +99,8 @@ def reconciliation_run_start(*, window_start: datetime, window_end: datetime, id
         else:
             run = ReconciliationRun.objects.create(
                 gateway=default_name(), window_start=window_start, window_end=window_end,
-                idempotency_key=idempotency_key, trigger=trigger, currency=settings.OPERATOR["currency"].upper(),
-                created_at=timezone.now())
+                idempotency_key=idempotency_key, trigger=trigger,
+                currency=billing_conf.settings.OPERATOR_CURRENCY.upper(), created_at=timezone.now())
             audit_record(action="reconciliation.started", instance=run, account_id=None, after=snapshot(run))
     return reconciliation_run_execute(run=run)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -14,6 +13,7 @@ from billing import tenancy
 from billing.api.errors import error_body
 from billing.context import acting_as
 from billing.errors import ValidationFailed
+from payments import conf
 from payments.services.webhooks import stripe_actor, webhook_event_receive
 
 from .signature import BadSignature, verify
@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 def stripe_webhook(request):
     try:
         verify(payload=request.body, header=request.headers.get("Stripe-Signature"),
-               secret=settings.STRIPE_WEBHOOK_SECRET, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS)
+               secret=conf.settings.STRIPE_WEBHOOK_SECRET,
+               tolerance=conf.settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS)
     except BadSignature as exc:
         logger.warning("stripe webhook refused: %s", exc)
         return JsonResponse(error_body(400, f"Bad signature: {exc}", code="bad_signature"), status=400)

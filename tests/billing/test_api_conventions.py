@@ -46,7 +46,7 @@ def test_meta_endpoints_are_public(api_client):
 
 
 def test_feature_flags_come_from_the_environment(api_client, settings):
-    settings.FEATURES = {**settings.FEATURES, "reconciliation": False}
+    settings.RECONCILIATION_ENABLED = False
     assert api_client.get("/api/v1/meta/features").json()["features"]["reconciliation"] is False
 
 

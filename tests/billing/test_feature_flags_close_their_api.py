@@ -1,6 +1,8 @@
-"""A feature switched off (settings.FEATURES) closes its part of the API with 404 `feature_disabled`."""
+"""A feature switched off (its flag in billing.conf.FEATURE_FLAGS) closes its part of the API with 404 `feature_disabled`."""
 
 import pytest
+
+from billing.conf import FEATURE_FLAGS
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_a_disabled_feature_answers_404_and_the_others_still_work(feature, path, settings, api_client, api_key_for):
     key = api_key_for(None, ["billing:read", "usage:read", "admin"])
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    settings.FEATURES = {**settings.FEATURES, feature: False}
+    setattr(settings, FEATURE_FLAGS[feature], False)
     response = api_client.get(path)
     assert response.status_code == 404 and response.json()["error"]["code"] == "feature_disabled"
     assert api_client.get("/api/v1/accounts").status_code == 200
-    settings.FEATURES = {**settings.FEATURES, feature: True}
+    setattr(settings, FEATURE_FLAGS[feature], True)
     assert api_client.get(path).status_code != 404

@@ -5,6 +5,7 @@ without DUNNING_ENABLED, no reconciliation without RECONCILIATION_ENABLED."""
 import pytest
 
 from billing import tenancy
+from billing.conf import FEATURE_FLAGS
 from billing.jobs import JOB_FEATURES
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +26,13 @@ def reconciliation_runs() -> int:
 
 
 def test_the_daily_reconciliation_runs_when_enabled(settings):
-    settings.FEATURES = {**settings.FEATURES, "reconciliation": True}
+    settings.RECONCILIATION_ENABLED = True
     run("payments.reconciliation_daily")
     assert reconciliation_runs() == 1
 
 
 def test_the_daily_reconciliation_is_skipped_when_disabled(settings):
-    settings.FEATURES = {**settings.FEATURES, "reconciliation": False}
+    settings.RECONCILIATION_ENABLED = False
     assert run("payments.reconciliation_daily").result is None
     assert reconciliation_runs() == 0
 
@@ -45,7 +46,7 @@ def test_the_daily_reconciliation_is_skipped_when_disabled(settings):
 ])
 def test_a_job_of_a_disabled_feature_does_nothing(settings, flag, task_name):
     assert run(task_name).result is not None  # enabled: it runs and reports what it did
-    settings.FEATURES = {**settings.FEATURES, flag: False}
+    setattr(settings, FEATURE_FLAGS[flag], False)
     assert run(task_name).result is None
 
 
@@ -55,4 +56,4 @@ def test_every_mapped_job_exists_and_names_a_known_flag(settings):
     app.loader.import_default_modules()
     for task_name, flags in JOB_FEATURES.items():
         assert task_name in app.tasks, task_name
-        assert set(flags) <= set(settings.FEATURES), task_name
+        assert set(flags) <= set(FEATURE_FLAGS), task_name

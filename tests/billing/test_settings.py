@@ -1,8 +1,9 @@
-"""Production settings refuse unsafe configurations."""
+"""Production settings refuse unsafe configurations, and every process refuses a wrong app setting."""
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,20 @@ def test_health_checks_answer_over_plain_http_when_everything_else_is_redirected
 def test_production_refuses_a_short_rls_scope_secret():
     result = load_production(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SAFE_KEY, RLS_SCOPE_SECRET="short")
     assert result.returncode != 0 and "RLS_SCOPE_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["-c", "import config.wsgi"],  # what granian's workers load
+    ["-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"],
+    ["-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING"],
+], ids=["web", "worker", "beat"])
+def test_web_workers_and_beat_refuse_to_start_with_a_wrong_app_setting(command):
+    # django.setup() runs no system checks: the apps' ready() checks their settings themselves.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.development", "DUNNING_FINAL_ACTION": "explode",
+           "METERING_LATE_EVENTS": "sometimes"}
+    result = subprocess.run([sys.executable, *command], cwd=Path(__file__).resolve().parents[2], env=env,
+                            capture_output=True, text=True, timeout=90)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "(payments.E002) DUNNING_FINAL_ACTION is 'explode'" in output
+    assert "(metering.E002) METERING_LATE_EVENTS is 'sometimes': allowed: bill or reject." in output

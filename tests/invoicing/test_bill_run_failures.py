@@ -37,8 +37,8 @@ FINANCE = "finance@operator.example"
 @pytest.fixture
 def catalog(operator, settings):
     settings.FINANCE_ALERT_EMAILS = [FINANCE]
-    settings.INVOICING = {**settings.INVOICING, "BILL_RUN_CHUNK_SIZE": 2, "GRACE_PERIOD_SECONDS": 3600,
-                          "BILL_RUN_MAX_ATTEMPTS": 6, "BILL_RUN_RETRY_BACKOFF_SECONDS": 600}
+    settings.BILL_RUN_CHUNK_SIZE, settings.INVOICE_GRACE_PERIOD_SECONDS = 2, 3600
+    settings.BILL_RUN_MAX_ATTEMPTS, settings.BILL_RUN_RETRY_BACKOFF_SECONDS = 6, 600
     metric("llm_tokens", aggregation="sum")
     return plan(code="standard", flat=9900, charges=[
         {"metric": "llm_tokens", "currency": "USD", "model": "standard", "unit_price": "0.01", "block_size": 1000}])
@@ -205,7 +205,7 @@ def test_retries_back_off_and_once_the_cause_is_fixed_the_period_is_billed_and_r
 
 def test_when_the_retries_run_out_finance_is_told_and_retries_from_the_admin(subs, broken_pricing, settings):
     _, bad, _ = subs
-    settings.INVOICING = {**settings.INVOICING, "BILL_RUN_MAX_ATTEMPTS": 2}
+    settings.BILL_RUN_MAX_ATTEMPTS = 2
     run_at(RUN)
     run_at(RUN + timedelta(minutes=10))
     failure = BillRunFailure.objects.get()

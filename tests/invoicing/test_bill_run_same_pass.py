@@ -117,7 +117,7 @@ def same_pass(ids):
 
 @pytest.fixture
 def no_grace(settings):
-    settings.INVOICING = {"GRACE_PERIOD_SECONDS": 0}
+    settings.INVOICE_GRACE_PERIOD_SECONDS = 0
 
 
 def test_same_pass_finalization_writes_what_draft_then_finalize_writes(catalog, make_account, no_grace):  # noqa: F811

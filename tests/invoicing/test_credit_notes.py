@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def invoice(make_account, operator, settings):
-    settings.INVOICING = {"OPERATOR_COUNTRY": "FR"}
+    settings.OPERATOR_COUNTRY = "FR"
     TaxRate.objects.create(name="TVA 20 %", country="FR", percentage=D(20))
     account = make_account("Credit SAS")
     profile(account)

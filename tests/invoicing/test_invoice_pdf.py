@@ -31,7 +31,7 @@ def text(field) -> str:
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    settings.INVOICING = {"OPERATOR_COUNTRY": "FR"}
+    settings.OPERATOR_COUNTRY = "FR"
     return tmp_path
 
 

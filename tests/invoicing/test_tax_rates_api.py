@@ -25,7 +25,7 @@ def operator_client(api_client, api_key_for):
 @pytest.fixture
 def invoiced_rate(operator_client, make_account, settings):
     """A FR rate made over the API and carried by a finalized invoice."""
-    settings.INVOICING = {"OPERATOR_COUNTRY": "FR"}
+    settings.OPERATOR_COUNTRY = "FR"
     rate_id = operator_client.post(URL, TVA, format="json").json()["id"]
     account = make_account("Lyon SARL")
     with tenancy.operator_scope():

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def invoiced_rate(make_account, settings):
-    settings.INVOICING = {"OPERATOR_COUNTRY": "FR"}
+    settings.OPERATOR_COUNTRY = "FR"
     account = make_account("Lyon SARL")
     with tenancy.operator_scope():
         rate = TaxRate.objects.create(name="TVA 20 %", country="FR", percentage=Decimal(20))

@@ -46,7 +46,7 @@ def test_line_tax_rounds_half_up_once():
 
 @pytest.fixture
 def rates(operator, settings):
-    settings.INVOICING = {"OPERATOR_COUNTRY": "FR"}
+    settings.OPERATOR_COUNTRY = "FR"
     TaxRate.objects.create(name="TVA 20 %", country="FR", percentage=D(20))
     TaxRate.objects.create(name="MwSt 19 %", country="DE", percentage=D(19), inclusive=True)
 

@@ -174,7 +174,7 @@ def test_metering_switched_off_or_an_idempotency_key_goes_to_django(lane, sender
     first = call(lane, key, batch("b"), HTTP_IDEMPOTENCY_KEY="batch-b")
     again = call(lane, key, batch("b"), HTTP_IDEMPOTENCY_KEY="batch-b")
     assert lane.app.calls == 3 and first[2] == again[2]
-    settings.FEATURES = {**settings.FEATURES, "usage_metering": False}
+    settings.USAGE_METERING_ENABLED = False
     assert call(lane, key, batch("c"))[0] == 404
     assert lane.app.calls == 4
 

@@ -188,7 +188,7 @@ def test_a_nul_character_rejects_only_that_event(usage_client, make_metric):
 def test_switched_off_metering_answers_404(usage_client, make_metric, settings):
     client, _ = usage_client
     make_metric("api_calls")
-    settings.FEATURES = {**settings.FEATURES, "usage_metering": False}
+    settings.USAGE_METERING_ENABLED = False
     response = post(client, [event("x")])
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "feature_disabled"

@@ -37,9 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--step", help="advance in steps of this duration (e.g. 1d), running jobs after each")
 
     def handle(self, duration, run_jobs=False, step=None, **options):
-        from django.conf import settings
+        from billing import conf
 
-        if not settings.BILLING_CLOCK_TRAVEL:
+        if not conf.settings.BILLING_CLOCK_TRAVEL:
             raise CommandError("Time travel is switched off here (BILLING_CLOCK_TRAVEL=false, the production "
                                "default): it would move every customer's billing clock, for good.")
         with tenancy.operator_scope():

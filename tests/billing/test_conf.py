@@ -1,0 +1,45 @@
+"""Billing's settings (feature flags, time travel, the operator) are checked when the process starts."""
+
+import environ
+import pytest
+
+from billing import conf
+from billing.conf import FEATURE_FLAGS, BillingSettings
+from tests.helpers import settings_check
+
+
+def test_the_default_settings_pass():
+    assert settings_check("billing") == {}
+
+
+@pytest.mark.parametrize("name, value, check_id, allowed", [
+    ("OPERATOR_COUNTRY", "XX", "billing.E005", "ISO 3166-1 alpha-2"),
+    ("OPERATOR_COUNTRY", "France", "billing.E005", "ISO 3166-1 alpha-2"),
+    ("OPERATOR_COUNTRY", "", "billing.E004", "must not be empty"),
+    ("OPERATOR_CURRENCY", "EURO", "billing.E005", "ISO 4217"),
+    ("OPERATOR_NAME", "", "billing.E004", "must not be empty"),
+    ("DUNNING_ENABLED", "maybe", "billing.E001", "true or false"),
+    ("BILLING_CLOCK_TRAVEL", "sometimes", "billing.E001", "true or false"),
+])
+def test_a_wrong_value_is_named_with_what_it_allows(settings, name, value, check_id, allowed):
+    setattr(settings, name, value)
+    found = settings_check("billing")
+    assert check_id in found, found
+    assert found[check_id].startswith(f"{name} is ") and allowed in found[check_id]
+
+
+def test_codes_are_read_in_any_case(settings):
+    settings.OPERATOR_COUNTRY, settings.OPERATOR_CURRENCY = "de", "eur"
+    assert settings_check("billing") == {}
+
+
+@pytest.mark.parametrize("text, flag", [("true", True), ("on", True), ("1", True), ("false", False),
+                                        ("no", False), ("0", False), ("flase", "flase")])
+def test_a_flag_is_read_strictly_from_the_environment(monkeypatch, text, flag):
+    monkeypatch.setenv("DUNNING_ENABLED", text)
+    assert BillingSettings.from_environment(environ.Env())["DUNNING_ENABLED"] == flag
+
+
+def test_each_feature_reads_its_own_flag(settings):
+    settings.RECONCILIATION_ENABLED = False
+    assert conf.features() == {feature: feature != "reconciliation" for feature in FEATURE_FLAGS}
