@@ -1,21 +1,22 @@
 """Finalizing many drafts in one transaction: what `invoice_finalize` does, set-based.
 
-Used by the finalize-due job for a chunk of drafts (with no grace period the bill run
-finalizes its renewals itself, with the same `invoice_open` and `invoices_number`). Each
-draft's totals and status are decided as `invoice_finalize` decides them
-(`totals_recompute`, then `transitions.invoice_opening` against the invoice transition
-table); only the writing is set-based. The drafts are locked together (SKIP LOCKED: a
-draft another worker holds is left to it), their usage re-read, customers, preferences,
-tax and credit read with a few queries for the chunk, and the chunk takes as many
-consecutive numbers as it finalizes from one lock of the counter row, in the transaction
-that uses them all, so numbering stays gap-free. Invoices, audit entries and events are
-written with multi-row statements. All or nothing: a failure rolls the chunk back and
-the caller finalizes its drafts one by one (`invoice_finalize`), so one bad draft cannot
-hold the others back.
+Used by the finalize-due job (`invoices_finalize_due`, below) for a chunk of drafts
+(with no grace period the bill run finalizes its renewals itself, with the same
+`invoice_open` and `invoices_number`). Each draft's totals and status are decided as
+`invoice_finalize` decides them (`totals_recompute`, then `transitions.invoice_opening`
+against the invoice transition table); only the writing is set-based. The drafts are
+locked together (SKIP LOCKED: a draft another worker holds is left to it), their usage
+re-read, customers, preferences, tax and credit read with a few queries for the chunk,
+and the chunk takes as many consecutive numbers as it finalizes from one lock of the
+counter row, in the transaction that uses them all, so numbering stays gap-free.
+Invoices, audit entries and events are written with multi-row statements. All or
+nothing: a failure rolls the chunk back and the caller finalizes its drafts one by one
+(`invoice_finalize`), so one bad draft cannot hold the others back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 
 from django.db import transaction
@@ -28,7 +29,7 @@ from billing.models import CreditEntry, CreditKind
 from billing.outbox import event_record_many
 from billing.retry import retry_on_deadlock
 from billing.services.customers_bulk import billing_profiles_currency_lock_many
-from billing.transitions import Move, moves_react, moves_write
+from billing.transitions import Move, moves_react, moves_write, row_lock
 from invoicing import conf
 from invoicing.credits import credit_apply
 from invoicing.models import (
@@ -41,22 +42,70 @@ from invoicing.models import (
 )
 from invoicing.pricing import Period
 from invoicing.selectors import tax_contexts_for_many
-from invoicing.services.common import LINE_TAX_COLUMNS, payload, state, today, totals_recompute
+from invoicing.services.common import (
+    LINE_TAX_COLUMNS,
+    cyclic_gc_paused,
+    payload,
+    state,
+    today,
+    totals_recompute,
+)
+from invoicing.services.draft_usage import draft_refresh_usage, refreshable_usage_lines
 from invoicing.services.numbering import number_take_many
 from invoicing.services.renewals_bulk import UsageBook, relax_commit_flush
-from invoicing.services.subscriptions import draft_refresh_usage, refreshable_usage_lines
 from invoicing.services.transitions import (
     COLLECTION_REQUESTED,
     INVOICE_CREATED,
     INVOICE_PAID,
     TRANSITIONS,
     credit_reference,
+    invoice_finalize,
     invoice_opening,
 )
 
+logger = logging.getLogger(__name__)
 INVOICE_FIELDS = ["subtotal", "discount_total", "tax_total", "total", "tax_breakdown", "tax_note", "amount_due",
                   "issue_date", "net_terms_days", "due_date", "customer_snapshot", "operator_snapshot", "language",
                   "finalized_at", "credit_applied", "status", "paid_at", "series", "number", "updated_at"]
+
+
+FINALIZE_CHUNK = 200
+
+
+def invoices_finalize_due(*, limit: int = 1000) -> int:
+    """The beat job: drafts whose grace period is over, a chunk per transaction (`invoices_finalize_many`);
+    a chunk that fails is finalized one draft per transaction. Skips rows another worker holds."""
+    now = clock.now()
+    ids = list(Invoice.objects.filter(status=InvoiceStatus.DRAFT, finalize_after__lte=now)
+               .order_by("finalize_after", "id").values_list("id", flat=True)[:limit])
+    done = 0
+    for start in range(0, len(ids), FINALIZE_CHUNK):
+        chunk = ids[start:start + FINALIZE_CHUNK]
+        try:
+            with cyclic_gc_paused():
+                done += len(invoices_finalize_many(invoice_ids=chunk))
+        except Exception:
+            logger.warning("finalizing a chunk of %s drafts failed; finalizing them one by one", len(chunk),
+                           exc_info=True)
+            done += invoices_finalize_one_by_one(chunk)
+    return done
+
+
+def invoices_finalize_one_by_one(ids: list[int]) -> int:
+    """One transaction per draft; a draft that fails stays a draft for the next run."""
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            row = row_lock(Invoice, pk, skip_locked=True, required=False, status=InvoiceStatus.DRAFT)
+            if row is None:
+                continue
+            try:
+                with transaction.atomic():
+                    invoice_finalize(invoice=row)
+                done += 1
+            except Exception:
+                logger.exception("finalizing invoice %s failed; it stays a draft for the next run", pk)
+    return done
 
 
 @retry_on_deadlock

@@ -8,7 +8,6 @@ transaction. The set-based finalization (finalize_bulk) takes the same decision 
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -40,15 +39,13 @@ from invoicing.selectors import (
 )
 from invoicing.services.common import (
     WITH_ACCOUNT,
-    cyclic_gc_paused,
     payload,
     refresh_totals,
     state,
     today,
 )
+from invoicing.services.draft_usage import draft_refresh_usage
 from invoicing.services.numbering import number_take
-
-logger = logging.getLogger(__name__)
 
 INVOICE_CREATED = "billing.invoice.created"
 INVOICE_PAID = "billing.invoice.paid"
@@ -83,8 +80,6 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     before = state(invoice)
     account = invoice.account
     if invoice.billing_reason == BillingReason.SUBSCRIPTION_CYCLE and invoice.subscription_id:
-        from invoicing.services.subscriptions import draft_refresh_usage
-
         draft_refresh_usage(invoice)
     details = customer_details(account)
     # The account's currency is fixed by its first finalized invoice (raises Conflict on another one).
@@ -246,44 +241,3 @@ def invoices_mark_overdue(*, limit: int = 1000) -> int:
     """The beat job: every open invoice past due, each in its own transaction. Safe to run twice."""
     ids = list(open_invoices_past_due(today=today()).order_by("id").values_list("id", flat=True)[:limit])
     return sum(1 for pk in ids if invoice_mark_overdue(invoice=pk))
-
-
-FINALIZE_CHUNK = 200
-
-
-def invoices_finalize_due(*, limit: int = 1000) -> int:
-    """The beat job: drafts whose grace period is over, a chunk per transaction (`invoices_finalize_many`);
-    a chunk that fails is finalized one draft per transaction. Skips rows another worker holds."""
-    from invoicing.services.finalize_bulk import invoices_finalize_many
-
-    now = clock.now()
-    ids = list(Invoice.objects.filter(status=InvoiceStatus.DRAFT, finalize_after__lte=now)
-               .order_by("finalize_after", "id").values_list("id", flat=True)[:limit])
-    done = 0
-    for start in range(0, len(ids), FINALIZE_CHUNK):
-        chunk = ids[start:start + FINALIZE_CHUNK]
-        try:
-            with cyclic_gc_paused():
-                done += len(invoices_finalize_many(invoice_ids=chunk))
-        except Exception:
-            logger.warning("finalizing a chunk of %s drafts failed; finalizing them one by one", len(chunk),
-                           exc_info=True)
-            done += invoices_finalize_one_by_one(chunk)
-    return done
-
-
-def invoices_finalize_one_by_one(ids: list[int]) -> int:
-    """One transaction per draft; a draft that fails stays a draft for the next run."""
-    done = 0
-    for pk in ids:
-        with transaction.atomic():
-            row = row_lock(Invoice, pk, skip_locked=True, required=False, status=InvoiceStatus.DRAFT)
-            if row is None:
-                continue
-            try:
-                with transaction.atomic():
-                    invoice_finalize(invoice=row)
-                done += 1
-            except Exception:
-                logger.exception("finalizing invoice %s failed; it stays a draft for the next run", pk)
-    return done
