@@ -37,7 +37,7 @@ class TransitionRefused(InvalidTransition):
     """The model's transition table does not allow this state change (HTTP 409)."""
 
     def __init__(self, table: TransitionTable, from_state: str, to_state: str, *, verb: str | None = None):
-        name = table.name
+        name, from_state, to_state = table.name, str(from_state), str(to_state)
         if from_state == "":
             message = f"{_article(name).capitalize()} {name} cannot start as {to_state}."
         elif verb:
