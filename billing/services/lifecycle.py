@@ -24,8 +24,8 @@ from billing.services.subscriptions import (
     _apply_version,
     end_trial,
     ending,
-    move,
     record,
+    status_change,
     subscription_resume,
     subscription_trial_will_end_notify,
 )
@@ -59,8 +59,8 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
         # a trial set to cancel at its end stops here too
     before = snapshot(subscription)
     if subscription.cancel_at_period_end:
-        move(subscription, S.CANCELED, "canceled", before, event="canceled", extra={"reason": "cancel_at_period_end"},
-             **ending(subscription, boundary))
+        status_change(subscription, S.CANCELED, "canceled", before, event="canceled",
+                      extra={"reason": "cancel_at_period_end"}, **ending(subscription, boundary))
         return True
     change = ScheduledChange.objects.select_for_update().filter(
         subscription=subscription, status=ScheduledChangeStatus.PENDING, effective_at__lte=boundary).first()
@@ -119,6 +119,6 @@ def subscription_expire_incomplete(*, subscription: Subscription) -> bool:
     if (subscription.status != S.INCOMPLETE
             or subscription.current_period_start > clock.now() - INCOMPLETE_EXPIRES_AFTER):
         return False  # paid meanwhile, or not due yet: the job runs again
-    move(subscription, S.INCOMPLETE_EXPIRED, "incomplete_expired", snapshot(subscription), event="canceled",
-         extra={"reason": "incomplete_expired"}, ended_at=clock.now())
+    status_change(subscription, S.INCOMPLETE_EXPIRED, "incomplete_expired", snapshot(subscription),
+                  event="canceled", extra={"reason": "incomplete_expired"}, ended_at=clock.now())
     return True

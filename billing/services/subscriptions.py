@@ -74,8 +74,8 @@ def record(subscription: Subscription, action: str, before: dict, event: str | N
                      payload=subscription_payload(subscription, action, extra))
 
 
-def move(subscription: Subscription, to: str, action: str, before: dict, *, event: str, verb: str | None = None,
-         from_=None, extra: dict | None = None, **changes) -> Subscription:
+def status_change(subscription: Subscription, to: str, action: str, before: dict, *, event: str,
+                  verb: str | None = None, from_=None, extra: dict | None = None, **changes) -> Subscription:
     """A status change of a locked subscription (with the other fields it changes in memory), through
     the table: audited as `subscription.<action>`, announced as `billing.subscription.<event>`."""
     return transition(subscription, to, table=TRANSITIONS, from_=from_, verb=verb,
@@ -338,8 +338,8 @@ def subscription_pause(*, subscription: Subscription, bill_during_pause: bool = 
     now = clock.now()
     if resume_at is not None and resume_at <= now:
         raise ValidationFailed({"resume_at": "Must be in the future."})
-    return move(subscription, S.PAUSED, "paused", snapshot(subscription), event="paused", verb="pause",
-                paused_at=now, bill_during_pause=bill_during_pause, resume_at=resume_at)
+    return status_change(subscription, S.PAUSED, "paused", snapshot(subscription), event="paused", verb="pause",
+                         paused_at=now, bill_during_pause=bill_during_pause, resume_at=resume_at)
 
 
 @transaction.atomic
@@ -349,9 +349,9 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
     in_trial = (subscription.trial_end is not None and subscription.current_period_end == subscription.trial_end
                 and subscription.trial_end > clock.now())
     # Only a paused subscription resumes (a trialing one may become active too, but by ending its trial).
-    return move(subscription, S.TRIALING if in_trial else S.ACTIVE, "resumed", snapshot(subscription),
-                event="resumed", verb="resume", from_=(S.PAUSED,), paused_at=None, resume_at=None,
-                bill_during_pause=False)
+    return status_change(subscription, S.TRIALING if in_trial else S.ACTIVE, "resumed", snapshot(subscription),
+                         event="resumed", verb="resume", from_=(S.PAUSED,), paused_at=None, resume_at=None,
+                         bill_during_pause=False)
 
 
 @transaction.atomic
@@ -386,8 +386,8 @@ def subscription_cancel(*, subscription: Subscription, at_period_end: bool = Tru
                 proration_factor=line.proration_factor, old_plan_version=subscription.plan_version,
                 new_plan_version=None, quantity=line.quantity,
                 bill_immediately=proration_behavior == ProrationBehavior.ALWAYS_INVOICE, created_at=now)
-    return move(subscription, S.CANCELED, "canceled", before, event="canceled", verb="cancel",
-                **ending(subscription, now))
+    return status_change(subscription, S.CANCELED, "canceled", before, event="canceled", verb="cancel",
+                         **ending(subscription, now))
 
 
 def _no_charge(terms):
@@ -428,8 +428,8 @@ def subscription_mark_past_due(*, subscription: Subscription) -> Subscription:
     subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if subscription.status == S.PAST_DUE:
         return subscription  # a replayed payment failure
-    return move(subscription, S.PAST_DUE, "past_due", snapshot(subscription), event="updated",
-                verb="mark past due")
+    return status_change(subscription, S.PAST_DUE, "past_due", snapshot(subscription), event="updated",
+                         verb="mark past due")
 
 
 @transaction.atomic
@@ -439,8 +439,8 @@ def subscription_activate(*, subscription: Subscription) -> Subscription:
     if subscription.status == S.ACTIVE:
         return subscription
     # Not from a trial or a pause: those become active by ending the trial or resuming.
-    return move(subscription, S.ACTIVE, "activated", snapshot(subscription), event="updated", verb="activate",
-                from_=(S.INCOMPLETE, S.PAST_DUE))
+    return status_change(subscription, S.ACTIVE, "activated", snapshot(subscription), event="updated",
+                         verb="activate", from_=(S.INCOMPLETE, S.PAST_DUE))
 
 
 # --- trials --------------------------------------------------------------------------------------------------
@@ -494,12 +494,13 @@ def end_trial(subscription: Subscription, at: datetime) -> None:
     TRANSITIONS.check(subscription.status, outcome, from_=(S.TRIALING,), verb="end the trial of")
     if outcome == S.CANCELED:
         subscription.trial_end = at
-        move(subscription, S.CANCELED, "trial_ended", before, event="canceled", extra={"reason": "trial_ended"},
-             verb="end the trial of", from_=(S.TRIALING,), **ending(subscription, at))
+        status_change(subscription, S.CANCELED, "trial_ended", before, event="canceled",
+                      extra={"reason": "trial_ended"}, verb="end the trial of", from_=(S.TRIALING,),
+                      **ending(subscription, at))
         return
     start_paid_period(subscription, at)
-    move(subscription, outcome, "trial_ended", before, event="updated", verb="end the trial of",
-         from_=(S.TRIALING,))
+    status_change(subscription, outcome, "trial_ended", before, event="updated", verb="end the trial of",
+                  from_=(S.TRIALING,))
 
 
 @transaction.atomic

@@ -173,7 +173,8 @@ def invoice_record_payment(*, invoice: Invoice | int, amount: int, payment_refer
     """
     if not (payment_reference or "").strip():
         raise ValidationFailed({"payment_reference": "This field is required."})
-    return _settle(row_lock(Invoice, invoice, related=WITH_ACCOUNT), amount=amount, reference=payment_reference.strip(), source=PaymentSource.GATEWAY,
+    return _settle(row_lock(Invoice, invoice, related=WITH_ACCOUNT), amount=amount,
+                   reference=payment_reference.strip(), source=PaymentSource.GATEWAY,
                    action="invoice.payment_recorded")
 
 
