@@ -121,7 +121,7 @@ class TransitionTable:
         """Pure: the move of `obj` (its state as read) to `to_state` with `changes`, or TransitionRefused."""
         from_state = getattr(obj, self.field)
         self.check(from_state, to_state, from_=from_, verb=verb)
-        return Move(self, from_state, str(to_state), changes)
+        return Move(self, str(from_state), str(to_state), changes)
 
     def start(self, state: str) -> str:
         """The state a new row is created in, if the table lets a row start there."""
@@ -189,8 +189,9 @@ def transition(obj_or_pk: models.Model | int, to: str, *, table: TransitionTable
     the picture after) and the outbox event `event` (payload: a dict, or built from the object after
     the change), then run the reactions registered for the move.
 
-    Given an instance (which the caller locked with `row_lock` and may have changed in memory), its
-    state must still be the one in the database: a stale copy is refused rather than written over.
+    Given an instance, the caller locked it with `row_lock` in this transaction (so the other fields it
+    writes are current) and may have changed fields in memory; its state must still be the one in the
+    database, so a copy read before another state change is refused rather than written over.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition() must run inside the caller's transaction")

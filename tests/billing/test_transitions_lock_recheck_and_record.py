@@ -29,7 +29,7 @@ def audits(sub):
     return AuditEntry.objects.filter(object_type="billing.subscription", object_id=str(sub.pk))
 
 
-def test_a_copy_read_before_another_change_is_refused_not_written_over(sub):
+def test_a_copy_read_before_another_state_change_is_refused_not_written_over(sub):
     stale = Subscription.objects.get(pk=sub.pk)  # active, read without a lock
     subscription_pause(subscription=sub)  # meanwhile
     written = audits(sub).count()
