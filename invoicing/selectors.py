@@ -64,7 +64,8 @@ def tax_contexts_for_many(accounts) -> dict[int, tuple]:
     return result
 
 
-def net_terms_days(account: Account, *, prefs=_UNSET) -> int:
+def net_terms_days(account: Account | None = None, *, prefs=_UNSET) -> int:
+    """Days from issue to due: the account's preference, else NET_TERMS_DAYS (given `prefs`, no query)."""
     prefs = invoicing_preferences(account) if prefs is _UNSET else prefs
     if prefs and prefs.net_terms_days is not None:
         return prefs.net_terms_days

@@ -11,6 +11,9 @@ class PaymentsConfig(AppConfig):
 
         refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
 
-        from payments import handlers  # noqa: F401  (outbox handlers: emails)
+        from payments import (
+            handlers,  # noqa: F401  (outbox handlers: emails)
+            reactions,  # noqa: F401  (in-transaction reactions to state changes: dunning)
+        )
         from payments.webhooks import handlers as webhook_handlers  # noqa: F401  (Stripe event handlers)
         from payments.webhooks import payment_handlers  # noqa: F401

@@ -83,14 +83,6 @@ def retry_on_new_method(event: OutboxEvent) -> None:
     _enqueue(dunning_retry_account, event.account_id, event.payload.get("payment_method_id"))
 
 
-@handler("billing.invoice.paid")
-def close_dunning_on_paid(event: OutboxEvent) -> None:
-    from payments.services.dunning import dunning_on_invoice_paid
-
-    with transaction.atomic():
-        dunning_on_invoice_paid(invoice_id=event.payload["invoice_id"])
-
-
 @handler("billing.payment_method.expiring")
 def email_payment_method_expiring(event: OutboxEvent) -> None:
     _customer(event, "payment_method_expiring")

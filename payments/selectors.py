@@ -6,7 +6,14 @@ from django.apps import apps
 from django.db.models import QuerySet
 
 from billing.models import Membership, MembershipRole
-from payments.models import GatewayCustomer, PaymentMethod, PaymentSetup, WebhookEvent
+from payments.models import (
+    DunningCase,
+    DunningStatus,
+    GatewayCustomer,
+    PaymentMethod,
+    PaymentSetup,
+    WebhookEvent,
+)
 
 
 def gateway_customer_live(*, account_id: int, gateway_name: str) -> GatewayCustomer | None:
@@ -32,6 +39,12 @@ def payment_method_by_gateway_id(*, gateway_name: str, gateway_id: str) -> Payme
 
 def payment_setup_by_gateway_id(*, gateway_id: str) -> PaymentSetup | None:
     return PaymentSetup.objects.filter(gateway_id=gateway_id).first()
+
+
+def dunning_next_retry_at(*, invoice_id: int):
+    """When dunning retries the invoice's payment next (None: no case retrying, or no retry left)."""
+    return (DunningCase.objects.filter(invoice_id=invoice_id, status=DunningStatus.ACTIVE)
+            .values_list("next_retry_at", flat=True).first())
 
 
 def webhook_events_due(*, now, limit: int = 100) -> QuerySet[WebhookEvent]:

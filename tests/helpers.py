@@ -20,3 +20,45 @@ def settings_check(app_label: str) -> dict[str, str]:
 
     return {message.id: message.msg for message in run_checks(tags=["settings"])
             if message.id.startswith(f"{app_label}.")}
+
+
+def moves_checked(table, row, expected: dict) -> int:
+    """The transition table of `row`'s model is `expected` ({from: {to, ...}}), and `transition()` holds
+    it for every pair of states: `row` is put in each state (a plain UPDATE, as test setup), then moved
+    to each state; an allowed move writes the state and one audit entry (before and after naming the
+    two states), any other raises TransitionRefused (409, `invalid_state_transition`, both states in its
+    message) and writes nothing. Returns how many pairs were tried."""
+    import pytest
+    from django.db import transaction
+
+    from billing.models import AuditEntry
+    from billing.transitions import TransitionRefused, transition
+
+    assert {state: set(targets) for state, targets in table.moves.items()} == \
+        {str(state): {str(t) for t in targets} for state, targets in expected.items()}
+    model, field = table.model, table.field
+    entries = AuditEntry.objects.filter(object_type=model._meta.label_lower, object_id=str(row.pk))
+    tried = 0
+    for from_state in table.states:
+        for to_state in table.states:
+            model.objects.filter(pk=row.pk).update(**{field: from_state})
+            written = entries.count()
+            if to_state in expected[from_state]:
+                with transaction.atomic():
+                    transition(row.pk, to_state, table=table)
+                assert getattr(model.objects.get(pk=row.pk), field) == to_state
+                assert entries.count() == written + 1
+                entry = entries.order_by("-id").first()
+                assert (entry.before[field], entry.after[field]) == (from_state, to_state)
+            else:
+                with pytest.raises(TransitionRefused) as refused, transaction.atomic():
+                    transition(row.pk, to_state, table=table)
+                error = refused.value
+                assert (error.status, error.code) == (409, "invalid_state_transition")
+                assert (error.from_state, error.to_state) == (from_state, to_state)
+                assert from_state in error.message and to_state in error.message
+                assert error.fields == {field: [from_state]}
+                assert getattr(model.objects.get(pk=row.pk), field) == from_state
+                assert entries.count() == written
+            tried += 1
+    return tried

@@ -308,9 +308,10 @@ def subscription_version_migrate(*, subscription: Subscription, to_version: Plan
 
     At period end (default) it is a scheduled change; immediately it switches without proration.
     """
-    from billing.services.subscriptions import CHANGEABLE, lock, record, terms_bounded
+    from billing.services.subscriptions import CHANGEABLE, WITH_PLAN, record, terms_bounded
+    from billing.transitions import row_lock
 
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     to_version = to_version or subscription.plan.current_version
     if to_version.plan_id != subscription.plan_id:
         raise ValidationFailed({"to_version": "Must be a version of the subscription's plan."})
@@ -349,9 +350,10 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
     "package_size", "included", "cap_mode", "overage_allowed"}] (omitted keys keep the plan's).
     `clear=True` removes every override first.
     """
-    from billing.services.subscriptions import lock, terms_bounded
+    from billing.services.subscriptions import WITH_PLAN, terms_bounded
+    from billing.transitions import row_lock
 
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     before = snapshot(subscription) | {"metric_overrides": _overrides_snapshot(subscription)}
     if clear:
         subscription.flat_amount_override = subscription.seat_amount_override = None

@@ -20,14 +20,16 @@ from billing.selectors.subscriptions import subscriptions_to_advance_unbilled
 from billing.services import periods
 from billing.services.subscriptions import (
     TRIAL_WILL_END_NOTICE,
+    WITH_PLAN,
     _apply_version,
-    _end,
     end_trial,
-    lock,
+    ending,
     record,
+    status_change,
     subscription_resume,
     subscription_trial_will_end_notify,
 )
+from billing.transitions import row_lock
 
 S = SubscriptionStatus
 INCOMPLETE_EXPIRES_AFTER = timedelta(hours=23)
@@ -44,7 +46,7 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
     so running it twice is harmless. The caller decides that the period is over
     (`subscriptions_due(at=)` lists those that are).
     """
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if subscription.current_period_end != expected_period_end:
         return False
     if subscription.status in (S.CANCELED, S.INCOMPLETE_EXPIRED, S.INCOMPLETE):
@@ -57,9 +59,8 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
         # a trial set to cancel at its end stops here too
     before = snapshot(subscription)
     if subscription.cancel_at_period_end:
-        _end(subscription, boundary)
-        subscription.save()
-        record(subscription, "canceled", before, event="canceled", extra={"reason": "cancel_at_period_end"})
+        status_change(subscription, S.CANCELED, "canceled", before, event="canceled",
+                      extra={"reason": "cancel_at_period_end"}, **ending(subscription, boundary))
         return True
     change = ScheduledChange.objects.select_for_update().filter(
         subscription=subscription, status=ScheduledChangeStatus.PENDING, effective_at__lte=boundary).first()
@@ -95,7 +96,7 @@ def subscriptions_roll(*, at: datetime | None = None, limit: int = 500) -> dict[
                                                             expected_period_end=sub.current_period_end)
     for sub in Subscription.objects.filter(status=S.PAUSED, resume_at__lte=at)[:limit]:
         with transaction.atomic():
-            locked = lock(sub)
+            locked = row_lock(Subscription, sub, related=WITH_PLAN)
             if locked.status == S.PAUSED and locked.resume_at is not None and locked.resume_at <= at:
                 subscription_resume(subscription=locked)
                 done["resumed"] += 1
@@ -114,13 +115,10 @@ def subscriptions_roll(*, at: datetime | None = None, limit: int = 500) -> dict[
 @transaction.atomic
 def subscription_expire_incomplete(*, subscription: Subscription) -> bool:
     """An incomplete subscription whose first payment never came (23 hours, as Stripe)."""
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if (subscription.status != S.INCOMPLETE
             or subscription.current_period_start > clock.now() - INCOMPLETE_EXPIRES_AFTER):
-        return False
-    before = snapshot(subscription)
-    subscription.status = S.INCOMPLETE_EXPIRED
-    subscription.ended_at = clock.now()
-    subscription.save()
-    record(subscription, "incomplete_expired", before, event="canceled", extra={"reason": "incomplete_expired"})
+        return False  # paid meanwhile, or not due yet: the job runs again
+    status_change(subscription, S.INCOMPLETE_EXPIRED, "incomplete_expired", snapshot(subscription),
+                  event="canceled", extra={"reason": "incomplete_expired"}, ended_at=clock.now())
     return True

@@ -1,8 +1,9 @@
 """Subscription writes: create, change plan or seats, pause, resume, cancel, trials.
 
-Every state change locks the row (`select_for_update`), re-checks the state against
-`TRANSITIONS`, changes it, and records an audit entry and an outbox event in the
-same transaction. Illegal transitions raise `InvalidTransition` (409).
+Every state change goes through `billing.transitions.transition()` with `TRANSITIONS`:
+the row locked, the state re-checked against the table, changed, audited and announced
+in the same transaction; a move the table does not allow raises `TransitionRefused`
+(`InvalidTransition`, 409).
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from billing.outbox import event_record
 from billing.selectors.terms import PlanTerms, hypothetical_terms, plan_terms_for
 from billing.services import periods
 from billing.services.proration import ProrationLine, is_upgrade, proration_lines
+from billing.transitions import TransitionTable, row_lock, transition
 from pricing.money import MAX_LINE_AMOUNT, amount_label, line_too_large_message
 
 S = SubscriptionStatus
-TRANSITIONS: dict[str, set[str]] = {
+TRANSITIONS = TransitionTable(Subscription, {
     S.TRIALING: {S.ACTIVE, S.INCOMPLETE, S.CANCELED, S.PAUSED},
     S.ACTIVE: {S.PAST_DUE, S.PAUSED, S.CANCELED},
     S.PAST_DUE: {S.ACTIVE, S.CANCELED},
@@ -48,34 +50,40 @@ TRANSITIONS: dict[str, set[str]] = {
     S.INCOMPLETE: {S.ACTIVE, S.INCOMPLETE_EXPIRED, S.CANCELED},
     S.CANCELED: set(),
     S.INCOMPLETE_EXPIRED: set(),
-}
+}, initial={S.TRIALING, S.ACTIVE, S.INCOMPLETE})
 CHANGEABLE = (S.TRIALING, S.ACTIVE, S.PAST_DUE)
 TRIAL_WILL_END_NOTICE = timedelta(days=3)
+# What every subscription service reads with the row: the plan (interval, code) and its version.
+WITH_PLAN = ("plan", "plan_version")
 
 
-def lock(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version").get(pk=subscription.pk)
-
-
-def check_transition(subscription: Subscription, target: str, action: str) -> None:
-    if target not in TRANSITIONS[subscription.status]:
-        raise InvalidTransition(f"Cannot {action} a subscription that is {subscription.status}.",
-                                fields={"status": [subscription.status]})
+def subscription_payload(subscription: Subscription, action: str, extra: dict | None = None) -> dict:
+    return {"subscription_id": subscription.pk, "account_id": subscription.account_id,
+            "status": subscription.status, "plan": subscription.plan.code,
+            "plan_version_id": subscription.plan_version_id, "quantity": subscription.quantity,
+            "current_period_start": subscription.current_period_start,
+            "current_period_end": subscription.current_period_end,
+            "cancel_at_period_end": subscription.cancel_at_period_end, "action": action} | (extra or {})
 
 
 def record(subscription: Subscription, action: str, before: dict, event: str | None = None,
            extra: dict | None = None) -> None:
+    """Audit and announce a change that keeps the status (plan, seats, scheduled cancellation)."""
     after = snapshot(subscription)
     audit_record(action=f"subscription.{action}", instance=subscription, before=before, after=after)
     if event:
-        payload = {"subscription_id": subscription.pk, "account_id": subscription.account_id,
-                   "status": subscription.status, "plan": subscription.plan.code,
-                   "plan_version_id": subscription.plan_version_id, "quantity": subscription.quantity,
-                   "current_period_start": subscription.current_period_start,
-                   "current_period_end": subscription.current_period_end,
-                   "cancel_at_period_end": subscription.cancel_at_period_end, "action": action}
         event_record(type=f"billing.subscription.{event}", account_id=subscription.account_id,
-                     payload=payload | (extra or {}))
+                     payload=subscription_payload(subscription, action, extra))
+
+
+def status_change(subscription: Subscription, to: str, action: str, before: dict, *, event: str,
+                  verb: str | None = None, from_=None, extra: dict | None = None, **changes) -> Subscription:
+    """A status change of a locked subscription (with the other fields it changes in memory), through
+    the table: audited as `subscription.<action>`, announced as `billing.subscription.<event>`."""
+    return transition(subscription, to, table=TRANSITIONS, from_=from_, verb=verb,
+                      action=f"subscription.{action}", before=before, changes=changes,
+                      event=f"billing.subscription.{event}",
+                      payload=lambda sub: subscription_payload(sub, action, extra))
 
 
 def _period_end(subscription: Subscription, plan: Plan, start: datetime) -> datetime:
@@ -152,13 +160,13 @@ def subscription_create(
                                 quantity=quantity, started_at=start_at, trial_end_behavior=plan.trial_end_behavior,
                                 metadata=metadata or {})
     if trial_days:
-        subscription.status = S.TRIALING
+        subscription.status = TRANSITIONS.start(S.TRIALING)
         subscription.trial_start = start_at
         subscription.trial_end = start_at + timedelta(days=trial_days)
         subscription.billing_cycle_anchor = subscription.trial_end
         subscription.current_period_start, subscription.current_period_end = start_at, subscription.trial_end
     else:
-        subscription.status = S.INCOMPLETE if start_incomplete else S.ACTIVE
+        subscription.status = TRANSITIONS.start(S.INCOMPLETE if start_incomplete else S.ACTIVE)
         subscription.billing_cycle_anchor = start_at
         subscription.current_period_start = start_at
         subscription.current_period_end = periods.boundary(start_at, plan.interval, plan.interval_count, 1)
@@ -270,7 +278,7 @@ def subscription_change(*, subscription: Subscription, plan: Plan | None = None,
     Defaults come from the target plan: upgrades `upgrade_timing` (immediate),
     downgrades `downgrade_timing` (period end), and its `proration_behavior`.
     """
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     change = _plan_change(subscription, plan=plan, quantity=quantity, timing=timing,
                           proration_behavior=proration_behavior)
     before = snapshot(subscription)
@@ -335,7 +343,7 @@ def _end_discounts_not_covering(subscription: Subscription, plan_id: int, at: da
 
 @transaction.atomic
 def subscription_scheduled_change_cancel(*, subscription: Subscription) -> Subscription:
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     pending = ScheduledChange.objects.filter(subscription=subscription, status=ScheduledChangeStatus.PENDING)
     if not pending.exists():
         raise InvalidTransition("This subscription has no scheduled change.")
@@ -352,45 +360,33 @@ def subscription_scheduled_change_cancel(*, subscription: Subscription) -> Subsc
 def subscription_pause(*, subscription: Subscription, bill_during_pause: bool = False,
                        resume_at: datetime | None = None) -> Subscription:
     """Pause the service. `bill_during_pause` keeps invoicing the flat fee; `resume_at` resumes by itself."""
-    subscription = lock(subscription)
-    check_transition(subscription, S.PAUSED, "pause")
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
+    TRANSITIONS.check(subscription.status, S.PAUSED, verb="pause")  # the state first, then the input
     now = clock.now()
     if resume_at is not None and resume_at <= now:
         raise ValidationFailed({"resume_at": "Must be in the future."})
-    before = snapshot(subscription)
-    subscription.status = S.PAUSED
-    subscription.paused_at = now
-    subscription.bill_during_pause = bill_during_pause
-    subscription.resume_at = resume_at
-    subscription.save()
-    record(subscription, "paused", before, event="paused")
-    return subscription
+    return status_change(subscription, S.PAUSED, "paused", snapshot(subscription), event="paused", verb="pause",
+                         paused_at=now, bill_during_pause=bill_during_pause, resume_at=resume_at)
 
 
 @transaction.atomic
 def subscription_resume(*, subscription: Subscription) -> Subscription:
-    subscription = lock(subscription)
-    if subscription.status != S.PAUSED:
-        raise InvalidTransition(f"Cannot resume a subscription that is {subscription.status}.",
-                                fields={"status": [subscription.status]})
-    before = snapshot(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     # A trial paused before its end is still in its trial period: its end must end the trial, not renew.
     in_trial = (subscription.trial_end is not None and subscription.current_period_end == subscription.trial_end
                 and subscription.trial_end > clock.now())
-    subscription.status = S.TRIALING if in_trial else S.ACTIVE
-    subscription.paused_at = subscription.resume_at = None
-    subscription.bill_during_pause = False
-    subscription.save()
-    record(subscription, "resumed", before, event="resumed")
-    return subscription
+    # Only a paused subscription resumes (a trialing one may become active too, but by ending its trial).
+    return status_change(subscription, S.TRIALING if in_trial else S.ACTIVE, "resumed", snapshot(subscription),
+                         event="resumed", verb="resume", from_=(S.PAUSED,), paused_at=None, resume_at=None,
+                         bill_during_pause=False)
 
 
 @transaction.atomic
 def subscription_cancel(*, subscription: Subscription, at_period_end: bool = True, reason: str = "",
                         proration_behavior: str = ProrationBehavior.NONE) -> Subscription:
     """Cancel at the end of the period (default; undoable) or now (optionally crediting unused time)."""
-    subscription = lock(subscription)
-    check_transition(subscription, S.CANCELED, "cancel")
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
+    TRANSITIONS.check(subscription.status, S.CANCELED, verb="cancel")  # also before a cancellation at period end
     now = clock.now()
     before = snapshot(subscription)
     subscription.cancel_reason = reason[:200]
@@ -417,10 +413,8 @@ def subscription_cancel(*, subscription: Subscription, at_period_end: bool = Tru
                 proration_factor=line.proration_factor, old_plan_version=subscription.plan_version,
                 new_plan_version=None, quantity=line.quantity,
                 bill_immediately=proration_behavior == ProrationBehavior.ALWAYS_INVOICE, created_at=now)
-    _end(subscription, now)
-    subscription.save()
-    record(subscription, "canceled", before, event="canceled")
-    return subscription
+    return status_change(subscription, S.CANCELED, "canceled", before, event="canceled", verb="cancel",
+                         **ending(subscription, now))
 
 
 def _no_charge(terms):
@@ -429,19 +423,18 @@ def _no_charge(terms):
     return replace(terms, flat_amount=0, seat_amount=None)
 
 
-def _end(subscription: Subscription, at: datetime) -> None:
-    subscription.status = S.CANCELED
-    subscription.canceled_at = subscription.canceled_at or at
-    subscription.ended_at = at
-    subscription.cancel_at_period_end = False
+def ending(subscription: Subscription, at: datetime) -> dict:
+    """What ending a subscription at `at` writes besides its status (canceled); its pending scheduled
+    change is canceled now."""
     ScheduledChange.objects.filter(subscription=subscription, status=ScheduledChangeStatus.PENDING).update(
         status=ScheduledChangeStatus.CANCELED)
+    return {"canceled_at": subscription.canceled_at or at, "ended_at": at, "cancel_at_period_end": False}
 
 
 @transaction.atomic
 def subscription_cancel_undo(*, subscription: Subscription) -> Subscription:
     """Keep a subscription that was set to cancel at period end."""
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if subscription.status == S.CANCELED or not subscription.cancel_at_period_end:
         raise InvalidTransition("This subscription has no scheduled cancellation to undo.",
                                 fields={"status": [subscription.status]})
@@ -459,31 +452,22 @@ def subscription_cancel_undo(*, subscription: Subscription) -> Subscription:
 
 @transaction.atomic
 def subscription_mark_past_due(*, subscription: Subscription) -> Subscription:
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if subscription.status == S.PAST_DUE:
         return subscription  # a replayed payment failure
-    check_transition(subscription, S.PAST_DUE, "mark past due")
-    before = snapshot(subscription)
-    subscription.status = S.PAST_DUE
-    subscription.save()
-    record(subscription, "past_due", before, event="updated")
-    return subscription
+    return status_change(subscription, S.PAST_DUE, "past_due", snapshot(subscription), event="updated",
+                         verb="mark past due")
 
 
 @transaction.atomic
 def subscription_activate(*, subscription: Subscription) -> Subscription:
     """A payment succeeded: incomplete or past_due becomes active (a replay changes nothing)."""
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if subscription.status == S.ACTIVE:
         return subscription
-    if subscription.status not in (S.INCOMPLETE, S.PAST_DUE):
-        raise InvalidTransition(f"Cannot activate a subscription that is {subscription.status}.",
-                                fields={"status": [subscription.status]})
-    before = snapshot(subscription)
-    subscription.status = S.ACTIVE
-    subscription.save()
-    record(subscription, "activated", before, event="updated")
-    return subscription
+    # Not from a trial or a pause: those become active by ending the trial or resuming.
+    return status_change(subscription, S.ACTIVE, "activated", snapshot(subscription), event="updated",
+                         verb="activate", from_=(S.INCOMPLETE, S.PAST_DUE))
 
 
 # --- trials --------------------------------------------------------------------------------------------------
@@ -523,35 +507,33 @@ def start_paid_period(subscription: Subscription, at: datetime) -> None:
 @transaction.atomic
 def subscription_trial_end(*, subscription: Subscription) -> Subscription:
     """End a trial now (early, or when it is due): into active, incomplete or canceled."""
-    subscription = lock(subscription)
-    if subscription.status != S.TRIALING:
-        raise InvalidTransition(f"Cannot end the trial of a subscription that is {subscription.status}.",
-                                fields={"status": [subscription.status]})
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     now = min(clock.now(), subscription.trial_end or clock.now())
     end_trial(subscription, now)
     return subscription
 
 
 def end_trial(subscription: Subscription, at: datetime) -> None:
-    """Inside a locked transaction: the trial is over at `at`."""
+    """Inside a locked transaction: the trial is over at `at` (into active, incomplete or canceled)."""
     before = snapshot(subscription)
     outcome = trial_outcome(subscription)
+    # Only from trialing: a paused trial resumes first (the table would let paused become active).
+    TRANSITIONS.check(subscription.status, outcome, from_=(S.TRIALING,), verb="end the trial of")
     if outcome == S.CANCELED:
         subscription.trial_end = at
-        _end(subscription, at)
-        subscription.save()
-        record(subscription, "trial_ended", before, event="canceled", extra={"reason": "trial_ended"})
+        status_change(subscription, S.CANCELED, "trial_ended", before, event="canceled",
+                      extra={"reason": "trial_ended"}, verb="end the trial of", from_=(S.TRIALING,),
+                      **ending(subscription, at))
         return
-    subscription.status = outcome
     start_paid_period(subscription, at)
-    subscription.save()
-    record(subscription, "trial_ended", before, event="updated")
+    status_change(subscription, outcome, "trial_ended", before, event="updated", verb="end the trial of",
+                  from_=(S.TRIALING,))
 
 
 @transaction.atomic
 def subscription_trial_will_end_notify(*, subscription: Subscription) -> bool:
     """Fire `trial_will_end` once, 3 days before the trial ends. Safe to run twice."""
-    subscription = lock(subscription)
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
     if (subscription.status != S.TRIALING or subscription.trial_will_end_sent_at is not None
             or subscription.trial_end is None or subscription.trial_end - TRIAL_WILL_END_NOTICE > clock.now()):
         return False

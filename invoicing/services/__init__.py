@@ -9,7 +9,7 @@ from .drafts import (
     invoice_line_add,
     invoice_line_remove,
 )
-from .finalize_bulk import invoices_finalize_many
+from .finalize_bulk import invoices_finalize_due, invoices_finalize_many
 from .numbering import number_take, number_take_many
 from .preferences import customer_invoicing_update
 from .renewals_bulk import subscriptions_bill_renewal_many
@@ -27,7 +27,6 @@ from .transitions import (
     invoice_mark_uncollectible,
     invoice_record_payment,
     invoice_void,
-    invoices_finalize_due,
     invoices_mark_overdue,
 )
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the invoice services: locking, refreshing derived amounts, event payloads."""
+"""Helpers shared by the invoice services: state guards, refreshing derived amounts, event payloads."""
 
 from __future__ import annotations
 
@@ -9,49 +9,52 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from billing import clock
-from billing.errors import InvalidTransition, NotFound
+from billing.errors import InvalidTransition
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.selectors import tax_treatment_for
 from invoicing.services.totals import recompute
 
+# What the invoice services read with the row. Only the invoice row is locked (`row_lock`): locking
+# the account too blocked every transaction writing a row that references it, and deadlocked racing
+# finalizers.
+WITH_ACCOUNT = ("account",)
 TRACKED = ["status", "number", "subtotal", "discount_total", "tax_total", "total", "credit_applied",
            "credited_total", "amount_paid", "amount_due", "due_date", "payment_reference"]
 
 
-def locked(invoice: Invoice | int) -> Invoice:
-    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
-    # Only the invoice row: locking the joined account too (FOR UPDATE) blocked every other
-    # transaction writing a row that references the account, and deadlocked racing finalizers.
-    found = Invoice.objects.select_for_update(of=("self",)).select_related("account").filter(pk=pk).first()
-    if found is None:
-        raise NotFound("No such invoice.")
-    return found
-
-
 def require(invoice: Invoice, *allowed: str, action: str) -> None:
+    """An action that changes no status but needs one of these (editing a draft, crediting)."""
     if invoice.status not in allowed:
         raise InvalidTransition(f"Cannot {action} an invoice that is {invoice.status}.",
                                 fields={"status": [invoice.status]})
 
 
 LINE_TAX_FIELDS = ["discount_amount", "tax_rate_id", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
+LINE_TAX_COLUMNS = ["discount_amount", "tax_rate", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
+
+
+def totals_recompute(invoice: Invoice, lines: list, discounts: list, treatment) -> tuple[list, list]:
+    """Recompute a draft's discounts, tax and totals in memory (`recompute`), and return the lines and
+    discounts whose stored values changed, for the caller to write (`refresh_totals` for one draft,
+    the set-based finalization for a chunk)."""
+    before_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in lines]
+    before_discounts = [d.amount for d in discounts]
+    recompute(invoice, lines, discounts, treatment)
+    changed_lines = [line for line, old in zip(lines, before_lines, strict=True)
+                     if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
+    changed_discounts = [d for d, old in zip(discounts, before_discounts, strict=True) if d.amount != old]
+    return changed_lines, changed_discounts
 
 
 def refresh_totals(invoice: Invoice, treatment=None) -> None:
     """Recompute discounts, tax and totals of a draft from its lines, and save what changed."""
     from invoicing.models import InvoiceDiscount, InvoiceLine
 
-    lines = list(invoice.lines.order_by("position", "id"))
-    discounts = list(invoice.discounts.order_by("position", "id"))
-    before_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in lines]
-    before_discounts = [d.amount for d in discounts]
-    recompute(invoice, lines, discounts, treatment or tax_treatment_for(invoice.account))
-    changed = [line for line, old in zip(lines, before_lines, strict=True)
-               if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
-    if changed:
-        InvoiceLine.objects.bulk_update(changed, ["discount_amount", "tax_rate", "tax_name", "tax_percentage",
-                                                  "tax_inclusive", "tax_amount"])
-    changed_discounts = [d for d, old in zip(discounts, before_discounts, strict=True) if d.amount != old]
+    changed_lines, changed_discounts = totals_recompute(
+        invoice, list(invoice.lines.order_by("position", "id")), list(invoice.discounts.order_by("position", "id")),
+        treatment or tax_treatment_for(invoice.account))
+    if changed_lines:
+        InvoiceLine.objects.bulk_update(changed_lines, LINE_TAX_COLUMNS)
     if changed_discounts:
         InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
     invoice.save()

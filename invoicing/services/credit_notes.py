@@ -16,6 +16,7 @@ from django.db.models import Sum
 from billing.audit import audit_record
 from billing.errors import ValidationFailed
 from billing.outbox import event_record
+from billing.transitions import row_lock, transition
 from invoicing import conf
 from invoicing.credits import credit_add
 from invoicing.models import (
@@ -23,12 +24,14 @@ from invoicing.models import (
     CreditNote,
     CreditNoteLine,
     CreditNoteStatus,
+    Invoice,
     InvoiceLine,
     InvoiceStatus,
 )
 from invoicing.pricing import allocate
-from invoicing.services.common import locked, payload, require, state, today
+from invoicing.services.common import WITH_ACCOUNT, payload, require, state, today
 from invoicing.services.numbering import number_take
+from invoicing.services.transitions import INVOICE_PAID, TRANSITIONS
 from invoicing.taxes import line_tax
 
 CREDIT_NOTE_CREATED = "billing.credit_note.created"
@@ -65,7 +68,7 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
                        credit_method: str | None = None) -> CreditNote:
     """`lines`: [{"line_id": id, "amount": net minor units (omit for the whole line)}]; or `amount`:
     a gross amount (tax included) spread over the lines in proportion to what is left on each."""
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     require(invoice, InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE, action="credit")
     errors: dict = {}
     if not (reason or "").strip():
@@ -130,13 +133,14 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
     for n in note_lines:
         n.credit_note = note
     CreditNoteLine.objects.bulk_create(note_lines)
+    pays_it = False
     if method == CreditMethod.AMOUNT_DUE:
         invoice.credited_total += total
         invoice.amount_due -= total
-        if invoice.amount_due == 0 and invoice.status == InvoiceStatus.OPEN:
-            invoice.status = InvoiceStatus.PAID
-            invoice.paid_at = note.created_at
-        invoice.save()
+        # Credited down to nothing, an open invoice is paid (an uncollectible one stays uncollectible).
+        pays_it = invoice.amount_due == 0 and invoice.status == InvoiceStatus.OPEN
+        if not pays_it:
+            invoice.save()
     elif method == CreditMethod.BALANCE:
         credit_add(account=invoice.account, currency=invoice.currency, amount=total,
                    reason=f"Credit note {note.number}")
@@ -144,16 +148,15 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
         "number": note.number, "invoice": invoice.number, "total": total, "credit_method": method,
         "reason": note.reason, "lines": [{"line": n.invoice_line_id, "amount": n.amount, "tax": n.tax_amount}
                                          for n in note_lines]})
-    if method == CreditMethod.AMOUNT_DUE:
+    if method == CreditMethod.AMOUNT_DUE and not pays_it:
         audit_record(action="invoice.credited", instance=invoice, before=before, after=state(invoice))
     event_record(type=CREDIT_NOTE_CREATED, account_id=invoice.account_id, payload={
         "credit_note_id": note.pk, "number": note.number, "invoice_id": invoice.pk, "invoice_number": invoice.number,
         "currency": note.currency, "total": total, "credit_method": method, "reason": note.reason})
-    if invoice.status == InvoiceStatus.PAID and method == CreditMethod.AMOUNT_DUE:
-        from invoicing.services.transitions import INVOICE_PAID
-
-        event_record(type=INVOICE_PAID, account_id=invoice.account_id,
-                     payload=payload(invoice, paid_by_credit_note=note.number))
+    if pays_it:
+        transition(invoice, InvoiceStatus.PAID, table=TRANSITIONS, verb="credit", action="invoice.credited",
+                   before=before, changes={"paid_at": note.created_at}, event=INVOICE_PAID,
+                   payload=lambda paid: payload(paid, paid_by_credit_note=note.number))
     from invoicing.tasks import credit_note_render_pdf
 
     transaction.on_commit(lambda: credit_note_render_pdf.delay(note.pk))

@@ -10,6 +10,7 @@ from django.db import transaction
 from billing.audit import audit_record
 from billing.errors import AmountTooLarge, ValidationFailed
 from billing.models import Account
+from billing.transitions import row_lock
 from invoicing.models import (
     BillingReason,
     CollectionMethod,
@@ -21,7 +22,7 @@ from invoicing.models import (
 from invoicing.pricing import Coupon, Line, LineKind, OneOff, PricedInvoice, currency_exponent
 from invoicing.pricing.engine import one_off_line
 from invoicing.selectors import tax_treatment_for
-from invoicing.services.common import locked, refresh_totals, require, state
+from invoicing.services.common import WITH_ACCOUNT, refresh_totals, require, state
 from invoicing.services.totals import recompute
 from pricing.money import MAX_AMOUNT, too_large_message
 
@@ -112,7 +113,7 @@ def _decimal(value, field: str, errors: dict, *, positive: bool = False) -> Deci
 @transaction.atomic
 def invoice_line_add(*, invoice: Invoice, description: str, unit_price, quantity=1) -> InvoiceLine:
     """A one-off charge (or credit, with a negative price) added by finance to a draft."""
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     require(invoice, InvoiceStatus.DRAFT, action="add a line to")
     errors: dict = {}
     if not (description or "").strip():
@@ -143,7 +144,7 @@ def invoice_line_add(*, invoice: Invoice, description: str, unit_price, quantity
 
 @transaction.atomic
 def invoice_line_remove(*, invoice: Invoice, line_id: int) -> Invoice:
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     require(invoice, InvoiceStatus.DRAFT, action="remove a line from")
     line = invoice.lines.filter(pk=line_id).first()
     if line is None:
@@ -159,7 +160,7 @@ def invoice_line_remove(*, invoice: Invoice, line_id: int) -> Invoice:
 @transaction.atomic
 def invoice_discount_add(*, invoice: Invoice, description: str, percent_off=None, amount_off: int | None = None,
                          code: str = "") -> InvoiceDiscount:
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     require(invoice, InvoiceStatus.DRAFT, action="discount")
     errors: dict = {}
     if not (description or "").strip():
@@ -191,7 +192,7 @@ def invoice_discount_add(*, invoice: Invoice, description: str, percent_off=None
 
 @transaction.atomic
 def invoice_discount_remove(*, invoice: Invoice, discount_id: int) -> Invoice:
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     require(invoice, InvoiceStatus.DRAFT, action="remove a discount from")
     discount = invoice.discounts.filter(pk=discount_id).first()
     if discount is None:

@@ -1,20 +1,23 @@
 """Finalizing many drafts in one transaction: what `invoice_finalize` does, set-based.
 
-Used by the finalize-due job for a chunk of drafts (with no grace period the bill run
-finalizes its renewals itself, with the same `invoice_open` and `invoices_number`): they
-are locked together (SKIP LOCKED: a draft another worker holds is left to it), their
-usage re-read, customers, preferences, tax and credit read with a few queries for the
-chunk, and the chunk takes as many consecutive numbers as it finalizes from one lock
-of the counter row, in the transaction that uses them all, so numbering stays gap-free.
+Used by the finalize-due job (`invoices_finalize_due`, below) for a chunk of drafts
+(with no grace period the bill run finalizes its renewals itself, with the same
+`invoice_open` and `invoices_number`). Each draft's totals and status are decided as
+`invoice_finalize` decides them (`totals_recompute`, then `transitions.invoice_opening`
+against the invoice transition table); only the writing is set-based. The drafts are
+locked together (SKIP LOCKED: a draft another worker holds is left to it), their usage
+re-read, customers, preferences, tax and credit read with a few queries for the chunk,
+and the chunk takes as many consecutive numbers as it finalizes from one lock of the
+counter row, in the transaction that uses them all, so numbering stays gap-free.
 Invoices, audit entries and events are written with multi-row statements. All or
-nothing: a failure rolls the chunk back and the caller finalizes its drafts one by
-one (`invoice_finalize`), so one bad draft cannot hold the others back.
+nothing: a failure rolls the chunk back and the caller finalizes its drafts one by one
+(`invoice_finalize`), so one bad draft cannot hold the others back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +29,7 @@ from billing.models import CreditEntry, CreditKind
 from billing.outbox import event_record_many
 from billing.retry import retry_on_deadlock
 from billing.services.customers_bulk import billing_profiles_currency_lock_many
-from billing.services.rows import rows_update
+from billing.transitions import Move, moves_react, moves_write, row_lock
 from invoicing import conf
 from invoicing.credits import credit_apply
 from invoicing.models import (
@@ -39,21 +42,70 @@ from invoicing.models import (
 )
 from invoicing.pricing import Period
 from invoicing.selectors import tax_contexts_for_many
-from invoicing.services.common import LINE_TAX_FIELDS, payload, state, today
+from invoicing.services.common import (
+    LINE_TAX_COLUMNS,
+    cyclic_gc_paused,
+    payload,
+    state,
+    today,
+    totals_recompute,
+)
+from invoicing.services.draft_usage import draft_refresh_usage, refreshable_usage_lines
 from invoicing.services.numbering import number_take_many
 from invoicing.services.renewals_bulk import UsageBook, relax_commit_flush
-from invoicing.services.subscriptions import draft_refresh_usage, refreshable_usage_lines
-from invoicing.services.totals import recompute
 from invoicing.services.transitions import (
     COLLECTION_REQUESTED,
     INVOICE_CREATED,
     INVOICE_PAID,
+    TRANSITIONS,
     credit_reference,
+    invoice_finalize,
+    invoice_opening,
 )
 
+logger = logging.getLogger(__name__)
 INVOICE_FIELDS = ["subtotal", "discount_total", "tax_total", "total", "tax_breakdown", "tax_note", "amount_due",
                   "issue_date", "net_terms_days", "due_date", "customer_snapshot", "operator_snapshot", "language",
                   "finalized_at", "credit_applied", "status", "paid_at", "series", "number", "updated_at"]
+
+
+FINALIZE_CHUNK = 200
+
+
+def invoices_finalize_due(*, limit: int = 1000) -> int:
+    """The beat job: drafts whose grace period is over, a chunk per transaction (`invoices_finalize_many`);
+    a chunk that fails is finalized one draft per transaction. Skips rows another worker holds."""
+    now = clock.now()
+    ids = list(Invoice.objects.filter(status=InvoiceStatus.DRAFT, finalize_after__lte=now)
+               .order_by("finalize_after", "id").values_list("id", flat=True)[:limit])
+    done = 0
+    for start in range(0, len(ids), FINALIZE_CHUNK):
+        chunk = ids[start:start + FINALIZE_CHUNK]
+        try:
+            with cyclic_gc_paused():
+                done += len(invoices_finalize_many(invoice_ids=chunk))
+        except Exception:
+            logger.warning("finalizing a chunk of %s drafts failed; finalizing them one by one", len(chunk),
+                           exc_info=True)
+            done += invoices_finalize_one_by_one(chunk)
+    return done
+
+
+def invoices_finalize_one_by_one(ids: list[int]) -> int:
+    """One transaction per draft; a draft that fails stays a draft for the next run."""
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            row = row_lock(Invoice, pk, skip_locked=True, required=False, status=InvoiceStatus.DRAFT)
+            if row is None:
+                continue
+            try:
+                with transaction.atomic():
+                    invoice_finalize(invoice=row)
+                done += 1
+            except Exception:
+                logger.exception("finalizing invoice %s failed; it stays a draft for the next run", pk)
+    return done
 
 
 @retry_on_deadlock
@@ -82,51 +134,41 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
         issued, now, operator = today(), clock.now(), conf.operator()
         for invoice in invoices:
             details, prefs, treatment = contexts[invoice.account_id]
-            own_lines, own_discounts = lines[invoice.pk], discounts[invoice.pk]
-            old_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in own_lines]
-            old_discounts = [d.amount for d in own_discounts]
-            recompute(invoice, own_lines, own_discounts, treatment)
-            changed_lines += [line for line, old in zip(own_lines, old_lines, strict=True)
-                              if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
-            changed_discounts += [d for d, old in zip(own_discounts, old_discounts, strict=True) if d.amount != old]
+            own_lines, own_discounts = totals_recompute(invoice, lines[invoice.pk], discounts[invoice.pk], treatment)
+            changed_lines += own_lines
+            changed_discounts += own_discounts
             invoice_open(invoice, details=details, prefs=prefs, grants=grants, issued=issued, now=now,
                          operator=operator)
         invoices_number(invoices, issued=issued)
-        rows_update(invoices, INVOICE_FIELDS)
+        moves_write(invoices, INVOICE_FIELDS)
         if changed_lines:
-            InvoiceLine.objects.bulk_update(changed_lines, ["discount_amount", "tax_rate", "tax_name",
-                                                            "tax_percentage", "tax_inclusive", "tax_amount"])
+            InvoiceLine.objects.bulk_update(changed_lines, LINE_TAX_COLUMNS)
         if changed_discounts:
             InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
         audit_record_many([{"action": "invoice.finalized", "instance": i, "before": before[i.pk], "after": state(i)}
                            for i in invoices])
         event_record_many(invoice_events(invoices))
+        moves_react(invoices)
         ids = [i.pk for i in invoices]
         transaction.on_commit(lambda: queue_pdfs(ids))
     return ids
 
 
-def invoice_open(invoice, *, details, prefs, grants: set, issued, now, operator: dict) -> None:
-    """What `invoice_finalize` sets on a recomputed draft before its number (shared by this chunked
-    finalization and the bill run's same-pass one): dates, frozen details, credit, status.
-    `grants`: the (account id, currency) pairs that ever had credit."""
-    invoice.issue_date = issued
-    invoice.net_terms_days = (prefs.net_terms_days if prefs and prefs.net_terms_days is not None
-                              else conf.settings.INVOICE_NET_TERMS_DAYS)
-    invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
-    invoice.customer_snapshot = details.snapshot()
-    invoice.operator_snapshot = operator
-    invoice.language = details.language or "en"
-    invoice.finalized_at = now
+def invoice_open(invoice, *, details, prefs, grants: set, issued, now, operator: dict) -> Move:
+    """A recomputed draft of a set-based finalization (this chunked one, and the bill run's same pass):
+    its credit, then what `invoice_finalize` writes before the number (`invoice_opening`), applied in
+    memory for the caller's multi-row writes. `grants`: the (account id, currency) pairs that ever had
+    credit (no credit looked up for the others)."""
+    TRANSITIONS.check(invoice.status, InvoiceStatus.OPEN, verb="finalize")  # before taking credit
+    credit = invoice.credit_applied
     if invoice.total > 0:  # credit after tax, never below zero (as invoice_finalize)
-        invoice.credit_applied = 0 if (invoice.account_id, invoice.currency) not in grants else credit_apply(
+        credit = 0 if (invoice.account_id, invoice.currency) not in grants else credit_apply(
             account_id=invoice.account_id, currency=invoice.currency, amount=invoice.total,
             reference=credit_reference(invoice))
-    invoice.amount_due = max(0, invoice.total - invoice.credit_applied)
-    invoice.status = InvoiceStatus.OPEN
-    if invoice.amount_due == 0:
-        invoice.status = InvoiceStatus.PAID
-        invoice.paid_at = invoice.finalized_at
+    move = invoice_opening(invoice, details=details, prefs=prefs, credit_applied=credit, issued=issued, now=now,
+                           operator=operator)
+    move.apply(invoice)
+    return move
 
 
 def invoices_number(invoices, *, issued) -> None:

@@ -32,6 +32,7 @@ from billing.outbox import event_record_many
 from billing.services import discount_mark_used
 from billing.services.customers_bulk import billing_profiles_currency_lock_many
 from billing.services.rows import ids_take, rows_copy
+from billing.transitions import moves_react
 from invoicing import adapters, conf
 from invoicing.models import (
     BillingReason,
@@ -179,6 +180,8 @@ def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_me
     if grace <= timedelta(0):
         _finalize(invoices, contexts, drafted)
     rows_copy(Invoice, list(InvoiceRow.columns), [row.values() for row in invoices])
+    if grace <= 0:
+        moves_react(invoices)  # what other apps do when an invoice is finalized straight to paid
     return [i.pk for i in invoices]
 
 

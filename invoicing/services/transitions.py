@@ -1,12 +1,13 @@
-"""Invoice state changes: draft -> open -> paid | void | uncollectible.
+"""Invoice state changes: draft -> open -> paid | void | uncollectible, by `TRANSITIONS`.
 
-Each one locks the invoice row, re-checks its state, changes it, and records an
-audit entry and an outbox event in the same transaction.
+Each one goes through `billing.transitions.transition()`: the invoice row locked, its
+state re-checked against the table, changed, audited and announced in the same
+transaction. The set-based finalization (finalize_bulk) takes the same decision with
+`invoice_opening`.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from billing.errors import ValidationFailed
 from billing.outbox import event_record
 from billing.retry import retry_on_deadlock
 from billing.services import billing_profile_currency_lock
+from billing.transitions import Move, TransitionTable, row_lock, transition
 from invoicing import conf
 from invoicing.credits import credit_apply, credit_return
 from invoicing.customers import customer_details
@@ -36,17 +38,14 @@ from invoicing.selectors import (
     tax_treatment_for,
 )
 from invoicing.services.common import (
-    cyclic_gc_paused,
-    locked,
+    WITH_ACCOUNT,
     payload,
     refresh_totals,
-    require,
     state,
     today,
 )
+from invoicing.services.draft_usage import draft_refresh_usage
 from invoicing.services.numbering import number_take
-
-logger = logging.getLogger(__name__)
 
 INVOICE_CREATED = "billing.invoice.created"
 INVOICE_PAID = "billing.invoice.paid"
@@ -54,6 +53,17 @@ INVOICE_VOIDED = "billing.invoice.voided"
 INVOICE_OVERDUE = "billing.invoice.overdue"
 INVOICE_UNCOLLECTIBLE = "billing.invoice.uncollectible"
 COLLECTION_REQUESTED = "invoicing.collection_requested"
+
+S = InvoiceStatus
+TRANSITIONS = TransitionTable(Invoice, {
+    S.DRAFT: {S.OPEN, S.PAID},  # paid when credit covers it all
+    S.OPEN: {S.PAID, S.VOID, S.UNCOLLECTIBLE},
+    S.UNCOLLECTIBLE: {S.PAID, S.VOID},  # a later payment still pays it
+    S.PAID: set(),  # corrections are credit notes
+    S.VOID: set(),
+}, initial={S.DRAFT}, picture=state)
+# Paying needs a finalized invoice: a draft becomes paid only by its finalization.
+PAYABLE = (S.OPEN, S.UNCOLLECTIBLE)
 
 
 def credit_reference(invoice: Invoice) -> str:
@@ -65,13 +75,11 @@ def credit_reference(invoice: Invoice) -> str:
 def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     """Number the draft, freeze customer, operator and tax, apply credit, open it (or pay it when
     nothing is due), hand charge_automatically invoices to collection, and queue the PDF."""
-    invoice = locked(invoice)
-    require(invoice, InvoiceStatus.DRAFT, action="finalize")
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
+    TRANSITIONS.check(invoice.status, S.OPEN, verb="finalize")  # before any work
     before = state(invoice)
     account = invoice.account
     if invoice.billing_reason == BillingReason.SUBSCRIPTION_CYCLE and invoice.subscription_id:
-        from invoicing.services.subscriptions import draft_refresh_usage
-
         draft_refresh_usage(invoice)
     details = customer_details(account)
     # The account's currency is fixed by its first finalized invoice (raises Conflict on another one).
@@ -79,35 +87,40 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     prefs = invoicing_preferences(account)
     refresh_totals(invoice, tax_treatment_for(account, details=details, prefs=prefs))
     issued = today()
-    invoice.issue_date = issued
-    invoice.net_terms_days = net_terms_days(account, prefs=prefs)
-    invoice.due_date = issued + timedelta(days=invoice.net_terms_days)
-    invoice.customer_snapshot = details.snapshot()
-    invoice.operator_snapshot = conf.operator()
-    invoice.language = details.language or "en"
-    invoice.finalized_at = clock.now()
-    # Credit after tax, never below zero: the rest stays on the balance.
-    if invoice.total > 0:
-        invoice.credit_applied = credit_apply(account_id=account.pk, currency=invoice.currency,
-                                              amount=invoice.total, reference=credit_reference(invoice))
-    invoice.amount_due = max(0, invoice.total - invoice.credit_applied)
-    invoice.status = InvoiceStatus.OPEN
-    if invoice.amount_due == 0:
-        invoice.status = InvoiceStatus.PAID
-        invoice.paid_at = invoice.finalized_at
+    credit = invoice.credit_applied
+    if invoice.total > 0:  # credit after tax, never below zero: the rest stays on the balance
+        credit = credit_apply(account_id=account.pk, currency=invoice.currency, amount=invoice.total,
+                              reference=credit_reference(invoice))
+    opening = invoice_opening(invoice, details=details, prefs=prefs, credit_applied=credit, issued=issued,
+                              now=clock.now(), operator=conf.operator())
     # The number last: its counter row stays locked until commit, so concurrent finalizers
     # wait on it for as short a time as possible.
-    invoice.series = conf.settings.INVOICE_SERIES
-    invoice.number = number_take(series=invoice.series, year=issued.year)
-    invoice.save()
-    audit_record(action="invoice.finalized", instance=invoice, before=before, after=state(invoice))
-    event_record(type=INVOICE_CREATED, account_id=account.pk, payload=payload(invoice))
+    series = conf.settings.INVOICE_SERIES
+    number = number_take(series=series, year=issued.year)
+    transition(invoice, opening.to_state, table=TRANSITIONS, verb="finalize", action="invoice.finalized",
+               before=before, changes={**opening.changes, "series": series, "number": number},
+               event=INVOICE_CREATED, payload=payload)
     if invoice.status == InvoiceStatus.PAID:
         event_record(type=INVOICE_PAID, account_id=account.pk, payload=payload(invoice, paid_out_of_band=False))
     elif invoice.collection_method == CollectionMethod.CHARGE_AUTOMATICALLY:
         event_record(type=COLLECTION_REQUESTED, account_id=account.pk, payload=payload(invoice))
     _queue_pdf(invoice)
     return invoice
+
+
+def invoice_opening(invoice, *, details, prefs, credit_applied: int, issued, now, operator: dict) -> Move:
+    """What finalizing a recomputed draft writes, its number aside: dates, frozen customer and operator
+    details, credit, and the status (open, or paid when credit covered it all), as a move the table
+    allowed (TransitionRefused otherwise). Pure, so `invoice_finalize` and the set-based
+    finalizations (finalize_bulk, the bill run's same pass) decide alike; each writes it its way."""
+    terms = net_terms_days(prefs=prefs)
+    amount_due = max(0, invoice.total - credit_applied)
+    paid = {"paid_at": now} if amount_due == 0 else {}
+    return TRANSITIONS.move(
+        invoice, S.PAID if paid else S.OPEN, from_=(S.DRAFT,), verb="finalize", issue_date=issued,
+        net_terms_days=terms, due_date=issued + timedelta(days=terms), customer_snapshot=details.snapshot(),
+        operator_snapshot=operator, language=details.language or "en", finalized_at=now,
+        credit_applied=credit_applied, amount_due=amount_due, **paid)
 
 
 def _queue_pdf(invoice: Invoice) -> None:
@@ -124,7 +137,8 @@ def _settle(invoice: Invoice, *, amount: int, reference: str, source: str, actio
         if existing.amount != amount:
             raise ValidationFailed({"payment_reference": "Already recorded with another amount."})
         return invoice
-    require(invoice, InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE, action="record a payment on")
+    # A payment goes where it could pay the invoice: not on a draft, nor on a paid or void one.
+    TRANSITIONS.check(invoice.status, S.PAID, from_=PAYABLE, verb="record a payment on")
     if amount <= 0:
         raise ValidationFailed({"amount": "Must be a positive whole number of minor units."})
     if amount > invoice.amount_due:
@@ -137,18 +151,16 @@ def _settle(invoice: Invoice, *, amount: int, reference: str, source: str, actio
     invoice.amount_due = max(0, invoice.total - invoice.credit_applied - invoice.credited_total - invoice.amount_paid)
     if source == PaymentSource.OUT_OF_BAND:
         invoice.payment_reference = reference[:200]
-    paid = invoice.amount_due == 0
-    if paid:
-        invoice.status = InvoiceStatus.PAID
-        invoice.paid_at = now
-    invoice.save()
-    audit_record(action=action, instance=invoice, before=before,
-                 after={**state(invoice), "payment": {"amount": amount, "reference": reference, "source": source}})
-    if paid:
-        event_record(type=INVOICE_PAID, account_id=invoice.account_id,
-                     payload=payload(invoice, paid_out_of_band=source == PaymentSource.OUT_OF_BAND,
-                                     payment_reference=reference))
-        _queue_pdf(invoice)
+    recorded = {"payment": {"amount": amount, "reference": reference, "source": source}}
+    if invoice.amount_due > 0:  # a part payment: the status stays
+        invoice.save()
+        audit_record(action=action, instance=invoice, before=before, after={**state(invoice), **recorded})
+        return invoice
+    transition(invoice, S.PAID, table=TRANSITIONS, from_=PAYABLE, verb="record a payment on", action=action,
+               before=before, audit=recorded, changes={"paid_at": now}, event=INVOICE_PAID,
+               payload=lambda paid: payload(paid, paid_out_of_band=source == PaymentSource.OUT_OF_BAND,
+                                            payment_reference=reference))
+    _queue_pdf(invoice)
     return invoice
 
 
@@ -161,7 +173,8 @@ def invoice_record_payment(*, invoice: Invoice | int, amount: int, payment_refer
     """
     if not (payment_reference or "").strip():
         raise ValidationFailed({"payment_reference": "This field is required."})
-    return _settle(locked(invoice), amount=amount, reference=payment_reference.strip(), source=PaymentSource.GATEWAY,
+    return _settle(row_lock(Invoice, invoice, related=WITH_ACCOUNT), amount=amount,
+                   reference=payment_reference.strip(), source=PaymentSource.GATEWAY,
                    action="invoice.payment_recorded")
 
 
@@ -170,10 +183,10 @@ def invoice_mark_paid(*, invoice: Invoice | int, reference: str) -> Invoice:
     """Paid outside the platform (bank transfer, cheque): the whole amount due, with its reference."""
     if not (reference or "").strip():
         raise ValidationFailed({"reference": "Give the bank transfer or cheque reference."})
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     if invoice.status == InvoiceStatus.PAID and invoice.payment_reference == reference.strip():
         return invoice
-    require(invoice, InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE, action="mark paid")
+    TRANSITIONS.check(invoice.status, S.PAID, from_=PAYABLE, verb="mark paid")
     return _settle(invoice, amount=invoice.amount_due, reference=reference.strip(),
                    source=PaymentSource.OUT_OF_BAND, action="invoice.marked_paid")
 
@@ -181,21 +194,18 @@ def invoice_mark_paid(*, invoice: Invoice | int, reference: str) -> Invoice:
 @transaction.atomic
 def invoice_void(*, invoice: Invoice | int, reason: str = "") -> Invoice:
     """Cancel a finalized invoice that nobody paid; its number stays used, its credit goes back."""
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     if invoice.status == InvoiceStatus.VOID:
         return invoice
-    require(invoice, InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE, action="void")
+    TRANSITIONS.check(invoice.status, S.VOID, verb="void")
     if invoice.amount_paid:
         raise ValidationFailed({"status": "Payments were recorded on this invoice: issue a credit note instead."})
     before = state(invoice)
     if invoice.credit_applied:
         credit_return(account_id=invoice.account_id, reference=credit_reference(invoice))
-    invoice.status = InvoiceStatus.VOID
-    invoice.voided_at = clock.now()
-    invoice.amount_due = 0
-    invoice.save()
-    audit_record(action="invoice.voided", instance=invoice, before=before, after={**state(invoice), "reason": reason})
-    event_record(type=INVOICE_VOIDED, account_id=invoice.account_id, payload=payload(invoice, reason=reason))
+    transition(invoice, S.VOID, table=TRANSITIONS, verb="void", action="invoice.voided", before=before,
+               reason=reason, changes={"voided_at": clock.now(), "amount_due": 0}, event=INVOICE_VOIDED,
+               payload=lambda voided: payload(voided, reason=reason))
     _queue_pdf(invoice)
     return invoice
 
@@ -203,17 +213,12 @@ def invoice_void(*, invoice: Invoice | int, reason: str = "") -> Invoice:
 @transaction.atomic
 def invoice_mark_uncollectible(*, invoice: Invoice | int, reason: str = "") -> Invoice:
     """Give up collecting (dunning exhausted, or finance decides); a later payment still pays it."""
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     if invoice.status == InvoiceStatus.UNCOLLECTIBLE:
         return invoice
-    require(invoice, InvoiceStatus.OPEN, action="mark uncollectible")
-    before = state(invoice)
-    invoice.status = InvoiceStatus.UNCOLLECTIBLE
-    invoice.uncollectible_at = clock.now()
-    invoice.save()
-    audit_record(action="invoice.marked_uncollectible", instance=invoice, before=before,
-                 after={**state(invoice), "reason": reason})
-    event_record(type=INVOICE_UNCOLLECTIBLE, account_id=invoice.account_id, payload=payload(invoice, reason=reason))
+    transition(invoice, S.UNCOLLECTIBLE, table=TRANSITIONS, verb="mark uncollectible",
+               action="invoice.marked_uncollectible", reason=reason, changes={"uncollectible_at": clock.now()},
+               event=INVOICE_UNCOLLECTIBLE, payload=lambda given_up: payload(given_up, reason=reason))
     _queue_pdf(invoice)
     return invoice
 
@@ -221,7 +226,7 @@ def invoice_mark_uncollectible(*, invoice: Invoice | int, reason: str = "") -> I
 @transaction.atomic
 def invoice_mark_overdue(*, invoice: Invoice | int) -> bool:
     """Once per invoice: open and past its due date. Returns whether it was marked now."""
-    invoice = locked(invoice)
+    invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
     if invoice.status != InvoiceStatus.OPEN or invoice.overdue_at is not None or invoice.due_date is None \
             or invoice.due_date >= today():
         return False
@@ -237,44 +242,3 @@ def invoices_mark_overdue(*, limit: int = 1000) -> int:
     """The beat job: every open invoice past due, each in its own transaction. Safe to run twice."""
     ids = list(open_invoices_past_due(today=today()).order_by("id").values_list("id", flat=True)[:limit])
     return sum(1 for pk in ids if invoice_mark_overdue(invoice=pk))
-
-
-FINALIZE_CHUNK = 200
-
-
-def invoices_finalize_due(*, limit: int = 1000) -> int:
-    """The beat job: drafts whose grace period is over, a chunk per transaction (`invoices_finalize_many`);
-    a chunk that fails is finalized one draft per transaction. Skips rows another worker holds."""
-    from invoicing.services.finalize_bulk import invoices_finalize_many
-
-    now = clock.now()
-    ids = list(Invoice.objects.filter(status=InvoiceStatus.DRAFT, finalize_after__lte=now)
-               .order_by("finalize_after", "id").values_list("id", flat=True)[:limit])
-    done = 0
-    for start in range(0, len(ids), FINALIZE_CHUNK):
-        chunk = ids[start:start + FINALIZE_CHUNK]
-        try:
-            with cyclic_gc_paused():
-                done += len(invoices_finalize_many(invoice_ids=chunk))
-        except Exception:
-            logger.warning("finalizing a chunk of %s drafts failed; finalizing them one by one", len(chunk),
-                           exc_info=True)
-            done += invoices_finalize_one_by_one(chunk)
-    return done
-
-
-def invoices_finalize_one_by_one(ids: list[int]) -> int:
-    """One transaction per draft; a draft that fails stays a draft for the next run."""
-    done = 0
-    for pk in ids:
-        with transaction.atomic():
-            row = Invoice.objects.select_for_update(skip_locked=True).filter(pk=pk, status=InvoiceStatus.DRAFT).first()
-            if row is None:
-                continue
-            try:
-                with transaction.atomic():
-                    invoice_finalize(invoice=row)
-                done += 1
-            except Exception:
-                logger.exception("finalizing invoice %s failed; it stays a draft for the next run", pk)
-    return done

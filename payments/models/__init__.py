@@ -1,9 +1,12 @@
 from .customers import GatewayCustomer
-from .dunning import AccountDunning, DunningCase, DunningStatus
+from .dunning import DUNNING_TRANSITIONS, AccountDunning, DunningCase, DunningStatus
 from .methods import PaymentMethod, PaymentSetup, SetupStatus
 from .payments import (
     ACTIVE_STATUSES,
     COLLECTED_STATUSES,
+    DISPUTE_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    REFUND_TRANSITIONS,
     Dispute,
     DisputeOutcome,
     Payment,
@@ -23,6 +26,10 @@ from .webhooks import WebhookEvent, WebhookStatus
 __all__ = [
     "ACTIVE_STATUSES",
     "COLLECTED_STATUSES",
+    "DISPUTE_TRANSITIONS",
+    "DUNNING_TRANSITIONS",
+    "PAYMENT_TRANSITIONS",
+    "REFUND_TRANSITIONS",
     "AccountDunning",
     "Discrepancy",
     "DiscrepancyKind",

@@ -3,6 +3,7 @@
 from django.db import models
 
 from billing.models import Account, TenantModel
+from billing.transitions import TransitionTable
 
 
 class DunningStatus(models.TextChoices):
@@ -31,6 +32,14 @@ class DunningCase(TenantModel):
 
     def __str__(self):
         return f"dunning of invoice {self.invoice_id} ({self.status})"
+
+
+DUNNING_TRANSITIONS = TransitionTable(DunningCase, {
+    DunningStatus.ACTIVE: {DunningStatus.RECOVERED, DunningStatus.EXHAUSTED, DunningStatus.CLOSED},
+    DunningStatus.RECOVERED: set(),
+    DunningStatus.EXHAUSTED: set(),
+    DunningStatus.CLOSED: set(),
+}, initial={DunningStatus.ACTIVE})
 
 
 class AccountDunning(TenantModel):

@@ -1,14 +1,15 @@
-"""Payments against invoices, their refunds and disputes.
+"""Payments against invoices, their refunds and disputes, and their transition tables.
 
 A payment moves `pending -> succeeded | failed | requires_action | canceled`, then
-`succeeded -> partially_refunded | refunded | disputed`; every move is a locked,
-audited transition in payments.services.charging. The `reference`
+`succeeded -> partially_refunded | refunded | disputed` (PAYMENT_TRANSITIONS); every
+move is a locked, audited `billing.transitions.transition()`. The `reference`
 (`invoice:<id>:attempt:<n>`) is the idempotency key at the gateway.
 """
 
 from django.db import models
 
 from billing.models import TenantModel
+from billing.transitions import TransitionTable, fields_picture
 from pricing.money import amount_label
 
 from .methods import PaymentMethod
@@ -81,6 +82,23 @@ class Payment(TenantModel):
         return self.amount - self.amount_refunded
 
 
+_P = PaymentStatus
+PAYMENT_TRANSITIONS = TransitionTable(Payment, {
+    _P.PENDING: {_P.SUCCEEDED, _P.FAILED, _P.REQUIRES_ACTION, _P.CANCELED},
+    _P.REQUIRES_ACTION: {_P.SUCCEEDED, _P.FAILED, _P.CANCELED, _P.PENDING},
+    # The gateway is the truth: an intent that failed can still succeed (the customer retried on it).
+    _P.FAILED: {_P.SUCCEEDED},
+    _P.CANCELED: set(),
+    _P.SUCCEEDED: {_P.PARTIALLY_REFUNDED, _P.REFUNDED, _P.DISPUTED},
+    # Listed in their own targets: another partial refund, or a refund during a dispute, keeps the status.
+    _P.PARTIALLY_REFUNDED: {_P.PARTIALLY_REFUNDED, _P.REFUNDED, _P.DISPUTED},
+    _P.DISPUTED: {_P.DISPUTED, _P.SUCCEEDED, _P.PARTIALLY_REFUNDED, _P.REFUNDED},
+    _P.REFUNDED: {_P.DISPUTED},
+}, initial={_P.PENDING}, picture=fields_picture(
+    "status", "gateway_payment_id", "gateway_charge_id", "failure_code", "failure_message", "amount_refunded",
+    "unapplied_reason"))
+
+
 class RefundStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Succeeded"
@@ -109,6 +127,15 @@ class Refund(TenantModel):
         return f"{self.reference} {amount_label(self.amount, self.currency)} ({self.status})"
 
 
+# A refund starts succeeded when it is recorded after the fact: made at the gateway (the dashboard),
+# or money a lost dispute took back.
+REFUND_TRANSITIONS = TransitionTable(Refund, {
+    RefundStatus.PENDING: {RefundStatus.SUCCEEDED, RefundStatus.FAILED},
+    RefundStatus.SUCCEEDED: set(),
+    RefundStatus.FAILED: set(),
+}, initial={RefundStatus.PENDING, RefundStatus.SUCCEEDED})
+
+
 class DisputeOutcome(models.TextChoices):
     OPEN = "open", "Open"
     WON = "won", "Won"
@@ -132,3 +159,10 @@ class Dispute(TenantModel):
 
     def __str__(self):
         return f"{self.gateway_dispute_id} ({self.outcome})"
+
+
+DISPUTE_TRANSITIONS = TransitionTable(Dispute, {
+    DisputeOutcome.OPEN: {DisputeOutcome.WON, DisputeOutcome.LOST},
+    DisputeOutcome.WON: set(),  # closed is final: a late `updated` never reopens it
+    DisputeOutcome.LOST: set(),
+}, initial={DisputeOutcome.OPEN}, field="outcome")

@@ -8,8 +8,11 @@ Collecting an invoice happens in three steps, each safe to repeat:
 2. `payment_resume` holds the payment's row lock, asks the gateway what it did
    under that reference (`payment_find`) and only if nothing is there charges,
    with the reference as idempotency key.
-3. `payment_apply_result` moves the payment to the outcome (locked, audited, with
-   an event), records it on the invoice and tells dunning.
+3. `payment_apply_result` moves the payment to the outcome through its transition
+   table (locked, audited, with an event) and records a success on the invoice.
+   Dunning hears of it through the tables' reactions (payments/reactions.py): a failed
+   payment schedules its retry, an invoice paid ends its case; this module never calls
+   dunning (dunning calls it, to retry).
 
 If the process dies between 2 and 3, the committed `pending` row stays; the
 janitor (`payments_pending_resolve`, after 5 minutes, 1 hour, then daily) or the
@@ -27,8 +30,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.audit import audit_record, snapshot
-from billing.errors import BillingError, InvalidTransition, NotFound
+from billing.errors import BillingError, InvalidTransition
 from billing.outbox import event_record
+from billing.transitions import row_lock, transition
 from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
 from payments import conf, selectors
 from payments.gateways import (
@@ -39,7 +43,13 @@ from payments.gateways import (
     gateway,
 )
 from payments.gateways import PaymentStatus as Outcome
-from payments.models import ACTIVE_STATUSES, COLLECTED_STATUSES, Payment, PaymentStatus
+from payments.models import (
+    ACTIVE_STATUSES,
+    COLLECTED_STATUSES,
+    PAYMENT_TRANSITIONS,
+    Payment,
+    PaymentStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +61,6 @@ RESEND_WINDOW = timedelta(hours=23)
 FIND_MARGIN = timedelta(minutes=10)
 
 S = PaymentStatus
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.SUCCEEDED, S.FAILED, S.REQUIRES_ACTION, S.CANCELED},
-    S.REQUIRES_ACTION: {S.SUCCEEDED, S.FAILED, S.CANCELED, S.PENDING},
-    # The gateway is the truth: an intent that failed can still succeed (the customer retried on it).
-    S.FAILED: {S.SUCCEEDED},
-    S.CANCELED: set(),
-    S.SUCCEEDED: {S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED},
-    S.PARTIALLY_REFUNDED: {S.REFUNDED, S.DISPUTED},
-    S.DISPUTED: {S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.REFUNDED},
-    S.REFUNDED: {S.DISPUTED},
-}
 _FROM_OUTCOME = {
     Outcome.PENDING: S.PENDING,
     Outcome.SUCCEEDED: S.SUCCEEDED,
@@ -69,9 +68,6 @@ _FROM_OUTCOME = {
     Outcome.REQUIRES_ACTION: S.REQUIRES_ACTION,
     Outcome.CANCELED: S.CANCELED,
 }
-TRACKED = ["status", "gateway_payment_id", "gateway_charge_id", "failure_code", "failure_message",
-           "amount_refunded", "unapplied_reason"]
-
 PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 PAYMENT_FAILED = "billing.payment.failed"
 PAYMENT_REQUIRES_ACTION = "billing.payment.requires_action"
@@ -86,29 +82,6 @@ def payment_payload(payment: Payment, **extra) -> dict:
         "failure_code": payment.failure_code, "failure_message": payment.failure_message,
         "amount_refunded": payment.amount_refunded, **extra,
     }
-
-
-def lock_payment(payment: Payment | int) -> Payment:
-    pk = payment.pk if isinstance(payment, Payment) else payment
-    found = Payment.objects.select_for_update().filter(pk=pk).first()
-    if found is None:
-        raise NotFound("No such payment.")
-    return found
-
-
-def transition(payment: Payment, target: str, *, action: str | None = None, **changes) -> Payment:
-    """Move a locked payment to `target` (re-checked here), audited. The caller records events."""
-    if target != payment.status and target not in TRANSITIONS[payment.status]:
-        raise InvalidTransition(f"A {payment.status} payment cannot become {target}.",
-                                fields={"status": [payment.status]})
-    before = snapshot(payment, TRACKED)
-    payment.status = target
-    for name, value in changes.items():
-        setattr(payment, name, value)
-    payment.save()
-    audit_record(action=action or f"payment.{target}", instance=payment, before=before,
-                 after=snapshot(payment, TRACKED))
-    return payment
 
 
 # --- step 1: open an attempt -----------------------------------------------------------------------------------
@@ -126,9 +99,7 @@ def payment_collect(*, invoice_id: int, trigger: str = "collection",
 
 @transaction.atomic
 def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | None = None) -> Payment | None:
-    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
-    if invoice is None:
-        raise NotFound("No such invoice.")
+    invoice = row_lock(Invoice, invoice_id)
     active = Payment.objects.filter(invoice=invoice, status__in=ACTIVE_STATUSES).first()
     if active is not None:
         return active
@@ -162,8 +133,7 @@ def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | Non
 def payment_resume(*, payment: Payment) -> Payment:
     """Bring an in-flight payment to its outcome: what the gateway did under our reference, else charge."""
     with transaction.atomic():
-        locked = Payment.objects.select_for_update(skip_locked=True).filter(
-            pk=payment.pk, status__in=ACTIVE_STATUSES).first()
+        locked = row_lock(Payment, payment, skip_locked=True, required=False, status__in=ACTIVE_STATUSES)
         if locked is None:  # finished, or another worker holds it
             return Payment.objects.get(pk=payment.pk)
         try:
@@ -215,7 +185,7 @@ def _schedule_check(payment: Payment) -> Payment:
 @transaction.atomic
 def payment_apply_result(*, payment: Payment, result: ChargeResult) -> Payment:
     """Move a payment to what the gateway reports (locked; replays and stale reports change nothing)."""
-    return _apply(lock_payment(payment), result)
+    return _apply(row_lock(Payment, payment), result)
 
 
 def _apply(payment: Payment, result: ChargeResult) -> Payment:
@@ -228,34 +198,31 @@ def _apply(payment: Payment, result: ChargeResult) -> Payment:
             Payment.objects.filter(pk=payment.pk).update(**ids)
             payment.__dict__.update(ids)
         return payment  # a replay: nothing new
-    if target not in TRANSITIONS[payment.status]:
+    if not PAYMENT_TRANSITIONS.allows(payment.status, target):
         logger.info("payments: %s is %s; ignoring a stale %s report", payment.reference, payment.status, target)
         return payment
     now = timezone.now()
     if target == S.SUCCEEDED:
-        transition(payment, target, succeeded_at=now, next_check_at=None, failure_code="", failure_message="",
-                   **ids)
+        transition(payment, target, changes={"succeeded_at": now, "next_check_at": None, "failure_code": "",
+                                             "failure_message": "", **ids})
+        # Paying the invoice ends its dunning case, in this transaction (the invoice's reaction).
         _apply_to_invoice(payment)
         event_record(type=PAYMENT_SUCCEEDED, account_id=payment.account_id, payload=payment_payload(payment))
-        from .dunning import dunning_on_success
-
-        dunning_on_success(payment=payment)
     elif target in (S.FAILED, S.CANCELED):
         code = result.failure_code or ("canceled" if target == S.CANCELED else "failed")
         message = result.failure_message or ("The payment was canceled." if target == S.CANCELED else "")
-        transition(payment, target, failed_at=now, next_check_at=None, failure_code=code[:100],
-                   failure_message=message[:500], **ids)
-        from .dunning import dunning_on_failure
-
-        next_retry_at = dunning_on_failure(payment=payment)
+        # Dunning schedules the next retry as the payment fails (the payment's reaction), hence read after.
+        transition(payment, target, changes={"failed_at": now, "next_check_at": None, "failure_code": code[:100],
+                                             "failure_message": message[:500], **ids})
         event_record(type=PAYMENT_FAILED, account_id=payment.account_id, payload=payment_payload(
-            payment, next_retry_at=next_retry_at, update_payment_method_url=f"{settings.SITE_URL}/console/"))
+            payment, next_retry_at=selectors.dunning_next_retry_at(invoice_id=payment.invoice_id),
+            update_payment_method_url=f"{settings.SITE_URL}/console/"))
     elif target == S.REQUIRES_ACTION:
-        transition(payment, target, next_check_at=now + LATER_CHECKS, **ids)
-        event_record(type=PAYMENT_REQUIRES_ACTION, account_id=payment.account_id, payload=payment_payload(
-            payment, action_url=f"{settings.SITE_URL}/console/payments/{payment.pk}/authenticate/"))
+        transition(payment, target, changes={"next_check_at": now + LATER_CHECKS, **ids},
+                   event=PAYMENT_REQUIRES_ACTION, payload=lambda waiting: payment_payload(
+                       waiting, action_url=f"{settings.SITE_URL}/console/payments/{waiting.pk}/authenticate/"))
     else:
-        transition(payment, target, **ids)
+        transition(payment, target, changes=ids)
     return payment
 
 
@@ -298,8 +265,7 @@ def payments_pending_resolve(*, limit: int = 100) -> int:
 
 def payment_cancel(*, payment: Payment, reason: str = "") -> Payment:
     """Cancel an attempt waiting for the customer (counts as a failure for dunning)."""
-    if payment.status not in ACTIVE_STATUSES:
-        raise InvalidTransition(f"A {payment.status} payment cannot be canceled.")
+    PAYMENT_TRANSITIONS.check(payment.status, S.CANCELED, verb="cancel")  # pending or waiting for 3-D Secure
     result = ChargeResult(status=Outcome.CANCELED, failure_code="canceled", failure_message=reason)
     if payment.gateway_payment_id:
         try:

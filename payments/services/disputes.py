@@ -9,9 +9,18 @@ from django.utils import timezone
 
 from billing.audit import audit_record, snapshot
 from billing.outbox import event_record
-from payments.models import Dispute, DisputeOutcome, Payment, PaymentStatus, Refund, RefundStatus
+from billing.transitions import row_lock, transition
+from payments.models import (
+    REFUND_TRANSITIONS,
+    Dispute,
+    DisputeOutcome,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 
-from .charging import lock_payment, payment_payload, transition
+from .charging import payment_payload
 
 DISPUTE_CREATED = "billing.dispute.created"
 DISPUTE_CLOSED = "billing.dispute.closed"
@@ -26,9 +35,9 @@ def _when(value) -> datetime | None:
 def dispute_record(*, payment: Payment, dispute: dict) -> Dispute:
     """Create or move a dispute to the state in Stripe's (signed) dispute object. A closed dispute never
     reopens, so a late `created` after `closed` changes nothing."""
-    payment = lock_payment(payment)
+    payment = row_lock(Payment, payment)
     outcome = _OUTCOMES.get(dispute.get("status", ""), DisputeOutcome.OPEN)
-    row = Dispute.objects.select_for_update().filter(gateway_dispute_id=dispute["id"]).first()
+    row = row_lock(Dispute, gateway_dispute_id=dispute["id"], required=False)
     created = row is None
     if created:
         row = Dispute.objects.create(
@@ -58,10 +67,7 @@ def dispute_record(*, payment: Payment, dispute: dict) -> Dispute:
 
 
 def _close(payment: Payment, row: Dispute, outcome: str) -> None:
-    before = snapshot(row)
-    row.outcome, row.closed_at = outcome, timezone.now()
-    row.save(update_fields=["outcome", "closed_at", "gateway_status"])
-    audit_record(action=f"dispute.{outcome}", instance=row, before=before, after=snapshot(row))
+    transition(row, outcome, action=f"dispute.{outcome}", changes={"closed_at": timezone.now()})
     reversed_amount = 0
     if outcome == DisputeOutcome.LOST:
         # The card network took the money back: a reversal entry, like a refund we did not choose.
@@ -70,15 +76,18 @@ def _close(payment: Payment, row: Dispute, outcome: str) -> None:
             Refund.objects.create(
                 account_id=payment.account_id, payment=payment, amount=reversed_amount, currency=payment.currency,
                 reason="Dispute lost", reference=f"dispute:{row.gateway_dispute_id}", gateway_refund_id="",
-                status=RefundStatus.SUCCEEDED, created_at=timezone.now(), succeeded_at=timezone.now())
+                status=REFUND_TRANSITIONS.start(RefundStatus.SUCCEEDED), created_at=timezone.now(),
+                succeeded_at=timezone.now())
         refunded = payment.amount_refunded + reversed_amount
         target = PaymentStatus.REFUNDED if refunded >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
-        transition(payment, target, action="payment.dispute_lost", amount_refunded=refunded)
+        if (target, refunded) != (payment.status, payment.amount_refunded):  # a second dispute may change nothing
+            transition(payment, target, action="payment.dispute_lost", changes={"amount_refunded": refunded})
     else:
         target = PaymentStatus.PARTIALLY_REFUNDED if payment.amount_refunded else PaymentStatus.SUCCEEDED
         if payment.amount_refunded >= payment.amount:
             target = PaymentStatus.REFUNDED
-        transition(payment, target, action="payment.dispute_won")
+        if target != payment.status:  # another dispute of the payment may have closed first
+            transition(payment, target, action="payment.dispute_won")
     event_record(type=DISPUTE_CLOSED, account_id=payment.account_id, payload={
         **payment_payload(payment), "dispute_id": row.pk, "gateway_dispute_id": row.gateway_dispute_id,
         "outcome": outcome, "reversed_amount": reversed_amount})

@@ -6,6 +6,11 @@ most 4 retries), in billing-clock time. During retries the subscription is
 scheduled ones). After the last scheduled retry fails, `DUNNING_FINAL_ACTION`:
 cancel the subscription, mark the invoice uncollectible, or leave it past due.
 Finance can pause dunning per account: no retry and no final action while paused.
+
+Dunning hears of payments and invoices through their transition tables' reactions
+(payments/reactions.py): `dunning_on_failure` as a payment fails, `dunning_on_invoice_paid`
+as an invoice is paid, each in that transaction. It calls charging to retry; charging
+never calls it.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from billing import clock
 from billing.audit import audit_record, snapshot
 from billing.models import Account
 from billing.outbox import event_record
+from billing.transitions import row_lock, transition
 from invoicing.models import Invoice, InvoiceStatus
 from payments import conf
 from payments.models import ACTIVE_STATUSES, AccountDunning, DunningCase, DunningStatus, Payment
+
+from .charging import payment_collect
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +54,9 @@ def dunning_on_failure(*, payment: Payment) -> datetime | None:
 
 
 def _failure_record(*, invoice_id: int, account_id: int, failure_code: str) -> datetime | None:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice = row_lock(Invoice, invoice_id)
     now = clock.now()
-    case = DunningCase.objects.select_for_update().filter(invoice=invoice).first()
+    case = row_lock(DunningCase, invoice=invoice, required=False)
     if case is None:
         case = DunningCase.objects.create(account_id=account_id, invoice=invoice, first_failed_at=now,
                                           last_failed_at=now)
@@ -89,13 +97,10 @@ def _finish(case: DunningCase, invoice: Invoice) -> None:
         from invoicing.services import invoice_mark_uncollectible
 
         invoice_mark_uncollectible(invoice=invoice.pk, reason="Payment failed after every retry.")
-    before = snapshot(case)
-    case.status, case.final_action, case.closed_at = DunningStatus.EXHAUSTED, action, clock.now()
-    case.save()
-    audit_record(action="dunning.exhausted", instance=case, before=before, after=snapshot(case))
-    event_record(type=DUNNING_EXHAUSTED, account_id=case.account_id, payload={
-        "invoice_id": invoice.pk, "account_id": case.account_id, "subscription_id": invoice.subscription_id,
-        "failures": case.failures, "final_action": action})
+    transition(case, DunningStatus.EXHAUSTED, action="dunning.exhausted",
+               changes={"final_action": action, "closed_at": clock.now()}, event=DUNNING_EXHAUSTED, payload={
+                   "invoice_id": invoice.pk, "account_id": case.account_id, "subscription_id": invoice.subscription_id,
+                   "failures": case.failures, "final_action": action})
 
 
 def _subscription_past_due(invoice: Invoice) -> None:
@@ -109,22 +114,13 @@ def _subscription_past_due(invoice: Invoice) -> None:
         subscription_mark_past_due(subscription=subscription)
 
 
-def dunning_on_success(*, payment: Payment) -> None:
-    """One of our payments paid the invoice (inside the payment's transaction)."""
-    dunning_on_invoice_paid(invoice_id=payment.invoice_id)
-
-
-def dunning_on_invoice_paid(*, invoice_id: int) -> None:
-    """The invoice is paid (by us, a transfer or a credit note): close its case, reactivate the subscription."""
-    invoice = Invoice.objects.get(pk=invoice_id)
-    if invoice.status != InvoiceStatus.PAID:
-        return
-    case = DunningCase.objects.select_for_update().filter(invoice_id=invoice_id).first()
+def dunning_on_invoice_paid(*, invoice) -> None:
+    """The invoice was just paid (by us, a transfer, a credit note or credit), inside the transaction that
+    paid it: close its case, reactivate the subscription."""
+    case = row_lock(DunningCase, invoice_id=invoice.pk, required=False)
     if case is not None and case.status == DunningStatus.ACTIVE:
-        before = snapshot(case)
-        case.status, case.next_retry_at, case.closed_at = DunningStatus.RECOVERED, None, clock.now()
-        case.save()
-        audit_record(action="dunning.recovered", instance=case, before=before, after=snapshot(case))
+        transition(case, DunningStatus.RECOVERED, action="dunning.recovered",
+                   changes={"next_retry_at": None, "closed_at": clock.now()})
     if invoice.subscription_id:
         from billing.models import Subscription
         from billing.services import subscription_activate
@@ -139,17 +135,13 @@ def dunning_on_invoice_paid(*, invoice_id: int) -> None:
 def _claim(case_pk: int, *, scheduled: bool) -> DunningCase | None:
     """Take a case for one retry (locked, re-checked); a scheduled retry uses up one slot."""
     with transaction.atomic():
-        case = DunningCase.objects.select_for_update(skip_locked=True).filter(
-            pk=case_pk, status=DunningStatus.ACTIVE).first()
+        case = row_lock(DunningCase, case_pk, skip_locked=True, required=False, status=DunningStatus.ACTIVE)
         if case is None or dunning_paused(case.account_id):
             return None
         invoice = Invoice.objects.get(pk=case.invoice_id)
-        if invoice.status != InvoiceStatus.OPEN:
-            before = snapshot(case)
-            case.status, case.next_retry_at, case.closed_at = DunningStatus.CLOSED, None, clock.now()
-            case.save()
-            audit_record(action="dunning.closed", instance=case, before=before, after={
-                **snapshot(case), "invoice_status": invoice.status})
+        if invoice.status != InvoiceStatus.OPEN:  # voided or given up on elsewhere (a paid one was recovered)
+            transition(case, DunningStatus.CLOSED, action="dunning.closed", audit={"invoice_status": invoice.status},
+                       changes={"next_retry_at": None, "closed_at": clock.now()})
             return None
         if Payment.objects.filter(invoice_id=case.invoice_id, status__in=ACTIVE_STATUSES).exists():
             if scheduled:  # an attempt is still in flight (3-D Secure, timeout): wait for its outcome
@@ -168,14 +160,12 @@ def _claim(case_pk: int, *, scheduled: bool) -> DunningCase | None:
 
 
 def _retry(case: DunningCase, *, scheduled: bool = False, payment_method_id: int | None = None) -> Payment | None:
-    from .charging import payment_collect
-
     payment = payment_collect(invoice_id=case.invoice_id, trigger="dunning", payment_method_id=payment_method_id)
     if payment is None and scheduled:
         # Nothing to charge (every payment method removed): the retry failed, so the schedule moves on and
         # ends in the final action instead of holding its slot forever.
         with transaction.atomic():
-            locked = DunningCase.objects.select_for_update().get(pk=case.pk)
+            locked = row_lock(DunningCase, case)
             invoice = Invoice.objects.get(pk=case.invoice_id)
             if locked.status == DunningStatus.ACTIVE and invoice.status == InvoiceStatus.OPEN:
                 message = "No payment method on file."
@@ -204,9 +194,9 @@ def dunning_retry_due(*, limit: int = 100) -> int:
     for case in DunningCase.objects.filter(status=DunningStatus.ACTIVE, next_retry_at__isnull=True)[:limit]:
         if not dunning_paused(case.account_id) and case.retries_done >= len(_schedule()):
             with transaction.atomic():
-                locked = DunningCase.objects.select_for_update().get(pk=case.pk)
+                locked = row_lock(DunningCase, case)
                 if locked.status == DunningStatus.ACTIVE:
-                    _finish(locked, Invoice.objects.select_for_update().get(pk=locked.invoice_id))
+                    _finish(locked, row_lock(Invoice, locked.invoice_id))
     return len(due)
 
 

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from billing.audit import audit_record, snapshot
 from billing.errors import InvalidTransition, ValidationFailed
-from billing.outbox import event_record
+from billing.transitions import row_lock, transition
 from payments.gateways import GatewayError, GatewayUnavailable, RefundRequest, RefundResult, gateway
-from payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from payments.models import REFUND_TRANSITIONS, Payment, PaymentStatus, Refund, RefundStatus
 
-from .charging import lock_payment, payment_payload, transition
+from .charging import payment_payload
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def refund_create(*, payment: Payment, amount: int | None = None, reason: str = 
 
 @transaction.atomic
 def _refund_open(*, payment, amount, reason, reference, credit_note_id) -> Refund:
-    payment = lock_payment(payment)
+    payment = row_lock(Payment, payment)
     if reference:
         existing = Refund.objects.filter(reference=reference).first()
         if existing is not None:
@@ -106,28 +106,26 @@ def _refund_find(gw, refund: Refund) -> RefundResult | None:
 @transaction.atomic
 def refund_apply_result(*, refund: Refund, result: RefundResult) -> Refund:
     failure_message = refund.failure_message
-    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    refund = row_lock(Refund, refund)
     if refund.status != RefundStatus.PENDING:
-        return refund
+        return refund  # a replayed answer: the first one was applied
     if result.status == "succeeded":
-        payment = lock_payment(refund.payment_id)
-        before = snapshot(refund)
-        refund.status, refund.gateway_refund_id, refund.succeeded_at = RefundStatus.SUCCEEDED, result.id, timezone.now()
-        refund.save()
-        audit_record(action="refund.succeeded", instance=refund, before=before, after=snapshot(refund))
+        payment = row_lock(Payment, refund.payment_id)
+        transition(refund, RefundStatus.SUCCEEDED, action="refund.succeeded",
+                   changes={"gateway_refund_id": result.id, "succeeded_at": timezone.now()})
         _add_to_payment(payment, refund)
     elif result.status in ("failed", "canceled"):
-        before = snapshot(refund)
-        refund.status, refund.gateway_refund_id = RefundStatus.FAILED, result.id
-        refund.failure_message = failure_message or "The payment processor refused the refund."
-        refund.save()
-        audit_record(action="refund.failed", instance=refund, before=before, after=snapshot(refund))
         # The customer is still owed the money: finance hears of it (email) and so can integrations.
-        event_record(type=REFUND_FAILED, account_id=refund.payment.account_id, payload={
-            "refund_id": refund.pk, "payment_id": refund.payment_id, "invoice_id": refund.payment.invoice_id,
-            "credit_note_id": refund.credit_note_id, "amount": refund.amount, "currency": refund.currency,
-            "reason": refund.reason, "reference": refund.reference, "failure_message": refund.failure_message})
+        transition(refund, RefundStatus.FAILED, action="refund.failed", event=REFUND_FAILED, payload=_failed_payload,
+                   changes={"gateway_refund_id": result.id,
+                            "failure_message": failure_message or "The payment processor refused the refund."})
     return refund
+
+
+def _failed_payload(refund: Refund) -> dict:
+    return {"refund_id": refund.pk, "payment_id": refund.payment_id, "invoice_id": refund.payment.invoice_id,
+            "credit_note_id": refund.credit_note_id, "amount": refund.amount, "currency": refund.currency,
+            "reason": refund.reason, "reference": refund.reference, "failure_message": refund.failure_message}
 
 
 def _add_to_payment(payment: Payment, refund: Refund) -> None:
@@ -136,10 +134,10 @@ def _add_to_payment(payment: Payment, refund: Refund) -> None:
         target = PaymentStatus.DISPUTED  # the dispute outcome decides the status
     else:
         target = PaymentStatus.REFUNDED if refunded == payment.amount else PaymentStatus.PARTIALLY_REFUNDED
-    transition(payment, target, action="payment.refunded", amount_refunded=refunded)
-    event_record(type=PAYMENT_REFUNDED, account_id=payment.account_id, payload=payment_payload(
-        payment, refund_id=refund.pk, refund_amount=refund.amount, credit_note_id=refund.credit_note_id,
-        reason=refund.reason))
+    transition(payment, target, action="payment.refunded", changes={"amount_refunded": refunded},
+               event=PAYMENT_REFUNDED, payload=lambda refunded_payment: payment_payload(
+                   refunded_payment, refund_id=refund.pk, refund_amount=refund.amount,
+                   credit_note_id=refund.credit_note_id, reason=refund.reason))
 
 
 def payment_refunds_sync(*, payment: Payment) -> int:
@@ -151,7 +149,7 @@ def payment_refunds_sync(*, payment: Payment) -> int:
         if remote.status != "succeeded":
             continue
         with transaction.atomic():
-            locked = lock_payment(payment)
+            locked = row_lock(Payment, payment)
             known = Refund.objects.filter(payment=locked, gateway_refund_id=remote.id).exists() or \
                 (remote.reference and Refund.objects.filter(reference=remote.reference).exists())
             if known or locked.status not in REFUNDABLE:
@@ -159,7 +157,8 @@ def payment_refunds_sync(*, payment: Payment) -> int:
             refund = Refund.objects.create(
                 account_id=locked.account_id, payment=locked, amount=min(remote.amount, locked.refundable),
                 currency=locked.currency, reason="Refunded at the payment processor",
-                reference=f"gateway:{remote.id}", gateway_refund_id=remote.id, status=RefundStatus.SUCCEEDED,
+                reference=f"gateway:{remote.id}", gateway_refund_id=remote.id,
+                status=REFUND_TRANSITIONS.start(RefundStatus.SUCCEEDED),
                 created_at=remote.created or timezone.now(), succeeded_at=timezone.now())
             audit_record(action="refund.recorded_from_gateway", instance=refund, after=snapshot(refund))
             if refund.amount > 0:

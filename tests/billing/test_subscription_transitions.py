@@ -238,3 +238,56 @@ def test_a_trial_with_a_payment_method_on_file_ends_active(operator, account):
         subscription_period_advance(subscription=sub, expected_period_end=utc(2026, 1, 8))
     sub.refresh_from_db()
     assert sub.status == "active"
+
+
+TABLE = {
+    "trialing": {"active", "incomplete", "canceled", "paused"},
+    "active": {"past_due", "paused", "canceled"},
+    "past_due": {"active", "canceled"},
+    "paused": {"active", "trialing", "canceled"},
+    "incomplete": {"active", "incomplete_expired", "canceled"},
+    "canceled": set(),
+    "incomplete_expired": set(),
+}
+
+
+def test_every_move_the_table_allows_works_and_every_other_is_refused(monthly, account, operator):
+    from billing.services.subscriptions import TRANSITIONS
+    from tests.helpers import moves_checked
+
+    sub = subscription_create(account=account, plan=monthly)
+    assert moves_checked(TRANSITIONS, sub, TABLE) == 49
+
+
+@pytest.mark.parametrize(("start", "action", "refused"), [
+    ("trialing", lambda s: subscription_activate(subscription=s), ("trialing", "active")),  # ends by its trial
+    ("paused", lambda s: subscription_activate(subscription=s), ("paused", "active")),  # resumes instead
+    ("paused", lambda s: subscription_trial_end(subscription=s), ("paused", "active")),
+    ("trialing", lambda s: subscription_resume(subscription=s), ("trialing", "trialing")),
+    ("canceled", lambda s: subscription_pause(subscription=s), ("canceled", "paused")),
+    ("incomplete_expired", lambda s: subscription_cancel(subscription=s), ("incomplete_expired", "canceled")),
+])
+def test_the_services_refuse_through_the_table_naming_both_states(account, operator, start, action, refused):
+    from billing.transitions import TransitionRefused
+
+    trial = plan(code="trial-refused", trial_days=30, trial_end_behavior="activate")
+    sub = subscription_create(account=account, plan=trial)  # in a trial that has not ended
+    Subscription.objects.filter(pk=sub.pk).update(status=start)
+    sub.refresh_from_db()
+    with pytest.raises(TransitionRefused) as error:
+        action(sub)
+    assert (error.value.from_state, error.value.to_state) == refused
+    assert error.value.fields == {"status": [start]}
+    sub.refresh_from_db()
+    assert sub.status == start
+
+
+def test_a_refused_move_answers_409_naming_both_states(monthly, account, api_key_for, api_client, operator):
+    sub = subscription_cancel(subscription=subscription_create(account=account, plan=monthly), at_period_end=False)
+    key = api_key_for(account, scopes=("billing:read", "billing:write"))
+    response = api_client.post(f"/api/v1/subscriptions/{sub.pk}/pause", {}, format="json",
+                               HTTP_AUTHORIZATION=f"Bearer {key}")
+    error = response.json()["error"]
+    assert response.status_code == 409 and error["code"] == "invalid_state_transition"
+    assert "canceled" in error["message"] and "paused" in error["message"]
+    assert error["fields"] == {"status": ["canceled"]}
