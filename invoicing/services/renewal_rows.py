@@ -180,7 +180,7 @@ def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_me
     if grace <= timedelta(0):
         _finalize(invoices, contexts, drafted)
     rows_copy(Invoice, list(InvoiceRow.columns), [row.values() for row in invoices])
-    if grace <= 0:
+    if grace <= timedelta(0):
         moves_react(invoices)  # what other apps do when an invoice is finalized straight to paid
     return [i.pk for i in invoices]
 
