@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from billing.api.keycache import api_key_remember
 from metering.api.common import MeteringApiView
+from metering.ingest.decode import max_body_bytes
 from metering.services import usage_events_ingest
 from metering.services.ingestion import IngestResult
 
@@ -50,6 +51,7 @@ class IngestOutput(serializers.Serializer):
 
 class UsageEventsIngestView(MeteringApiView):
     required_scopes = "usage:write"
+    max_body_bytes = staticmethod(max_body_bytes)  # a full batch: more than other views (docs/api.md)
 
     @extend_schema(
         summary="Send usage events",

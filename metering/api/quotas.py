@@ -19,6 +19,7 @@ from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
 from billing import clock
+from billing.api.content import NOT_UTF8, TOO_DEEP, BodyInvalid
 from billing.api.errors import error_body
 from billing.api.keycache import api_key_remember
 from billing.errors import ValidationFailed
@@ -88,6 +89,10 @@ def request_data(request_type: type[QuotaRequest], body: bytes) -> dict:
         raise ValidationFailed({field: str(exc).split(" - at ")[0]}) from None
     except msgspec.DecodeError:
         raise ValidationFailed({"non_field_errors": "The body must be a JSON object."}) from None
+    except UnicodeDecodeError:
+        raise BodyInvalid(NOT_UTF8) from None
+    except RecursionError:
+        raise BodyInvalid(TOO_DEEP) from None
     if not data.quantity.is_finite() or data.quantity < 0:
         raise ValidationFailed({"quantity": "Must be a number of units, zero or more."})
     return {field: getattr(data, field) for field in data.__struct_fields__ if getattr(data, field) is not None}
