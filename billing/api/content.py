@@ -8,6 +8,7 @@ Every refusal is a 400 naming `body` (docs/api.md, "Limits and dependencies").
 from __future__ import annotations
 
 import json
+import re
 
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -32,6 +33,8 @@ class BodyInvalid(BillingError):
 
 NOT_UTF8 = "Not valid UTF-8."
 TOO_DEEP = f"Nested deeper than {MAX_JSON_DEPTH} levels."
+LONE_SURROGATE = "A \\uD800-\\uDFFF escape that is not half of a surrogate pair: not a character."
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -74,6 +77,16 @@ def encoded_too_deep(encoded: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def has_lone_surrogate(data) -> bool:
+    """Whether a decoded document holds a lone surrogate, which json.loads lets through from a \\uD8xx
+    escape and nothing can store or encode as UTF-8 (PostgreSQL, the logs, the answer)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
@@ -98,6 +111,8 @@ class JsonParser(BaseParser):
             raise BodyInvalid(f"Not valid JSON: {exc}.") from None
         if too_deep(data):
             raise BodyInvalid(TOO_DEEP)
+        if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(data):
+            raise BodyInvalid(LONE_SURROGATE)
         return data
 
 

@@ -41,6 +41,9 @@ class AccountCreateInput(serializers.Serializer):
 
 
 class BillingProfileOutput(serializers.ModelSerializer):
+    updated_at = serializers.DateTimeField(allow_null=True, read_only=True,
+                                           help_text="null until the profile is first saved.")
+
     class Meta:
         model = BillingProfile
         fields = ["account_id", *PROFILE_FIELDS, "currency_locked_at", "updated_at"]

@@ -10,7 +10,7 @@ import logging
 
 import redis
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.decorators.common import no_append_slash
 from django.views.decorators.csrf import csrf_exempt
@@ -121,6 +121,11 @@ def exception_handler(exc, context):
     if dependency:
         logger.warning("%s unavailable: %s: %s", dependency, type(exc).__name__, exc)
         return Response(error_body(503, UNAVAILABLE_MESSAGE), status=503, headers=UNAVAILABLE_HEADERS)
+    if isinstance(exc, DataError) and "NUL" in str(exc):
+        # The last wall: a NUL that no field check refused reached PostgreSQL (the log tells where).
+        logger.warning("a NUL character reached the database", exc_info=exc)
+        return Response(error_body(400, "A text value contains a NUL character (\\u0000), which cannot be "
+                                   "stored."), status=400)
     if isinstance(exc, RequestDataTooBig):  # a view admitting more than DATA_UPLOAD_MAX_MEMORY_SIZE
         return Response(error_body(413, too_large_message()), status=413)
     if isinstance(exc, Http404):

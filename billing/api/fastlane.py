@@ -175,6 +175,14 @@ class FastLane:
                 ("Content-Length", str(len(payload)))]
 
 
+def with_fast_lanes(app):
+    """`app` (Django's WSGI handler) behind the lanes, as the web server runs it (config/wsgi.py)."""
+    from metering.ingest.fastlane import IngestFastLane
+    from metering.quotas.fastlane import QuotaFastLane
+
+    return IngestFastLane(QuotaFastLane(app))
+
+
 def resp_command(*parts) -> bytes:
     """A Redis command in RESP: an array of bulk strings (bytes, str or int parts)."""
     out = [b"*%d\r\n" % len(parts)]

@@ -34,6 +34,15 @@ class LimitCursorPagination(CursorPagination):
             raise ValidationError({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
         return limit
 
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": self.cursor_query_param, "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "The cursor of the `next` or `previous` link of a page, as it is."},
+            {"name": self.page_size_query_param, "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": self.page_size},
+             "description": f"Results per page, 1 to {MAX_LIMIT}."},
+        ]
+
     def encode_cursor(self, cursor):
         token = signing.Signer(salt=_CURSOR_SALT).sign_object(
             [cursor.offset, cursor.reverse, cursor.position], compress=False)

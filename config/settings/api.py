@@ -10,7 +10,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "billing.api.pagination.LimitCursorPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "billing.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "billing.api.schema.ApiSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["billing.api.content.JsonParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "billing.api.content.JsonNegotiation",
@@ -55,5 +55,8 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "payments.models.payments.RefundStatus",
         "ReconciliationRunStatusEnum": "payments.models.reconciliation.RunStatus",
         "OutboxStatusEnum": "billing.models.outbox.OutboxStatus",
+        "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
+        "CreditEntryKindEnum": "billing.models.customers.CreditKind",
+        "DiscrepancyKindEnum": "payments.models.reconciliation.DiscrepancyKind",
     },
 }

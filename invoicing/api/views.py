@@ -110,8 +110,8 @@ class InvoiceUpcomingView(ApiView):
             "next_period_end": upcoming.next_period.end if upcoming.next_period else None,
             "subtotal": invoice.subtotal, "discount_total": invoice.discount_total, "tax_total": invoice.tax_total,
             "total": invoice.total, "tax_breakdown": invoice.tax_breakdown,
-            "lines": s.InvoiceLineOutput(upcoming.lines, many=True).data,
-            "discounts": s.InvoiceDiscountOutput(upcoming.discounts, many=True).data,
+            "lines": s.UpcomingLineOutput(upcoming.lines, many=True).data,
+            "discounts": s.UpcomingDiscountOutput(upcoming.discounts, many=True).data,
         }
         return Response(body)
 

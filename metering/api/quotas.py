@@ -22,6 +22,7 @@ from billing import clock
 from billing.api.content import NOT_UTF8, TOO_DEEP, BodyInvalid
 from billing.api.errors import error_body
 from billing.api.keycache import api_key_remember
+from billing.api.schema import ErrorSerializer
 from billing.errors import ValidationFailed
 from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.services import quota_check, quota_consume
@@ -55,6 +56,11 @@ class QuotaOutput(serializers.Serializer):
     consumed = serializers.BooleanField()
     duplicate = serializers.BooleanField()
     source = serializers.CharField(help_text="redis, or postgres when Redis was unavailable.")
+
+
+class QuotaRefusedOutput(ErrorSerializer):
+    quota = QuotaOutput(required=False, help_text="With `quota_exceeded` (the hard limit refused): the check's "
+                        "answer. Absent when the key is rate limited (`rate_limited`).")
 
 
 class QuotaRequest(msgspec.Struct):
@@ -93,6 +99,9 @@ def request_data(request_type: type[QuotaRequest], body: bytes) -> dict:
         raise BodyInvalid(NOT_UTF8) from None
     except RecursionError:
         raise BodyInvalid(TOO_DEEP) from None
+    for field in ("external_customer_id", "idempotency_key"):  # PostgreSQL cannot store or look up a NUL
+        if "\x00" in (getattr(data, field, None) or ""):
+            raise ValidationFailed({field: "Must not contain a NUL character."})
     if not data.quantity.is_finite() or data.quantity < 0:
         raise ValidationFailed({"quantity": "Must be a number of units, zero or more."})
     return {field: getattr(data, field) for field in data.__struct_fields__ if getattr(data, field) is not None}
@@ -134,7 +143,7 @@ class QuotaConsumeView(MeteringApiView):
     required_scopes = "usage:write"
 
     @extend_schema(summary="Check and record usage atomically", request=ConsumeInput,
-                   responses={200: QuotaOutput, 429: QuotaOutput},
+                   responses={200: QuotaOutput, 429: QuotaRefusedOutput},
                    description="Records a usage event for the units when allowed. Past a hard cap: 429 with "
                    "`Retry-After` set to the period end, nothing recorded. Concurrent consumers never pass a "
                    "hard cap together.")

@@ -74,14 +74,22 @@ class CurrentUsageView(MeteringApiView):
                                             "metrics": [_metric_row(m) for m in usage.metrics]}).data)
 
 
+class HistoryUsageOutput(serializers.Serializer):
+    metric = serializers.CharField()
+    group = serializers.CharField(allow_blank=True, help_text="The group (e.g. `model=small|region=eu`); "
+                                  "empty when the metric is not grouped.")
+    quantity = serializers.CharField(help_text="Decimal as a string.")
+
+
 class HistoryPeriodOutput(serializers.Serializer):
     period_start = serializers.DateTimeField()
     period_end = serializers.DateTimeField()
-    usage = serializers.ListField(child=serializers.DictField())
+    usage = HistoryUsageOutput(many=True)
 
 
 class UsageHistoryView(MeteringApiView):
     required_scopes = "usage:read"
+    pagination_class = None  # one list of periods (`periods`), not pages
 
     @extend_schema(summary="Usage of past periods",
                    parameters=[*ACCOUNT_PARAMS, OpenApiParameter("periods", int, description="1-24, default 6.")],

@@ -79,7 +79,10 @@ def decode_body(body: bytes, *, max_batch: int) -> tuple[list[tuple[int, EventIn
     Fast path: the whole batch in one typed decode. Only when some event is
     malformed are the events decoded one by one, to name each bad one.
     """
-    if body[:1] == b"{" and b'"events"' in body[:64]:
+    # A NUL (which PostgreSQL cannot store) can only arrive escaped: one scan of the body, and the rare
+    # body with one takes the slow path, where the event holding it is rejected naming the field.
+    has_nul = b"\\u0000" in body
+    if body[:1] == b"{" and b'"events"' in body[:64] and not has_nul:
         try:
             events = _batch.decode(body).events
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
@@ -94,6 +97,8 @@ def decode_body(body: bytes, *, max_batch: int) -> tuple[list[tuple[int, EventIn
     decoded, rejected = [], []
     for index, raw in enumerate(split_body(body, max_batch=max_batch)):
         event = decode_event(index, raw)
+        if has_nul and isinstance(event, EventIn):
+            event = _without_nul(index, event)
         if isinstance(event, Rejection):
             rejected.append(event)
         else:
@@ -137,6 +142,15 @@ def decode_event(index: int, raw: msgspec.Raw | bytes) -> EventIn | Rejection:
         return Rejection(index=index, field="event", reason=TOO_DEEP)
     except UnicodeDecodeError:  # a line of an uploaded file (a request body is refused whole first)
         return Rejection(index=index, field="event", reason=NOT_UTF8)
+
+
+def _without_nul(index: int, event: EventIn) -> EventIn | Rejection:
+    """The event, or its rejection when a text field the lookups use holds a NUL (its properties are
+    checked with the rest of them, metering/ingest/validate.py)."""
+    for field in ("metric", "idempotency_key", "external_customer_id"):
+        if "\x00" in (getattr(event, field) or ""):
+            return Rejection(index=index, field=field, reason="Must not contain a NUL character.")
+    return event
 
 
 def _field_of(message: str) -> str:

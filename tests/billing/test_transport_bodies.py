@@ -16,6 +16,7 @@ from metering.ingest.fastlane import IngestFastLane
 from metering.models import BillableMetric
 from metering.quotas.fastlane import QuotaFastLane
 from metering.selectors import stored_event_count
+from tests.billing.catalog_factories import plan
 from tests.metering.lanes import CountingDjango, wsgi_call
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,36 @@ def test_the_fast_lanes_refuse_what_django_refuses_with_the_same_answers(lanes, 
     assert django.calls == before + len(answers)  # every one answered by Django, none by a lane
     for _, headers, body in answers:
         assert headers["Content-Type"] == JSON and set(body["error"]) == {"code", "message", "fields", "request_id"}
+
+
+@pytest.mark.parametrize("metadata", [b'{"\\udc00": 1}', b'{"a": "\\ud816x"}'])
+def test_a_lone_surrogate_escape_is_a_400_naming_the_body(client, sender, metadata):
+    """json.loads reads `\\ud816` alone as a character nothing can encode; storing it failed with a 500."""
+    account, headers = sender
+    with tenancy.operator_scope():
+        plan(code="surrogates", is_public=True)
+    body = b'{"plan": "surrogates", "metadata": ' + metadata + b"}"
+    response = client.post("/api/v1/subscriptions", body, content_type=JSON, **headers)
+    assert_error(response, 400, "invalid_body", "body")
+
+
+def test_a_nul_in_a_usage_event_s_metric_or_customer_rejects_that_event(client, sender):
+    account, headers = sender
+    body = (b'{"events": [{"metric": "ca\\u0000lls", "idempotency_key": "a"},'
+            b' {"metric": "calls", "idempotency_key": "b", "external_customer_id": "x\\u0000"},'
+            b' {"metric": "calls", "idempotency_key": "c"}]}')
+    response = client.post("/api/v1/usage/events", body, content_type=JSON, **headers)
+    assert response.status_code == 202, response.content[:300]
+    assert [(r["index"], r["field"]) for r in response.json()["rejected"]] == [(0, "metric"),
+                                                                               (1, "external_customer_id")]
+    with tenancy.operator_scope():
+        assert stored_event_count(account_id=account.pk) == 1
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/v1/quotas/check", b'{"metric": "calls", "external_customer_id": "x\\u0000"}', "external_customer_id"),
+    ("/api/v1/quotas/consume", b'{"metric": "calls", "external_customer_id": "\\u0000"}', "external_customer_id"),
+])
+def test_a_nul_in_a_quota_request_is_a_400_naming_the_field(client, sender, path, body, field):
+    _, headers = sender
+    assert_error(client.post(path, body, content_type=JSON, **headers), 400, "validation_error", field)
