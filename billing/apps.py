@@ -18,10 +18,10 @@ class BillingConfig(AppConfig):
 
 
 def _after_migrate(sender, using="default", **kwargs):
-    """After each app migrates: RLS policies and grants, then the finance groups' permissions."""
+    """After each app migrates: the RLS scope secret, policies and grants, then the finance groups' permissions."""
     from django.apps import apps
 
-    from billing.rls import apply_policies, grant_app_role
+    from billing.rls import apply_policies, grant_app_role, install_scope_secret
     from billing.roles import sync_finance_groups
 
     last_with_models = [a for a in apps.get_app_configs() if a.models_module is not None][-1]
@@ -32,6 +32,7 @@ def _after_migrate(sender, using="default", **kwargs):
     # DDL is the owner's job, so only migrations made as the owner touch policies.
     is_owner = connections[using].settings_dict["USER"] != settings.DATABASE_APP_ROLE
     if sender.name == last_with_models.name and is_owner:
+        install_scope_secret(using)
         apply_policies(using)
         grant_app_role(using)
     if sender.name in OUR_APPS:

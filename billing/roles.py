@@ -7,6 +7,8 @@ FINANCE_ADMIN = "finance_admin"
 FINANCE_VIEWER = "finance_viewer"
 # Tables no person edits by hand, even a finance admin: only views are granted.
 READ_ONLY_MODELS = {"auditentry", "outboxevent"}
+# Powers no group carries: a superuser grants them to one person at a time.
+PERSONAL_PERMISSIONS = {"mint_admin_keys"}
 
 
 def sync_finance_groups(app_config, using: str = "default") -> None:
@@ -17,7 +19,8 @@ def sync_finance_groups(app_config, using: str = "default") -> None:
     if not models:
         return
     content_types = ContentType.objects.db_manager(using).get_for_models(*models, for_concrete_models=False)
-    permissions = Permission.objects.using(using).filter(content_type__in=content_types.values())
+    permissions = (Permission.objects.using(using).filter(content_type__in=content_types.values())
+                   .exclude(codename__in=PERSONAL_PERMISSIONS))
     for permission in permissions:
         model_name = permission.content_type.model
         is_view = permission.codename.startswith("view_")

@@ -7,4 +7,5 @@ BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "billing.heartbeat", "schedule": crontab(minute="*/5")},
     "subscriptions-roll": {"task": "billing.subscriptions_roll", "schedule": crontab(minute="*/5")},
     "credits-expire": {"task": "billing.credits_expire", "schedule": crontab(minute=7)},
+    "signin-throttles-prune": {"task": "billing.signin_throttles_prune", "schedule": crontab(minute=17)},
 }

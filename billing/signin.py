@@ -1,85 +1,48 @@
-"""Sign-in throttling for the console and the admin: failed attempts counted in Redis.
+"""The console and admin sign-in forms, throttled by billing/services/signin.py.
 
-After SIGNIN_FAILURE_LIMIT failed sign-ins for one username from one address, or
-SIGNIN_FAILURE_LIMIT × 4 for one username from anywhere, within
-SIGNIN_LOCKOUT_SECONDS, that username is refused (even with the right password)
-until the window has passed since the last failure, so guessing a password costs
-hours rather than seconds. A success clears the address's count. The counters live
-in the cache (Redis); with Redis down, sign-in works unthrottled rather than not at all.
+An attempt that must wait is refused before its password is checked, with the seconds
+left; one that goes through is counted as a failure unless it signs in. Escalating
+delays per (username, address) and per address, never a lock-out of a username.
 
-Why our own form rather than django-axes: two cache counters in the login forms
-we already use cover it; axes would add an authentication backend, a middleware
-and its own tables for the same.
+Why our own rather than django-axes: axes locks for a fixed cool-off (no escalating
+delay), applies one failure limit to every lockout parameter (we want a small one per
+username and address and a larger one per address), and needs its authentication
+backend, middleware and three tables; its cache handler has no fallback when Redis
+is down. One table and the forms we already use cover it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 
 from django import forms
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
+from django.utils.translation import ngettext
+
+from billing.middleware import client_ip
+from billing.services.signin import SignInThrottled, signin_attempt_begin, signin_attempt_succeed
 
 logger = logging.getLogger(__name__)
-REFUSED = "Too many failed sign-ins for this username. Try again in %(minutes)d minutes."
-
-
-def _keys(username: str, address: str | None) -> tuple[str, str]:
-    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return f"signin:fail:{name}:{address or '-'}", f"signin:fail:{name}"
-
-
-def _counts(username: str, address: str | None) -> tuple[int, int]:
-    try:
-        found = cache.get_many(_keys(username, address))
-    except Exception:  # Redis down: do not lock everyone out
-        return 0, 0
-    here, anywhere = _keys(username, address)
-    return int(found.get(here, 0)), int(found.get(anywhere, 0))
-
-
-def signin_refused(username: str, address: str | None) -> bool:
-    here, anywhere = _counts(username, address)
-    limit = settings.SIGNIN_FAILURE_LIMIT
-    return here >= limit or anywhere >= limit * 4
-
-
-def signin_failed(username: str, address: str | None) -> None:
-    window = settings.SIGNIN_LOCKOUT_SECONDS
-    for key in _keys(username, address):
-        try:
-            cache.add(key, 0, window)
-            cache.incr(key)
-            cache.touch(key, window)
-        except Exception:
-            logger.warning("sign-in: could not count a failure (cache unavailable)")
-            return
-
-
-def signin_succeeded(username: str, address: str | None) -> None:
-    with contextlib.suppress(Exception):  # Redis down: nothing was counted either
-        cache.delete(_keys(username, address)[0])
 
 
 class ThrottledSignInMixin:
     def clean(self):
-        username = self.data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
-        if username and signin_refused(username, address):
-            logger.warning("sign-in refused for a throttled username from %s", address)
-            raise forms.ValidationError(REFUSED, code="throttled",
-                                        params={"minutes": max(1, settings.SIGNIN_LOCKOUT_SECONDS // 60)})
+        username = self.cleaned_data.get("username")
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # nothing is checked, so nothing to count
+        address = client_ip(self.request) if self.request is not None else None
         try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
-                signin_failed(username, address)
-            raise
-        signin_succeeded(username, address)
+            attempt = signin_attempt_begin(username=username, address=address)
+        except SignInThrottled as throttled:
+            logger.warning("sign-in refused from %s: must wait %d s", address, throttled.wait_seconds)
+            seconds = throttled.wait_seconds
+            raise forms.ValidationError(
+                ngettext("Too many failed sign-ins from your address. Try again in %(seconds)d second.",
+                         "Too many failed sign-ins from your address. Try again in %(seconds)d seconds.", seconds),
+                code="throttled", params={"seconds": seconds}) from None
+        cleaned = super().clean()  # a wrong password raises: the attempt stays counted
+        signin_attempt_succeed(attempt=attempt)
         return cleaned
 
 

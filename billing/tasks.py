@@ -39,3 +39,10 @@ def credits_expire() -> int:
     from billing.services import credits_expire as expire
 
     return expire()
+
+
+@shared_task(name="billing.signin_throttles_prune", ignore_result=True)
+def signin_throttles_prune() -> int:
+    from billing.services.signin import signin_throttles_prune as prune
+
+    return prune()

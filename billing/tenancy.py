@@ -1,14 +1,17 @@
 """The row-level-security scope of the current request or job.
 
-PostgreSQL policies read two settings: `rls.tenant_id` (one account's rows) and
-`rls.operator` (every row, for finance staff, jobs and the webhook processor).
-Only trusted code sets them, through the functions here:
+PostgreSQL policies trust one session setting, `billing.scope`, and only when it
+holds a token that `billing_scope_enter(secret, operator, account_id)` minted for
+this connection (billing/rls.py): one account's rows, or every row (the operator
+scope, for finance staff, jobs and the webhook processor). Only trusted code enters
+a scope, through the functions here, with RLS_SCOPE_SECRET, which SQL alone cannot
+learn:
 
 - `tenant_scope(account_id)` / `operator_scope()` as context managers (nestable),
 - `activate(scope)` for the rest of a request (middleware and API authentication),
   undone by `reset()` at the request boundary.
 
-With neither set, tenant tables return no rows: isolation fails closed. A new
+With no valid token, tenant tables return no rows: isolation fails closed. A new
 database connection gets the current scope applied as it opens, so a reconnect
 never drops it, and a pooled or persistent connection never carries a previous
 request's scope past `reset()`.
@@ -20,6 +23,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import psycopg
+from django.conf import settings
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -53,12 +58,19 @@ def _apply(scope: Scope, using: str = "default", *, fresh_connection: bool = Fal
     # rollback without our knowing.
     if not fresh_connection and getattr(connection, "_billing_scope", None) == scope:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('rls.tenant_id', %s, false), set_config('rls.operator', %s, false)",
-            ["" if scope.account_id is None else str(int(scope.account_id)),
-             "on" if scope.operator else ""],
-        )
+    if scope.is_empty:
+        # Narrowing to nothing needs no secret.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('billing.scope', '', false)")
+    else:
+        connection.ensure_connection()
+        # psycopg's own cursor binds parameters on the server: the secret stays out of the
+        # statement text that pg_stat_activity shows to every session of the application role
+        # (Django's cursor would inline it), and out of Django's query log.
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute("SELECT billing_scope_enter(%s::text, %s::boolean, %s::bigint)",
+                           [settings.RLS_SCOPE_SECRET, scope.operator,
+                            None if scope.account_id is None else int(scope.account_id)])
     connection._billing_scope = None if connection.in_atomic_block else scope
 
 

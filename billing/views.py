@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from billing.api.errors import json_404, json_500
+from billing.errors import BillingError
 from billing.middleware import ACTIVE_ACCOUNT_SESSION_KEY
 from billing.models import ApiKey, ApiScope, MembershipRole
 from billing.selectors import membership_for, memberships_of
@@ -82,10 +83,15 @@ def api_keys(request):
         if not is_owner:
             return HttpResponseForbidden("Only account owners manage API keys.")
         if form.is_valid():
-            issued = api_key_create(name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
-                                    account=membership.account, created_by=request.user)
-            new_secret = issued.secret
-            form = ApiKeyForm()
+            try:  # account keys only, never the admin scope: the service says so whatever the form offers
+                issued = api_key_create(name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+                                        account=membership.account, created_by=request.user)
+            except BillingError as exc:
+                for name, reasons in exc.fields.items():
+                    form.add_error(name if name in form.fields else None, reasons)
+            else:
+                new_secret = issued.secret
+                form = ApiKeyForm()
     keys = ApiKey.objects.filter(account_id=membership.account_id)
     return render(request, "console/api_keys.html",
                   {"form": form, "keys": keys, "new_secret": new_secret, "is_owner": is_owner})

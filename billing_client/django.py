@@ -14,8 +14,11 @@ or per view:
 
     from billing_client.django import metered
 
-    @metered("llm_tokens", quantity=lambda request, response: response.tokens_used)
+    @metered("gpu_seconds", quantity=lambda request, response: response.gpu_seconds)
     def completion(request): ...
+
+`quantity` is sent as the event's `value`, for a metric that aggregates it (no `field_name`); leave
+it out for a `count` metric (one event per call): the API refuses a value there.
 
 A refused quota answers 429 with Retry-After; the usage event is queued after the
 response is built and sent by a background thread, so it never delays the request.
@@ -58,11 +61,13 @@ def _metered_call(request, call, metric: str, quantity):
     customer = state["customer"](request)
     if customer is None:
         return call()
-    decision = state["client"].check(metric, 1 if callable(quantity) else quantity, external_customer_id=customer)
+    checked = 1 if quantity is None or callable(quantity) else quantity
+    decision = state["client"].check(metric, checked, external_customer_id=customer)
     if not decision.allowed:
         return _refused(decision)
     response = call()
     if response.status_code < 500:
+        # None: one event without a value (a count metric counts events and refuses a value).
         amount = quantity(request, response) if callable(quantity) else quantity
         key = request.headers.get("X-Request-ID") or None
         state["sender"].record(metric, value=amount, external_customer_id=customer, idempotency_key=key)
@@ -76,11 +81,12 @@ class QuotaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return _metered_call(request, lambda: self.get_response(request), _setup()["metric"], 1)
+        return _metered_call(request, lambda: self.get_response(request), _setup()["metric"], None)
 
 
-def metered(metric: str, quantity=1):
-    """Decorator for one view: check before, record `quantity` (a number or f(request, response)) after."""
+def metered(metric: str, quantity=None):
+    """Decorator for one view: check before, record after. `quantity` is the event's value, a number
+    or f(request, response), for a sum metric; None (a count metric) records one event without a value."""
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):

@@ -1,17 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from billing import health
 from billing.api.audit import AuditEntryListView
 from billing.api.errors import json_404
 from billing.api.keys import ApiKeyListCreateView, ApiKeyRevokeView
 from billing.api.views import FeaturesView, InfoView
+from billing.csp import allows_inline_styles
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", authentication_classes=[],
-                                                 permission_classes=[]), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file (?script), not inline: CSP allows it.
+    path("docs/", allows_inline_styles(SpectacularSwaggerSplitView.as_view(
+        url_name="api:schema", authentication_classes=[], permission_classes=[])), name="docs"),
     path("meta/features", FeaturesView.as_view(), name="meta-features"),
     path("meta/info", InfoView.as_view(), name="meta-info"),
     path("audit-entries", AuditEntryListView.as_view(), name="audit-entries"),

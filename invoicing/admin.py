@@ -1,21 +1,24 @@
 """Finance admin: invoices (lines inline, actions through services), credit notes, tax rates,
-customer invoicing settings, bill-run history and the email log."""
+customer invoicing settings, bill-run history, the subscriptions bill runs could not bill, and the
+email log."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from billing.admin import ReadOnlyAdmin
+from billing.admin.money import fields_with_money, money_column, show_money, unit_price_column
 from billing.audit import audit_record, snapshot
 from billing.errors import BillingError
-from invoicing import services
+from invoicing import admin_actions, services
 from invoicing.models import (
     BillingRecord,
     BillRun,
+    BillRunFailure,
     CreditNote,
     CreditNoteLine,
     CustomerInvoicing,
@@ -26,6 +29,8 @@ from invoicing.models import (
     SentEmail,
     TaxRate,
 )
+from invoicing.selectors import tax_rate_active_at, tax_rate_invoiced
+from invoicing.services.taxes import tax_rate_fields_clean
 
 
 def _fail(request, exc: BillingError) -> None:
@@ -44,55 +49,63 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def _on_invoice(field: str, description: str | None = None):
+    return money_column(field, currency="invoice.currency", description=description)
+
+
 class LineInline(ReadOnlyInline):
     model = InvoiceLine
-    fields = ["kind", "description", "metric_code", "group_key", "quantity", "unit_price", "period_start",
-              "period_end", "proration_factor", "amount", "discount_amount", "tax_name", "tax_amount"]
+    fields = ["kind", "description", "metric_code", "group_key", "quantity",
+              unit_price_column(currency="invoice.currency"), "period_start", "period_end", "proration_factor",
+              _on_invoice("amount"), _on_invoice("discount_amount", "discount"), "tax_name",
+              _on_invoice("tax_amount", "tax")]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
 
 
 class DiscountInline(ReadOnlyInline):
     model = InvoiceDiscount
-    fields = ["code", "description", "percent_off", "amount_off", "amount"]
+    fields = ["code", "description", "percent_off", _on_invoice("amount_off", "amount off"), _on_invoice("amount")]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
 
 
 class PaymentInline(ReadOnlyInline):
     model = InvoicePayment
-    fields = ["amount", "reference", "source", "recorded_at"]
+    fields = [_on_invoice("amount"), "reference", "source", "recorded_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invoice")
 
 
 class CreditNoteInline(ReadOnlyInline):
     model = CreditNote
-    fields = ["number", "total", "credit_method", "reason", "issue_date"]
+    fields = ["number", money_column("total"), "credit_method", "reason", "issue_date"]
     readonly_fields = fields
     show_change_link = True
 
 
-class InvoiceActionForm(ActionForm):
-    reference = forms.CharField(required=False, help_text="Mark paid: the bank transfer reference.")
-    reason = forms.CharField(required=False, help_text="Void, uncollectible, credit note: why.")
-    description = forms.CharField(required=False, help_text="Add a one-off line / discount to drafts.")
-    unit_price = forms.DecimalField(required=False, max_digits=20, decimal_places=6,
-                                    help_text="One-off line price (major units).")
-    quantity = forms.DecimalField(required=False, max_digits=24, decimal_places=6)
-    percent_off = forms.DecimalField(required=False, max_digits=5, decimal_places=2)
-    amount = forms.IntegerField(required=False, min_value=1, help_text="Credit note: gross minor units.")
+INVOICE_MONEY = {name: money_column(name, description=name.replace("_", " "))
+                 for name in ("subtotal", "discount_total", "tax_total", "total", "credit_applied", "credited_total",
+                              "amount_paid", "amount_due")}
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["id", "number", "account", "status", "currency", "total", "amount_due", "issue_date",
-                    "due_date", "collection_method", "overdue_at"]
+    list_display = ["id", "number", "account", "status", INVOICE_MONEY["total"], INVOICE_MONEY["amount_due"],
+                    "issue_date", "due_date", "collection_method", "overdue_at"]
     list_filter = ["status", "collection_method", "billing_reason", "currency"]
     search_fields = ["number", "account__name", "account__external_id", "payment_reference"]
     date_hierarchy = "created_at"
     inlines = [LineInline, DiscountInline, PaymentInline, CreditNoteInline]
-    action_form = InvoiceActionForm
     actions = ["finalize", "mark_paid", "void", "mark_uncollectible", "add_line", "add_discount", "credit",
                "render_pdf"]
-    readonly_fields = ["pdf_link"]
+    readonly_fields = ["pdf_link", "tax_by_rate", *INVOICE_MONEY.values()]
 
     def has_add_permission(self, request):
         return False  # invoices come from bill runs and the API
@@ -100,8 +113,20 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        return ["memo", *self.get_readonly_fields(request, obj)]  # the memo of a draft is all one edits here
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Invoice._meta.concrete_fields if f.name not in ("id", "memo")] + ["pdf_link"]
+        shown = fields_with_money(Invoice, INVOICE_MONEY, swap={"tax_breakdown": "tax_by_rate"},
+                                  exclude=("id", "memo"), editable_only=False)
+        return [*shown, "pdf_link"]
+
+    @admin.display(description="Tax by rate")
+    def tax_by_rate(self, obj):
+        return format_html_join("", "<div>{} {}%{}: {} on {}</div>", (
+            (row.get("name", ""), row.get("percentage", ""), " (included)" if row.get("inclusive") else "",
+             show_money(row.get("tax"), obj.currency), show_money(row.get("taxable"), obj.currency))
+            for row in obj.tax_breakdown or [])) or "—"
 
     def save_model(self, request, obj, form, change):
         if not obj.is_draft:
@@ -140,64 +165,34 @@ class InvoiceAdmin(admin.ModelAdmin):
             invoice = invoice_pdf_store(invoice_id=invoice.pk)
         return pdf_response(request, invoice.pdf, invoice.pdf_etag, f"{invoice.number}.pdf")
 
-    def _each(self, request, queryset, label, func):
-        done = 0
-        for invoice in queryset.order_by("id"):
-            try:
-                func(invoice)
-                done += 1
-            except BillingError as exc:
-                _fail(request, exc)
-        if done:
-            messages.success(request, f"{label}: {done} invoice(s).")
-
-    @admin.action(description="Finalize drafts now", permissions=["change"])
+    # Money actions: a confirmation page shows the amounts and what will change, then the service acts.
+    @admin.action(description="Finalize drafts now…", permissions=["change"])
     def finalize(self, request, queryset):
-        self._each(request, queryset, "Finalized", lambda i: services.invoice_finalize(invoice=i))
+        return admin_actions.finalize.run(self, request, queryset)
 
-    @admin.action(description="Mark paid out of band (give the reference)", permissions=["change"])
+    @admin.action(description="Mark paid out of band (bank transfer reference)…", permissions=["change"])
     def mark_paid(self, request, queryset):
-        reference = request.POST.get("reference", "")
-        self._each(request, queryset, "Marked paid",
-                   lambda i: services.invoice_mark_paid(invoice=i, reference=reference))
+        return admin_actions.mark_paid.run(self, request, queryset)
 
-    @admin.action(description="Void", permissions=["change"])
+    @admin.action(description="Void…", permissions=["change"])
     def void(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        self._each(request, queryset, "Voided", lambda i: services.invoice_void(invoice=i, reason=reason))
+        return admin_actions.void.run(self, request, queryset)
 
-    @admin.action(description="Mark uncollectible", permissions=["change"])
+    @admin.action(description="Mark uncollectible…", permissions=["change"])
     def mark_uncollectible(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        self._each(request, queryset, "Marked uncollectible",
-                   lambda i: services.invoice_mark_uncollectible(invoice=i, reason=reason))
+        return admin_actions.mark_uncollectible.run(self, request, queryset)
 
-    @admin.action(description="Add a one-off line to drafts (description, unit price, quantity)",
-                  permissions=["change"])
+    @admin.action(description="Add a one-off line to drafts…", permissions=["change"])
     def add_line(self, request, queryset):
-        post = request.POST
-        self._each(request, queryset, "Line added", lambda i: services.invoice_line_add(
-            invoice=i, description=post.get("description", ""), unit_price=post.get("unit_price") or "x",
-            quantity=post.get("quantity") or 1))
+        return admin_actions.add_line.run(self, request, queryset)
 
-    @admin.action(description="Add a discount to drafts (description, percent off)", permissions=["change"])
+    @admin.action(description="Add a discount to drafts…", permissions=["change"])
     def add_discount(self, request, queryset):
-        post = request.POST
-        self._each(request, queryset, "Discount added", lambda i: services.invoice_discount_add(
-            invoice=i, description=post.get("description", ""), percent_off=post.get("percent_off") or None))
+        return admin_actions.add_discount.run(self, request, queryset)
 
-    @admin.action(description="Issue a credit note (reason; amount, or all that is left)", permissions=["change"])
+    @admin.action(description="Issue a credit note…", permissions=["change"])
     def credit(self, request, queryset):
-        post = request.POST
-        amount = int(post["amount"]) if post.get("amount") else None
-
-        def issue(invoice):
-            if amount is None:
-                lines = [{"line_id": line.pk} for line in invoice.lines.all()]
-                return services.credit_note_create(invoice=invoice, reason=post.get("reason", ""), lines=lines)
-            return services.credit_note_create(invoice=invoice, reason=post.get("reason", ""), amount=amount)
-
-        self._each(request, queryset, "Credited", issue)
+        return admin_actions.credit.run(self, request, queryset)
 
     @admin.action(description="Render the PDF again", permissions=["view"])
     def render_pdf(self, request, queryset):
@@ -208,46 +203,127 @@ class InvoiceAdmin(admin.ModelAdmin):
         messages.success(request, "PDFs rendered.")
 
 
+def _on_credit_note(field: str, description: str | None = None):
+    return money_column(field, currency="credit_note.currency", description=description)
+
+
 class CreditNoteLineInline(ReadOnlyInline):
     model = CreditNoteLine
-    fields = ["description", "amount", "tax_name", "tax_amount"]
+    fields = ["description", _on_credit_note("amount"), "tax_name", _on_credit_note("tax_amount", "tax")]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("credit_note")
+
+
+CREDIT_NOTE_MONEY = {name: money_column(name) for name in ("subtotal", "tax_total", "total")}
 
 
 @admin.register(CreditNote)
 class CreditNoteAdmin(ReadOnlyAdmin):
-    list_display = ["number", "invoice", "account", "total", "currency", "credit_method", "reason", "issue_date"]
+    list_display = ["number", "invoice", "account", CREDIT_NOTE_MONEY["total"], "credit_method", "reason",
+                    "issue_date"]
     list_filter = ["credit_method", "currency"]
     search_fields = ["number", "invoice__number", "account__name"]
     inlines = [CreditNoteLineInline]
+    fields = fields_with_money(CreditNote, CREDIT_NOTE_MONEY)
+    readonly_fields = list(CREDIT_NOTE_MONEY.values())
 
 
 class TaxRateForm(forms.ModelForm):
+    """Checked by the service's own rules, so what the form accepts the service saves."""
+
+    replaces = forms.ModelChoiceField(
+        queryset=TaxRate.objects.filter(is_active=True), required=False,
+        help_text="The active rate of the same place, archived as this one is created (a new percentage).")
+
     class Meta:
         model = TaxRate
         fields = ["name", "country", "region", "percentage", "inclusive", "is_active", "description"]
 
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["replaces"]  # a new rate replaces an old one; an old one replaces nothing
+
+    def clean(self):
+        data = super().clean()
+        try:
+            tax_rate_fields_clean({k: v for k, v in data.items() if v is not None and k != "replaces"})
+        except BillingError as exc:
+            for name, reasons in exc.fields.items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, reasons)
+        stored = self.instance if self.instance.pk else None
+        country = stored.country if stored else (data.get("country") or "").upper()
+        region = stored.region if stored else (data.get("region") or "")
+        if data.get("is_active") and country and not self.errors:
+            other = tax_rate_active_at(country=country, region=region, excluding=stored.pk if stored else None)
+            if other is not None and other != data.get("replaces"):
+                self.add_error("replaces" if "replaces" in self.fields else "is_active",
+                               f"{other} is active for this place: choose it under 'replaces' to swap them "
+                               "in one step, or archive it first.")
+        return data
+
+    def validate_unique(self):
+        """The clean above names the active rate of the same place, instead of a bare constraint error."""
 
 
 @admin.register(TaxRate)
 class TaxRateAdmin(admin.ModelAdmin):
-    """Rates are operator configuration; a change applies to drafts and new invoices only."""
+    """Rates are operator configuration, written through the services (audited); archived, never deleted.
+    A rate on a finalized invoice keeps its percentage: create a new rate that replaces it."""
 
     form = TaxRateForm
     list_display = ["name", "country", "region", "percentage", "inclusive", "is_active"]
     list_filter = ["country", "inclusive", "is_active"]
     search_fields = ["name", "country", "region"]
+    actions = ["archive"]
 
     def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: invoices keep pointing at the rate they used
+        return False  # archive instead: invoices keep pointing at the rate they used
+
+    def get_fields(self, request, obj=None):
+        fields = [*TaxRateForm.Meta.fields]
+        return fields if obj else [*fields, "replaces"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if tax_rate_invoiced(obj):
+            return ["country", "region", "percentage", "inclusive"]
+        return ["country", "region"]
 
     def save_model(self, request, obj, form, change):
-        before = snapshot(TaxRate.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        audit_record(action="tax_rate.changed" if change else "tax_rate.created", instance=obj, before=before,
-                     after=snapshot(obj))
+        fixed = self.get_readonly_fields(request, obj if change else None)
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in fixed}
+        try:
+            if change:
+                saved = services.tax_rate_update(tax_rate=TaxRate.objects.get(pk=obj.pk), **fields)
+            else:
+                saved = services.tax_rate_create(**fields)
+        except BillingError as exc:
+            _fail(request, exc)
+            if not change:
+                raise _Refused(exc) from None
+            return
+        obj.pk = saved.pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused:  # nothing was saved: back to an empty form, the reason shown above it
+            return redirect(request.get_full_path())
+
+    @admin.action(description="Archive the selected rates (no new invoice gets them)", permissions=["change"])
+    def archive(self, request, queryset):
+        for rate in queryset:
+            services.tax_rate_archive(tax_rate=rate)
+        messages.success(request, f"Archived {queryset.count()} rate(s).")
+
+
+class _Refused(Exception):
+    """A create the service refused (e.g. a second active rate for a place): nothing to show."""
 
 
 class CustomerInvoicingForm(forms.ModelForm):
@@ -277,13 +353,87 @@ class BillingRecordInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class BillRunFailureInline(ReadOnlyInline):
+    model = BillRunFailure
+    fk_name = "bill_run"
+    fields = ["subscription", "account", "period_start", "error_class", "error_message", "attempts",
+              "next_attempt_at", "resolved_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
 @admin.register(BillRun)
 class BillRunAdmin(ReadOnlyAdmin):
     list_display = ["id", "billing_time", "started_at", "finished_at", "status", "subscriptions_due",
-                    "invoices_created", "skipped", "errors"]
+                    "invoices_created", "skipped", "errors", "retries", "deferred"]
     list_filter = ["status"]
     readonly_fields = ["error_details"]
-    inlines = [BillingRecordInline]
+    inlines = [BillRunFailureInline, BillingRecordInline]
+
+
+class FailureStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("retrying", "Waiting for a retry"), ("gave_up", "No retry left (finance)"),
+                ("open", "Unresolved"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        open_ = queryset.filter(resolved_at__isnull=True)
+        return {"retrying": open_.filter(next_attempt_at__isnull=False),
+                "gave_up": open_.filter(next_attempt_at__isnull=True), "open": open_,
+                "resolved": queryset.filter(resolved_at__isnull=False)}.get(self.value(), queryset)
+
+
+@admin.register(BillRunFailure)
+class BillRunFailureAdmin(ReadOnlyAdmin):
+    """What bill runs could not bill: read-only; "retry now" bills the period through a service."""
+
+    list_display = ["id", "subscription_link", "account", "period_start", "period_end", "error_class",
+                    "error_message", "attempts", "first_seen_at", "last_seen_at", "next_attempt_at", "state",
+                    "invoice"]
+    list_filter = [FailureStateFilter, "error_class", "first_seen_at"]
+    search_fields = ["account__name", "account__external_id", "error_message", "=subscription__id"]
+    list_select_related = ["account", "invoice"]
+    date_hierarchy = "first_seen_at"
+    actions = ["retry_now"]
+
+    @admin.display(description="subscription")
+    def subscription_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_subscription_change",
+                                                          args=[obj.subscription_id]), obj.subscription_id)
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.resolved_at is not None:
+            return f"resolved: {obj.resolution}"
+        return "no retry left" if obj.gave_up else "waiting for a retry"
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("invoicing.change_billrunfailure")
+
+    @admin.action(description="Retry now (bill the failed period)", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        from invoicing.services.bill_run_failures import RetryOutcome, bill_run_failure_retry
+
+        outcomes = {}
+        for failure in queryset.filter(resolved_at__isnull=True).order_by("id"):
+            try:
+                outcome = bill_run_failure_retry(failure_id=failure.pk)
+            except BillingError as exc:
+                _fail(request, exc)
+                continue
+            outcomes.setdefault(outcome, []).append(str(failure.pk))
+        labels = {RetryOutcome.BILLED: "Billed", RetryOutcome.CLOSED: "Resolved, nothing left to bill",
+                  RetryOutcome.SKIPPED: "Already resolved"}
+        for outcome, ids in outcomes.items():
+            if outcome == RetryOutcome.FAILED:
+                messages.error(request, f"Failed again: {', '.join(ids)} (see the error on each).")
+            else:
+                messages.success(request, f"{labels[outcome]}: {', '.join(ids)}.")
+        if not outcomes:
+            messages.warning(request, "Nothing to retry: the selected failures are resolved.")
 
 
 @admin.register(SentEmail)

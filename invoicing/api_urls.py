@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from invoicing.api import views
+from invoicing.api import taxes, views
 
 urlpatterns: list = [
     path("invoices", views.InvoiceListView.as_view(), name="invoices"),
@@ -23,4 +23,6 @@ urlpatterns: list = [
     path("invoices/<int:invoice_id>/credit-notes", views.CreditNoteCreateView.as_view(), name="invoice-credit-notes"),
     path("credit-notes", views.CreditNoteListView.as_view(), name="credit-notes"),
     path("credit-notes/<int:credit_note_id>/pdf", views.CreditNotePdfView.as_view(), name="credit-note-pdf"),
+    path("tax-rates", taxes.TaxRateListCreateView.as_view(), name="tax-rates"),
+    path("tax-rates/<int:rate_id>", taxes.TaxRateDetailView.as_view(), name="tax-rate"),
 ]

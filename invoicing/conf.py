@@ -10,6 +10,10 @@ DEFAULTS = {
     "OPERATOR_COUNTRY": "",  # ISO alpha-2; decides EU reverse charge
     "OPERATOR_LOGO": "",  # a path under static/ or an absolute file path, drawn on PDFs
     "BILL_RUN_CHUNK_SIZE": 200,
+    # A subscription a bill run cannot bill is tried this many times in all: each retry by the first
+    # run after a wait of BACKOFF, 2 x BACKOFF, 4 x BACKOFF ... (at most a day) since the last failure.
+    "BILL_RUN_MAX_ATTEMPTS": 6,
+    "BILL_RUN_RETRY_BACKOFF_SECONDS": 600,
     "UPCOMING_RENEWAL_DAYS": 7,
     "PDF_STORAGE_PREFIX": "",
 }

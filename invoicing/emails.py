@@ -1,5 +1,6 @@
 """Billing emails: HTML and text, in the customer's language, to the account's billing
-contacts, once per (event, type), unless the account opted out of that type."""
+contacts, once per (event, type), unless the account opted out of that type; and alerts to the
+operator's finance staff (`finance_alert_send`), in the operator's language, once per event too."""
 
 from __future__ import annotations
 
@@ -52,6 +53,41 @@ def email_send(*, event: OutboxEvent, email_type: str, context: dict,
                 message.attach(name, content, mimetype)
             # Sending last: if it fails, the row rolls back and the outbox retries the event.
             message.send()
+    except IntegrityError:
+        return False  # already sent for this event
+    return True
+
+
+def finance_alert_recipients() -> list[str]:
+    """FINANCE_ALERT_EMAILS, else the payments app's PAYMENTS_FINANCE_EMAILS, else the Django ADMINS."""
+    return (list(getattr(settings, "FINANCE_ALERT_EMAILS", []))
+            or list(getattr(settings, "PAYMENTS_FINANCE_EMAILS", []))
+            or [email for _, email in settings.ADMINS])
+
+
+def finance_alert_send(*, event: OutboxEvent, email_type: str, context: dict) -> bool:
+    """Render `templates/invoicing/email/<type>.{subject.txt,txt,html}` for finance staff and send it.
+    No customer opt-out applies. Recorded as a SentEmail of the event's account: a replayed event
+    sends nothing. Returns whether it was sent now."""
+    recipients = finance_alert_recipients()
+    if event.account_id is None:  # SentEmail belongs to an account: without one it could not be sent once
+        raise ValueError(f"finance alert {email_type} of event {event.pk} names no account")
+    if not recipients:
+        logger.warning("no finance alert recipient (FINANCE_ALERT_EMAILS): %s of event %s not sent", email_type,
+                       event.pk)
+        return False
+    context = {"operator": settings.OPERATOR, "site_url": settings.SITE_URL, **context}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"invoicing/email/{email_type}.subject.txt", context).split())
+        text = render_to_string(f"invoicing/email/{email_type}.txt", context)
+        html = render_to_string(f"invoicing/email/{email_type}.html", context)
+    try:
+        with transaction.atomic():
+            SentEmail.objects.create(account_id=event.account_id, type=email_type, event_id=event.pk,
+                                     recipients=recipients, subject=subject[:300])
+            message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)
+            message.attach_alternative(html, "text/html")
+            message.send()  # last: if it fails, the row rolls back and the outbox retries the event
     except IntegrityError:
         return False  # already sent for this event
     return True

@@ -8,7 +8,7 @@ from billing.models import OutboxEvent
 from billing.outbox import handler
 from invoicing.customers import customer_details
 from invoicing.documents import formatting as fmt
-from invoicing.emails import email_send
+from invoicing.emails import email_send, finance_alert_send
 from invoicing.models import EmailType, Invoice
 
 
@@ -32,6 +32,15 @@ def _when(value, lang) -> str:
     if parsed is None and isinstance(value, str):
         parsed = parse_date(value)
     return fmt.day(parsed if parsed is not None else value, lang)
+
+
+def _moment(value, lang) -> str:
+    """A date and time (retries are minutes apart), in the operator's time zone."""
+    from babel.dates import format_datetime
+    from django.utils import timezone
+
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    return format_datetime(timezone.localtime(parsed), "medium", locale=lang) if parsed else ""
 
 
 def _invoice_context(invoice: Invoice, lang: str) -> dict:
@@ -126,6 +135,27 @@ def email_credit_note_issued(event: OutboxEvent) -> None:
                "total": _money(payload.get("total"), payload.get("currency"), lang), "reason": payload.get("reason")}
     email_send(event=event, email_type=EmailType.CREDIT_NOTE_ISSUED, context=context)
 
+
+@handler("billing.bill_run.subscription_failed")
+def email_finance_bill_run_failure(event: OutboxEvent) -> None:
+    """Finance hears of a subscription the bill run could not bill when it first fails and when its
+    automatic retries run out (the attempts between are events and admin rows, not emails)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from billing.models import Account
+
+    payload = event.payload
+    if payload.get("attempt") != 1 and not payload.get("gave_up"):
+        return
+    lang = settings.LANGUAGE_CODE
+    account = Account.objects.filter(pk=event.account_id).first()
+    start, end = parse_datetime(payload.get("period_start") or ""), parse_datetime(payload.get("period_end") or "")
+    context = {"account_name": account.name if account else "", **payload,
+               "period": fmt.period(start, end, lang), "next_attempt": _moment(payload.get("next_attempt_at"), lang),
+               "failure_url": settings.SITE_URL + reverse("admin:invoicing_billrunfailure_change",
+                                                          args=[payload["failure_id"]])}
+    finance_alert_send(event=event, email_type=EmailType.BILL_RUN_SUBSCRIPTION_FAILED, context=context)
 
 
 @handler("billing.subscription.created")

@@ -1,16 +1,28 @@
-"""Reads for invoicing: invoices for an account or the operator, the tax that applies, balances."""
+"""Reads for invoicing: invoices for an account or the operator, the tax that applies, tax rates, balances."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from billing.models import Account
 from invoicing import conf
 from invoicing.customers import customer_details
-from invoicing.models import CreditNote, CustomerInvoicing, Invoice, InvoiceStatus
-from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, treatment_for
+from invoicing.models import (
+    BillRunFailure,
+    CreditMethod,
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteStatus,
+    CustomerInvoicing,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxRate,
+)
+from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, line_tax, treatment_for
 
 
 def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
@@ -90,3 +102,53 @@ def credit_notes_for(*, account_id: int | None = None) -> QuerySet[CreditNote]:
 
 def open_invoices_past_due(*, today: date) -> QuerySet[Invoice]:
     return Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lt=today, overdue_at__isnull=True)
+
+
+def bill_run_failures_open() -> list[tuple]:
+    """Every unresolved bill-run failure as (id, subscription id, failed period's start, next attempt
+    or None, the subscription's current period start): few rows, read once per bill run."""
+    return list(BillRunFailure.objects.filter(resolved_at__isnull=True).order_by("id").values_list(
+        "id", "subscription_id", "period_start", "next_attempt_at", "subscription__current_period_start"))
+
+
+def tax_rates_all(*, country: str | None = None, is_active: bool | None = None) -> QuerySet[TaxRate]:
+    qs = TaxRate.objects.all()
+    if country:
+        qs = qs.filter(country=country.upper())
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    return qs
+
+
+def tax_rate_invoiced(tax_rate: TaxRate) -> bool:
+    """Whether a finalized invoice (any status but draft) carries the rate. Needs the operator scope."""
+    return InvoiceLine.objects.filter(tax_rate=tax_rate).exclude(invoice__status=InvoiceStatus.DRAFT).exists()
+
+
+def tax_rate_active_at(*, country: str, region: str, excluding: int | None = None) -> TaxRate | None:
+    """The active rate for this place (region compared as the tax choice compares it, case aside)."""
+    qs = TaxRate.objects.filter(is_active=True, country=country, region__iexact=region.strip())
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding)
+    return qs.first()
+
+
+def invoice_credit_left(*, invoice: Invoice) -> int:
+    """What credit notes may still take off the invoice, tax included, line by line as
+    `credit_note_create` counts it (minor units)."""
+    credited = dict(CreditNoteLine.objects.filter(credit_note__invoice=invoice,
+                                                  credit_note__status=CreditNoteStatus.ISSUED)
+                    .values("invoice_line_id").annotate(net=Sum("amount")).values_list("invoice_line_id", "net"))
+    left = 0
+    for line in invoice.lines.all():
+        net = line.amount - line.discount_amount - (credited.get(line.pk) or 0)
+        tax = 0 if line.tax_inclusive else line_tax(net, Decimal(line.tax_percentage), False)
+        left += max(0, net + tax)
+    return left
+
+
+def invoice_refunded_by_credit_notes(*, invoice: Invoice) -> int:
+    """What refund credit notes already paid back on the invoice (minor units)."""
+    return (invoice.credit_notes.filter(status=CreditNoteStatus.ISSUED, credit_method=CreditMethod.REFUND)
+            .aggregate(total=Sum("total"))["total"] or 0)
+

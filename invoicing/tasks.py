@@ -58,6 +58,15 @@ def bill_run_chunk(run_id: int, subscription_ids: list[int], at: str) -> dict:
     return bill_run_chunk_process(run_id=run_id, subscription_ids=subscription_ids, at=parse_datetime(at))
 
 
+@shared_task(base=OperatorTask, name="invoicing.bill_run_retry_chunk", ignore_result=True, acks_late=True)
+def bill_run_retry_chunk(run_id: int, failure_ids: list[int], at: str) -> dict:
+    from django.utils.dateparse import parse_datetime
+
+    from invoicing.services.bill_runs import bill_run_retry_process
+
+    return bill_run_retry_process(run_id=run_id, failure_ids=failure_ids, at=parse_datetime(at))
+
+
 @shared_task(base=OperatorTask, name="invoicing.bill_opening", ignore_result=True,
              autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def bill_opening(subscription_id: int) -> None:

@@ -13,6 +13,11 @@ Semantics (docs/metering.md has worked examples):
 - filters: {"property": ["allowed", ...]} keep only matching events (as text).
 - group_by: ["model", "region"] gives one result per group, keyed
   "model=gpt-4|region=eu" (the metric's group_by order; a missing property is empty).
+- Sums are taken in PostgreSQL's unbounded numeric and read exactly (`metering.values`:
+  no count of valid values can overflow either). Each group's quantity is then a
+  period's quantity as billed and shown: never below zero (corrections cannot make
+  usage negative) and at most `values.MAX_PERIOD_QUANTITY`; `signed=True` gives the
+  raw net quantity instead (late usage on its own, which a correction can make negative).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from django.db import connection
 from metering import conf
 from metering.models import Aggregation, BillableMetric
 from metering.storage import EVENTS_TABLE
+from metering.values import DECIMAL_PLACES, period_quantity, quantity
 
-QUANTITY_PLACES = 12
+QUANTITY_PLACES = DECIMAL_PLACES
 
 
 def _property(name: str, params: list) -> str:
@@ -62,12 +68,15 @@ def filters_sql(metric: BillableMetric, params: list) -> str:
 
 
 def aggregate(metric: BillableMetric, *, account_id: int, start: datetime, end: datetime,
-              received_after: datetime | None = None) -> dict[str, Decimal]:
-    """{group_key: quantity} for one account and metric over [start, end); groups without events are absent."""
+              received_after: datetime | None = None, signed: bool = False) -> dict[str, Decimal]:
+    """{group_key: quantity} for one account and metric over [start, end); groups without events are absent.
+
+    Each quantity is clamped to [0, MAX_PERIOD_QUANTITY] (`values.period_quantity`) unless `signed`.
+    """
     if metric.aggregation == Aggregation.WEIGHTED_SUM:
         if received_after is not None:
             raise ValueError("weighted_sum is not additive: recompute the whole period instead")
-        return _weighted(metric, account_id=account_id, start=start, end=end)
+        return _weighted(metric, account_id=account_id, start=start, end=end, signed=signed)
     select_params: list = []
     group = group_sql(metric, select_params)
     measure = _measure(metric, select_params)
@@ -78,9 +87,10 @@ def aggregate(metric: BillableMetric, *, account_id: int, start: datetime, end: 
         where += " AND received_at > %s"
         where_params.append(received_after)
     sql = f"SELECT {group} AS g, {measure} FROM {EVENTS_TABLE} WHERE {where} GROUP BY 1"  # noqa: S608
+    as_quantity = quantity if signed else period_quantity
     with connection.cursor() as cursor:
         cursor.execute(sql, select_params + where_params)
-        return {g: quantity(q) for g, q in cursor.fetchall()}
+        return {g: as_quantity(q) for g, q in cursor.fetchall()}
 
 
 def _measure(metric: BillableMetric, params: list) -> str:
@@ -100,7 +110,7 @@ def _measure(metric: BillableMetric, params: list) -> str:
     raise ValueError(f"unknown aggregation {kind!r}")
 
 
-def _weighted(metric, *, account_id, start, end) -> dict[str, Decimal]:
+def _weighted(metric, *, account_id, start, end, signed) -> dict[str, Decimal]:
     params: list = []
     group = group_sql(metric, params)
     value = value_sql(metric, params)
@@ -130,14 +140,7 @@ def _weighted(metric, *, account_id, start, end) -> dict[str, Decimal]:
         + params + [account_id, metric.pk, start, end] + filters_params
         + [end, Decimal((end - start).total_seconds())]
     )
+    as_quantity = quantity if signed else period_quantity
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
-        return {g: quantity(q) for g, q in cursor.fetchall()}
-
-
-def quantity(value) -> Decimal:
-    """A Decimal without float noise or trailing zeros (integral values as plain integers)."""
-    number = Decimal(value or 0)
-    if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
-    return number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)).normalize()
+        return {g: as_quantity(q) for g, q in cursor.fetchall()}

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from metering.api.ingest import UsageEventsIngestView
+from metering.api.metrics import MetricDetailView, MetricListCreateView
 from metering.api.quotas import QuotaCheckView, QuotaConsumeView
 from metering.api.usage import CurrentUsageView, MetricUsageView, UsageHistoryView
 
@@ -13,4 +14,6 @@ urlpatterns: list = [
     path("usage/<slug:metric>", MetricUsageView.as_view(), name="usage-metric"),
     path("quotas/check", QuotaCheckView.as_view(), name="quotas-check"),
     path("quotas/consume", QuotaConsumeView.as_view(), name="quotas-consume"),
+    path("billable-metrics", MetricListCreateView.as_view(), name="billable-metrics"),
+    path("billable-metrics/<slug:code>", MetricDetailView.as_view(), name="billable-metric"),
 ]

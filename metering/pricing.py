@@ -9,11 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from invoicing.adapters import charge_from_terms
-from invoicing.pricing import price, to_minor
+from invoicing.pricing import price_one
 
 
 def usage_cost(terms, quantity: Decimal) -> int:
-    """What `quantity` units of a metric cost in the period, in minor units of `terms.currency`."""
+    """What `quantity` units of a metric cost in the period, in minor units of `terms.currency`
+    (capped as an invoice line is, at invoicing.pricing.money.MAX_USAGE_AMOUNT)."""
     if terms is None or quantity <= 0:
         return 0
-    return to_minor(price(charge_from_terms(terms), quantity).amount, terms.currency)
+    return price_one(charge_from_terms(terms), quantity, terms.currency)

@@ -17,10 +17,11 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
-from metering.aggregation import _measure, filters_sql, group_sql, quantity
+from metering.aggregation import _measure, filters_sql, group_sql
 from metering.models import Aggregation
 from metering.selectors.invoicing import billable_usage, metrics_named
 from metering.storage import EVENTS_TABLE
+from metering.values import period_quantity
 
 
 def billable_usage_many(
@@ -52,7 +53,7 @@ def billable_usage_many(
         with connection.cursor() as cursor:
             cursor.execute(sql, select_params + where_params)
             for account_id, g, q in cursor.fetchall():
-                found[account_id].setdefault(metric.pk, {})[g] = quantity(q)
+                found[account_id].setdefault(metric.pk, {})[g] = period_quantity(q)
     result = {}
     for account_id in accounts:
         usage: dict[tuple[str, str], Decimal] = {}

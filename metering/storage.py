@@ -18,6 +18,7 @@ Both tables lead with account_id, so on Citus they can be distributed by it
 """
 
 from billing.rls import tenant_expression, tenant_policy_sql
+from metering import values
 
 EVENTS_TABLE = "metering_usageevent"
 KEYS_TABLE = "metering_usagekey"
@@ -32,7 +33,7 @@ def create_sql(table: str = EVENTS_TABLE) -> str:
         metric_id bigint NOT NULL,
         "timestamp" timestamptz NOT NULL,
         idempotency_key varchar(255) NOT NULL,
-        value numeric,
+        value {values.COLUMN_TYPE},
         properties jsonb NOT NULL DEFAULT '{{}}'::jsonb,
         received_at timestamptz NOT NULL DEFAULT now()
     ) PARTITION BY RANGE ("timestamp");
@@ -124,6 +125,33 @@ def forward_sql() -> str:
 # per claimed key than under C.UTF-8; more under locales such as en_US).
 KEYS_COLLATE_C_SQL = f'''ALTER TABLE {KEYS_TABLE} ALTER COLUMN idempotency_key TYPE varchar(255) COLLATE "C"'''
 KEYS_COLLATE_DEFAULT_SQL = f'''ALTER TABLE {KEYS_TABLE} ALTER COLUMN idempotency_key TYPE varchar(255) COLLATE "default"'''
+
+
+def value_type_sql() -> str:
+    """The value column as `metering.values` defines a usage value (it was unbounded `numeric`).
+
+    Rewrites every partition. A value stored before the bounds existed that lies outside them
+    stops the migration with a count and what to do, rather than being changed silently.
+    """
+    limit = values.LIMIT
+    return f"""
+    DO $$
+    DECLARE outside bigint;
+    BEGIN
+        PERFORM set_config('rls.operator', 'on', true);  -- the owner is subject to the tenant policy too
+        SELECT count(*) INTO outside FROM {EVENTS_TABLE} WHERE abs(value) >= {limit} OR scale(value) > {values.DECIMAL_PLACES};
+        IF outside > 0 THEN
+            RAISE EXCEPTION '% stored usage events have a value of {limit} or more (or more than {values.DECIMAL_PLACES} decimals), '
+                'which the value column can no longer hold', outside
+                USING HINT = 'Review them (SELECT ... FROM {EVENTS_TABLE} WHERE abs(value) >= {limit}), delete or '
+                             'correct them (as the owner, with rls.operator = on), and migrate again.';
+        END IF;
+    END $$;
+    ALTER TABLE {EVENTS_TABLE} ALTER COLUMN value TYPE {values.COLUMN_TYPE};
+    """  # noqa: S608
+
+
+VALUE_TYPE_REVERSE_SQL = f"ALTER TABLE {EVENTS_TABLE} ALTER COLUMN value TYPE numeric"
 
 
 def reverse_sql() -> str:

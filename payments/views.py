@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from billing.csp import allows_stripe_js
 from billing.errors import BillingError
 from billing.models import MembershipRole
 from billing.views import console_required
@@ -50,6 +51,7 @@ def payment_methods(request):
 
 
 @console_required
+@allows_stripe_js
 def payment_method_add(request):
     if not _can_manage(request):
         return _forbidden()
@@ -133,6 +135,7 @@ def _own_payment(request, payment_id: int) -> Payment:
 
 
 @console_required
+@allows_stripe_js
 def payment_authenticate(request, payment_id: int):
     """The link of the 'confirm your payment' email: Stripe.js runs the bank's 3-D Secure step."""
     payment = _own_payment(request, payment_id)

@@ -3,7 +3,13 @@
 - owner role (DATABASE_OWNER_URL): owns the tables, runs migrations, may create
   databases (the test suite makes its own).
 - application role (DATABASE_URL): LOGIN only. NOSUPERUSER, NOBYPASSRLS, so row-level
-  security applies to it; it gets table privileges after each migrate.
+  security applies to it; it gets table privileges after each migrate. It is made no
+  member of the owner role (else `SET ROLE` would lift every policy) and may create no
+  schema in the database, nor anything in `public`: SQL run as it can only read and write
+  rows, under the scope our code entered (docs/security.md).
+
+The row-level-security scope secret needs no step here: every `migrate --database owner`
+installs the hash of RLS_SCOPE_SECRET (billing/rls.py).
 
 Connects as a PostgreSQL superuser: PG_SUPERUSER_URL, default the local `postgres`.
 """
@@ -11,7 +17,7 @@ Connects as a PostgreSQL superuser: PG_SUPERUSER_URL, default the local `postgre
 import contextlib
 import os
 import sys
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlunparse
 
 import psycopg
 from psycopg import sql
@@ -49,6 +55,19 @@ def drop_stale_test_databases(conn, database: str) -> None:
             conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
 
 
+def restrict_app_role(conn, superuser_url: str, database: str, owner: str, app: str) -> None:
+    """What the application role must not have, whatever was granted before."""
+    if conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [app, owner]).fetchone()[0]:
+        conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(owner), sql.Identifier(app)))
+        print(f"{app} was a member of {owner}: revoked")
+    conn.execute(sql.SQL("REVOKE CREATE ON DATABASE {} FROM PUBLIC, {}").format(
+        sql.Identifier(database), sql.Identifier(app)))
+    # PostgreSQL 15 no longer lets PUBLIC create in `public`; a database made by an older one still may.
+    with psycopg.connect(urlunparse(urlparse(superuser_url)._replace(path=f"/{database}")),
+                         autocommit=True) as in_database:
+        in_database.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC, {}").format(sql.Identifier(app)))
+
+
 def main() -> int:
     app = urlparse(setting("DATABASE_URL", DEFAULT_APP))
     owner = urlparse(setting("DATABASE_OWNER_URL", DEFAULT_OWNER))
@@ -74,6 +93,7 @@ def main() -> int:
             print(f"created database {database}")
         conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(database), sql.Identifier(app.username)))
+        restrict_app_role(conn, superuser_url, database, owner.username, app.username)
         if "--drop-stale-test-databases" in sys.argv:
             drop_stale_test_databases(conn, database)
     print(f"roles {owner.username} (owner) and {app.username} (application, no BYPASSRLS) are ready")

@@ -3,8 +3,14 @@
 from django import forms
 from django.contrib import admin, messages
 
+from billing.errors import BillingError
 from billing.models import Account, ApiKey, ApiScope, AuditEntry, Membership, OutboxEvent
-from billing.services import api_key_create, api_key_revoke
+from billing.services import (
+    api_key_create,
+    api_key_grant_check,
+    api_key_grantable_scopes,
+    api_key_revoke,
+)
 from billing.signin import AdminSignInForm
 
 admin.site.site_header = "Billing administration"
@@ -72,11 +78,29 @@ def save_memberships(account: Account, formset) -> None:
 
 
 class ApiKeyForm(forms.ModelForm):
+    """The add form: scopes offered and checked for the person minting (`minted_by`, set by the admin)."""
+
     scopes = forms.MultipleChoiceField(choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple)
+    minted_by = None
 
     class Meta:
         model = ApiKey
         fields = ["name", "account", "scopes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        grantable = api_key_grantable_scopes(user=self.minted_by)
+        self.fields["scopes"].choices = [(value, label) for value, label in ApiScope.choices if value in grantable]
+
+    def clean(self):
+        data = super().clean()
+        if "scopes" in data:
+            try:
+                api_key_grant_check(scopes=data["scopes"], account=data.get("account"), created_by=self.minted_by)
+            except BillingError as exc:
+                for name, reasons in exc.fields.items():
+                    self.add_error(name if name in self.fields else None, reasons)
+        return data
 
 
 @admin.register(ApiKey)
@@ -103,7 +127,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is not None:
             kwargs["form"] = forms.ModelForm
-        return super().get_form(request, obj, **kwargs)
+            return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"minted_by": request.user})
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -9,6 +9,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from billing.admin.money import (
+    MoneyField,
+    MoneyFormMixin,
+    MoneyShownToViewersMixin,
+    TiersField,
+    money_column,
+    show_money,
+    show_unit_price,
+)
 from billing.errors import BillingError
 from billing.models import (
     Coupon,
@@ -55,10 +64,10 @@ class ProductAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
 
-class PlanCreateForm(forms.ModelForm):
+class PlanCreateForm(MoneyFormMixin, forms.ModelForm):
     currency = forms.CharField(max_length=3, initial="USD")
-    flat_amount = forms.IntegerField(min_value=0, help_text="Minor units (cents) per period.")
-    seat_amount = forms.IntegerField(min_value=0, required=False, help_text="Per seat above the included ones.")
+    flat_amount = MoneyField(help_text="Per period, in major units with the currency's digits (49.00, ¥5,000).")
+    seat_amount = MoneyField(required=False, help_text="Per seat above the included ones, in major units.")
     included_seats = forms.IntegerField(min_value=-1, initial=1)
 
     class Meta:
@@ -86,6 +95,23 @@ class PlanAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     inlines = [PlanVersionInline]
     readonly_fields = ["current_pricing"]
+    actions = ["archive"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # archive instead: subscriptions, invoices and the audit trail point at plans
+
+    @admin.action(description="Archive the selected plans (no new subscriptions; subscribers keep theirs)",
+                  permissions=["change"])
+    def archive(self, request, queryset):
+        archived = 0
+        for plan in queryset.order_by("code"):
+            try:
+                plan_update(plan=plan, is_active=False, is_public=False)
+                archived += 1
+            except BillingError as exc:
+                fail(request, exc)
+        if archived:
+            messages.success(request, f"Archived {archived} plan(s).")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -106,10 +132,10 @@ class PlanAdmin(admin.ModelAdmin):
         if version is None:
             return "—"
         prices = format_html_join("", "<li>{} flat {} / seat {}</li>", (
-            (p.currency, p.flat_amount, p.seat_amount if p.seat_amount is not None else "—")
+            (p.currency, show_money(p.flat_amount, p.currency), show_money(p.seat_amount, p.currency))
             for p in version.prices.all()))
-        charges = format_html_join("", "<li>{} {} {} {} per {} (free {})</li>", (
-            (c.metric.code, c.currency, c.model, c.unit_price, c.block_size, c.free_units)
+        charges = format_html_join("", "<li>{} {} {} per {} (free {})</li>", (
+            (c.metric.code, c.model, show_unit_price(c.unit_price, c.currency), c.block_size, c.free_units)
             for c in version.charges.select_related("metric")))
         limits = format_html_join("", "<li>{}: {} ({}, overage {})</li>", (
             (lim.metric.code, "unlimited" if lim.included == -1 else lim.included, lim.cap_mode,
@@ -133,16 +159,41 @@ class PlanAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
-        """Versions are read-only here; nothing else to save."""
+        """Versions are read-only here; nothing else to save (the change message reads these)."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
-class PlanPriceInline(admin.TabularInline):
+class PlanPriceForm(MoneyFormMixin, forms.ModelForm):
+    flat_amount = MoneyField(help_text="Per period, in major units.")
+    seat_amount = MoneyField(required=False, help_text="Per seat above the included ones, in major units.")
+
+    class Meta:
+        model = PlanPrice
+        fields = ["currency", "flat_amount", "seat_amount"]
+
+
+class PlanPriceInline(MoneyShownToViewersMixin, admin.TabularInline):
     model = PlanPrice
+    form = PlanPriceForm
     extra = 0
+    money_columns = {"flat_amount": money_column("flat_amount", description="flat amount"),
+                     "seat_amount": money_column("seat_amount", description="seat amount")}
+
+
+class PlanChargeForm(MoneyFormMixin, forms.ModelForm):
+    unit_price = forms.DecimalField(max_digits=20, decimal_places=6, initial=0, help_text=(
+        "In major units, up to 6 decimals (0.000001), kept as typed."))
+    tiers = TiersField(required=False)
+
+    class Meta:
+        model = PlanCharge
+        fields = ["metric", "currency", "model", "unit_price", "block_size", "package_size", "free_units", "tiers"]
 
 
 class PlanChargeInline(admin.TabularInline):
     model = PlanCharge
+    form = PlanChargeForm
     extra = 0
     fields = ["metric", "currency", "model", "unit_price", "block_size", "package_size", "free_units", "tiers"]
 
@@ -177,7 +228,7 @@ class PlanVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return False  # versions are the prices subscribers were sold: kept for good
 
     def save_model(self, request, obj, form, change):
         """Written by save_related, through the service, once the inlines are known."""
@@ -218,9 +269,22 @@ class PromotionCodeInline(admin.TabularInline):
         return False
 
 
+class CouponForm(MoneyFormMixin, forms.ModelForm):
+    amount_off = MoneyField(required=False, allow_zero=False, help_text=(
+        "In major units of the currency below (5.00, ¥500); or give a percentage instead."))
+
+    class Meta:
+        model = Coupon
+        fields = ["code", "name", "percent_off", "amount_off", "currency", "duration", "duration_in_periods", "plans",
+                  "max_redemptions", "redeem_by", "is_active"]
+
+
+COUPON_AMOUNT_OFF = money_column("amount_off", description="amount off")
+
+
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "percent_off", "amount_off", "currency", "duration", "duration_in_periods",
+    list_display = ["code", "name", "percent_off", COUPON_AMOUNT_OFF, "duration", "duration_in_periods",
                     "times_redeemed", "max_redemptions", "redeem_by", "is_active"]
     list_filter = ["duration", "is_active"]
     search_fields = ["code", "name"]
@@ -230,8 +294,20 @@ class CouponAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ["times_redeemed"]
-        return ["code", "percent_off", "amount_off", "currency", "duration", "duration_in_periods",
+        return ["code", "percent_off", COUPON_AMOUNT_OFF, "currency", "duration", "duration_in_periods",
                 "times_redeemed"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CouponForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return fields
+        # Fixed once created: shown formatted in place of the editable amount.
+        return [COUPON_AMOUNT_OFF if f == "amount_off" else f for f in fields if f != COUPON_AMOUNT_OFF]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -248,6 +324,9 @@ class CouponAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         if change:
             super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # promotion codes are added on their own page; the change message reads these
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 @admin.register(PromotionCode)

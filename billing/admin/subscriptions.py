@@ -1,11 +1,26 @@
 """Finance admin for subscriptions (history and actions through services), billing profiles and credits."""
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 
+from billing import clock
 from billing.admin.catalog import fail
+from billing.admin.confirm import CONFIRM, MoneyAction, Preview, error_text
+from billing.admin.money import (
+    MoneyField,
+    MoneyFormMixin,
+    MoneyShownToViewersMixin,
+    TiersField,
+    fields_with_money,
+    money_column,
+    show_money,
+)
 from billing.errors import BillingError
 from billing.models import (
     AuditEntry,
@@ -19,12 +34,14 @@ from billing.models import (
     SubscriptionMetricOverride,
 )
 from billing.models.catalog import ChangeTiming
+from billing.selectors import credit_balance
 from billing.services import (
     billing_profile_update,
     credit_grant,
     subscription_cancel,
     subscription_cancel_undo,
     subscription_change,
+    subscription_change_preview,
     subscription_overrides_set,
     subscription_pause,
     subscription_resume,
@@ -46,8 +63,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ProrationItemInline(ReadOnlyInline):
     model = ProrationItem
-    fields = ["kind", "description", "amount", "currency", "period_start", "period_end", "proration_factor",
-              "bill_immediately", "invoiced_at"]
+    fields = ["kind", "description", money_column("amount"), money_column("full_amount", description="whole period"),
+              "period_start", "period_end", "proration_factor", "bill_immediately", "invoiced_at"]
     readonly_fields = fields
 
 
@@ -63,10 +80,23 @@ class DiscountInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class OverrideForm(MoneyFormMixin, forms.ModelForm):
+    unit_price = forms.DecimalField(max_digits=20, decimal_places=6, required=False, help_text=(
+        "In major units of the subscription's currency, up to 6 decimals, kept as typed."))
+    tiers = TiersField(required=False)
+    currency_field = "subscription.currency"
+
+    class Meta:
+        model = SubscriptionMetricOverride
+        fields = ["metric", "charge_model", "unit_price", "block_size", "package_size", "free_units", "tiers",
+                  "included", "cap_mode", "overage_allowed"]
+
+
 class OverrideInline(admin.TabularInline):
     """An enterprise deal's own charge or limit per metric; saved through `subscription_overrides_set`."""
 
     model = SubscriptionMetricOverride
+    form = OverrideForm
     extra = 0
     fields = ["metric", "charge_model", "unit_price", "block_size", "package_size", "free_units", "tiers",
               "included", "cap_mode", "overage_allowed"]
@@ -75,22 +105,76 @@ class OverrideInline(admin.TabularInline):
 OVERRIDE_FIELDS = ["flat_amount_override", "seat_amount_override", "included_seats_override"]
 
 
-class SubscriptionActionForm(ActionForm):
+class SubscriptionDealForm(MoneyFormMixin, forms.ModelForm):
+    """The deal's own prices, typed in major units of the subscription's currency."""
+
+    flat_amount_override = MoneyField(required=False, label="Flat amount override", help_text=(
+        "Per period, in major units of the subscription's currency; empty: the plan's price."))
+    seat_amount_override = MoneyField(required=False, label="Seat amount override", help_text=(
+        "Per seat, in major units; empty: the plan's price."))
+
+    class Meta:
+        model = Subscription
+        fields = OVERRIDE_FIELDS
+
+
+class PlanChangeForm(forms.Form):
     plan = forms.ModelChoiceField(Plan.objects.filter(is_active=True), required=False,
-                                  help_text="For 'change plan or seats'.")
-    quantity = forms.IntegerField(min_value=1, required=False)
+                                  help_text="Empty: keep the plan, change the seats.")
+    quantity = forms.IntegerField(min_value=1, required=False, help_text="Seats; empty: keep them.")
     timing = forms.ChoiceField(choices=[("", "plan default"), *ChangeTiming.choices], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("plan") is None and data.get("quantity") is None and not self.errors:
+            raise forms.ValidationError("Choose a plan or a quantity.")
+        return data
+
+
+def _change_preview(sub: Subscription, data: dict) -> Preview:
+    try:
+        change = subscription_change_preview(subscription=sub, plan=data.get("plan"), quantity=data.get("quantity"),
+                                             timing=data.get("timing") or None)
+    except BillingError as exc:
+        return Preview(f"Change {sub}", error_text(exc))
+    money = functools.partial(show_money, currency=sub.currency)
+    target = f"{change.new_plan_version.plan.name} ×{change.new_quantity}"
+    if change.timing == ChangeTiming.PERIOD_END:
+        return Preview(f"Change {sub} ({sub.account}) from {sub.plan.name} ×{sub.quantity} to {target} at the end of "
+                       f"the period ({change.effective_at:%Y-%m-%d}); from then it renews at "
+                       f"{money(change.next_renewal_amount)}. Nothing is charged now.")
+    prorations = "; ".join(f"{line.description} {money(line.amount)}" for line in change.proration) or "none"
+    billed = (f"invoiced now: {money(change.amount_due_now)}" if change.amount_due_now
+              else f"net {money(change.proration_total)} on the next invoice" if change.proration else "nothing to bill")
+    return Preview(f"Change {sub} ({sub.account}) from {sub.plan.name} ×{sub.quantity} to {target} now. "
+                   f"Prorations: {prorations} ({billed}). Next renewal "
+                   f"{change.next_renewal_at:%Y-%m-%d}: {money(change.next_renewal_amount)}.")
+
+
+def _change(sub: Subscription, data: dict) -> str:
+    change = subscription_change(subscription=sub, plan=data.get("plan"), quantity=data.get("quantity"),
+                                 timing=data.get("timing") or None)
+    money = functools.partial(show_money, currency=sub.currency)
+    when = "at the period end" if change.timing == ChangeTiming.PERIOD_END else "now"
+    return (f"Changed {sub} to {change.new_plan_version.plan.name} ×{change.new_quantity} {when}: prorations "
+            f"{money(change.proration_total)}, next renewal {money(change.next_renewal_amount)}.")
+
+
+plan_change_action = MoneyAction(title="Change plan or seats", form_class=PlanChangeForm, describe=_change_preview,
+                                 apply=_change)
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     list_display = ["id", "account", "plan", "plan_version", "status", "quantity", "currency",
                     "current_period_end", "cancel_at_period_end"]
     list_filter = ["status", "plan", "cancel_at_period_end"]
     search_fields = ["account__name", "account__external_id", "plan__code"]
     date_hierarchy = "current_period_end"
     inlines = [ScheduledChangeInline, ProrationItemInline, DiscountInline, OverrideInline]
-    action_form = SubscriptionActionForm
+    form = SubscriptionDealForm
+    money_columns = {name: money_column(name, description=name.replace("_", " "))
+                     for name in ("flat_amount_override", "seat_amount_override")}
     actions = ["cancel_at_period_end", "cancel_now", "undo_cancel", "pause", "resume", "end_trial",
                "change_plan"]
     readonly_fields = ["history"]
@@ -103,7 +187,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Subscription._meta.concrete_fields
-                if f.name != "id" and f.name not in OVERRIDE_FIELDS] + ["history"]
+                if f.name != "id" and f.name not in OVERRIDE_FIELDS] + ["history"] + super().get_readonly_fields(
+                    request, obj)
 
     def save_model(self, request, obj, form, change):
         """Written by save_related, through the service, once the metric overrides are known."""
@@ -177,16 +262,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def end_trial(self, request, queryset):
         self._each(request, queryset, "Trial ended", lambda s: subscription_trial_end(subscription=s))
 
-    @admin.action(description="Change plan or seats (choose below)", permissions=["change"])
+    @admin.action(description="Change plan or seats…", permissions=["change"])
     def change_plan(self, request, queryset):
-        plan_id, quantity = request.POST.get("plan"), request.POST.get("quantity")
-        plan = Plan.objects.filter(pk=plan_id).first() if plan_id else None
-        if plan is None and not quantity:
-            messages.error(request, "Choose a plan or a quantity.")
-            return
-        self._each(request, queryset, "Changed", lambda s: subscription_change(
-            subscription=s, plan=plan, quantity=int(quantity) if quantity else None,
-            timing=request.POST.get("timing") or None))
+        return plan_change_action.run(self, request, queryset.select_related("plan", "account"))
 
 
 class BillingProfileInline(admin.StackedInline):
@@ -213,17 +291,29 @@ def save_billing_profile(request, account, formset) -> None:
             fail(request, exc)
 
 
-class CreditGrantForm(forms.ModelForm):
+class CreditGrantForm(MoneyFormMixin, forms.ModelForm):
+    amount = MoneyField(allow_zero=False, help_text="In major units of the currency below (10.00, ¥1,000, 1.250).")
+    reason = forms.CharField(max_length=200)
+
     class Meta:
         model = CreditEntry
         fields = ["account", "amount", "currency", "reason", "expires_at"]
 
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= clock.now():
+            raise forms.ValidationError("Must be in the future.")
+        return expires_at
+
+
+CREDIT_AMOUNT = money_column("amount")
+
 
 @admin.register(CreditEntry)
 class CreditEntryAdmin(admin.ModelAdmin):
-    """The ledger is append-only: finance adds grants; nothing is edited or deleted."""
+    """The ledger is append-only: finance adds grants, after confirming them; nothing is edited or deleted."""
 
-    list_display = ["created_at", "account", "kind", "amount", "currency", "reason", "expires_at", "reference"]
+    list_display = ["created_at", "account", "kind", CREDIT_AMOUNT, "reason", "expires_at", "reference"]
     list_filter = ["kind", "currency"]
     search_fields = ["account__name", "reason", "reference"]
     form = CreditGrantForm
@@ -234,12 +324,44 @@ class CreditEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in CreditEntry._meta.concrete_fields] if obj else []
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return super().get_fields(request, obj)
+        return fields_with_money(CreditEntry, {"amount": CREDIT_AMOUNT}, editable_only=False)
 
-    def save_model(self, request, obj, form, change):
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj else []
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """A valid grant is shown with its amount and the balance it makes before it is written."""
+        if request.method != "POST":
+            return super().add_view(request, form_url, extra_context)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = self.get_form(request, None)(request.POST)
+        if not form.is_valid():
+            return super().add_view(request, form_url, extra_context)  # the admin's form, with its errors
         data = form.cleaned_data
-        entry = credit_grant(account=data["account"], amount=data["amount"], currency=data["currency"],
-                             reason=data["reason"], expires_at=data.get("expires_at"))
-        obj.pk = entry.pk
-        obj._state.adding = False
+        if CONFIRM in request.POST:
+            try:
+                entry = credit_grant(account=data["account"], amount=data["amount"], currency=data["currency"],
+                                     reason=data["reason"], expires_at=data.get("expires_at"))
+            except BillingError as exc:
+                return self._confirmation(request, form, problem=error_text(exc))
+            self.log_addition(request, entry, [{"added": {}}])
+            messages.success(request, f"Granted {show_money(entry.amount, entry.currency)} of credit to "
+                                      f"{entry.account} ({entry.reason}).")
+            return redirect("admin:billing_creditentry_changelist")
+        return self._confirmation(request, form)
+
+    def _confirmation(self, request, form, problem: str = "") -> TemplateResponse:
+        data = form.cleaned_data
+        currency = data["currency"].upper()
+        balance = credit_balance(account_id=data["account"].pk).get(currency, 0)
+        expiry = f", expiring {data['expires_at']:%Y-%m-%d %H:%M %Z}" if data.get("expires_at") else ""
+        text = (f"Grant {show_money(data['amount'], currency)} of credit to {data['account']}{expiry}: its {currency} "
+                f"credit balance goes {show_money(balance, currency)} → {show_money(balance + data['amount'], currency)}"
+                f", drawn by its next {currency} invoices after tax. Reason: {data['reason']}")
+        return TemplateResponse(request, "admin/money_add_confirm.html", {
+            **self.admin_site.each_context(request), "title": "Grant credit", "opts": self.model._meta,
+            "form": form, "preview": text, "problem": problem})

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
+from billing.api.strict import StrictCharField, StrictQuery
 from billing.api.views import ApiView
 from billing.models import AuditEntry
 
@@ -14,25 +15,31 @@ class AuditEntryOutput(serializers.ModelSerializer):
                   "object_id", "before", "after", "ip_address", "request_id", "created_at"]
 
 
+class AuditEntryListQuery(StrictQuery):
+    action = StrictCharField.of(AuditEntry, "action", required=False, help_text="Only entries with this action")
+    object_type = StrictCharField.of(AuditEntry, "object_type", required=False,
+                                     help_text="Only entries about this kind of object")
+
+
 class AuditEntryListView(ApiView):
     required_scopes = "billing:read"
 
     @extend_schema(
         summary="List audit entries",
         parameters=[
-            OpenApiParameter("action", str, description="Only entries with this action"),
-            OpenApiParameter("object_type", str, description="Only entries about this kind of object"),
+            AuditEntryListQuery,
             OpenApiParameter("limit", int, description="Page size, 1-100 (default 25)"),
             OpenApiParameter("cursor", str, description="The `next` or `previous` cursor of a page"),
         ],
         responses=AuditEntryOutput(many=True),
     )
     def get(self, request):
+        query = AuditEntryListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         entries = AuditEntry.objects.all()
         api_key = request.auth
         if not api_key.is_operator:  # scoped in SQL by RLS too; this is the first wall
             entries = entries.filter(account_id=api_key.account_id)
-        for param in ("action", "object_type"):
-            if request.query_params.get(param):
-                entries = entries.filter(**{param: request.query_params[param]})
+        for param, value in query.validated_data.items():
+            entries = entries.filter(**{param: value})
         return self.paginated(request, entries, AuditEntryOutput)

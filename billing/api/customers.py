@@ -6,9 +6,31 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.catalog import require_operator
+from billing.api.strict import (
+    MinorUnitsField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictEmailField,
+    StrictInput,
+    StrictIntegerField,
+    StrictJSONObjectField,
+    StrictListField,
+    StrictSlugField,
+    expect_no_parameters,
+)
 from billing.api.views import ApiView
 from billing.errors import ValidationFailed
-from billing.models import Account, BillingProfile, Coupon, CouponDuration, CreditEntry, Plan
+from billing.models import (
+    Account,
+    BillingProfile,
+    Coupon,
+    CouponDuration,
+    CreditEntry,
+    Plan,
+    PromotionCode,
+)
 from billing.selectors import coupons_all, credit_balance
 from billing.services import (
     account_create,
@@ -35,9 +57,9 @@ class AccountOutput(serializers.ModelSerializer):
         fields = ["id", "name", "external_id", "is_active", "created_at"]
 
 
-class AccountCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    external_id = serializers.CharField(max_length=128, required=False, allow_null=True)
+class AccountCreateInput(StrictInput):
+    name = StrictCharField.of(Account, "name")
+    external_id = StrictCharField.of(Account, "external_id", required=False, allow_null=True)
 
 
 class BillingProfileOutput(serializers.ModelSerializer):
@@ -49,23 +71,26 @@ class BillingProfileOutput(serializers.ModelSerializer):
         fields = ["account_id", *PROFILE_FIELDS, "currency_locked_at", "updated_at"]
 
 
-class BillingProfileInput(serializers.Serializer):
-    legal_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
-    tax_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    tax_id_type = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    preferred_language = serializers.CharField(max_length=10, required=False)
-    invoice_notes = serializers.CharField(required=False, allow_blank=True)
-    stripe_customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True,
-                                               help_text="Operator keys only: the Stripe customer charged.")
-    metadata = serializers.DictField(required=False)
+def profile_text(column: str, **kwargs) -> StrictCharField:
+    return StrictCharField.of(BillingProfile, column, required=False, allow_blank=True, **kwargs)
+
+
+class BillingProfileInput(StrictInput):
+    legal_name = profile_text("legal_name")
+    email = StrictEmailField.of(BillingProfile, "email", required=False, allow_blank=True)
+    address_line1 = profile_text("address_line1")
+    address_line2 = profile_text("address_line2")
+    city = profile_text("city")
+    state = profile_text("state")
+    postal_code = profile_text("postal_code")
+    country = profile_text("country", help_text="ISO 3166-1 alpha-2, e.g. DE.")
+    tax_id = profile_text("tax_id")
+    tax_id_type = profile_text("tax_id_type", help_text="e.g. eu_vat, us_ein, gb_vat.")
+    currency = profile_text("currency", help_text="ISO 4217, e.g. EUR; fixed once the account is invoiced.")
+    preferred_language = StrictCharField.of(BillingProfile, "preferred_language", required=False)
+    invoice_notes = profile_text("invoice_notes")
+    stripe_customer_id = profile_text("stripe_customer_id", help_text="Operator keys only: the Stripe customer charged.")
+    metadata = StrictJSONObjectField(required=False)
 
 
 class CreditEntryOutput(serializers.ModelSerializer):
@@ -74,11 +99,11 @@ class CreditEntryOutput(serializers.ModelSerializer):
         fields = ["id", "kind", "amount", "currency", "reason", "expires_at", "grant_id", "reference", "created_at"]
 
 
-class CreditGrantInput(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1, help_text="Minor units.")
-    currency = serializers.CharField(max_length=3)
-    reason = serializers.CharField(max_length=200)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+class CreditGrantInput(StrictInput):
+    amount = MinorUnitsField.of(CreditEntry, "amount", min_value=1)
+    currency = StrictCharField.of(CreditEntry, "currency", help_text="ISO 4217 code, e.g. USD.")
+    reason = StrictCharField.of(CreditEntry, "reason")
+    expires_at = StrictDateTimeField(required=False, allow_null=True)
 
 
 class CouponOutput(serializers.ModelSerializer):
@@ -91,23 +116,28 @@ class CouponOutput(serializers.ModelSerializer):
                   "plans", "max_redemptions", "times_redeemed", "redeem_by", "is_active", "promotion_codes"]
 
 
-class CouponInput(serializers.Serializer):
-    code = serializers.SlugField(max_length=64)
-    name = serializers.CharField(max_length=200)
-    percent_off = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True)
-    amount_off = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
-    duration = serializers.ChoiceField(choices=CouponDuration.choices, default=CouponDuration.ONCE)
-    duration_in_periods = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    plans = serializers.ListField(child=serializers.SlugField(), required=False, help_text="Plan codes.")
-    max_redemptions = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    redeem_by = serializers.DateTimeField(required=False, allow_null=True)
+class CouponInput(StrictInput):
+    code = StrictSlugField.of(Coupon, "code")
+    name = StrictCharField.of(Coupon, "name")
+    percent_off = StrictDecimalField.of(Coupon, "percent_off", required=False, allow_null=True,
+                                        help_text='A percentage as a string, e.g. "25.00".')
+    amount_off = MinorUnitsField.of(Coupon, "amount_off", required=False, allow_null=True)
+    currency = StrictCharField.of(Coupon, "currency", required=False, allow_blank=True, default="",
+                                  help_text="Required with amount_off.")
+    duration = StrictChoiceField(choices=CouponDuration.choices, default=CouponDuration.ONCE)
+    duration_in_periods = StrictIntegerField.of(Coupon, "duration_in_periods", min_value=1, required=False,
+                                                allow_null=True)
+    plans = StrictListField(child=StrictSlugField.of(Plan, "code"), required=False, help_text="Plan codes.")
+    max_redemptions = StrictIntegerField.of(Coupon, "max_redemptions", min_value=1, required=False,
+                                            allow_null=True)
+    redeem_by = StrictDateTimeField(required=False, allow_null=True)
 
 
-class PromotionCodeInput(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
-    max_redemptions = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+class PromotionCodeInput(StrictInput):
+    code = StrictCharField.of(PromotionCode, "code")
+    max_redemptions = StrictIntegerField.of(PromotionCode, "max_redemptions", min_value=1, required=False,
+                                            allow_null=True)
+    expires_at = StrictDateTimeField(required=False, allow_null=True)
 
 
 class AccountListCreateView(ApiView):
@@ -115,6 +145,7 @@ class AccountListCreateView(ApiView):
 
     @extend_schema(summary="List accounts (an account key sees its own)", responses=AccountOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         qs = Account.objects.all()
         if not request.auth.is_operator:
             qs = qs.filter(pk=request.auth.account_id)
@@ -187,6 +218,7 @@ class CouponListCreateView(ApiView):
 
     @extend_schema(summary="List coupons (operator keys)", responses=CouponOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         require_operator(request)
         return self.paginated(request, coupons_all().order_by("-id"), CouponOutput)
 

@@ -7,6 +7,7 @@ OpenAPI schema (billing/api/schema.py).
 """
 
 import logging
+import re
 
 import redis
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -110,13 +111,21 @@ def _flatten(detail) -> dict:
     return {"non_field_errors": [str(v) for v in (detail if isinstance(detail, list) else [detail])]}
 
 
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _dotted(fields: dict) -> dict:
+    """Services name list items `charges[0].metric`; the API names every field one way: `charges.0.metric`."""
+    return {_INDEX.sub(r".\1", str(name)): messages for name, messages in fields.items()}
+
+
 def exception_handler(exc, context):
     headers = {}
     if isinstance(exc, BillingError):
         if exc.status == 503:
             headers = UNAVAILABLE_HEADERS
-        return Response(error_body(exc.status, exc.message, code=exc.code, fields=exc.fields), status=exc.status,
-                        headers=headers)
+        return Response(error_body(exc.status, exc.message, code=exc.code, fields=_dotted(exc.fields)),
+                        status=exc.status, headers=headers)
     dependency = dependency_unavailable(exc)
     if dependency:
         logger.warning("%s unavailable: %s: %s", dependency, type(exc).__name__, exc)

@@ -1,10 +1,24 @@
-"""API keys over the API, for operator keys with the `admin` scope (automation of key rotation)."""
+"""API keys over the API, for operator keys (automation of key rotation and of customer onboarding).
+
+A key mints and revokes only keys whose scopes it holds itself (`api_key_grant_check`),
+so only an `admin` key mints an `admin` key. docs/api.md, "Keys and scopes".
+"""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictInput,
+    StrictIntegerField,
+    StrictListField,
+    expect_no_fields,
+    expect_no_parameters,
+)
 from billing.api.views import ApiView
 from billing.models import Account, ApiKey, ApiScope
 from billing.services import api_key_create, api_key_revoke
@@ -16,10 +30,11 @@ class ApiKeyOutput(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "account_id", "scopes", "created_at", "last_used_at", "revoked_at"]
 
 
-class ApiKeyCreateInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiScope.choices), allow_empty=False)
-    account_id = serializers.IntegerField(required=False, allow_null=True)
+class ApiKeyCreateInput(StrictInput):
+    name = StrictCharField.of(ApiKey, "name")
+    scopes = StrictListField(child=StrictChoiceField(choices=ApiScope.choices), allow_empty=False)
+    account_id = StrictIntegerField.of(Account, "id", required=False, allow_null=True,
+                                       help_text="The account of an account key; absent or null: an operator key.")
 
 
 class ApiKeyCreatedOutput(ApiKeyOutput):
@@ -30,13 +45,16 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 
 class ApiKeyListCreateView(ApiView):
-    required_scopes = "admin"
+    permission_classes = [HasScope, OperatorOnly]
+    required_scopes = {"read": "billing:read", "write": "billing:write"}
 
-    @extend_schema(summary="List API keys", responses=ApiKeyOutput(many=True))
+    @extend_schema(summary="List API keys (operator keys)", responses=ApiKeyOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         return self.paginated(request, ApiKey.objects.all(), ApiKeyOutput)
 
-    @extend_schema(summary="Create an API key", request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})
+    @extend_schema(summary="Mint an API key with scopes this key holds (operator keys)",
+                   request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})
     def post(self, request):
         data = ApiKeyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -46,15 +64,18 @@ class ApiKeyListCreateView(ApiView):
             if account is None:
                 raise serializers.ValidationError({"account_id": ["No such account."]})
         issued = api_key_create(name=data.validated_data["name"], scopes=data.validated_data["scopes"],
-                                account=account)
+                                account=account, granted_by=request.auth)
         body = ApiKeyOutput(issued.api_key).data | {"secret": issued.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ApiKeyRevokeView(ApiView):
-    required_scopes = "admin"
+    permission_classes = [HasScope, OperatorOnly]
+    required_scopes = "billing:write"
 
-    @extend_schema(summary="Revoke an API key", request=None, responses=ApiKeyOutput)
+    @extend_schema(summary="Revoke an API key holding no scope this key lacks (operator keys)", request=None,
+                   responses=ApiKeyOutput)
     def post(self, request, key_id: int):
-        api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id))
+        expect_no_fields(request)
+        api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id), revoked_by=request.auth)
         return Response(ApiKeyOutput(api_key).data)

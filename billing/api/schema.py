@@ -100,7 +100,8 @@ class ApiSchema(AutoSchema):
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
-        if self.method == "POST" and not self.is_public():
+        # `method` is set once the schema describes an operation (a walk of the views may ask before).
+        if getattr(self, "method", None) == "POST" and not self.is_public():
             parameters.append(IDEMPOTENCY_KEY)
         return parameters
 

@@ -9,16 +9,34 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from billing.api.catalog import require_operator
+from billing.api.catalog import TierInput, require_operator, sizes_checked
+from billing.api.strict import (
+    MinorUnitsField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictInput,
+    StrictIntegerField,
+    StrictJSONObjectField,
+    StrictQuery,
+    StrictSlugField,
+    expect_no_fields,
+)
 from billing.api.views import ApiView
 from billing.errors import InvalidTransition, ValidationFailed
 from billing.models import (
     Account,
+    CapMode,
     ChangeTiming,
+    ChargeModel,
     Plan,
+    PromotionCode,
     ProrationBehavior,
     ScheduledChange,
     Subscription,
+    SubscriptionMetricOverride,
     SubscriptionStatus,
 )
 from billing.selectors import discounts_active, subscriptions_of
@@ -36,6 +54,7 @@ from billing.services import (
     subscription_scheduled_change_cancel,
     subscription_trial_end,
 )
+from metering.models import BillableMetric
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
 
@@ -76,25 +95,27 @@ class SubscriptionOutput(serializers.ModelSerializer):
                 "periods_used": discount.periods_used}
 
 
-class SubscriptionCreateInput(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, help_text="Operator keys only; account keys use theirs.")
-    plan = serializers.SlugField(help_text="Plan code.")
-    quantity = serializers.IntegerField(min_value=1, default=1)
-    currency = serializers.CharField(max_length=3, required=False)
-    trial_days = serializers.IntegerField(min_value=0, required=False, help_text="Operator keys only.")
-    start_at = serializers.DateTimeField(required=False, help_text="Operator keys only.")
-    coupon = serializers.CharField(max_length=64, required=False,
-                                   help_text="Promotion code (operator keys: also a coupon's own code).")
-    metadata = serializers.DictField(required=False)
+class SubscriptionCreateInput(StrictInput):
+    account_id = StrictIntegerField.of(Account, "id", required=False,
+                                       help_text="Operator keys only; account keys use theirs.")
+    plan = StrictSlugField.of(Plan, "code", help_text="Plan code.")
+    quantity = StrictIntegerField.of(Subscription, "quantity", min_value=1, default=1, help_text="Seats.")
+    currency = StrictCharField.of(Subscription, "currency", required=False,
+                                  help_text="ISO 4217; default: the billing profile's.")
+    trial_days = StrictIntegerField.of(Plan, "trial_days", required=False, help_text="Operator keys only.")
+    start_at = StrictDateTimeField(required=False, help_text="Operator keys only.")
+    coupon = StrictCharField.of(PromotionCode, "code", required=False,
+                                help_text="Promotion code (operator keys: also a coupon's own code).")
+    metadata = StrictJSONObjectField(required=False)
 
 
-class ChangeInput(serializers.Serializer):
-    plan = serializers.SlugField(required=False)
-    quantity = serializers.IntegerField(min_value=1, required=False)
-    timing = serializers.ChoiceField(choices=ChangeTiming.choices, required=False)
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, required=False,
-                                                 help_text="Operator keys only; account keys get the plan's.")
-    preview = serializers.BooleanField(default=False, help_text="Only compute what the change would cost.")
+class ChangeInput(StrictInput):
+    plan = StrictSlugField.of(Plan, "code", required=False)
+    quantity = StrictIntegerField.of(Subscription, "quantity", min_value=1, required=False)
+    timing = StrictChoiceField(choices=ChangeTiming.choices, required=False)
+    proration_behavior = StrictChoiceField(choices=ProrationBehavior.choices, required=False,
+                                           help_text="Operator keys only; account keys get the plan's.")
+    preview = StrictBooleanField(default=False, help_text="Only compute what the change would cost.")
 
 
 class ProrationLineOutput(serializers.Serializer):
@@ -129,41 +150,53 @@ class ChangeOutput(serializers.Serializer):
         return SubscriptionOutput(sub).data if sub is not None else None
 
 
-class CancelInput(serializers.Serializer):
-    at_period_end = serializers.BooleanField(default=True)
-    reason = serializers.CharField(max_length=200, required=False, default="")
-    proration_behavior = serializers.ChoiceField(choices=ProrationBehavior.choices, default="none",
-                                                 help_text="Other than none: operator keys only.")
+class CancelInput(StrictInput):
+    at_period_end = StrictBooleanField(default=True)
+    reason = StrictCharField.of(Subscription, "cancel_reason", required=False, allow_blank=True, default="")
+    proration_behavior = StrictChoiceField(choices=ProrationBehavior.choices, default="none",
+                                           help_text="Other than none: operator keys only.")
 
 
-class PauseInput(serializers.Serializer):
-    bill_during_pause = serializers.BooleanField(default=False)
-    resume_at = serializers.DateTimeField(required=False, allow_null=True)
+class PauseInput(StrictInput):
+    bill_during_pause = StrictBooleanField(default=False)
+    resume_at = StrictDateTimeField(required=False, allow_null=True)
 
 
-class MetricOverrideInput(serializers.Serializer):
-    metric = serializers.SlugField()
-    charge_model = serializers.ChoiceField(choices=["standard", "graduated", "volume", "package"], required=False)
-    unit_price = serializers.DecimalField(max_digits=20, decimal_places=6, required=False)
-    block_size = serializers.IntegerField(min_value=1, required=False)
-    package_size = serializers.IntegerField(min_value=1, required=False)
-    free_units = serializers.IntegerField(min_value=0, required=False)
-    tiers = serializers.ListField(child=serializers.DictField(), required=False)
-    included = serializers.IntegerField(min_value=-1, required=False)
-    cap_mode = serializers.ChoiceField(choices=["soft", "hard"], required=False)
-    overage_allowed = serializers.BooleanField(required=False)
+class MetricOverrideInput(StrictInput):
+    metric = StrictSlugField.of(BillableMetric, "code", help_text="Code of a billable metric.")
+    charge_model = StrictChoiceField(choices=ChargeModel.choices, required=False)
+    unit_price = StrictDecimalField.of(SubscriptionMetricOverride, "unit_price", min_value=0, required=False,
+                                       help_text='Major units, up to 6 decimals, as a string: "0.0005".')
+    block_size = StrictIntegerField.of(SubscriptionMetricOverride, "block_size", min_value=1, required=False)
+    package_size = StrictIntegerField.of(SubscriptionMetricOverride, "package_size", min_value=1, required=False)
+    free_units = StrictIntegerField.of(SubscriptionMetricOverride, "free_units", min_value=0, required=False)
+    tiers = TierInput(many=True, required=False)
+    included = StrictIntegerField.of(SubscriptionMetricOverride, "included", min_value=-1, required=False,
+                                     help_text="-1: unlimited.")
+    cap_mode = StrictChoiceField(choices=CapMode.choices, required=False)
+    overage_allowed = StrictBooleanField(required=False)
+
+    def validate(self, attrs):
+        return sizes_checked(attrs, attrs.get("charge_model"))
 
 
-class OverridesInput(serializers.Serializer):
-    flat_amount = serializers.IntegerField(min_value=0, required=False)
-    seat_amount = serializers.IntegerField(min_value=0, required=False)
-    included_seats = serializers.IntegerField(min_value=-1, required=False)
+class OverridesInput(StrictInput):
+    flat_amount = MinorUnitsField.of(Subscription, "flat_amount_override", min_value=0, required=False)
+    seat_amount = MinorUnitsField.of(Subscription, "seat_amount_override", min_value=0, required=False)
+    included_seats = StrictIntegerField.of(Subscription, "included_seats_override", min_value=-1, required=False,
+                                           help_text="-1: unlimited.")
     metrics = MetricOverrideInput(many=True, required=False)
-    clear = serializers.BooleanField(default=False, help_text="Remove every override first.")
+    clear = StrictBooleanField(default=False, help_text="Remove every override first.")
 
 
-class CouponApplyInput(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
+class SubscriptionListQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False,
+                                       help_text="Operator keys: only this account's subscriptions.")
+    status = StrictChoiceField(choices=SubscriptionStatus.choices, required=False)
+
+
+class CouponApplyInput(StrictInput):
+    code = StrictCharField.of(PromotionCode, "code", help_text="A promotion code (operator keys: or a coupon's code).")
 
 
 def scoped(request):
@@ -196,18 +229,17 @@ def plan_by_code(request, code: str, field: str = "plan") -> Plan:
 class SubscriptionListCreateView(ApiView):
     required_scopes = SCOPES
 
-    @extend_schema(summary="List subscriptions", responses=SubscriptionOutput(many=True))
+    @extend_schema(summary="List subscriptions", parameters=[SubscriptionListQuery],
+                   responses=SubscriptionOutput(many=True))
     def get(self, request):
+        query = SubscriptionListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
         qs = scoped(request)
-        account_id, wanted_status = request.query_params.get("account_id"), request.query_params.get("status")
-        if request.auth.is_operator and account_id:
-            if not account_id.isdigit():
-                raise ValidationFailed({"account_id": "Must be an account id (a whole number)."})
-            qs = qs.filter(account_id=int(account_id))
-        if wanted_status:
-            if wanted_status not in SubscriptionStatus.values:
-                raise ValidationFailed({"status": f"Must be one of {', '.join(SubscriptionStatus.values)}."})
-            qs = qs.filter(status=wanted_status)
+        if request.auth.is_operator and "account_id" in filters:
+            qs = qs.filter(account_id=filters["account_id"])
+        if "status" in filters:
+            qs = qs.filter(status=filters["status"])
         return self.paginated(request, qs.order_by("-id"), SubscriptionOutput)
 
     @extend_schema(summary="Create a subscription", request=SubscriptionCreateInput,
@@ -264,6 +296,7 @@ class SubscriptionScheduledChangeCancelView(ApiView):
 
     @extend_schema(summary="Drop the pending scheduled change", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         sub = subscription_scheduled_change_cancel(subscription=subscription_for(request, subscription_id))
         return Response(SubscriptionOutput(sub).data)
 
@@ -288,6 +321,7 @@ class SubscriptionUndoCancelView(ApiView):
     @extend_schema(summary="Keep a subscription set to cancel at period end", request=None,
                    responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_cancel_undo(subscription=subscription_for(request, subscription_id))).data)
 
@@ -309,6 +343,7 @@ class SubscriptionResumeView(ApiView):
 
     @extend_schema(summary="Resume a paused subscription", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_resume(subscription=subscription_for(request, subscription_id))).data)
 
@@ -318,6 +353,7 @@ class SubscriptionEndTrialView(ApiView):
 
     @extend_schema(summary="End the trial now", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_trial_end(subscription=subscription_for(request, subscription_id))).data)
 
@@ -350,6 +386,7 @@ class SubscriptionCouponView(ApiView):
 
     @extend_schema(summary="Remove the active discount", responses=SubscriptionOutput)
     def delete(self, request, subscription_id: int):
+        expect_no_fields(request)
         sub = subscription_for(request, subscription_id)
         discount = discounts_active(subscription_id=sub.pk).first()
         if discount is None:

@@ -26,6 +26,7 @@ from .customers import (
     PromotionCode,
 )
 from .outbox import OutboxEvent
+from .signin import SignInThrottle
 from .subscriptions import (
     LIVE_STATUSES,
     DiscountStatus,
@@ -71,6 +72,7 @@ __all__ = [
     "ProrationKind",
     "ScheduledChange",
     "ScheduledChangeStatus",
+    "SignInThrottle",
     "SimulatedClock",
     "Subscription",
     "SubscriptionDiscount",

@@ -34,6 +34,8 @@ class ApiKey(TenantModel):
     class Meta:
         verbose_name = "API key"
         ordering = ["-created_at"]
+        # Kept out of the finance groups (billing/roles.py): granted to a person by hand, or a superuser.
+        permissions = [("mint_admin_keys", "Can mint API keys with the admin scope")]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"

@@ -10,6 +10,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from pricing.money import amount_label
+
 UNLIMITED = -1
 
 
@@ -130,7 +132,7 @@ class PlanPrice(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "currency"], name="plan_price_currency_unique")]
 
     def __str__(self):
-        return f"{self.version} {self.currency} {self.flat_amount}"
+        return f"{self.version} {amount_label(self.flat_amount, self.currency)}"
 
 
 class PlanCharge(models.Model):

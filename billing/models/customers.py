@@ -3,6 +3,8 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from pricing.money import amount_label
+
 from .accounts import Account, TenantModel
 
 
@@ -64,7 +66,7 @@ class CreditEntry(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.amount} {self.currency}"
+        return f"{self.kind} {amount_label(self.amount, self.currency)}"
 
 
 class CouponDuration(models.TextChoices):

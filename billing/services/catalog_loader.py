@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from babel.numbers import get_currency_precision
 from django.db import transaction
 
 from billing.errors import ValidationFailed
@@ -25,6 +24,7 @@ from billing.services.catalog import (
     plan_update,
     product_create,
 )
+from pricing import money
 
 PLAN_KEYS = {"code", "name", "description", "product", "interval", "interval_count", "trial_days",
              "trial_end_behavior", "public", "active", "sort_order", "features", "upgrade_timing",
@@ -53,13 +53,17 @@ def read_catalog_file(path: str | Path) -> dict:
 
 
 def to_minor(amount, currency: str, where: str) -> int:
+    """A catalog amount (major units) as minor units, refused when the currency has fewer decimals."""
+    if isinstance(amount, float):  # YAML reads 9.99 as a float: its text is what the author wrote
+        amount = repr(amount)
     try:
-        value = Decimal(str(amount)) * (10 ** get_currency_precision(currency))
-    except (InvalidOperation, TypeError):
+        return money.to_minor(amount, currency)
+    except money.TooManyDecimals:
+        raise ValidationFailed({where: f"More decimal places than {currency} has."}) from None
+    except money.NotAnAmount:
         raise ValidationFailed({where: "Must be an amount such as 99.00."}) from None
-    if value != value.to_integral_value():
-        raise ValidationFailed({where: f"More decimal places than {currency} has."})
-    return int(value)
+    except money.UnknownCurrency:
+        raise ValidationFailed({where: f"{currency} is not an ISO 4217 currency code."}) from None
 
 
 def _per_currency(value, default_currency: str) -> dict[str, object]:

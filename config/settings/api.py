@@ -49,6 +49,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeTimingEnum": "billing.models.catalog.ChangeTiming",
         "ProrationBehaviorEnum": "billing.models.catalog.ProrationBehavior",
         "IntervalEnum": "billing.models.catalog.Interval",
+        "ChargeModelEnum": "billing.models.catalog.ChargeModel",
         "InvoiceStatusEnum": "invoicing.models.invoices.InvoiceStatus",
         "CreditNoteStatusEnum": "invoicing.models.credit_notes.CreditNoteStatus",
         "PaymentStatusEnum": "payments.models.payments.PaymentStatus",

@@ -1,5 +1,9 @@
-"""Cookies, CSRF, HTTPS and password rules."""
+"""Cookies, CSRF, HTTPS, the Content-Security-Policy, the row-level-security scope secret and password rules."""
 
+import hashlib
+import hmac
+
+from .core import SECRET_KEY
 from .env import env
 
 SESSION_COOKIE_HTTPONLY = True
@@ -7,7 +11,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)  # on in production.py
+# Load balancers probe over plain HTTP, and a scraper on the same host reads /metrics there: a redirect
+# to HTTPS would fail them. (Paths without their leading slash, as SecurityMiddleware matches them.)
+SECURE_REDIRECT_EXEMPT = [r"^health/live$", r"^health/ready$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)  # a year in production.py
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and strips it from clients): without
@@ -15,9 +25,37 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if env.bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Console and admin sign-in (billing/signin.py): failures per username and address before refusing.
-SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
-SIGNIN_LOCKOUT_SECONDS = env.int("SIGNIN_LOCKOUT_SECONDS", default=900)
+# Every HTML page (django-csp, billing/csp.py): our own origin only, no inline script anywhere. The
+# pages that run Stripe.js, and the API docs' inline styles, add theirs with billing/csp.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+
+# Proves to PostgreSQL that a row-level-security scope comes from our code, not from SQL the
+# application role was made to run (billing/rls.py, docs/security.md). `migrate --database owner`
+# installs its hash, so web, workers and migrate must share it. Default: derived from SECRET_KEY
+# (a value of its own, never the key itself), so development, tests and compose need nothing more.
+RLS_SCOPE_SECRET = env.str("RLS_SCOPE_SECRET", default="") or hmac.new(
+    SECRET_KEY.encode(), b"billing rls scope secret", hashlib.sha256).hexdigest()
+
+# Console and admin sign-in (billing/services/signin.py): past the limit, each further attempt waits
+# 2, 4, 8 ... seconds (up to the maximum) after the last failure; nothing locks a username.
+SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)  # per username from one address
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)  # per address, any username
+SIGNIN_MAX_DELAY_SECONDS = env.int("SIGNIN_MAX_DELAY_SECONDS", default=900)
+SIGNIN_FAILURE_WINDOW_SECONDS = env.int("SIGNIN_FAILURE_WINDOW_SECONDS", default=3600)  # forgotten after
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

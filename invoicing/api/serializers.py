@@ -2,6 +2,17 @@
 
 from rest_framework import serializers
 
+from billing.api.strict import (
+    MinorUnitsField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictDecimalField,
+    StrictInput,
+    StrictIntegerField,
+    StrictQuery,
+)
+from billing.models import Account, Subscription
 from invoicing.models import (
     CreditMethod,
     CreditNote,
@@ -9,6 +20,7 @@ from invoicing.models import (
     Invoice,
     InvoiceDiscount,
     InvoiceLine,
+    InvoiceStatus,
 )
 
 INVOICE_FIELDS = ["id", "account_id", "subscription_id", "number", "status", "currency", "collection_method",
@@ -53,11 +65,11 @@ class InvoiceDetailOutput(serializers.ModelSerializer):
         return None if invoice.status == "draft" else f"/api/v1/invoices/{invoice.pk}/pdf"
 
 
-class InvoiceListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["draft", "open", "paid", "void", "uncollectible"], required=False)
-    created_from = serializers.DateField(required=False)
-    created_to = serializers.DateField(required=False)
-    account_id = serializers.IntegerField(required=False, help_text="Operator keys only.")
+class InvoiceListQuery(StrictQuery):
+    status = StrictChoiceField(choices=InvoiceStatus.choices, required=False)
+    created_from = StrictDateField(required=False)
+    created_to = StrictDateField(required=False)
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys only.")
 
     def validate(self, attrs):
         if attrs.get("created_from") and attrs.get("created_to") and attrs["created_from"] > attrs["created_to"]:
@@ -65,8 +77,8 @@ class InvoiceListQuery(serializers.Serializer):
         return attrs
 
 
-class UpcomingQuery(serializers.Serializer):
-    subscription_id = serializers.IntegerField()
+class UpcomingQuery(StrictQuery):
+    subscription_id = StrictIntegerField.of(Subscription, "id")
 
 
 class UpcomingLineOutput(InvoiceLineOutput):
@@ -94,40 +106,44 @@ class UpcomingOutput(serializers.Serializer):
     discounts = UpcomingDiscountOutput(many=True)
 
 
-class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+class ReasonInput(StrictInput):
+    # Kept in the audit entry and the event, which hold as long a reason as a credit note.
+    reason = StrictCharField.of(CreditNote, "reason", required=False, allow_blank=True, default="")
 
 
-class MarkPaidInput(serializers.Serializer):
-    reference = serializers.CharField(max_length=200, help_text="Bank transfer or cheque reference.")
+class MarkPaidInput(StrictInput):
+    reference = StrictCharField.of(Invoice, "payment_reference", help_text="Bank transfer or cheque reference.")
 
 
-class LineAddInput(serializers.Serializer):
-    description = serializers.CharField(max_length=300)
-    unit_price = serializers.DecimalField(max_digits=20, decimal_places=6,
-                                          help_text="Major units (dollars), up to 6 decimals; negative for a credit.")
-    quantity = serializers.DecimalField(max_digits=24, decimal_places=6, required=False, default=1)
+class LineAddInput(StrictInput):
+    description = StrictCharField.of(InvoiceLine, "description")
+    unit_price = StrictDecimalField.of(InvoiceLine, "unit_price", help_text=(
+        'Major units (dollars) as a string, up to 6 decimals, e.g. "12.50"; negative for a credit.'))
+    quantity = StrictDecimalField.of(InvoiceLine, "quantity", required=False, default=1,
+                                     help_text='A decimal string such as "2.5", or an integer; default 1.')
 
 
-class DiscountAddInput(serializers.Serializer):
-    description = serializers.CharField(max_length=200)
-    percent_off = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True,
-                                           default=None)
-    amount_off = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
-                                          help_text="Minor units.")
-    code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+class DiscountAddInput(StrictInput):
+    description = StrictCharField.of(InvoiceDiscount, "description")
+    percent_off = StrictDecimalField.of(InvoiceDiscount, "percent_off", required=False, allow_null=True, default=None,
+                                        help_text='A percentage as a string, e.g. "10.00".')
+    amount_off = MinorUnitsField.of(InvoiceDiscount, "amount_off", min_value=1, required=False, allow_null=True,
+                                    default=None)
+    code = StrictCharField.of(InvoiceDiscount, "code", required=False, allow_blank=True, default="")
 
 
-class CreditNoteLineInput(serializers.Serializer):
-    line_id = serializers.IntegerField()
-    amount = serializers.IntegerField(required=False, min_value=1, help_text="Net minor units; omit for all of it.")
+class CreditNoteLineInput(StrictInput):
+    line_id = StrictIntegerField.of(InvoiceLine, "id", help_text="An invoice line's id.")
+    amount = MinorUnitsField.of(CreditNoteLine, "amount", min_value=1, required=False,
+                                help_text="Net minor units; omit for all that is left of the line.")
 
 
-class CreditNoteCreateInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+class CreditNoteCreateInput(StrictInput):
+    reason = StrictCharField.of(CreditNote, "reason")
     lines = CreditNoteLineInput(many=True, required=False)
-    amount = serializers.IntegerField(required=False, min_value=1, help_text="Gross minor units, tax included.")
-    credit_method = serializers.ChoiceField(choices=CreditMethod.choices, required=False)
+    amount = MinorUnitsField.of(CreditNote, "total", min_value=1, required=False,
+                                help_text="Gross minor units, tax included.")
+    credit_method = StrictChoiceField(choices=CreditMethod.choices, required=False)
 
 
 class CreditNoteLineOutput(serializers.ModelSerializer):

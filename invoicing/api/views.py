@@ -11,6 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import expect_no_fields, expect_no_parameters
 from billing.api.views import ApiView
 from billing.models import ApiKey, Subscription
 from invoicing import selectors, services
@@ -119,6 +120,7 @@ class InvoiceUpcomingView(ApiView):
 class InvoiceFinalizeView(OperatorView):
     @extend_schema(summary="Finalize a draft now (operator)", request=None, responses=s.InvoiceDetailOutput)
     def post(self, request, invoice_id: int):
+        expect_no_fields(request)
         invoice = services.invoice_finalize(invoice=_invoice(request, invoice_id))
         return Response(s.InvoiceDetailOutput(invoice).data)
 
@@ -169,6 +171,7 @@ class InvoiceLineAddView(OperatorView):
 class InvoiceLineRemoveView(OperatorView):
     @extend_schema(summary="Remove a line from a draft (operator)", request=None, responses=s.InvoiceDetailOutput)
     def delete(self, request, invoice_id: int, line_id: int):
+        expect_no_fields(request)
         services.invoice_line_remove(invoice=_invoice(request, invoice_id), line_id=line_id)
         return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
 
@@ -186,6 +189,7 @@ class InvoiceDiscountAddView(OperatorView):
 class InvoiceDiscountRemoveView(OperatorView):
     @extend_schema(summary="Remove a discount from a draft (operator)", request=None, responses=s.InvoiceDetailOutput)
     def delete(self, request, invoice_id: int, discount_id: int):
+        expect_no_fields(request)
         services.invoice_discount_remove(invoice=_invoice(request, invoice_id), discount_id=discount_id)
         return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
 
@@ -209,6 +213,7 @@ class CreditNoteListView(ApiView):
 
     @extend_schema(summary="List credit notes", responses=s.CreditNoteOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         notes = selectors.credit_notes_for(account_id=_account_id(request)).prefetch_related("lines")
         return self.paginated(request, notes, s.CreditNoteOutput)
 

@@ -1,4 +1,11 @@
-from .bill_runs import BillingKind, BillingRecord, BillRun, BillRunStatus, RenewalNotice
+from .bill_runs import (
+    BillingKind,
+    BillingRecord,
+    BillRun,
+    BillRunFailure,
+    BillRunStatus,
+    RenewalNotice,
+)
 from .credit_notes import CreditMethod, CreditNote, CreditNoteLine, CreditNoteStatus
 from .invoices import (
     BillingReason,
@@ -16,7 +23,7 @@ from .preferences import CustomerInvoicing, EmailType, SentEmail
 from .taxes import TaxRate
 
 __all__ = [
-    "BillRun", "BillRunStatus", "BillingKind", "BillingReason", "BillingRecord", "CollectionMethod", "CreditMethod",
+    "BillRun", "BillRunFailure", "BillRunStatus", "BillingKind", "BillingReason", "BillingRecord", "CollectionMethod", "CreditMethod",
     "CreditNote", "CreditNoteLine", "CreditNoteStatus", "CustomerInvoicing", "EmailType", "Invoice",
     "InvoiceDiscount", "InvoiceLine", "InvoicePayment", "InvoiceStatus", "LineKind", "NumberSequence", "PaymentSource", "RenewalNotice", "SentEmail", "TaxRate",
 ]

@@ -3,6 +3,7 @@
 from django.db import models
 
 from billing.models import Account, TenantModel
+from pricing.money import amount_label
 
 from .taxes import TaxRate
 
@@ -187,4 +188,4 @@ class InvoicePayment(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.amount} on {self.invoice_id} ({self.reference})"
+        return f"{amount_label(self.amount, self.invoice.currency)} on {self.invoice} ({self.reference})"

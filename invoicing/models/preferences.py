@@ -15,6 +15,8 @@ class EmailType(models.TextChoices):
     SUBSCRIPTION_CANCELED = "billing_subscription_canceled", "Subscription canceled"
     UPCOMING_RENEWAL = "billing_upcoming_renewal", "Upcoming renewal"
     CREDIT_NOTE_ISSUED = "billing_credit_note_issued", "Credit note issued"
+    # To the operator's finance staff (FINANCE_ALERT_EMAILS), not to the customer.
+    BILL_RUN_SUBSCRIPTION_FAILED = "finance_bill_run_subscription_failed", "Bill run failed for a subscription (finance)"
 
 
 class CustomerInvoicing(TenantModel):

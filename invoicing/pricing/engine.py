@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from . import charges as models
 from .lines import DiscountLine, Line, LineKind, PricedInvoice
-from .money import FACTOR_QUANTUM, half_up, to_minor
+from .money import FACTOR_QUANTUM, MAX_USAGE_AMOUNT, capped_minor, half_up, to_minor
 from .terms import (
     Charge,
     Coupon,
@@ -40,11 +40,15 @@ def price_invoice(data: InvoiceInput) -> PricedInvoice:
             lines.extend(usage_lines(charge, data.usage, data.usage_period, data.currency))
     lines.extend(proration_line(p, data.currency) for p in data.prorations)
     charges_by_metric = {c.metric_code: c for c in data.charges}
+    late_left = {}  # per charge: what its late-usage lines may still cost (MAX_USAGE_AMOUNT in all)
     for late in data.late_usage:
         charge = charges_by_metric.get(late.metric_code)
         if charge is None:
             raise ValueError(f"late usage for {late.metric_code!r}, which the plan does not charge")
-        lines.append(late_usage_line(charge, late, data.currency))
+        left = late_left.get(late.metric_code, MAX_USAGE_AMOUNT)
+        line = late_usage_line(charge, late, data.currency, cap=left)
+        late_left[late.metric_code] = left - line.amount
+        lines.append(line)
     lines.extend(one_off_line(o, data.currency) for o in data.one_offs)
     subtotal = sum(line.amount for line in lines)
     discounts = coupon_discounts(data.coupons, subtotal)
@@ -65,28 +69,38 @@ def recurring_lines(recurring: Recurring, period: Period, currency: str) -> list
 
 
 def usage_lines(charge: Charge, usage: dict, period: Period, currency: str) -> list[Line]:
-    """One line per group with usage; an ungrouped zero line when there was none at all."""
+    """One line per group with usage; an ungrouped zero line when there was none at all.
+
+    Together they cost at most MAX_USAGE_AMOUNT: a line past it is capped (however many groups).
+    """
     groups = sorted((group, qty) for (metric, group), qty in usage.items() if metric == charge.metric_code)
     if not groups:
         groups = [("", ZERO)]
-    return [_usage_line(LineKind.USAGE, charge, group, Decimal(qty), period, currency) for group, qty in groups]
+    lines, left = [], MAX_USAGE_AMOUNT
+    for group, qty in groups:
+        line = _usage_line(LineKind.USAGE, charge, group, Decimal(qty), period, currency, cap=left)
+        left -= line.amount
+        lines.append(line)
+    return lines
 
 
 def _usage_line(kind, charge: Charge, group: str, quantity: Decimal, period: Period, currency: str,
-                amount: Decimal | None = None, reference: str = "") -> Line:
+                amount: Decimal | None = None, reference: str = "", cap: int = MAX_USAGE_AMOUNT) -> Line:
     result = models.price(charge, quantity)
     label = charge.name or charge.metric_code
+    unrounded = result.amount if amount is None else amount
+    minor, capped = capped_minor(unrounded, currency, cap)
     return Line(
         kind, f"{label} ({group})" if group else label,
-        to_minor(result.amount if amount is None else amount, currency),
-        quantity, result.unit_price, period.start, period.end,
+        minor, quantity, result.unit_price, period.start, period.end,
         metric_code=charge.metric_code, group_key=group, billable_quantity=result.billable_quantity,
         free_units=charge.free_units, charge_model=str(charge.model), block_size=charge.block_size,
         tiers=result.tiers, reference=reference, charge=charge_as_dict(charge),
+        capped_from=unrounded if capped else None,
     )
 
 
-def late_usage_line(charge: Charge, late: LateUsage, currency: str) -> Line:
+def late_usage_line(charge: Charge, late: LateUsage, currency: str, cap: int = MAX_USAGE_AMOUNT) -> Line:
     """The price of billed + late usage less the price already billed, rounded once.
 
     So late units fall in the tiers (and past the included units) where they would
@@ -95,7 +109,7 @@ def late_usage_line(charge: Charge, late: LateUsage, currency: str) -> Line:
     before = models.price(charge, late.billed_quantity).amount
     after = models.price(charge, late.billed_quantity + late.late_quantity)
     line = _usage_line(LineKind.LATE_USAGE, charge, late.group_key, late.late_quantity, late.period, currency,
-                       amount=after.amount - before)
+                       amount=after.amount - before, cap=cap)
     return Line(**{**line.__dict__, "description": f"{line.description}: late usage",
                    "billable_quantity": after.billable_quantity - models.billable(charge, late.billed_quantity),
                    "tiers": after.tiers})
@@ -150,7 +164,8 @@ def allocate(amounts: list[int], total: int) -> list[int]:
 
 
 def price_one(charge: Charge, quantity, currency: str) -> int:
-    """A charge's amount for a quantity, in minor units (the console's projected cost)."""
-    return to_minor(models.price(charge, Decimal(quantity)).amount, currency)
+    """A charge's amount for a quantity, in minor units (the console's projected cost), capped
+    at MAX_USAGE_AMOUNT as on an invoice."""
+    return capped_minor(models.price(charge, Decimal(quantity)).amount, currency, MAX_USAGE_AMOUNT)[0]
 
 

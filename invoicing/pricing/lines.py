@@ -38,10 +38,12 @@ class Line:
     tiers: tuple[TierPart, ...] = ()
     reference: str = ""  # the source row (proration item, one-off) for traceability
     charge: dict = field(default_factory=dict)  # usage lines: the full charge, to price them again
+    # Usage lines: the unrounded amount when it was more than the engine bills (MAX_USAGE_AMOUNT).
+    capped_from: Decimal | None = None
 
     def inputs(self) -> dict:
         """The line's inputs, JSON-safe, as stored beside its amount."""
-        return {
+        inputs = {
             "charge_model": self.charge_model,
             "block_size": None if self.block_size is None else str(self.block_size),
             "free_units": str(self.free_units),
@@ -50,6 +52,9 @@ class Line:
             "reference": self.reference,
             "charge": self.charge,
         }
+        if self.capped_from is not None:
+            inputs["capped_from"] = str(self.capped_from)  # the amount is the cap, not the price
+        return inputs
 
 
 @dataclass(frozen=True)

@@ -1,45 +1,40 @@
 """Money arithmetic of the pricing engine: Decimal in, integer minor units out.
 
-Currency exponents come from CLDR through babel (USD 2, JPY 0, BHD 3), never from
-a table of our own. Amounts are rounded once per line, half up, to the minor unit.
+Conversions live in `pricing.money` (currency exponents from CLDR through babel:
+USD 2, JPY 0, BHD 3); this module re-exports them under the engine's names.
+Amounts are rounded once per line, half up, to the minor unit.
 """
 
 from __future__ import annotations
 
-import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import get_currency_precision, is_currency
+from pricing.money import currency_exponent, round_to_minor, to_major
 
 UNIT_PRICE_PLACES = 6
 UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
 FACTOR_QUANTUM = Decimal("1e-10")  # proration factors: exact to far below a minor unit
+# The most one charge's usage lines (or its late-usage lines) cost on one invoice, in minor units:
+# ten to the sixteenth (USD 100 trillion; LBP, at 0 digits and about 90,000 to the dollar, over
+# USD 100 million). A larger amount is billed at this cap and the line says so (`Line.capped_from`).
+# It exists so that no volume of accepted usage, and no number of groups, can make an amount that
+# the invoice's 64-bit columns cannot hold: a plan's usage charges, twice, plus tax at up to
+# 1,000 %, stay below 2^63 for up to 40 charges.
+MAX_USAGE_AMOUNT = 10**16
+
+# In the engine a priced amount is rounded, never refused: `to_minor` here is `pricing.money.round_to_minor`.
+# (What a person types goes through `pricing.money.to_minor`, which refuses digits the currency lacks.)
+to_minor = round_to_minor
+
+__all__ = ["FACTOR_QUANTUM", "UNIT_PRICE_PLACES", "UNIT_PRICE_QUANTUM", "currency_exponent", "half_up", "to_major",
+           "to_minor", "unit_price", "capped_minor", "MAX_USAGE_AMOUNT"]
 
 
-def currency_exponent(currency: str) -> int:
-    """Digits after the decimal point of the currency's minor unit."""
-    if not isinstance(currency, str):
-        raise ValueError(f"unknown currency {currency!r}")
-    return _exponent(currency)
-
-
-@functools.lru_cache(maxsize=512)
-def _exponent(currency: str) -> int:
-    # CLDR's data does not change while the process runs; babel looks it up afresh on every call,
-    # which a bill run makes tens of thousands of times. (An unknown code raises, and is not cached.)
-    if not is_currency(currency):
-        raise ValueError(f"unknown currency {currency!r}")
-    return get_currency_precision(currency)
-
-
-def to_minor(amount: Decimal, currency: str) -> int:
-    """Round an amount in major units once, half up, to integer minor units."""
-    exponent = currency_exponent(currency)
-    return int((Decimal(amount).scaleb(exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def to_major(minor: int, currency: str) -> Decimal:
-    return Decimal(int(minor)).scaleb(-currency_exponent(currency))
+def capped_minor(amount: Decimal, currency: str, cap: int) -> tuple[int, bool]:
+    """`to_minor(amount)`, or `cap` when that is more: (minor units, whether capped)."""
+    if Decimal(amount).scaleb(currency_exponent(currency)) > cap:  # compared before rounding: no overflow
+        return cap, True
+    return to_minor(amount, currency), False
 
 
 def unit_price(value) -> Decimal:

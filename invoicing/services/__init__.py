@@ -19,6 +19,7 @@ from .subscriptions import (
     subscription_bill_opening,
     subscription_bill_renewal,
 )
+from .taxes import tax_rate_archive, tax_rate_create, tax_rate_update
 from .transitions import (
     invoice_finalize,
     invoice_mark_overdue,
@@ -37,5 +38,5 @@ __all__ = [
     "invoice_discount_remove", "invoice_finalize", "invoice_line_add", "invoice_line_remove",
     "invoice_mark_overdue", "invoice_mark_paid", "invoice_mark_uncollectible", "invoice_record_payment",
     "invoice_void", "invoices_finalize_due", "invoices_finalize_many", "invoices_mark_overdue", "number_take",
-    "number_take_many",
+    "number_take_many", "tax_rate_archive", "tax_rate_create", "tax_rate_update",
 ]

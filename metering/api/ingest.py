@@ -2,7 +2,7 @@
 
 The body is decoded and validated by msgspec and the ingestion service, not by
 a per-field DRF serializer (the serializers below describe the API for
-OpenAPI only). Authentication, scopes (`usage:write`), throttling and the
+OpenAPI only; metering/ingest/decode.py refuses unknown fields as they say). Authentication, scopes (`usage:write`), throttling and the
 optional request `Idempotency-Key` are the same as every other view's.
 """
 
@@ -11,27 +11,42 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.keycache import api_key_remember
+from billing.api.strict import (
+    StrictCharField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictInput,
+    StrictIntegerField,
+    StrictJSONObjectField,
+    StrictSlugField,
+)
+from billing.models import Account
 from metering.api.common import MeteringApiView
 from metering.ingest.decode import max_body_bytes
+from metering.models import BillableMetric
 from metering.services import usage_events_ingest
 from metering.services.ingestion import IngestResult
+from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
 
 
-class UsageEventInput(serializers.Serializer):
-    metric = serializers.CharField(max_length=64, help_text="Code of a billable metric.")
-    idempotency_key = serializers.CharField(
+class UsageEventInput(StrictInput):
+    metric = StrictSlugField.of(BillableMetric, "code", help_text="Code of a billable metric.")
+    idempotency_key = StrictCharField(
         max_length=255, help_text="Unique per account; a key seen before is acknowledged and not counted again.")
-    timestamp = serializers.DateTimeField(
+    timestamp = StrictDateTimeField(
         required=False, help_text="RFC 3339 with an offset, or Unix seconds. Default: now. "
         "At most 35 days old (the acceptance window) and 5 minutes ahead.")
-    value = serializers.DecimalField(max_digits=32, decimal_places=12, required=False,
-                                     help_text="A number or a decimal string.")
-    properties = serializers.DictField(required=False, help_text="At most 4 KB as JSON.")
-    account_id = serializers.IntegerField(required=False, help_text="Required with an operator key (or external_customer_id).")
-    external_customer_id = serializers.CharField(required=False)
+    value = StrictDecimalField(
+        max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES, required=False,
+        help_text=f"A number or a decimal string: {DESCRIPTION}. Only for metrics that aggregate it (not count "
+        "metrics, not metrics of a property). Negative only as a correction: sum metrics, operator keys.")
+    properties = StrictJSONObjectField(required=False, help_text="At most 4 KB as JSON.")
+    account_id = StrictIntegerField.of(Account, "id", required=False,
+                                       help_text="Required with an operator key (or external_customer_id).")
+    external_customer_id = StrictCharField.of(Account, "external_id", required=False)
 
 
-class UsageBatchInput(serializers.Serializer):
+class UsageBatchInput(StrictInput):
     events = UsageEventInput(many=True, help_text="1 to 1,000 events.")
 
 

@@ -23,22 +23,41 @@ from billing.api.content import NOT_UTF8, TOO_DEEP, BodyInvalid
 from billing.api.errors import error_body
 from billing.api.keycache import api_key_remember
 from billing.api.schema import ErrorSerializer
+from billing.api.strict import (
+    NUL_REFUSED,
+    UNKNOWN_FIELD,
+    StrictCharField,
+    StrictDecimalField,
+    StrictInput,
+    StrictIntegerField,
+    StrictJSONObjectField,
+    StrictSlugField,
+    column_max_length,
+    column_range,
+    nul_paths,
+)
 from billing.errors import ValidationFailed
+from billing.models import Account
 from metering.api.common import MeteringApiView, account_for, decimal_text
+from metering.models import BillableMetric
 from metering.services import quota_check, quota_consume
+from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
+
+IDEMPOTENCY_KEY_LENGTH = 200
 
 
-class QuotaInput(serializers.Serializer):
-    metric = serializers.SlugField(max_length=64)
-    quantity = serializers.DecimalField(max_digits=30, decimal_places=12, default=1)
-    account_id = serializers.IntegerField(required=False, help_text="Operator keys: the account.")
-    external_customer_id = serializers.CharField(required=False, max_length=128)
+class QuotaInput(StrictInput):
+    metric = StrictSlugField.of(BillableMetric, "code")
+    quantity = StrictDecimalField(max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES,
+                                  default=1, help_text=f"Positive, default 1: {DESCRIPTION}.")
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: the account.")
+    external_customer_id = StrictCharField.of(Account, "external_id", required=False)
 
 
 class ConsumeInput(QuotaInput):
-    idempotency_key = serializers.CharField(required=False, max_length=200,
-                                            help_text="Consuming again with the same key counts once.")
-    properties = serializers.DictField(required=False)
+    idempotency_key = StrictCharField(required=False, max_length=IDEMPOTENCY_KEY_LENGTH,
+                                      help_text="Consuming again with the same key counts once.")
+    properties = StrictJSONObjectField(required=False)
 
 
 class QuotaOutput(serializers.Serializer):
@@ -63,19 +82,28 @@ class QuotaRefusedOutput(ErrorSerializer):
                         "answer. Absent when the key is rate limited (`rate_limited`).")
 
 
-class QuotaRequest(msgspec.Struct):
-    metric: Annotated[str, msgspec.Meta(pattern=r"^[-a-zA-Z0-9_]+$", max_length=64)]
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text: refused here, naming the field
+
+
+class QuotaRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The quota check's body, as strict as the API's serializers (billing/api/strict.py):
+    unknown fields refused, account ids within the column, NUL refused."""
+
+    metric: Annotated[str, msgspec.Meta(pattern=r"^[-a-zA-Z0-9_]+$",
+                                        max_length=column_max_length(BillableMetric, "code"))]
     quantity: Decimal = Decimal(1)
-    account_id: int | None = None
-    external_customer_id: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    account_id: Annotated[int, msgspec.Meta(ge=column_range(Account, "id")[0],
+                                            le=column_range(Account, "id")[1])] | None = None
+    external_customer_id: Annotated[str, msgspec.Meta(max_length=column_max_length(Account, "external_id"),
+                                                      pattern=_NO_NUL)] | None = None
 
 
-class ConsumeRequest(QuotaRequest):
-    idempotency_key: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+class ConsumeRequest(QuotaRequest, forbid_unknown_fields=True):
+    idempotency_key: Annotated[str, msgspec.Meta(max_length=IDEMPOTENCY_KEY_LENGTH, pattern=_NO_NUL)] | None = None
     properties: dict | None = None
 
 
-_FIELD_IN_ERROR = re.compile(r"`\$\.([A-Za-z_]+)|field `([A-Za-z_]+)`")
+_FIELD_IN_ERROR = re.compile(r"`\$\.([A-Za-z_]+)|field `([^`]*)`")
 _DATETIME = DateTimeField()
 
 
@@ -90,21 +118,30 @@ def request_data(request_type: type[QuotaRequest], body: bytes) -> dict:
     try:
         data = msgspec.json.decode(body or b"{}", type=request_type)
     except msgspec.ValidationError as exc:
-        match = _FIELD_IN_ERROR.search(str(exc))
-        field = (match.group(1) or match.group(2)) if match else "non_field_errors"
-        raise ValidationFailed({field: str(exc).split(" - at ")[0]}) from None
+        raise ValidationFailed(_named(str(exc))) from None
     except msgspec.DecodeError:
         raise ValidationFailed({"non_field_errors": "The body must be a JSON object."}) from None
     except UnicodeDecodeError:
         raise BodyInvalid(NOT_UTF8) from None
     except RecursionError:
         raise BodyInvalid(TOO_DEEP) from None
-    for field in ("external_customer_id", "idempotency_key"):  # PostgreSQL cannot store or look up a NUL
-        if "\x00" in (getattr(data, field, None) or ""):
-            raise ValidationFailed({field: "Must not contain a NUL character."})
     if not data.quantity.is_finite() or data.quantity < 0:
         raise ValidationFailed({"quantity": "Must be a number of units, zero or more."})
+    properties = getattr(data, "properties", None)
+    if properties and (paths := nul_paths(properties)):
+        raise ValidationFailed({f"properties.{path}": NUL_REFUSED for path in paths})
     return {field: getattr(data, field) for field in data.__struct_fields__ if getattr(data, field) is not None}
+
+
+def _named(error: str) -> dict:
+    """msgspec's error as the API's: {field: [message]}, in the words of billing/api/strict.py."""
+    match = _FIELD_IN_ERROR.search(error)
+    field = (match.group(1) or match.group(2)) if match else "non_field_errors"
+    if error.startswith("Object contains unknown field"):
+        return {field: UNKNOWN_FIELD}
+    if error.startswith("Expected `str` matching regex '^[^") and "x00]" in error:
+        return {field: NUL_REFUSED}
+    return {field: error.split(" - at ")[0]}
 
 
 def answer_body(decision) -> dict:

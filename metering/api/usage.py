@@ -4,21 +4,50 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from billing import clock
+from billing.api.strict import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateTimeField,
+    StrictIntegerField,
+    StrictQuery,
+)
 from billing.errors import NotFound, ValidationFailed
+from billing.models import Account
 from metering.api.common import MeteringApiView, account_for, decimal_text
 from metering.models import BillableMetric
 from metering.selectors import current_usage, usage_history, usage_series
 
-ACCOUNT_PARAMS = [
-    OpenApiParameter("account_id", int, description="Operator keys: the account (or external_customer_id)."),
-    OpenApiParameter("external_customer_id", str),
-]
+
+class UsageQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False,
+                                       help_text="Operator keys: the account (or external_customer_id).")
+    external_customer_id = StrictCharField.of(Account, "external_id", required=False)
+
+
+class UsageHistoryQuery(UsageQuery):
+    periods = StrictIntegerField(min_value=1, max_value=24, default=6, help_text="1-24, default 6.")
+
+
+class MetricUsageQuery(UsageQuery):
+    granularity = StrictChoiceField(choices=["hour", "day"], default="day")
+    to = StrictDateTimeField(required=False, help_text="Default: now.")
+
+    def get_fields(self):
+        fields = super().get_fields()  # `from` is a Python keyword: it cannot be declared in the class body
+        fields["from"] = StrictDateTimeField(required=False,
+                                             help_text="Default: 30 days (day) or 48 hours (hour) ago.")
+        return fields
+
+
+def query_of(request, query_class: type[UsageQuery]) -> dict:
+    query = query_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 class MetricUsageOutput(serializers.Serializer):
@@ -63,12 +92,12 @@ def _metric_row(item) -> dict:
 class CurrentUsageView(MeteringApiView):
     required_scopes = "usage:read"
 
-    @extend_schema(summary="Usage of the current period", parameters=ACCOUNT_PARAMS,
+    @extend_schema(summary="Usage of the current period", parameters=[UsageQuery],
                    description="Per metric of the account's plan: usage (live: includes every accepted event), "
                    "limit, percentage used, overage and its cost, projected to the period end.",
                    responses=CurrentUsageOutput)
     def get(self, request):
-        account_id = account_for(request, request.query_params)
+        account_id = account_for(request, query_of(request, UsageQuery))
         usage = current_usage(account_id=account_id)
         return Response(CurrentUsageOutput({"account_id": account_id, "at": usage.at,
                                             "metrics": [_metric_row(m) for m in usage.metrics]}).data)
@@ -92,17 +121,10 @@ class UsageHistoryView(MeteringApiView):
     pagination_class = None  # one list of periods (`periods`), not pages
 
     @extend_schema(summary="Usage of past periods",
-                   parameters=[*ACCOUNT_PARAMS, OpenApiParameter("periods", int, description="1-24, default 6.")],
-                   responses=HistoryPeriodOutput(many=True))
+                   parameters=[UsageHistoryQuery], responses=HistoryPeriodOutput(many=True))
     def get(self, request):
-        account_id = account_for(request, request.query_params)
-        try:
-            periods = int(request.query_params.get("periods", 6))
-        except ValueError:
-            periods = 0
-        if not 1 <= periods <= 24:
-            raise ValidationFailed({"periods": "Must be an integer from 1 to 24."})
-        history = usage_history(account_id=account_id, periods=periods)
+        query = query_of(request, UsageHistoryQuery)
+        history = usage_history(account_id=account_for(request, query), periods=query["periods"])
         data = [{"period_start": p["period_start"], "period_end": p["period_end"],
                  "usage": [{"metric": code, "group": group, "quantity": decimal_text(q)}
                            for (code, group), q in p["usage"].items()]} for p in history]
@@ -124,32 +146,20 @@ class MetricSeriesOutput(serializers.Serializer):
     buckets = BucketOutput(many=True)
 
 
-def _moment(request, name):
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    moment = parse_datetime(raw)
-    if moment is None or moment.tzinfo is None:
-        raise ValidationFailed({name: "An ISO 8601 date-time with an offset, e.g. 2026-11-01T00:00:00Z."})
-    return moment
-
-
 class MetricUsageView(MeteringApiView):
     required_scopes = "usage:read"
 
     @extend_schema(summary="One metric by hour or day",
-                   parameters=[*ACCOUNT_PARAMS, OpenApiParameter("granularity", str, enum=["hour", "day"]),
-                               OpenApiParameter("from", str, description="Default: 30 days (day) or 48 hours (hour) ago."),
-                               OpenApiParameter("to", str, description="Default: now.")],
-                   responses=MetricSeriesOutput)
+                   parameters=[MetricUsageQuery], responses=MetricSeriesOutput)
     def get(self, request, metric):
-        account_id = account_for(request, request.query_params)
+        query = query_of(request, MetricUsageQuery)
+        account_id = account_for(request, query)
         found = BillableMetric.objects.filter(code=metric).first()
         if found is None:
             raise NotFound(f"Unknown metric '{metric}'.")
-        granularity = request.query_params.get("granularity", "day")
-        end = _moment(request, "to") or clock.now()
-        start = _moment(request, "from") or end - (timedelta(days=30) if granularity == "day" else timedelta(hours=48))
+        granularity = query["granularity"]
+        end = query.get("to") or clock.now()
+        start = query.get("from") or end - (timedelta(days=30) if granularity == "day" else timedelta(hours=48))
         if start >= end:
             raise ValidationFailed({"from": "Must be before 'to'."})
         if end - start > timedelta(days=400):

@@ -6,20 +6,19 @@ become `Row`s ready to write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import msgspec
 
 from billing.api.content import TOO_DEEP, encoded_too_deep
 from metering import conf
+from metering.values import DESCRIPTION, usage_value
 
 from .decode import EventIn, Rejection
 from .lookups import MetricInfo, batch_facts, filter_text
 
-MAX_VALUE = Decimal(10) ** 20
-MAX_DECIMAL_PLACES = 12
 _encode = msgspec.json.encode
 
 
@@ -43,6 +42,7 @@ class Checked:
     rows: list[Row]
     rejected: list[Rejection]
     metrics: dict[str, MetricInfo]
+    corrections: list[Row] = field(default_factory=list)  # negative quantities (operator keys only)
 
 
 class _Reject(Exception):
@@ -69,7 +69,8 @@ def check_events(
     oldest, newest = now - conf.acceptance_window(), now + conf.future_tolerance()
     max_properties = conf.get("METERING_MAX_PROPERTIES_BYTES")
     accounts: dict[tuple, tuple] = {}
-    quantities = {code: _quantity_of(metric) for code, metric in metrics.items()}
+    operator = key_account_id is None
+    quantities = {code: _quantity_of(metric, corrections=operator) for code, metric in metrics.items()}
     # Live quota counters follow count and sum metrics, for the events their filters keep.
     counted = {code: (metric.allowed or True) if metric.aggregation in ("count", "sum") else False
                for code, metric in metrics.items()}
@@ -106,19 +107,18 @@ def check_events(
                 properties = encoded.decode()
             else:
                 properties = "{}"
-            value = event.value
-            if value is not None:
-                value = _number(value)  # a Decimal, as the writer's binary COPY needs
-                if value is None:
-                    raise _Reject("value", f"Not a finite number below 1e20 with at most {MAX_DECIMAL_PLACES} decimals.")
+            value, quantity = quantities[metric.code](event)
             counts = counted[metric.code]
             if isinstance(counts, dict):
                 counts = all(filter_text(event.properties.get(k)) in v for k, v in counts.items())
             append(Row(index, account_id, metric.id, metric.code, timestamp, event.idempotency_key, value,
-                       properties, quantities[metric.code](event), counts))
+                       properties, quantity, counts))
         except _Reject as problem:
             rejected.append(Rejection(index=index, field=problem.field, reason=problem.reason))
-    return Checked(rows=rows, rejected=rejected, metrics=metrics)
+    # Only operator keys' batches with a sum metric can hold corrections; no other batch is looked at.
+    correctable = operator and any(metric.aggregation == "sum" for metric in metrics.values())
+    corrections = [row for row in rows if row.quantity < 0] if correctable else []
+    return Checked(rows=rows, rejected=rejected, metrics=metrics, corrections=corrections)
 
 
 def _account(event: EventIn, key_account_id, by_id, by_external) -> tuple[int | None, tuple | None]:
@@ -159,53 +159,78 @@ def _timestamp(raw, now, oldest, newest) -> datetime:
 
 
 _ONE = Decimal(1)
-_INT_LIMIT = 10**20
+_NOT_A_VALUE = f"Must be {DESCRIPTION}."
+_NOT_A_PROPERTY = f"Must be {DESCRIPTION} (a JSON number, or a decimal string such as \"12.5\")."
 
 
-def _number(value) -> Decimal | None:
-    kind = type(value)
-    if kind is int:
-        return Decimal(value) if -_INT_LIMIT < value < _INT_LIMIT else None
-    if kind is Decimal:
-        number = value
-    elif kind is float or kind is str:
-        try:
-            number = Decimal(str(value) if kind is float else value)
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    if not number.is_finite() or abs(number) >= MAX_VALUE:
-        return None
-    if number.as_tuple().exponent < -MAX_DECIMAL_PLACES and number.normalize().as_tuple().exponent < -MAX_DECIMAL_PLACES:
-        return None
-    return number
+def _quantity_of(metric: MetricInfo, *, corrections: bool):
+    """A function event -> (the value to store, what the event adds to a count/sum counter).
+
+    It raises _Reject for a value the metric cannot use. A value is taken only by a metric that
+    aggregates it (a value dropped without a word would be usage lost); a negative one only as a
+    correction: by a `sum` metric, from an operator key (`corrections`).
+    """
+    if metric.aggregation == "count":
+        return _no_value("A count metric counts events and takes no value: send one event per unit.")
+    correctable = corrections and metric.aggregation == "sum"
+    if metric.field_name:
+        return _from_property(metric, correctable)
+    return _from_value(metric, correctable)
 
 
-def _quantity_of(metric: MetricInfo):
-    """A function event -> what the event adds to a count/sum counter (raising _Reject when unusable)."""
-    field_name = metric.field_name
-    if field_name and metric.aggregation != "count":
-        where = f"properties.{field_name}"
-        if metric.needs_number:
-            def from_property(event):
-                if field_name not in event.properties:
-                    raise _Reject(where, "Required by this metric.")
-                number = _number(event.properties[field_name])
-                if number is None:
-                    raise _Reject(where, "Must be a number.")
-                return number
-            return from_property
+def _negative(metric: MetricInfo, where: str) -> _Reject:
+    if metric.aggregation != "sum":
+        return _Reject(where, "Must not be negative.")
+    return _Reject(where, "Must not be negative: usage is taken back (corrected) only with an operator key.")
 
+
+def _no_value(reason: str):
+    def counted_once(event):
+        if event.value is not None:
+            raise _Reject("value", reason)
+        return None, _ONE
+    return counted_once
+
+
+def _from_property(metric: MetricInfo, correctable: bool):
+    field_name, where = metric.field_name, f"properties.{metric.field_name}"
+    unused = f"This metric aggregates {where}, not value: leave value out."
+    if not metric.needs_number:  # unique_count: any value of the property
         def present(event):
+            if event.value is not None:
+                raise _Reject("value", unused)
             if field_name not in event.properties:
                 raise _Reject(where, "Required by this metric.")
-            return _ONE
+            return None, _ONE
         return present
-    if metric.needs_number:
-        def from_value(event):
-            if event.value is None:
+
+    def from_property(event):
+        if event.value is not None:
+            raise _Reject("value", unused)
+        if field_name not in event.properties:
+            raise _Reject(where, "Required by this metric.")
+        number = usage_value(event.properties[field_name])
+        if number is None:
+            raise _Reject(where, _NOT_A_PROPERTY)
+        if number < 0 and not correctable:
+            raise _negative(metric, where)
+        return None, number
+    return from_property
+
+
+def _from_value(metric: MetricInfo, correctable: bool):
+    required = metric.needs_number
+
+    def from_value(event):
+        raw = event.value
+        if raw is None:
+            if required:
                 raise _Reject("value", "Required by this metric.")
-            return event.value
-        return from_value
-    return lambda event: _ONE
+            return None, _ONE
+        number = usage_value(raw)  # a Decimal, as the writer's binary COPY needs
+        if number is None:
+            raise _Reject("value", _NOT_A_VALUE)
+        if number < 0 and not correctable:
+            raise _negative(metric, "value")
+        return number, number
+    return from_value

@@ -1,4 +1,4 @@
-"""Metering models: the metric catalog, rollups and usage alerts.
+"""Metering models: the metric catalog, rollups, usage alerts and corrections.
 
 Raw usage events and their idempotency keys live in tables made with raw SQL
 (partitioned by time, see `metering/storage.py` and migration 0002); they have
@@ -6,6 +6,7 @@ no Django model because nothing reads them through the ORM.
 """
 
 from .alerts import UsageAlert
+from .corrections import UsageCorrection
 from .metrics import Aggregation, BillableMetric
 from .rollups import RollupCursor, RollupGranularity, UsageRollup
 
@@ -15,5 +16,6 @@ __all__ = [
     "RollupCursor",
     "RollupGranularity",
     "UsageAlert",
+    "UsageCorrection",
     "UsageRollup",
 ]

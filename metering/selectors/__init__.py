@@ -2,6 +2,8 @@
 
 - invoicing: `billable_usage`, `late_usage`, `LateUsage` (docs/metering.md, "For invoicing")
 - API and console: `current_usage`, `usage_series`, `usage_history`, `alerts_open`
+- the metric catalog (API, admin, services): `metrics_all`, `metric_plan_codes`, `metric_has_usage`,
+  `metric_archive_blockers`
 """
 
 from metering.selectors.current import (
@@ -17,6 +19,12 @@ from metering.selectors.invoicing import (
     metrics_named,
     stored_event_count,
 )
+from metering.selectors.metrics import (
+    metric_archive_blockers,
+    metric_has_usage,
+    metric_plan_codes,
+    metrics_all,
+)
 from metering.selectors.series import Bucket, alerts_open, usage_series
 
 __all__ = [
@@ -28,6 +36,10 @@ __all__ = [
     "billable_usage",
     "current_usage",
     "late_usage",
+    "metric_archive_blockers",
+    "metric_has_usage",
+    "metric_plan_codes",
+    "metrics_all",
     "metrics_named",
     "stored_event_count",
     "usage_history",

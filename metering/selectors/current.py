@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from billing import clock
 from billing.selectors import Entitlement, entitlements_for
-from metering.aggregation import aggregate, quantity
+from metering.aggregation import aggregate
 from metering.models import Aggregation, BillableMetric
 from metering.pricing import usage_cost
+from metering.values import CONTEXT, period_quantity, period_total
 
 ADDITIVE = (Aggregation.COUNT, Aggregation.SUM)
 # A projection from the first minutes of a period would multiply noise: the rate is taken
@@ -43,7 +44,7 @@ class CurrentMetricUsage:
             return None
         if self.limit == 0:
             return Decimal(100) if self.usage > 0 else Decimal(0)
-        return (self.usage * 100 / self.limit).quantize(Decimal("0.1"))
+        return CONTEXT.divide(CONTEXT.multiply(self.usage, 100), self.limit).quantize(Decimal("0.1"), context=CONTEXT)
 
     @property
     def overage(self) -> Decimal:
@@ -68,17 +69,25 @@ def _metric_usage(metric, account_id, start, end, entitlement, now) -> CurrentMe
     if metric.aggregation == Aggregation.MAX or metric.aggregation == Aggregation.LATEST:
         total = max(groups.values(), default=Decimal(0))
     else:
-        total = quantity(sum(groups.values(), Decimal(0)))
+        total = period_total(groups.values())
     item = CurrentMetricUsage(metric, start, end, total, groups, entitlement)
     elapsed = max(min(now, end) - start, (end - start) / MIN_ELAPSED_SHARE)
-    item.projected_usage = (quantity(total * Decimal((end - start) / elapsed)) if metric.aggregation in ADDITIVE
-                            else total)
+    if metric.aggregation in ADDITIVE:
+        # In microseconds: a ratio of timedeltas is a float, and a float has no place in a quantity.
+        ratio = CONTEXT.divide(Decimal(_microseconds(end - start)), Decimal(_microseconds(elapsed)))
+        item.projected_usage = period_quantity(CONTEXT.multiply(total, ratio))
+    else:
+        item.projected_usage = total
     charge = entitlement.charge if entitlement is not None else None
     if charge is not None:
         item.currency = charge.currency
         item.overage_cost = usage_cost(charge, total)
         item.projected_overage_cost = usage_cost(charge, item.projected_usage)
     return item
+
+
+def _microseconds(span: timedelta) -> int:
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
 def current_usage(*, account_id: int, at: datetime | None = None) -> CurrentUsage:

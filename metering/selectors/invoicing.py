@@ -61,7 +61,8 @@ class LateUsage:
     events: int
     earliest_event_at: datetime
     latest_event_at: datetime
-    # The aggregate of the late events alone: exact to add for count and sum metrics.
+    # The aggregate of the late events alone: exact to add for count and sum metrics (not clamped at
+    # zero: late corrections can make it negative; the delta method clamps the period as a whole).
     # For max, latest, unique_count and weighted_sum, re-read billable_usage for the
     # period they belong to and bill the difference (docs/metering.md, "For invoicing").
     quantity: Decimal | None
@@ -93,7 +94,7 @@ def late_usage(
         metric = metrics[metric_id]
         additive = metric.aggregation in (Aggregation.COUNT, Aggregation.SUM)
         groups = aggregate(metric, account_id=account_id, start=earliest, end=_just_after(latest),
-                           received_after=received_after) if metric.aggregation != Aggregation.WEIGHTED_SUM else {}
+                           received_after=received_after, signed=True) if metric.aggregation != Aggregation.WEIGHTED_SUM else {}
         counts = _late_counts(metric, account_id, earliest, latest, received_after)
         for group_key, (events, first, last) in sorted(counts.items()):
             late.append(LateUsage(metric.code, group_key, events, first, last,

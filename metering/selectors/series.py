@@ -1,4 +1,9 @@
-"""Usage by hour or day: rollups for what is folded, raw events for the rest."""
+"""Usage by hour or day: rollups for what is folded, raw events for the rest.
+
+A bucket shows what happened in it: a correction (a negative value from an operator key)
+shows in its own bucket, which can then be negative. Only a period's total is clamped at
+zero (`metering.values.period_quantity`), as billed.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
-from metering.aggregation import aggregate, filters_sql, group_sql, quantity, value_sql
+from metering.aggregation import aggregate, filters_sql, group_sql, value_sql
 from metering.models import Aggregation, BillableMetric, RollupCursor, UsageAlert, UsageRollup
 from metering.storage import EVENTS_TABLE
+from metering.values import CONTEXT, quantity
 
 MERGEABLE = (Aggregation.COUNT, Aggregation.SUM, Aggregation.MAX, Aggregation.LATEST)
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -65,7 +71,7 @@ def usage_series(*, account_id: int, metric: BillableMetric, start: datetime, en
 def _merge(buckets, start, group_key, events, value_sum, value_max, latest_value, latest_at) -> None:
     bucket = buckets.setdefault((start, group_key), Bucket(start, group_key, 0, Decimal(0)))
     bucket.events += events
-    bucket._sum += value_sum or 0
+    bucket._sum = CONTEXT.add(bucket._sum, value_sum or 0)  # exact, however large the rollups
     if value_max is not None:
         bucket._max = value_max if bucket._max is None else max(bucket._max, value_max)
     if latest_at is not None and (bucket._latest_at is None or latest_at >= bucket._latest_at):

@@ -2,8 +2,10 @@
 
 Usage events are not audited one by one: they are themselves an append-only,
 immutable record (with their time of receipt), and an audit row per batch would
-double the write volume of the hottest path. Changes to metrics, quotas and
-alerts are audited as usual.
+double the write volume of the hottest path. Corrections (negative values from
+operator keys) are: they take a slower path that records who made each one
+(`metering.services.corrections`). Changes to metrics, quotas and alerts are
+audited as usual.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from metering import conf
 from metering.ingest.decode import EventIn, Rejection, decode_body
 from metering.ingest.validate import Row, check_events
 from metering.ingest.writer import write_rows_retrying
+from metering.services.corrections import usage_events_write_with_corrections
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +65,11 @@ def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection],
                                closed_before=_closed_periods(decoded, key_account_id))
         result.rejected.extend(checked.rejected)
         unique_rows, in_batch_duplicates = _first_of_each_key(checked.rows)
-        stored_duplicates = write_rows_retrying(unique_rows)
+        corrections = [row for row in checked.corrections if row.index not in in_batch_duplicates]
+        if corrections:
+            stored_duplicates = usage_events_write_with_corrections(rows=unique_rows, corrections=corrections)
+        else:
+            stored_duplicates = write_rows_retrying(unique_rows)
         result.duplicates = sorted(in_batch_duplicates | stored_duplicates)
         result.stored = [row for row in unique_rows if row.index not in stored_duplicates]
         result.accepted = len(result.stored)

@@ -25,12 +25,13 @@ from prometheus_client import Counter
 
 from billing import clock
 from billing.errors import NotFound, ValidationFailed
+from metering import conf
 from metering.aggregation import aggregate
-from metering.aggregation import quantity as as_quantity
 from metering.ingest.decode import EventIn
 from metering.models import Aggregation, BillableMetric
 from metering.quotas import counters, limits
 from metering.services.ingestion import usage_events_record
+from metering.values import DESCRIPTION, period_quantity, period_total, usage_value
 
 logger = logging.getLogger(__name__)
 FALLBACKS = Counter("metering_quota_postgres_fallback_total",
@@ -102,12 +103,10 @@ def forget_metrics() -> None:
 
 
 def requested_quantity(value) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except Exception:
-        number = None
-    if number is None or not number.is_finite() or number <= 0 or number >= Decimal(10) ** 15:
-        raise ValidationFailed({"quantity": "Must be a positive number."})
+    """A positive usage value (`metering.values`): what can be consumed as one event can be checked."""
+    number = usage_value(value)
+    if number is None or number <= 0:
+        raise ValidationFailed({"quantity": f"Must be a positive number: {DESCRIPTION}."})
     return number
 
 
@@ -131,7 +130,7 @@ def _postgres_usage(metric, account_id, start, end) -> Decimal:
     groups = aggregate(metric, account_id=account_id, start=start, end=end)
     if metric.aggregation in (Aggregation.MAX, Aggregation.LATEST):
         return max(groups.values(), default=Decimal(0))
-    return as_quantity(sum(groups.values(), Decimal(0)))
+    return period_total(groups.values())
 
 
 def _counter_usage(metric, account_id, start, end) -> Decimal:
@@ -150,13 +149,17 @@ def _fallback(account_id, metric, exc) -> None:
 
 
 def quota_decision(metric, entitlement, requested, usage, start, end, source, *, consumed=False) -> QuotaDecision:
+    """`usage` as counted: a Redis counter adds corrections as they come, so it can be below zero.
+    The hard cap compares the net usage (as the consumption script does: billed, the period is
+    max(0, net)); what is shown is the period's quantity, never below zero."""
     hard = _hard_limit(entitlement)
     limit = entitlement.included if entitlement is not None and entitlement.included >= 0 else None
     after = usage if consumed else usage + requested
+    shown = period_quantity(usage)
     return QuotaDecision(
         allowed=consumed or hard is None or after <= hard, metric_code=metric.code, requested=requested,
-        usage=as_quantity(usage), limit=limit,
-        remaining=None if limit is None else as_quantity(max(Decimal(0), limit - usage)),
+        usage=shown, limit=limit,
+        remaining=None if limit is None else period_quantity(max(Decimal(0), limit - shown)),
         cap_mode=entitlement.cap_mode if entitlement is not None else None, hard_limit=hard,
         period_start=start, period_end=end, source=source, consumed=consumed,
     )
@@ -185,6 +188,9 @@ def _event(metric, account_id, requested, key, properties, now) -> list[EventIn]
         if requested != requested.to_integral_value():
             raise ValidationFailed({"quantity": "A count metric consumes whole units."})
         count = int(requested)
+        most = conf.get("METERING_MAX_BATCH")
+        if count > most:  # one event per unit: as many as one ingestion batch, not a billion
+            raise ValidationFailed({"quantity": f"A count metric consumes at most {most:,} units per request."})
         keys = [key] if count == 1 else [f"{key}#{i}" for i in range(count)]
         return [EventIn(metric=metric.code, idempotency_key=k, timestamp=now, properties=properties,
                         account_id=account_id) for k in keys]

@@ -5,16 +5,25 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from billing.admin.confirm import MoneyAction, Preview
+from billing.admin.money import (
+    MoneyActionForm,
+    MoneyField,
+    fields_with_money,
+    money_column,
+    show_money,
+)
+from billing.errors import BillingError
 from payments.admin.common import PaymentsAdmin, ask_then, run_each
-from payments.models import AccountDunning, Dispute, DunningCase, Payment, Refund
+from payments.models import AccountDunning, Dispute, DunningCase, Payment, Refund, RefundStatus
 from payments.services.charging import payment_mark_received, payment_resume
 from payments.services.dunning import dunning_pause, dunning_resume
-from payments.services.refunds import refund_create
+from payments.services.refunds import REFUNDABLE, refund_create
 
 
-class RefundForm(forms.Form):
-    amount = forms.IntegerField(min_value=1, required=False,
-                                help_text="Minor units (cents). Empty: everything that is left.")
+class RefundForm(MoneyActionForm):
+    amount = MoneyField(required=False, allow_zero=False, help_text=(
+        "In major units with the currency's digits (5.00, ¥1,000, 1.250). Empty: everything that is left."))
     reason = forms.CharField(max_length=200, required=False)
 
 
@@ -22,10 +31,100 @@ class PauseForm(forms.Form):
     note = forms.CharField(max_length=300, help_text="Why dunning stops for this account.")
 
 
+def _m(payment: Payment, minor: int) -> str:
+    return show_money(minor, payment.currency)
+
+
+def _label(payment: Payment) -> str:
+    return f"payment #{payment.pk}"
+
+
+def _pending_refunds(payment: Payment) -> int:
+    return sum(r.amount for r in payment.refunds.all() if r.status == RefundStatus.PENDING)
+
+
+def _refunds_to(payment: Payment) -> str:
+    method = payment.payment_method
+    if method is None:
+        return f"through the {payment.gateway} gateway"
+    if method.last4:
+        return f"to the {(method.brand or method.type).title()} ending {method.last4}"
+    return f"to the customer's {method.type}"
+
+
+def _refund_preview(payment: Payment, data: dict) -> Preview:
+    pending = _pending_refunds(payment)
+    left = payment.amount - payment.amount_refunded - pending
+    amount = data.get("amount") or left
+    problem = ""
+    if payment.status not in REFUNDABLE:
+        problem = f"A {payment.get_status_display().lower()} payment cannot be refunded."
+    elif amount <= 0:
+        problem = f"Nothing is left to refund on {_label(payment)}."
+    elif amount > left:
+        problem = f"At most {_m(payment, left)} can still be refunded on {_label(payment)}."
+    after = payment.amount_refunded + pending + amount
+    state = "refunded" if after >= payment.amount else "partially refunded"
+    invoice = payment.invoice
+    text = (f"Refund {_m(payment, amount)} of {_label(payment)} (paid {_m(payment, payment.amount)}, refunded so far "
+            f"{_m(payment, payment.amount_refunded)}"
+            + (f", {_m(payment, pending)} pending" if pending else "")
+            + f") {_refunds_to(payment)}; the payment will read refunded {_m(payment, after)} of "
+            f"{_m(payment, payment.amount)} ({state}). Invoice {invoice} stays {invoice.status}: a refund does not "
+            "issue a credit note.")
+    return Preview(text, problem)
+
+
+def _refund(payment: Payment, data: dict) -> str:
+    refund = refund_create(payment=payment, amount=data.get("amount"), reason=data.get("reason") or "")
+    amount = _m(payment, refund.amount)
+    if refund.status == RefundStatus.SUCCEEDED:
+        return f"Refunded {amount} on {_label(payment)}."
+    if refund.status == RefundStatus.FAILED:
+        raise BillingError(f"The refund of {amount} on {_label(payment)} failed: {refund.failure_message}")
+    return f"Refund of {amount} on {_label(payment)} sent; the gateway has not answered yet (pending)."
+
+
+def _payment_summary(payment: Payment) -> str:
+    return (f"{_label(payment)} on {payment.invoice} ({payment.account}, {payment.get_status_display().lower()}): "
+            f"paid {_m(payment, payment.amount)}, refunded {_m(payment, payment.amount_refunded)}")
+
+
+refund_action = MoneyAction(title="Refund", form_class=RefundForm, describe=_refund_preview, apply=_refund,
+                            form_kwargs=lambda payments: {"currencies": [p.currency for p in payments]},
+                            summary=_payment_summary)
+
+
+class NothingToTypeForm(forms.Form):
+    pass
+
+
+def _received_preview(payment: Payment, data: dict) -> Preview:
+    problem = ""
+    if payment.gateway != "manual":
+        problem = "Only manual payments (bank transfers) are confirmed by hand; card payments report themselves."
+    elif payment.status not in ("pending", "requires_action"):
+        problem = f"{_label(payment)} is already {payment.get_status_display().lower()}."
+    invoice = payment.invoice
+    text = (f"Record the bank transfer of {_m(payment, payment.amount)} for {_label(payment)} as received: the "
+            f"payment succeeds and invoice {invoice}'s amount due goes {show_money(invoice.amount_due, invoice.currency)}"
+            f" → {show_money(max(0, invoice.amount_due - payment.amount), invoice.currency)}.")
+    return Preview(text, problem)
+
+
+def _mark_received(payment: Payment, data: dict) -> str:
+    done = payment_mark_received(payment=payment)
+    return f"Recorded {_m(done, done.amount)} received for {_label(done)} ({done.get_status_display().lower()})."
+
+
+received_action = MoneyAction(title="Confirm the transfer arrived", form_class=NothingToTypeForm,
+                              describe=_received_preview, apply=_mark_received)
+
+
 class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
-    fields = ["amount", "currency", "status", "reason", "reference", "gateway_refund_id", "created_at"]
+    fields = [money_column("amount"), "status", "reason", "reference", "gateway_refund_id", "created_at"]
     readonly_fields = fields
     can_delete = False
 
@@ -33,58 +132,73 @@ class RefundInline(admin.TabularInline):
         return False
 
 
+PAYMENT_MONEY = {"amount": money_column("amount"),
+                 "amount_refunded": money_column("amount_refunded", description="refunded")}
+
+
 @admin.register(Payment)
 class PaymentAdmin(PaymentsAdmin):
-    list_display = ["id", "reference", "account", "invoice_id", "amount", "currency", "status", "attempt",
-                    "gateway", "failure_code", "amount_refunded", "created_at"]
-    list_filter = ["status", "gateway", "failure_code"]
+    list_display = ["id", "reference", "account", "invoice_id", PAYMENT_MONEY["amount"], "status", "attempt",
+                    "gateway", "failure_code", PAYMENT_MONEY["amount_refunded"], "created_at"]
+    list_filter = ["status", "gateway", "failure_code", "currency"]
     search_fields = ["reference", "gateway_payment_id", "gateway_charge_id", "account__name"]
     list_select_related = ["account"]
     date_hierarchy = "created_at"
     inlines = [RefundInline]
     actions = ["refund", "check_now", "mark_received"]
+    fields = fields_with_money(Payment, PAYMENT_MONEY)
+    readonly_fields = list(PAYMENT_MONEY.values())
 
     def has_manage_permission(self, request):
         return request.user.has_perm("payments.change_payment")
 
     @admin.action(description="Refund (full or partial)…", permissions=["manage"])
     def refund(self, request, queryset):
-        return ask_then(self, request, queryset, form_class=RefundForm, title="Refund", action="refund",
-                        apply=lambda payment, data: refund_create(payment=payment, amount=data.get("amount"),
-                                                                  reason=data.get("reason") or ""))
+        return refund_action.run(self, request, queryset.select_related("invoice", "payment_method", "account"))
 
     @admin.action(description="Ask the gateway now (pending payments)", permissions=["manage"])
     def check_now(self, request, queryset):
         run_each(request, queryset, lambda payment: payment_resume(payment=payment), "Checked {count} payment(s).")
 
-    @admin.action(description="Confirm the bank transfer arrived (manual gateway)", permissions=["manage"])
+    @admin.action(description="Confirm the bank transfer arrived (manual gateway)…", permissions=["manage"])
     def mark_received(self, request, queryset):
-        run_each(request, queryset, lambda payment: payment_mark_received(payment=payment),
-                 "Recorded {count} payment(s).")
+        return received_action.run(self, request, queryset.select_related("invoice"))
+
+
+REFUND_MONEY = {"amount": money_column("amount")}
 
 
 @admin.register(Refund)
 class RefundAdmin(PaymentsAdmin):
-    list_display = ["id", "reference", "account", "payment", "amount", "currency", "status", "credit_note_id",
+    list_display = ["id", "reference", "account", "payment", REFUND_MONEY["amount"], "status", "credit_note_id",
                     "created_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "currency"]
     search_fields = ["reference", "gateway_refund_id", "account__name"]
     list_select_related = ["account", "payment"]
+    fields = fields_with_money(Refund, REFUND_MONEY)
+    readonly_fields = list(REFUND_MONEY.values())
+
+
+DISPUTE_MONEY = {"amount": money_column("amount")}
 
 
 @admin.register(Dispute)
 class DisputeAdmin(PaymentsAdmin):
-    list_display = ["id", "gateway_dispute_id", "account", "payment", "amount", "currency", "reason",
+    list_display = ["id", "gateway_dispute_id", "account", "payment", DISPUTE_MONEY["amount"], "reason",
                     "gateway_status", "outcome", "evidence_due_by", "created_at", "closed_at"]
-    list_filter = ["outcome", "reason"]
+    list_filter = ["outcome", "reason", "currency"]
     search_fields = ["gateway_dispute_id", "account__name"]
     list_select_related = ["account", "payment"]
+    fields = fields_with_money(Dispute, DISPUTE_MONEY)
+    readonly_fields = list(DISPUTE_MONEY.values())
 
 
 @admin.register(DunningCase)
 class DunningCaseAdmin(PaymentsAdmin):
-    list_display = ["id", "account", "invoice", "status", "failures", "retries_done", "next_retry_at",
-                    "last_failure_code", "final_action", "account_paused"]
+    list_display = ["id", "account", "invoice", money_column("invoice.amount_due", currency="invoice.currency",
+                                                             description="amount due"),
+                    "status", "failures", "retries_done", "next_retry_at", "last_failure_code", "final_action",
+                    "account_paused"]
     list_filter = ["status", "final_action"]
     search_fields = ["account__name"]
     list_select_related = ["account", "invoice"]

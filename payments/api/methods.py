@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.strict import StrictInput, StrictIntegerField, StrictQuery, expect_no_fields
 from billing.api.views import ApiView
 from billing.errors import NotFound
+from billing.models import Account
 from payments import selectors
 from payments.api.common import account_for
 from payments.models import PaymentMethod, PaymentSetup
@@ -27,8 +29,12 @@ class PaymentMethodOutput(serializers.ModelSerializer):
                   "fingerprint", "bank_name", "is_default", "created_at"]
 
 
-class SetupInput(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, help_text="Operator keys only: the account.")
+class SetupInput(StrictInput):
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys only: the account.")
+
+
+class PaymentMethodListQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: the account")
 
 
 class SetupOutput(serializers.Serializer):
@@ -74,6 +80,7 @@ class PaymentMethodSetupCompleteView(ApiView):
     @extend_schema(summary="Record the outcome of a setup (after Stripe.js confirmed it)", request=None,
                    responses=SetupStateOutput)
     def post(self, request, setup_id: int):
+        expect_no_fields(request)
         setup = PaymentSetup.objects.filter(pk=setup_id).first()
         if setup is None or (not request.auth.is_operator and setup.account_id != request.auth.account_id):
             raise NotFound("No such setup.")
@@ -83,11 +90,12 @@ class PaymentMethodSetupCompleteView(ApiView):
 class PaymentMethodListView(ApiView):
     required_scopes = "billing:read"
 
-    @extend_schema(summary="List payment methods",
-                   parameters=[OpenApiParameter("account_id", int, description="Operator keys: the account")],
+    @extend_schema(summary="List payment methods", parameters=[PaymentMethodListQuery],
                    responses=PaymentMethodOutput(many=True))
     def get(self, request):
-        account = account_for(request, request.query_params.get("account_id"))
+        query = PaymentMethodListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = account_for(request, query.validated_data.get("account_id"))
         return self.paginated(request, selectors.payment_methods_of(account_id=account.pk), PaymentMethodOutput)
 
 
@@ -103,6 +111,7 @@ class PaymentMethodDefaultView(ApiView):
 
     @extend_schema(summary="Make a payment method the default", request=None, responses=PaymentMethodOutput)
     def post(self, request, method_id: int):
+        expect_no_fields(request)
         return Response(PaymentMethodOutput(payment_method_set_default(method=_method(request, method_id))).data)
 
 
@@ -115,5 +124,6 @@ class PaymentMethodDetailView(ApiView):
 
     @extend_schema(summary="Remove a payment method (detaches it at Stripe)", responses={204: None})
     def delete(self, request, method_id: int):
+        expect_no_fields(request)
         payment_method_remove(method=_method(request, method_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,10 +7,19 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from billing.api.permissions import HasScope, OperatorOnly
+from billing.api.strict import (
+    MinorUnitsField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictInput,
+    StrictIntegerField,
+    StrictQuery,
+)
 from billing.api.views import ApiView
-from billing.errors import NotFound, ValidationFailed
+from billing.errors import NotFound
+from billing.models import Account
 from payments.api.common import visible
-from payments.models import Payment, Refund
+from payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from payments.services.refunds import refund_create
 
 
@@ -29,43 +38,44 @@ class RefundOutput(serializers.ModelSerializer):
                   "gateway_refund_id", "credit_note_id", "failure_message", "created_at", "succeeded_at"]
 
 
-class RefundInput(serializers.Serializer):
-    payment_id = serializers.IntegerField()
-    amount = serializers.IntegerField(required=False, min_value=1,
-                                      help_text="Minor units; omit to refund everything left.")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+class RefundInput(StrictInput):
+    payment_id = StrictIntegerField.of(Payment, "id")
+    amount = MinorUnitsField.of(Refund, "amount", min_value=1, required=False,
+                                help_text="Minor units; omit to refund everything left.")
+    reason = StrictCharField.of(Refund, "reason", required=False, allow_blank=True, default="")
 
 
-FILTERS = [
-    OpenApiParameter("account_id", int, description="Operator keys: only this account"),
-    OpenApiParameter("status", str, description="Only this status"),
+class PaymentListQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: only this account")
+    status = StrictChoiceField(choices=PaymentStatus.choices, required=False, help_text="Only this status")
+    invoice_id = StrictIntegerField.of(Payment, "invoice", required=False, help_text="Only this invoice")
+
+
+class RefundListQuery(StrictQuery):
+    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: only this account")
+    status = StrictChoiceField(choices=RefundStatus.choices, required=False, help_text="Only this status")
+    payment_id = StrictIntegerField.of(Refund, "payment", required=False, help_text="Only this payment")
+
+
+PAGE_PARAMETERS = [
     OpenApiParameter("limit", int, description="Page size, 1-100 (default 25)"),
     OpenApiParameter("cursor", str, description="The `next` or `previous` cursor of a page"),
 ]
 
 
-def _filtered(request, queryset, *fields):
-    for field in ("account_id", "status", *fields):
-        value = request.query_params.get(field)
-        if not value:
-            continue
-        if field.endswith("_id"):
-            try:
-                value = int(value)
-            except ValueError:
-                raise ValidationFailed({field: "Must be an integer."}) from None
-        queryset = queryset.filter(**{field: value})
-    return queryset
+def _filtered(request, queryset, query_class: type[StrictQuery]):
+    query = query_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return queryset.filter(**query.validated_data)
 
 
 class PaymentListView(ApiView):
     required_scopes = "billing:read"
 
-    @extend_schema(summary="List payments",
-                   parameters=[*FILTERS, OpenApiParameter("invoice_id", int, description="Only this invoice")],
+    @extend_schema(summary="List payments", parameters=[PaymentListQuery, *PAGE_PARAMETERS],
                    responses=PaymentOutput(many=True))
     def get(self, request):
-        return self.paginated(request, _filtered(request, visible(request, Payment.objects.all()), "invoice_id"),
+        return self.paginated(request, _filtered(request, visible(request, Payment.objects.all()), PaymentListQuery),
                               PaymentOutput)
 
 
@@ -87,11 +97,10 @@ class RefundListCreateView(ApiView):
         # Refunds move money back: operator keys only.
         return [HasScope(), OperatorOnly()] if self.request.method == "POST" else [HasScope()]
 
-    @extend_schema(summary="List refunds",
-                   parameters=[*FILTERS, OpenApiParameter("payment_id", int, description="Only this payment")],
+    @extend_schema(summary="List refunds", parameters=[RefundListQuery, *PAGE_PARAMETERS],
                    responses=RefundOutput(many=True))
     def get(self, request):
-        return self.paginated(request, _filtered(request, visible(request, Refund.objects.all()), "payment_id"),
+        return self.paginated(request, _filtered(request, visible(request, Refund.objects.all()), RefundListQuery),
                               RefundOutput)
 
     @extend_schema(summary="Refund a payment (full or partial; operator keys)", request=RefundInput,

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from billing.api.strict import StrictDateTimeField, StrictInput, expect_no_parameters
 from billing.api.views import ApiView
 from billing.errors import NotFound, ValidationFailed
 from payments.models import Discrepancy, ReconciliationRun
@@ -38,9 +39,9 @@ class RunDetailOutput(RunOutput):
         fields = [*RunOutput.Meta.fields, "discrepancies"]
 
 
-class ReconcileInput(serializers.Serializer):
-    window_start = serializers.DateTimeField(required=False, help_text="Default: 24 hours before window_end.")
-    window_end = serializers.DateTimeField(required=False, help_text="Default: now.")
+class ReconcileInput(StrictInput):
+    window_start = StrictDateTimeField(required=False, help_text="Default: 24 hours before window_end.")
+    window_end = StrictDateTimeField(required=False, help_text="Default: now.")
 
 
 class ReconcileView(ApiView):
@@ -74,6 +75,7 @@ class RunListView(ApiView):
 
     @extend_schema(summary="List reconciliation runs", responses=RunOutput(many=True))
     def get(self, request):
+        expect_no_parameters(request)
         return self.paginated(request, ReconciliationRun.objects.all(), RunOutput)
 
 

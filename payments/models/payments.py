@@ -9,6 +9,7 @@ audited transition in payments.services.charging. The `reference`
 from django.db import models
 
 from billing.models import TenantModel
+from pricing.money import amount_label
 
 from .methods import PaymentMethod
 
@@ -73,7 +74,7 @@ class Payment(TenantModel):
                                 condition=models.Q(status__in=ACTIVE_STATUSES))]
 
     def __str__(self):
-        return f"{self.reference} {self.amount} {self.currency} ({self.status})"
+        return f"{self.reference} {amount_label(self.amount, self.currency)} ({self.status})"
 
     @property
     def refundable(self) -> int:
@@ -105,7 +106,7 @@ class Refund(TenantModel):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self):
-        return f"{self.reference} {self.amount} {self.currency} ({self.status})"
+        return f"{self.reference} {amount_label(self.amount, self.currency)} ({self.status})"
 
 
 class DisputeOutcome(models.TextChoices):

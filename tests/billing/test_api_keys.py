@@ -131,5 +131,5 @@ def test_the_key_lookup_function_leaves_no_operator_scope_behind(make_account, a
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM billing_api_key_by_prefix(%s)", [raw.split("_")[1]])
         assert cursor.fetchone()[0] == 1
-        cursor.execute("SELECT coalesce(current_setting('rls.operator', true), ''), count(*) FROM billing_apikey")
+        cursor.execute("SELECT coalesce(current_setting('billing.scope', true), ''), count(*) FROM billing_apikey")
         assert cursor.fetchone() == ("", 0)

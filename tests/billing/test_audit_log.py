@@ -35,7 +35,7 @@ def test_even_the_table_owner_is_refused_by_the_trigger(statement):
     owner = settings.DATABASES["owner"]
     with psycopg.connect(host=owner["HOST"], port=owner["PORT"], user=owner["USER"], password=owner["PASSWORD"],
                          dbname=connection.settings_dict["NAME"]) as raw:
-        raw.execute("SELECT set_config('rls.operator', 'on', false)")
+        raw.execute("SELECT billing_scope_enter(%s, true, NULL)", [settings.RLS_SCOPE_SECRET])
         raw.execute("INSERT INTO billing_auditentry (actor_type, actor_id, actor_label, action, object_type, "
                     "object_id, request_id, created_at) VALUES ('system', '', '', 't', 't', '1', '', now())")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):

@@ -53,7 +53,7 @@ def test_editing_a_subscribed_version_in_the_admin_creates_a_new_version(subscri
     data = {
         "included_seats": 1, "max_seats": "", "note": "price rise",
         "prices-TOTAL_FORMS": 1, "prices-INITIAL_FORMS": 1, "prices-0-id": price.pk, "prices-0-version": version.pk,
-        "prices-0-currency": "USD", "prices-0-flat_amount": 12_000, "prices-0-seat_amount": "",
+        "prices-0-currency": "USD", "prices-0-flat_amount": "120.00", "prices-0-seat_amount": "",
         "charges-TOTAL_FORMS": 0, "charges-INITIAL_FORMS": 0,
         "limits-TOTAL_FORMS": 1, "limits-INITIAL_FORMS": 1, "limits-0-id": limit.pk, "limits-0-version": version.pk,
         "limits-0-metric": limit.metric_id, "limits-0-included": 1000, "limits-0-cap_mode": "soft",
@@ -69,7 +69,8 @@ def test_editing_a_subscribed_version_in_the_admin_creates_a_new_version(subscri
 def test_finance_grants_credit_in_the_admin(subscribed):
     account, _, _ = subscribed
     response = staff("fin", FINANCE_ADMIN).post("/admin/billing/creditentry/add/", {
-        "account": account.pk, "amount": 2_000, "currency": "usd", "reason": "outage", "expires_at": ""})
+        "account": account.pk, "amount": "20.00", "currency": "usd", "reason": "outage", "expires_at": "",
+        "_confirm": "1"})
     assert response.status_code == 302
     with tenancy.operator_scope():
         entry = CreditEntry.objects.get()
@@ -82,7 +83,7 @@ def test_finance_sets_an_enterprise_deal_in_the_admin(subscribed):
     account, _, sub = subscribed
     with tenancy.operator_scope():
         api_calls = metric("api_calls")
-    data = {"flat_amount_override": 42_000, "seat_amount_override": "", "included_seats_override": 10,
+    data = {"flat_amount_override": "420.00", "seat_amount_override": "", "included_seats_override": 10,
             "scheduled_changes-TOTAL_FORMS": 0, "scheduled_changes-INITIAL_FORMS": 0,
             "proration_items-TOTAL_FORMS": 0, "proration_items-INITIAL_FORMS": 0,
             "discounts-TOTAL_FORMS": 0, "discounts-INITIAL_FORMS": 0,

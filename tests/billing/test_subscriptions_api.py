@@ -51,7 +51,7 @@ def test_only_operator_keys_create_plans(plans, acme_key, api_key_for, api_clien
     assert response.json()["prices"] == [{"currency": "USD", "flat_amount": 5_000, "seat_amount": 700}]
     bad = api_client.post("/api/v1/plans/team/pricing", {"charges": [{"metric": "nope", "currency": "USD"}]},
                           format="json", **auth(operator_key))
-    assert bad.status_code == 400 and "charges[0].metric" in bad.json()["error"]["fields"]
+    assert bad.status_code == 400 and "charges.0.metric" in bad.json()["error"]["fields"]
 
 
 def test_create_preview_change_and_cancel_over_the_api(plans, acme, acme_key, api_client):

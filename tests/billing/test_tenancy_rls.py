@@ -58,10 +58,8 @@ def two_accounts(make_account):
 
 
 def set_raw_scope(cursor, account_id=None, operator=False):
-    cursor.execute(
-        "SELECT set_config('rls.tenant_id', %s, false), set_config('rls.operator', %s, false)",
-        ["" if account_id is None else str(account_id), "on" if operator else ""],
-    )
+    """Enter a scope the way trusted code does: through the database function, with the secret."""
+    cursor.execute("SELECT billing_scope_enter(%s, %s, %s)", [settings.RLS_SCOPE_SECRET, operator, account_id])
 
 
 def count(cursor, table, where="true", params=()):
@@ -150,8 +148,8 @@ def test_a_new_connection_gets_the_current_scope(two_accounts):
     a, _ = two_accounts
     with tenancy.tenant_scope(a.pk):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('rls.tenant_id', true)")
-            assert cursor.fetchone()[0] == str(a.pk)
+            cursor.execute("SELECT billing_scope_account(), billing_scope_is_operator()")
+            assert cursor.fetchone() == (a.pk, False)
         assert Account.objects.count() == 1
 
 

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from invoicing.models import BillingRecord, RenewalNotice, SentEmail
+from invoicing.models import BillingRecord, BillRunFailure, RenewalNotice, SentEmail
 from invoicing.services import (
     credit_note_create,
     customer_invoicing_update,
@@ -27,3 +27,6 @@ def build(account):
         RenewalNotice.objects.create(account=account, subscription=sub, period_end=utc(2020, 2, 1))
         SentEmail.objects.create(account=account, type="billing_invoice_generated", event_id=-account.pk,
                                  recipients=["x@example.com"], subject="rows")
+        BillRunFailure.objects.create(account=account, subscription=sub, period_start=utc(2020, 2, 1),
+                                      period_end=utc(2020, 3, 1), error_class="ValueError", error_message="rows",
+                                      attempts=1, first_seen_at=utc(2020, 3, 1), last_seen_at=utc(2020, 3, 1))

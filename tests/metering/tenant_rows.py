@@ -13,6 +13,10 @@ def build(account):
     now = clock.now()
     usage_events_record(events=[EventIn(metric=metric.code, idempotency_key=f"rows-{account.pk}",
                                         account_id=account.pk)])
+    summed, _ = BillableMetric.objects.get_or_create(code="tenant_rows_tokens",
+                                                     defaults={"name": "Tokens", "aggregation": "sum"})
+    usage_events_record(events=[EventIn(metric=summed.code, idempotency_key=f"rows-fix-{account.pk}",
+                                        account_id=account.pk, value=Decimal(-1))])  # a correction (operator scope)
     UsageRollup.objects.create(account=account, metric=metric, granularity=RollupGranularity.HOUR,
                                bucket_start=now.replace(minute=0, second=0, microsecond=0), events=1,
                                value_sum=Decimal(1))

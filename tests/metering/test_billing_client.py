@@ -1,6 +1,7 @@
 """The operator-service client against the real API (live server): check, consume, background sending."""
 
 import pytest
+from django.db import connection
 
 from billing import tenancy
 from billing_client import BillingClient, UsageSender
@@ -46,3 +47,34 @@ def test_an_unreachable_billing_api_fails_open_without_raising():
     assert decision.allowed and decision.unavailable
     closed = BillingClient("http://127.0.0.1:1", "bk_x_y", timeout=0.2, fail_open=False)
     assert not closed.check("api_calls", external_customer_id="acme").allowed
+
+
+METERED_CUSTOMER = {}
+
+
+def metered_customer(request):
+    return METERED_CUSTOMER.get("external_id")
+
+
+def test_the_django_middleware_records_one_event_without_a_value_per_request(live_server, api_key_for, make_metric,
+                                                                            make_account, settings, rf):
+    """A count metric refuses a value: the middleware sends one event per request, without one."""
+    from django.http import HttpResponse
+
+    from billing_client import django as integration
+
+    make_metric("api_calls")
+    account = make_account()
+    METERED_CUSTOMER["external_id"] = account.external_id
+    settings.BILLING_CLIENT = {"url": live_server.url, "api_key": api_key_for(None, ["usage:read", "usage:write"]),
+                               "customer": f"{__name__}.metered_customer", "metric": "api_calls", "timeout": 5}
+    integration._state.clear()
+    try:
+        response = integration.QuotaMiddleware(lambda request: HttpResponse("ok"))(rf.get("/anything"))
+        assert response.status_code == 200
+        assert integration._state["sender"].close(timeout=10)
+    finally:
+        integration._state.clear()
+    with tenancy.operator_scope(), connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM metering_usageevent WHERE account_id = %s", [account.pk])
+        assert cursor.fetchall() == [(None,)]

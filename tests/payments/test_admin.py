@@ -68,15 +68,15 @@ def test_finance_refunds_part_of_a_payment_from_the_admin(make_account, customer
     client = staff("fin", FINANCE_ADMIN)
     form = client.post("/admin/payments/payment/", {"action": "refund", "_selected_action": [payment.pk]})
     assert form.status_code == 200 and b"amount" in form.content
-    client.post("/admin/payments/payment/", {"action": "refund", "_selected_action": [payment.pk], "apply": "1",
-                                             "amount": "500", "reason": "Late delivery"})
+    client.post("/admin/payments/payment/", {"action": "refund", "_selected_action": [payment.pk], "_confirm": "1",
+                                             "amount": "5.00", "reason": "Late delivery"})
     with tenancy.operator_scope():
         payment = Payment.objects.get(pk=payment.pk)
         assert (payment.status, payment.amount_refunded) == ("partially_refunded", 500)
         assert payment.refunds.get().reason == "Late delivery"
     viewer = staff("viewer", FINANCE_VIEWER)
-    viewer.post("/admin/payments/payment/", {"action": "refund", "_selected_action": [payment.pk], "apply": "1",
-                                             "amount": "500"})
+    viewer.post("/admin/payments/payment/", {"action": "refund", "_selected_action": [payment.pk], "_confirm": "1",
+                                             "amount": "5.00"})
     with tenancy.operator_scope():
         assert Payment.objects.get(pk=payment.pk).amount_refunded == 500
 
