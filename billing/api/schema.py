@@ -20,7 +20,9 @@ Request and response examples are added afterwards from the finished schema
 from __future__ import annotations
 
 import inspect
+import math
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import OpenApiParameter
@@ -88,6 +90,32 @@ def feature_flag_of(view) -> str | None:
     return getattr(view, "feature", None) or FEATURE_OF_APP.get(type(view).__module__.split(".")[0])
 
 
+class StrictDecimalSchema(OpenApiSerializerFieldExtension):
+    """A decimal input is a JSON string ("0.000001") or, for a whole number, a JSON integer
+    (billing/api/strict.py reads both): the schema says both."""
+
+    target_class = "billing.api.strict.StrictDecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        as_string = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return as_string
+        field, whole = self.target, {"type": "integer"}
+        least, greatest = field.min_value, field.max_value
+        if field.max_digits is not None:  # the whole numbers that fit the digits before the point
+            largest = 10 ** (field.max_digits - (field.decimal_places or 0)) - 1
+            least = -largest if least is None else max(least, -largest)
+            greatest = largest if greatest is None else min(greatest, largest)
+        if least is not None:
+            whole["minimum"] = math.ceil(least)
+        if greatest is not None:
+            whole["maximum"] = math.floor(greatest)
+        described = {key: as_string.pop(key) for key in ("description", "readOnly", "writeOnly", "nullable")
+                     if key in as_string}
+        return {"oneOf": [as_string, whole], **described}
+
+
 class ApiSchema(AutoSchema):
     def is_public(self) -> bool:
         return bool(getattr(self.view, "public", False))
@@ -103,6 +131,16 @@ class ApiSchema(AutoSchema):
         # `method` is set once the schema describes an operation (a walk of the views may ask before).
         if getattr(self, "method", None) == "POST" and not self.is_public():
             parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            # An optional query parameter sent empty (`?status=`) counts as not sent (DRF reads query strings
+            # as HTML forms); the paginator's `limit` and `cursor` are refused empty.
+            if parameter["in"] == "query" and not parameter.get("required") and parameter["name"] not in (
+                    "limit", "cursor"):
+                parameter["allowEmptyValue"] = True
         return parameters
 
     def error_statuses(self) -> list[int]:

@@ -42,6 +42,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # An example for every request body and answer that has none (billing/api/schema_examples.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "billing.api.schema_examples.add_examples"],
     # Several models have a `status` (or share a choice set): name each enum after its model's choices.
     "ENUM_NAME_OVERRIDES": {
         "ApiScopeEnum": "billing.models.api_keys.ApiScope",

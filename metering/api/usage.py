@@ -123,6 +123,8 @@ class UsageHistoryView(MeteringApiView):
     @extend_schema(summary="Usage of past periods",
                    parameters=[UsageHistoryQuery], responses=HistoryPeriodOutput(many=True))
     def get(self, request):
+        """The account's usage in each of its last `periods` billing periods (1-24, default 6), per metric and
+        group, as decimal strings; the current period is `/usage/current`."""
         query = query_of(request, UsageHistoryQuery)
         history = usage_history(account_id=account_for(request, query), periods=query["periods"])
         data = [{"period_start": p["period_start"], "period_end": p["period_end"],
@@ -152,6 +154,8 @@ class MetricUsageView(MeteringApiView):
     @extend_schema(summary="One metric by hour or day",
                    parameters=[MetricUsageQuery], responses=MetricSeriesOutput)
     def get(self, request, metric):
+        """One metric's usage by hour or day between `from` and `to` (at most 400 days), per group, with the
+        number of events in each bucket."""
         query = query_of(request, MetricUsageQuery)
         account_id = account_for(request, query)
         found = BillableMetric.objects.filter(code=metric).first()
