@@ -48,3 +48,10 @@ class Conflict(BillingError):
 
     status = 409
     code = "conflict"
+
+
+class AmountTooLarge(BillingError):
+    """An amount would pass what billing can hold (the bounds in pricing/money.py)."""
+
+    status = 422
+    code = "amount_too_large"

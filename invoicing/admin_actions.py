@@ -8,12 +8,15 @@ from decimal import Decimal
 from django import forms
 
 from billing.admin.confirm import MoneyAction, Preview
-from billing.admin.money import MAX_MINOR, MoneyActionForm, MoneyField, show_money, show_unit_price
+from billing.admin.money import MoneyActionForm, MoneyField, show_money, show_unit_price
+from billing.errors import AmountTooLarge
 from billing.selectors import credit_balance
 from invoicing import services
 from invoicing.models import CollectionMethod, CreditMethod, Invoice, InvoiceStatus
+from invoicing.pricing import OneOff
+from invoicing.pricing.engine import one_off_line
 from invoicing.selectors import invoice_credit_left, invoice_refunded_by_credit_notes
-from pricing.money import round_to_minor, to_major
+from pricing.money import MAX_INVOICE_AMOUNT, round_to_minor, to_major
 
 COLLECTABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)
 
@@ -148,8 +151,12 @@ def _line_amount(invoice: Invoice, data: dict) -> int:
 
 def _line_preview(invoice: Invoice, data: dict) -> Preview:
     amount = _line_amount(invoice, data)
-    if abs(invoice.subtotal + amount) > MAX_MINOR:
+    if abs(invoice.subtotal + amount) > MAX_INVOICE_AMOUNT:
         return Preview(f"Add “{data['description']}” to {invoice}", "Too large an amount for one invoice.")
+    try:  # the engine's bound on one line, with its words (what to lower)
+        one_off_line(OneOff(data["description"], data["quantity"], data["unit_price"]), invoice.currency)
+    except AmountTooLarge as exc:
+        return Preview(f"Add “{data['description']}” to {invoice}", exc.message)
     text = (f"Add “{data['description']}” {data['quantity'].normalize():f} × "
             f"{show_unit_price(data['unit_price'], invoice.currency)} = {_m(invoice, amount)} to {invoice}: "
             f"subtotal {_m(invoice, invoice.subtotal)} → {_m(invoice, invoice.subtotal + amount)} "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from billing import clock
+from billing.errors import AmountTooLarge
 from billing.models import Subscription, SubscriptionStatus
 from billing.services import periods
 from invoicing import adapters
@@ -31,7 +32,16 @@ class UpcomingInvoice:
 
 
 def invoice_upcoming(*, subscription: Subscription, at: datetime | None = None) -> UpcomingInvoice:
-    at = at or clock.now()
+    """The upcoming invoice; `AmountTooLarge` (422) naming `subscription_id` when the subscription's
+    terms make a line or a total past the bounds of pricing/money.py (the message says what to lower)."""
+    try:
+        return _upcoming(subscription, at or clock.now())
+    except AmountTooLarge as exc:
+        raise AmountTooLarge(f"Subscription {subscription.pk}: {exc.message}",
+                             fields={"subscription_id": [exc.message]}) from None
+
+
+def _upcoming(subscription: Subscription, at: datetime) -> UpcomingInvoice:
     current = Period(subscription.current_period_start, subscription.current_period_end)
     terms = adapters.subscription_terms(subscription)
     charges = adapters.charges_from_terms(terms, subscription.currency)

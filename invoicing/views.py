@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from billing.errors import AmountTooLarge
 from billing.models import Subscription, SubscriptionStatus
 from billing.views import console_required
 from invoicing import selectors
@@ -36,9 +37,13 @@ def invoice_list(request):
     live = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.TRIALING)
     for subscription in Subscription.objects.filter(account_id=account_id, status__in=live).select_related(
             "plan", "account"):
-        estimate = invoice_upcoming(subscription=subscription).invoice
+        try:
+            estimate = invoice_upcoming(subscription=subscription).invoice
+            total = fmt.money(estimate.total, estimate.currency, lang)
+        except AmountTooLarge:  # terms past the amount bounds: finance is told by the bill run
+            total = "—"
         upcoming.append({"plan": subscription.plan.name, "renews_on": fmt.day(subscription.current_period_end, lang),
-                         "total": fmt.money(estimate.total, estimate.currency, lang)})
+                         "total": total})
     return render(request, "invoicing/console/invoice_list.html",
                   {"rows": rows, "page": page, "status": status, "statuses": InvoiceStatus.choices[1:],
                    "upcoming": upcoming})

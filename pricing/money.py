@@ -5,6 +5,9 @@ none, dinars have three). Currency exponents come from CLDR through babel (USD 2
 JPY 0, BHD 3), never from a table of our own. What a person types goes through
 `to_minor`, which refuses digits the currency does not have; what the pricing
 engine computes goes through `round_to_minor`, rounded once, half up.
+
+The bounds on amounts (what may be typed, what a line and an invoice may cost) are
+written down here, once, beside the conversions; docs/invoicing.md explains them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,46 @@ class NotAnAmount(ValueError):
 
 class TooManyDecimals(ValueError):
     pass
+
+
+class TooLarge(ValueError):
+    pass
+
+
+# --- the bounds ---------------------------------------------------------------------------------------------------
+# Every amount column is a 64-bit integer of minor units (up to 2^63 - 1, about 9.2 x 10^18), and an
+# invoice line keeps its unit price in major units in a numeric(20, 6) column: 14 digits before the
+# point. Checking each input against its own column is not enough: totals are derived from many
+# inputs (seats x seat price, quantity x unit price, lines + tax), so each step has its own bound,
+# small enough that the next one cannot pass the columns.
+#
+# MAX_AMOUNT: the most one amount a person or client types may be, in minor units (a plan's flat,
+# seat or tier fee, an override, a coupon's amount off, a credit, a discount, a credit note's or a
+# refund's amount): 10^13, USD 100 billion, JPY 10 trillion (about USD 65 billion), and in the
+# currencies with the smallest units and no decimals (VND, LBP, IRR) still tens of millions of
+# dollars: far above any price, yet a tenth of what a line may cost. It is not 10^15: a flat or
+# seat price becomes a line's unit price, and in a currency without decimals (JPY, KRW) 10^14 and
+# more no longer fit the unit price column's 14 digits.
+MAX_AMOUNT = 10**13
+# MAX_LINE_AMOUNT: the most one invoice line priced from prices may cost, or be priced at per unit
+# (flat fee, seats x seat price, a proration of a period's flat and seat fees, quantity x unit price of
+# a one-off): the largest amount whose major units fit the unit price column in every currency
+# (JPY: 99,999,999,999,999). The engine refuses a line past it (`billing.errors.AmountTooLarge`,
+# 422); subscriptions refuse terms whose fees per period (flat + seats, what a proration line is
+# priced at) pass it.
+MAX_LINE_AMOUNT = 10**14 - 1
+# MAX_USAGE_AMOUNT: the most one charge's usage lines (or its late-usage lines) cost on one invoice.
+# Usage is not refused (it happened): a larger amount is billed at this cap and the line says so
+# (`Line.capped_from`). Its unit prices are the charge's own, which fit their column already.
+MAX_USAGE_AMOUNT = 10**16
+# MAX_INVOICE_AMOUNT: the most an invoice's subtotal or total (tax included) may be, in either sign;
+# checked where totals are computed (invoicing/services/totals.py), so a draft, the upcoming invoice
+# and a renewal past it are refused (422) rather than written. With tax at 100 % (the most a tax
+# rate may be), that is 5,000 lines at the line bound, or 25 usage charges at their cap twice (usage
+# and late usage). Everything else derived from an invoice stays below it (a line's tax and its
+# share of the discounts: at most its amount; credit notes, payments, amount due: at most the
+# total), so no column can overflow: 10^18 is about a ninth of 2^63.
+MAX_INVOICE_AMOUNT = 10**18
 
 
 def currency_exponent(currency: str) -> int:
@@ -92,6 +135,31 @@ def round_to_minor(major: Decimal | int | str, currency: str) -> int:
         return int(_scaled(value, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def amount_checked(minor: int, currency: str | None = None) -> int:
+    """A typed amount in minor units, or `TooLarge` when it passes MAX_AMOUNT either way."""
+    if abs(minor) > MAX_AMOUNT:
+        raise TooLarge(too_large_message(currency))
+    return minor
+
+
+def too_large_message(currency: str | None = None) -> str:
+    """What a person is told about an amount past MAX_AMOUNT: "At most $100,000,000,000.00."."""
+    try:
+        return f"At most {format_money(MAX_AMOUNT, currency)}." if currency else _MINOR_UNITS_LIMIT
+    except UnknownCurrency:
+        return _MINOR_UNITS_LIMIT
+
+
+_MINOR_UNITS_LIMIT = f"At most {MAX_AMOUNT} minor units."
+
+
+def line_too_large_message(*, what: str, amount: int, currency: str, fix: str) -> str:
+    """Why a line past MAX_LINE_AMOUNT is refused, naming its inputs and what to lower:
+    "12 seats at $1.00 would cost ..., more than one invoice line may ($999,999,999,999.99): lower ..."."""
+    return (f"{what} would cost {amount_label(amount, currency)}, more than one invoice line may "
+            f"({amount_label(MAX_LINE_AMOUNT, currency)}): {fix}.")
+
+
 def to_major(minor: int, currency: str) -> Decimal:
     """Integer minor units as a Decimal in major units with the currency's digits (12400 USD -> 124.00)."""
     return Decimal(int(minor)).scaleb(-currency_exponent(currency))
@@ -103,15 +171,20 @@ _CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 def format_money(minor: int, currency: str, locale: str = "en") -> str:
     """Minor units as people read them, with the currency's own digits: $5.00, ¥1,000, BHD 1.250."""
-    text = format_currency(to_major(minor, currency), currency, locale=locale)
+    major = to_major(minor, currency)
+    with localcontext() as wide:
+        wide.prec = max(wide.prec, major.adjusted() + 16)  # babel rounds in this context: an amount past the
+        text = format_currency(major, currency, locale=locale)  # bounds, named in its error, is shown whole
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
 
 def format_unit_price(price: Decimal, currency: str, locale: str = "en") -> str:
     """A unit price as stored (up to 6 decimals, $0.000001), never with fewer digits than the currency shows."""
     currency_exponent(currency)  # an unknown code raises here, as everywhere else
-    text = format_currency(Decimal(price).normalize(), currency, locale=locale, currency_digits=True,
-                           decimal_quantization=False)
+    price = Decimal(price).normalize()
+    with localcontext() as wide:
+        wide.prec = max(wide.prec, price.adjusted() + 16)  # as in format_money
+        text = format_currency(price, currency, locale=locale, currency_digits=True, decimal_quantization=False)
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import get_language, to_locale
 
 from pricing import money
 
-MAX_MINOR = 2**63 - 1  # what a bigint column holds
+MAX_MINOR = money.MAX_AMOUNT  # what a person may type (pricing/money.py says why it is below the columns' bound)
 EMPTY = "—"
 
 
@@ -214,7 +214,7 @@ class MoneyField(forms.Field):
     def to_minor_units(self, value: Decimal, currency: str) -> int:
         minor = money.to_minor(value, currency)
         if abs(minor) > MAX_MINOR:
-            raise ValueError("Too large an amount.")
+            raise ValueError(f"Too large an amount. {money.too_large_message(currency)}")
         return minor
 
     def validate(self, value) -> None:
@@ -289,7 +289,7 @@ class TiersField(forms.JSONField):
             tier = dict(tier)
             if tier.get("flat_fee") not in (None, ""):
                 try:
-                    tier["flat_fee"] = money.to_minor(tier["flat_fee"], currency)
+                    tier["flat_fee"] = money.amount_checked(money.to_minor(tier["flat_fee"], currency), currency)
                 except money.UnknownCurrency:
                     raise
                 except ValueError as exc:

@@ -10,8 +10,9 @@ gave quantity 1, `{"name": 123}` was stored as "123". Here:
 - each field takes only the JSON type it names: a string for an integer, a number for a
   string, a string or a number for a boolean are refused, not converted (`bool` is not
   an integer);
-- money in minor units (`MinorUnitsField`) is a JSON integer, and the error says the
-  unit; decimals (unit prices, up to 6 places) are JSON strings such as "0.000001";
+- money in minor units (`MinorUnitsField`) is a JSON integer of at most 10^13
+  (`pricing.money.MAX_AMOUNT`), and the error says the unit; decimals (unit prices, up
+  to 6 places) are JSON strings such as "0.000001";
 - integers are range-checked against the column they end up in (`.of(Model, "column")`
   reads smallint/integer/bigint/positive from the model), so no value can overflow it;
   string lengths come from the columns the same way;
@@ -42,6 +43,8 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
+
+from pricing.money import MAX_AMOUNT
 
 UNKNOWN_FIELD = "Unknown field."
 UNKNOWN_PARAMETER = "Unknown parameter."
@@ -210,13 +213,17 @@ class StrictIntegerField(StrictField, serializers.IntegerField):
 
 
 class MinorUnitsField(StrictIntegerField):
-    """Money: an integer number of the currency's minor units (9900 = 99.00 USD, 1500 = ¥1,500)."""
+    """Money: an integer number of the currency's minor units (9900 = 99.00 USD, 1500 = ¥1,500).
 
-    default_error_messages = {"invalid": MONEY_INVALID}
+    At most MAX_AMOUNT (10^13) either way, however wide the column: what is derived from an amount
+    (seats x seat price, a line's tax, an invoice's total) must fit the columns too (pricing/money.py)."""
 
-    def __init__(self, **kwargs):
+    default_error_messages = {"invalid": MONEY_INVALID, "max_value": "Must be at most {max_value} minor units.",
+                              "min_value": "Must be at least {min_value} minor units."}
+
+    def __init__(self, *, min_value: int = -MAX_AMOUNT, max_value: int = MAX_AMOUNT, **kwargs):
         kwargs.setdefault("help_text", "Minor units of the currency, as a JSON integer (9900 = 99.00 USD).")
-        super().__init__(**kwargs)
+        super().__init__(min_value=max(min_value, -MAX_AMOUNT), max_value=min(max_value, MAX_AMOUNT), **kwargs)
 
 
 class StrictDecimalField(StrictField, serializers.DecimalField):

@@ -11,6 +11,7 @@ Pricing input, shared by every function here:
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -37,7 +38,9 @@ from billing.models import (
     TrialEndBehavior,
 )
 from billing.outbox import event_record
+from billing.selectors.terms import plan_terms_for
 from billing.services.customers import clean_currency
+from pricing.money import MAX_AMOUNT, too_large_message
 
 ENDED_STATUSES = ("canceled", "incomplete_expired")
 PLAN_ATTRS = {"name", "description", "interval", "interval_count", "trial_days", "trial_end_behavior", "is_public",
@@ -71,7 +74,16 @@ def clean_price(value, field: str) -> Decimal:
     return price
 
 
-def clean_tiers(tiers, field: str) -> list[dict]:
+def clean_amount(value, field: str, currency: str | None = None) -> int:
+    """A typed amount: whole minor units, zero or more, at most MAX_AMOUNT (pricing/money.py)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationFailed({field: "Must be a whole number of minor units."})
+    if value > MAX_AMOUNT:
+        raise ValidationFailed({field: too_large_message(currency)})
+    return value
+
+
+def clean_tiers(tiers, field: str, currency: str | None = None) -> list[dict]:
     cleaned, previous = [], 0
     for i, tier in enumerate(tiers or []):
         up_to = tier.get("up_to")
@@ -81,9 +93,7 @@ def clean_tiers(tiers, field: str) -> list[dict]:
             previous = up_to
         elif i != len(tiers) - 1:
             raise ValidationFailed({f"{field}[{i}].up_to": "Only the last tier may be open-ended."})
-        flat_fee = tier.get("flat_fee") or 0
-        if not isinstance(flat_fee, int) or flat_fee < 0:
-            raise ValidationFailed({f"{field}[{i}].flat_fee": "Must be a whole number of minor units."})
+        flat_fee = clean_amount(tier.get("flat_fee") or 0, f"{field}[{i}].flat_fee", currency)
         cleaned.append({"up_to": up_to, "unit_price": str(clean_price(tier.get("unit_price", 0),
                                                                       f"{field}[{i}].unit_price")),
                         "flat_fee": flat_fee})
@@ -95,7 +105,8 @@ def _clean_charge(raw: dict, i: int) -> dict:
     model = raw.get("model", ChargeModel.STANDARD)
     if model not in ChargeModel.values:
         raise ValidationFailed({f"{field}.model": f"Must be one of {', '.join(ChargeModel.values)}."})
-    tiers = clean_tiers(raw.get("tiers"), f"{field}.tiers")
+    currency = clean_currency(raw.get("currency", ""), f"{field}.currency")
+    tiers = clean_tiers(raw.get("tiers"), f"{field}.tiers", currency)
     if model in (ChargeModel.GRADUATED, ChargeModel.VOLUME) and (not tiers or tiers[-1]["up_to"] is not None):
         raise ValidationFailed({f"{field}.tiers": "Give tiers ending with an open-ended one (up_to null)."})
     sizes = {}
@@ -108,7 +119,7 @@ def _clean_charge(raw: dict, i: int) -> dict:
     if not isinstance(free_units, int) or free_units < 0:
         raise ValidationFailed({f"{field}.free_units": "Must be a whole number, zero or more."})
     return {"metric": _metric(raw.get("metric"), f"{field}.metric"),
-            "currency": clean_currency(raw.get("currency", ""), f"{field}.currency"), "model": model,
+            "currency": currency, "model": model,
             "unit_price": clean_price(raw.get("unit_price", 0), f"{field}.unit_price"), "tiers": tiers,
             "free_units": free_units, **sizes}
 
@@ -135,11 +146,10 @@ def _clean_prices(prices: dict) -> dict[str, dict]:
     cleaned = {}
     for currency, price in prices.items():
         code = clean_currency(currency, f"prices.{currency}")
-        flat, seat = price.get("flat_amount", 0), price.get("seat_amount")
-        if not isinstance(flat, int) or flat < 0:
-            raise ValidationFailed({f"prices.{code}.flat_amount": "Must be a whole number of minor units."})
-        if seat is not None and (not isinstance(seat, int) or seat < 0):
-            raise ValidationFailed({f"prices.{code}.seat_amount": "Must be a whole number of minor units."})
+        flat = clean_amount(price.get("flat_amount", 0), f"prices.{code}.flat_amount", code)
+        seat = price.get("seat_amount")
+        if seat is not None:
+            seat = clean_amount(seat, f"prices.{code}.seat_amount", code)
         cleaned[code] = {"flat_amount": flat, "seat_amount": seat}
     return cleaned
 
@@ -298,12 +308,16 @@ def subscription_version_migrate(*, subscription: Subscription, to_version: Plan
 
     At period end (default) it is a scheduled change; immediately it switches without proration.
     """
-    from billing.services.subscriptions import CHANGEABLE, lock, record
+    from billing.services.subscriptions import CHANGEABLE, lock, record, terms_bounded
 
     subscription = lock(subscription)
     to_version = to_version or subscription.plan.current_version
     if to_version.plan_id != subscription.plan_id:
         raise ValidationFailed({"to_version": "Must be a version of the subscription's plan."})
+    migrated = copy.copy(subscription)  # the version's prices, the subscription's own overrides kept
+    migrated.plan_version = to_version
+    terms_bounded(plan_terms_for(migrated), fields=("to_version",),
+                  fix="lower the version's prices or the subscription's seats")
     if subscription.status not in CHANGEABLE and subscription.status != "paused":
         from billing.errors import InvalidTransition
 
@@ -335,7 +349,7 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
     "package_size", "included", "cap_mode", "overage_allowed"}] (omitted keys keep the plan's).
     `clear=True` removes every override first.
     """
-    from billing.services.subscriptions import lock
+    from billing.services.subscriptions import lock, terms_bounded
 
     subscription = lock(subscription)
     before = snapshot(subscription) | {"metric_overrides": _overrides_snapshot(subscription)}
@@ -345,9 +359,7 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
         SubscriptionMetricOverride.objects.filter(subscription=subscription).delete()
     for name, value in (("flat_amount", flat_amount), ("seat_amount", seat_amount)):
         if value is not None:
-            if not isinstance(value, int) or value < 0:
-                raise ValidationFailed({name: "Must be a whole number of minor units."})
-            setattr(subscription, f"{name}_override", value)
+            setattr(subscription, f"{name}_override", clean_amount(value, name, subscription.currency))
     if included_seats is not None:
         if not isinstance(included_seats, int) or included_seats < UNLIMITED:
             raise ValidationFailed({"included_seats": "Must be a whole number, or -1 for unlimited."})
@@ -364,7 +376,7 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
         if raw.get("unit_price") is not None:
             values["unit_price"] = clean_price(raw["unit_price"], f"{field}.unit_price")
         if raw.get("tiers") is not None:
-            values["tiers"] = clean_tiers(raw["tiers"], f"{field}.tiers")
+            values["tiers"] = clean_tiers(raw["tiers"], f"{field}.tiers", subscription.currency)
         for name in ("block_size", "package_size", "free_units", "included"):
             if raw.get(name) is not None:
                 least = {"included": UNLIMITED, "free_units": 0}.get(name, 1)  # a price per block of 0 divides by 0
@@ -380,6 +392,11 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
         override, _ = SubscriptionMetricOverride.objects.update_or_create(
             subscription=subscription, metric=metric, defaults={"account_id": subscription.account_id, **values})
         _override_tiers_checked(subscription, override, field)
+    given = tuple(name for name, value in (("flat_amount", flat_amount), ("seat_amount", seat_amount),
+                                           ("included_seats", included_seats)) if value is not None)
+    if given or clear:  # the fees per period changed
+        terms_bounded(plan_terms_for(subscription), fields=given or ("clear",),
+                      fix="lower the flat or seat amount, or include more seats")
     after_extra = {"metric_overrides": _overrides_snapshot(subscription)}
     audit_record(action="subscription.overrides_set", instance=subscription, before=before,
                  after=snapshot(subscription) | after_extra)

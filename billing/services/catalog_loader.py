@@ -53,11 +53,14 @@ def read_catalog_file(path: str | Path) -> dict:
 
 
 def to_minor(amount, currency: str, where: str) -> int:
-    """A catalog amount (major units) as minor units, refused when the currency has fewer decimals."""
+    """A catalog amount (major units) as minor units, refused when the currency has fewer decimals
+    or when it passes what a person may type (`pricing.money.MAX_AMOUNT`)."""
     if isinstance(amount, float):  # YAML reads 9.99 as a float: its text is what the author wrote
         amount = repr(amount)
     try:
-        return money.to_minor(amount, currency)
+        return money.amount_checked(money.to_minor(amount, currency), currency)
+    except money.TooLarge as exc:
+        raise ValidationFailed({where: str(exc)}) from None
     except money.TooManyDecimals:
         raise ValidationFailed({where: f"More decimal places than {currency} has."}) from None
     except money.NotAnAmount:

@@ -14,8 +14,9 @@ from django.db import transaction
 
 from billing import clock
 from billing.audit import audit_record, snapshot
-from billing.errors import InvalidTransition, ValidationFailed
+from billing.errors import AmountTooLarge, InvalidTransition, ValidationFailed
 from billing.models import (
+    UNLIMITED,
     Account,
     ChangeTiming,
     DiscountStatus,
@@ -33,9 +34,10 @@ from billing.models import (
     TrialEndBehavior,
 )
 from billing.outbox import event_record
-from billing.selectors.terms import hypothetical_terms, plan_terms_for
+from billing.selectors.terms import PlanTerms, hypothetical_terms, plan_terms_for
 from billing.services import periods
 from billing.services.proration import ProrationLine, is_upgrade, proration_lines
+from pricing.money import MAX_LINE_AMOUNT, amount_label, line_too_large_message
 
 S = SubscriptionStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -86,6 +88,26 @@ def _validate_quantity(version: PlanVersion, quantity) -> int:
     if version.max_seats is not None and quantity > version.max_seats:
         raise ValidationFailed({"quantity": f"This plan allows at most {version.max_seats} seats."})
     return quantity
+
+
+# Terms stored before the bounds existed cannot be prorated (the credit would not fit an invoice line).
+UNCREDITABLE = "its unused time cannot be credited: give proration_behavior none"
+
+
+def terms_bounded(terms: PlanTerms, *, fields: tuple[str, ...], fix: str) -> PlanTerms:
+    """`terms`, unless its fees per period (flat + seats beyond the included ones) pass MAX_LINE_AMOUNT:
+    then `AmountTooLarge` (422) naming `fields`. The invoice lines made from them (flat, seats, and a
+    proration of both) could not be billed: refused here, when they are chosen, not at the bill run."""
+    seat = terms.seat_amount if terms.seat_amount is not None and terms.included_seats != UNLIMITED else 0
+    amount = max(terms.recurring_amount, seat)
+    if amount <= MAX_LINE_AMOUNT:
+        return terms
+    seats = (f" and {terms.billable_seats} seats at {amount_label(seat, terms.currency)}"
+             if terms.billable_seats else "")
+    message = line_too_large_message(
+        what=f"{terms.plan_name} (a flat fee of {amount_label(terms.flat_amount, terms.currency)}{seats})",
+        amount=amount, currency=terms.currency, fix=fix)
+    raise AmountTooLarge(message, fields={name: [message] for name in fields})
 
 
 def _sellable_version(plan: Plan, currency: str, field_name: str = "plan") -> PlanVersion:
@@ -141,6 +163,7 @@ def subscription_create(
         subscription.current_period_start = start_at
         subscription.current_period_end = periods.boundary(start_at, plan.interval, plan.interval_count, 1)
     subscription.save()
+    terms_bounded(plan_terms_for(subscription), fields=("quantity",), fix="choose fewer seats")
     if coupon_code:
         discount_apply(subscription=subscription, code=coupon_code, promotion_code_only=promotion_code_only)
     record(subscription, "created", before=None, event="created")
@@ -200,7 +223,10 @@ def _plan_change(subscription: Subscription, *, plan: Plan | None, quantity: int
     if new_version.pk == subscription.plan_version_id and new_quantity == subscription.quantity:
         raise ValidationFailed({"plan": "The subscription already has this plan and quantity."})
     old_terms = plan_terms_for(subscription)
-    new_terms = hypothetical_terms(subscription, plan_version=new_version, quantity=new_quantity)
+    new_terms = terms_bounded(
+        hypothetical_terms(subscription, plan_version=new_version, quantity=new_quantity),
+        fields=tuple(name for name, given in (("plan", plan), ("quantity", quantity)) if given is not None),
+        fix="choose another plan or fewer seats" if plan is not None else "choose fewer seats")
     target_plan = new_version.plan
     upgrade = is_upgrade(old_terms, new_terms)
     timing = timing or (target_plan.upgrade_timing if upgrade else target_plan.downgrade_timing)
@@ -219,6 +245,7 @@ def _plan_change(subscription: Subscription, *, plan: Plan | None, quantity: int
                       if interval_changes and subscription.status != S.TRIALING else None)
     lines = []
     if behavior != ProrationBehavior.NONE:
+        terms_bounded(old_terms, fields=("proration_behavior",), fix=UNCREDITABLE)
         lines = proration_lines(old=old_terms, new=new_terms, period_start=subscription.current_period_start,
                                 period_end=subscription.current_period_end, at=now, new_period_end=new_period_end)
     return ChangePlan(timing=timing, proration_behavior=behavior, effective_at=now, new_plan_version=new_version,
@@ -378,7 +405,7 @@ def subscription_cancel(*, subscription: Subscription, at_period_end: bool = Tru
     if proration_behavior not in ProrationBehavior.values:
         raise ValidationFailed({"proration_behavior": f"Must be one of {', '.join(ProrationBehavior.values)}."})
     if proration_behavior != ProrationBehavior.NONE and subscription.status in (S.ACTIVE, S.PAST_DUE):
-        terms = plan_terms_for(subscription)
+        terms = terms_bounded(plan_terms_for(subscription), fields=("proration_behavior",), fix=UNCREDITABLE)
         zero = hypothetical_terms(subscription, quantity=subscription.quantity)
         lines = proration_lines(old=terms, new=_no_charge(zero), period_start=subscription.current_period_start,
                                 period_end=subscription.current_period_end, at=now)

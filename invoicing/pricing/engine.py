@@ -1,13 +1,29 @@
 """Turn an InvoiceInput into priced lines: flat and seats in advance, usage in arrears,
-prorations, late usage, one-offs, then coupons off the subtotal (before tax)."""
+prorations, late usage, one-offs, then coupons off the subtotal (before tax).
+
+A line priced from prices (flat, seats, proration, one-off) that would cost, or be priced per
+unit at, more than MAX_LINE_AMOUNT is refused with `AmountTooLarge` (422) naming the inputs to
+lower; usage is billed at most MAX_USAGE_AMOUNT per charge (pricing/money.py has the reasons).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
+
+from billing.errors import AmountTooLarge
+from metering.values import CONTEXT
+from pricing.money import format_unit_price, line_too_large_message
 
 from . import charges as models
 from .lines import DiscountLine, Line, LineKind, PricedInvoice
-from .money import FACTOR_QUANTUM, MAX_USAGE_AMOUNT, capped_minor, half_up, to_minor
+from .money import (
+    FACTOR_QUANTUM,
+    MAX_LINE_AMOUNT,
+    MAX_USAGE_AMOUNT,
+    capped_minor,
+    half_up,
+    to_minor,
+)
 from .terms import (
     Charge,
     Coupon,
@@ -56,15 +72,44 @@ def price_invoice(data: InvoiceInput) -> PricedInvoice:
     return PricedInvoice(data.currency, tuple(lines), discounts, tuple(shares))
 
 
+# What to lower when a line passes MAX_LINE_AMOUNT, and the names of those inputs (the error's fields).
+FLAT_FIX = ("lower the flat amount (the subscription's override or the plan's price)", ("flat_amount",))
+SEATS_FIX = ("lower the quantity or the seat amount", ("quantity", "seat_amount"))
+PRORATION_FIX = ("it prorates the subscription's fees per period: lower its flat amount, seat amount or quantity",
+                 ("quantity", "flat_amount", "seat_amount"))
+ONE_OFF_FIX = ("lower the quantity or the unit price", ("quantity", "unit_price"))
+
+
+def bounded(line: Line, currency: str, fix: tuple[str, tuple[str, ...]]) -> Line:
+    """`line`, unless it costs, or is priced per unit at, more than MAX_LINE_AMOUNT (in either sign):
+    then `AmountTooLarge`, its message naming the line's inputs and `fix` (what to lower, and the
+    names of those inputs, which the error's fields carry)."""
+    unit = 0 if line.unit_price is None else abs(to_minor(line.unit_price, currency))
+    if abs(line.amount) <= MAX_LINE_AMOUNT and unit <= MAX_LINE_AMOUNT:
+        return line
+    label = line.description[:80]
+    price = format_unit_price(line.unit_price or Decimal(0), currency)
+    if abs(line.amount) > MAX_LINE_AMOUNT:
+        factor = "" if line.proration_factor == 1 else f" × {line.proration_factor.normalize():f}"
+        what, amount = f"“{label}” ({abs(line.quantity).normalize():f} × {price}{factor})", abs(line.amount)
+    else:
+        what, amount = f"“{label}” (one unit at {price})", unit
+    text, fields = fix
+    message = line_too_large_message(what=what, amount=amount, currency=currency, fix=text)
+    raise AmountTooLarge(message, fields={name: [message] for name in fields})
+
+
 def recurring_lines(recurring: Recurring, period: Period, currency: str) -> list[Line]:
     name = recurring.plan_name or "Subscription"
-    lines = [Line(LineKind.FLAT, name, to_minor(recurring.flat_price, currency), Decimal(1),
-                  Decimal(recurring.flat_price), period.start, period.end)]
+    lines = [bounded(Line(LineKind.FLAT, name, to_minor(recurring.flat_price, currency), Decimal(1),
+                          Decimal(recurring.flat_price), period.start, period.end), currency, FLAT_FIX)]
     if recurring.seat_price is not None:
         extra = Decimal(max(0, recurring.seats - recurring.included_seats))
-        lines.append(Line(LineKind.SEATS, f"{name}: seats beyond {recurring.included_seats} included",
-                          to_minor(extra * recurring.seat_price, currency), extra,
-                          Decimal(recurring.seat_price), period.start, period.end))
+        with localcontext(CONTEXT):  # exact: a product past the bound is refused, never rounded into it
+            amount = to_minor(extra * recurring.seat_price, currency)
+        lines.append(bounded(Line(LineKind.SEATS, f"{name}: seats beyond {recurring.included_seats} included",
+                                  amount, extra, Decimal(recurring.seat_price), period.start, period.end),
+                             currency, SEATS_FIX))
     return lines
 
 
@@ -116,16 +161,19 @@ def late_usage_line(charge: Charge, late: LateUsage, currency: str, cap: int = M
 
 
 def proration_line(item: Proration, currency: str) -> Line:
-    amount = item.unit_price * Decimal(item.quantity) * Decimal(item.factor)
+    with localcontext(CONTEXT):
+        amount = item.unit_price * Decimal(item.quantity) * Decimal(item.factor)
     sign = -1 if item.credit else 1
-    return Line(LineKind.PRORATION, item.description, sign * to_minor(amount, currency),
-                sign * Decimal(item.quantity), item.unit_price, item.period.start, item.period.end,
-                proration_factor=Decimal(item.factor), reference=item.reference)
+    return bounded(Line(LineKind.PRORATION, item.description, sign * to_minor(amount, currency),
+                        sign * Decimal(item.quantity), item.unit_price, item.period.start, item.period.end,
+                        proration_factor=Decimal(item.factor), reference=item.reference), currency, PRORATION_FIX)
 
 
 def one_off_line(item: OneOff, currency: str) -> Line:
-    return Line(LineKind.ONE_OFF, item.description, to_minor(Decimal(item.quantity) * item.unit_price, currency),
-                Decimal(item.quantity), item.unit_price, reference=item.reference)
+    with localcontext(CONTEXT):
+        amount = to_minor(Decimal(item.quantity) * item.unit_price, currency)
+    return bounded(Line(LineKind.ONE_OFF, item.description, amount, Decimal(item.quantity), item.unit_price,
+                        reference=item.reference), currency, ONE_OFF_FIX)
 
 
 def coupon_discounts(coupons: tuple[Coupon, ...], subtotal: int) -> tuple[DiscountLine, ...]:

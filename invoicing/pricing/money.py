@@ -9,25 +9,28 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from pricing.money import currency_exponent, round_to_minor, to_major
+from pricing.money import (
+    MAX_INVOICE_AMOUNT,
+    MAX_LINE_AMOUNT,
+    MAX_USAGE_AMOUNT,
+    currency_exponent,
+    round_to_minor,
+    to_major,
+)
 
 UNIT_PRICE_PLACES = 6
 UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
 FACTOR_QUANTUM = Decimal("1e-10")  # proration factors: exact to far below a minor unit
-# The most one charge's usage lines (or its late-usage lines) cost on one invoice, in minor units:
-# ten to the sixteenth (USD 100 trillion; LBP, at 0 digits and about 90,000 to the dollar, over
-# USD 100 million). A larger amount is billed at this cap and the line says so (`Line.capped_from`).
-# It exists so that no volume of accepted usage, and no number of groups, can make an amount that
-# the invoice's 64-bit columns cannot hold: a plan's usage charges, twice, plus tax at up to
-# 1,000 %, stay below 2^63 for up to 40 charges.
-MAX_USAGE_AMOUNT = 10**16
+# What a line, a charge's usage and an invoice may cost (MAX_LINE_AMOUNT, MAX_USAGE_AMOUNT,
+# MAX_INVOICE_AMOUNT) is written down, with the reasons, in pricing/money.py.
 
-# In the engine a priced amount is rounded, never refused: `to_minor` here is `pricing.money.round_to_minor`.
-# (What a person types goes through `pricing.money.to_minor`, which refuses digits the currency lacks.)
+# In the engine a priced amount is rounded, never refused for its digits: `to_minor` here is
+# `pricing.money.round_to_minor`. (What a person types goes through `pricing.money.to_minor`, which refuses
+# digits the currency lacks.)
 to_minor = round_to_minor
 
 __all__ = ["FACTOR_QUANTUM", "UNIT_PRICE_PLACES", "UNIT_PRICE_QUANTUM", "currency_exponent", "half_up", "to_major",
-           "to_minor", "unit_price", "capped_minor", "MAX_USAGE_AMOUNT"]
+           "to_minor", "unit_price", "capped_minor", "MAX_INVOICE_AMOUNT", "MAX_LINE_AMOUNT", "MAX_USAGE_AMOUNT"]
 
 
 def capped_minor(amount: Decimal, currency: str, cap: int) -> tuple[int, bool]:

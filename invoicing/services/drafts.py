@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from billing.audit import audit_record
-from billing.errors import ValidationFailed
+from billing.errors import AmountTooLarge, ValidationFailed
 from billing.models import Account
 from invoicing.models import (
     BillingReason,
@@ -23,6 +23,7 @@ from invoicing.pricing.engine import one_off_line
 from invoicing.selectors import tax_treatment_for
 from invoicing.services.common import locked, refresh_totals, require, state
 from invoicing.services.totals import recompute
+from pricing.money import MAX_AMOUNT, too_large_message
 
 
 def line_row(invoice: Invoice, line: Line, position: int) -> InvoiceLine:
@@ -128,9 +129,12 @@ def invoice_line_add(*, invoice: Invoice, description: str, unit_price, quantity
         raise ValidationFailed(errors)
     before = state(invoice)
     position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    line = line_row(invoice, one_off_line(item, invoice.currency), position)
+    line = line_row(invoice, one_off_line(item, invoice.currency), position)  # AmountTooLarge past a line's bound
     line.save()
-    refresh_totals(invoice)
+    try:
+        refresh_totals(invoice)
+    except AmountTooLarge as exc:  # past an invoice's bound: the line's inputs are what to lower
+        raise AmountTooLarge(exc.message, fields={"quantity": [exc.message], "unit_price": [exc.message]}) from None
     audit_record(action="invoice.line_added", instance=invoice, before=before,
                  after={**state(invoice), "line": {"id": line.pk, "description": line.description,
                                                    "amount": line.amount}})
@@ -169,6 +173,8 @@ def invoice_discount_add(*, invoice: Invoice, description: str, percent_off=None
             errors["percent_off"] = "Must be at most 100, with at most 2 decimals."
     if amount_off is not None and (not isinstance(amount_off, int) or amount_off <= 0):
         errors["amount_off"] = "Must be a positive whole number of minor units."
+    elif amount_off is not None and amount_off > MAX_AMOUNT:
+        errors["amount_off"] = too_large_message(invoice.currency)
     if errors:
         raise ValidationFailed(errors)
     before = state(invoice)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
 from billing import clock
+from billing.errors import AmountTooLarge
 from billing.models import Subscription, SubscriptionStatus
 from billing.outbox import event_record
 from invoicing import conf
@@ -14,6 +16,7 @@ from invoicing.models import RenewalNotice
 from invoicing.upcoming import invoice_upcoming
 
 MIN_PERIOD = timedelta(days=28)
+logger = logging.getLogger(__name__)
 RENEWAL_UPCOMING = "invoicing.renewal_upcoming"
 
 
@@ -40,4 +43,6 @@ def renewal_reminders_record(*, limit: int = 1000) -> int:
             sent += 1
         except IntegrityError:
             continue  # already reminded for this period
+        except AmountTooLarge as exc:  # no estimate to send: the bill run records it as a failure for finance
+            logger.warning("no renewal reminder for subscription %s: %s", subscription.pk, exc.message)
     return sent

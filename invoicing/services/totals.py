@@ -1,14 +1,21 @@
-"""Discounts, tax and totals of an invoice, from its lines: the one place they are computed."""
+"""Discounts, tax and totals of an invoice, from its lines: the one place they are computed.
+
+Here too an invoice whose subtotal or total would pass MAX_INVOICE_AMOUNT is refused
+(`AmountTooLarge`, 422) before anything is written: its columns could not hold what is
+derived from it (pricing/money.py has the bounds).
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from decimal import Decimal
 
+from billing.errors import AmountTooLarge
 from invoicing.models import Invoice, InvoiceDiscount, InvoiceLine
 from invoicing.pricing import Coupon, allocate
 from invoicing.pricing.engine import coupon_discounts
 from invoicing.taxes import TaxTreatment, line_tax
+from pricing.money import MAX_INVOICE_AMOUNT, amount_label
 
 
 def recompute(invoice: Invoice, lines: list[InvoiceLine], discounts: list[InvoiceDiscount],
@@ -40,10 +47,21 @@ def recompute(invoice: Invoice, lines: list[InvoiceLine], discounts: list[Invoic
                                                "taxable": 0, "tax": 0})
             entry["taxable"] += taxable - (line.tax_amount if treatment.inclusive else 0)
             entry["tax"] += line.tax_amount
+    total = subtotal - discount_total + exclusive_tax
+    bounded(max(subtotal, total, key=abs), invoice.currency)
     invoice.subtotal = subtotal
     invoice.discount_total = discount_total
     invoice.tax_total = sum(line.tax_amount for line in lines)
-    invoice.total = subtotal - discount_total + exclusive_tax
+    invoice.total = total
     invoice.tax_breakdown = list(breakdown.values())
     invoice.tax_note = treatment.note
     invoice.amount_due = max(0, invoice.total - invoice.credit_applied - invoice.credited_total - invoice.amount_paid)
+
+
+def bounded(amount: int, currency: str) -> None:
+    """Nothing, unless `amount` (an invoice's subtotal or total) passes MAX_INVOICE_AMOUNT either way."""
+    if abs(amount) <= MAX_INVOICE_AMOUNT:
+        return
+    message = (f"The invoice would total {amount_label(amount, currency)}, more than one invoice may "
+               f"({amount_label(MAX_INVOICE_AMOUNT, currency)}): bill less on it.")
+    raise AmountTooLarge(message, fields={"lines": [message]})
