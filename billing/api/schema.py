@@ -7,10 +7,13 @@ this class adds what every API view shares and no view declares:
   (billing/api/errors.py), chosen by what the operation is: 400 for all (a NUL in the
   query string, a tampered cursor, invalid fields), 401/403/429/503 for authenticated
   operations, 404 where a path names something or a feature flag can switch the
-  operation off, 409 for writes, 413/415 where a body is read, 502 where the payment
-  gateway is called;
+  operation off, 409 for writes, 413/415 where a body is read, 422 where it prices a
+  subscription or an invoice, 502 where the payment gateway is called
+  (`calls_payment_gateway` on the view);
 - `Retry-After` on 429 and 503;
 - the optional `Idempotency-Key` header of authenticated POSTs (billing/api/idempotency.py);
+- what the API reads more loosely than drf-spectacular says: an optional query parameter sent
+  empty, a decimal given as a whole JSON integer; and DELETEs that answer 200 with a body;
 - the operation's description from the view method's own docstring, never a base
   class's (every API view inherits ApiView's).
 Request and response examples are added afterwards from the finished schema
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
@@ -31,6 +35,12 @@ from rest_framework import serializers
 from billing.api.errors import RETRY_AFTER_SECONDS
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The operations that price a subscription or an invoice, and so refuse what would pass the amount bounds
+# (pricing/money.py) with 422 amount_too_large.
+PRICING_OPERATIONS = re.compile(
+    r"POST /api/v1/subscriptions(/\{subscription_id\}/(change|cancel|overrides))?"
+    r"|GET /api/v1/invoices/upcoming"
+    r"|(POST|DELETE) /api/v1/invoices/\{invoice_id\}/(lines|discounts|finalize).*")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
 # Each status: when an operation answers it, and the codes it carries (docs/api.md, "Errors").
@@ -48,6 +58,8 @@ ERRORS = {
          "`idempotency_request_in_progress` (retry shortly), `idempotency_key_invalid`.",
     413: "The body is larger than this operation reads: `payload_too_large` (`batch_too_large` for "
          "more than 1,000 usage events).",
+    422: "What the request would make costs more than an invoice line or an invoice may hold: "
+         "`amount_too_large`, naming the fields to lower.",
     415: "The body is not `application/json` in UTF-8: `unsupported_media_type`.",
     429: "Too many requests with this key in the current minute: `rate_limited`; retry after "
          "`Retry-After` seconds.",
@@ -153,7 +165,10 @@ class ApiSchema(AutoSchema):
             statuses.append(409)
         if self.method in BODY_METHODS:
             statuses += [413, 415]
-        if getattr(self.view, "calls_payment_gateway", False):
+        if PRICING_OPERATIONS.fullmatch(f"{self.method} {self.path}"):
+            statuses.append(422)
+        gateway = getattr(self.view, "calls_payment_gateway", False)  # True, or the methods that do
+        if gateway is True or self.method in (gateway or ()):
             statuses.append(502)
         return sorted(statuses)
 

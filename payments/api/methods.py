@@ -58,6 +58,7 @@ class SetupStateOutput(serializers.ModelSerializer):
 
 
 class PaymentMethodSetupView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "billing:write"
 
     @extend_schema(summary="Start adding a payment method (SetupIntent)", request=SetupInput,
@@ -77,6 +78,7 @@ class PaymentMethodSetupView(ApiView):
 
 
 class PaymentMethodSetupCompleteView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "billing:write"
 
     @extend_schema(summary="Record the outcome of a setup (after Stripe.js confirmed it)", request=None,
@@ -113,6 +115,7 @@ def _method(request, method_id: int) -> PaymentMethod:
 
 
 class PaymentMethodDefaultView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "billing:write"
 
     @extend_schema(summary="Make a payment method the default", request=None, responses=PaymentMethodOutput)
@@ -123,6 +126,7 @@ class PaymentMethodDefaultView(ApiView):
 
 
 class PaymentMethodDetailView(ApiView):
+    calls_payment_gateway = ("DELETE",)  # the schema lists 502 (billing/api/schema.py)
     required_scopes = {"read": "billing:read", "write": "billing:write"}
 
     @extend_schema(summary="Retrieve a payment method", responses=PaymentMethodOutput)

@@ -45,6 +45,7 @@ class ReconcileInput(StrictInput):
 
 
 class ReconcileView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "admin"
     feature = "reconciliation"
 

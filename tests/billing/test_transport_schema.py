@@ -114,6 +114,11 @@ def test_every_operation_lists_the_errors_it_can_answer_in_the_error_shape(schem
             if status in responses and "Retry-After" not in responses[status].get("headers", {}):
                 problems.append(f"{method} {path} {status}: no Retry-After")
     assert problems == []
+    paths = schema["paths"]
+    assert "422" in paths["/api/v1/subscriptions"]["post"]["responses"]  # amount_too_large
+    assert "422" not in paths["/api/v1/subscriptions"]["get"]["responses"]
+    assert "502" in paths["/api/v1/refunds"]["post"]["responses"]  # the payment gateway refused
+    assert "502" not in paths["/api/v1/refunds"]["get"]["responses"]
     error = schema["components"]["schemas"]["Error"]
     assert error["required"] == ["error"]
     detail = schema["components"]["schemas"][error["properties"]["error"]["$ref"].rsplit("/", 1)[1]]
