@@ -26,7 +26,7 @@ import inspect
 import math
 import re
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import OpenApiParameter
@@ -114,6 +114,8 @@ class StrictDecimalSchema(OpenApiSerializerFieldExtension):
         if direction != "request":
             return as_string
         field, whole = self.target, {"type": "integer"}
+        if _in_serializer_flagged(field, "decimals_as_json_numbers"):
+            whole["type"] = "number"  # read by msgspec (usage, quotas), which takes any JSON number exactly
         least, greatest = field.min_value, field.max_value
         if field.max_digits is not None:  # the whole numbers that fit the digits before the point
             largest = 10 ** (field.max_digits - (field.decimal_places or 0)) - 1
@@ -126,6 +128,36 @@ class StrictDecimalSchema(OpenApiSerializerFieldExtension):
         described = {key: as_string.pop(key) for key in ("description", "readOnly", "writeOnly", "nullable")
                      if key in as_string}
         return {"oneOf": [as_string, whole], **described}
+
+
+class OneOfInputSchema(OpenApiSerializerExtension):
+    """A body that may also take other shapes (`alternatives` on its serializer, e.g. one usage event
+    instead of a batch): oneOf its own shape and theirs."""
+
+    target_class = "billing.api.strict.StrictInput"
+    match_subclasses = True
+    priority = 1  # before billing.api.strict.StrictInputSchema, whose shape it extends
+
+    @classmethod
+    def _matches(cls, target) -> bool:
+        return super()._matches(target) and bool(getattr(target, "alternatives", ()))
+
+    def map_serializer(self, auto_schema, direction):
+        from billing.api.strict import StrictInputSchema
+
+        own = StrictInputSchema(self.target).map_serializer(auto_schema, direction)
+        others = [auto_schema.resolve_serializer(alternative, direction).ref
+                  for alternative in self.target.alternatives]
+        return {"oneOf": [own, *others]}
+
+
+def _in_serializer_flagged(field, flag: str) -> bool:
+    node = field.parent
+    while node is not None:
+        if getattr(node, flag, False):
+            return True
+        node = getattr(node, "parent", None)
+    return False
 
 
 class ApiSchema(AutoSchema):

@@ -47,17 +47,22 @@ IDEMPOTENCY_KEY_LENGTH = 200
 
 
 class QuotaInput(StrictInput):
+    # msgspec reads these bodies (QuotaRequest below): a quantity may be a JSON number, and null is "not
+    # given" for the optional fields; the schema says so.
+    decimals_as_json_numbers = True
+
     metric = StrictSlugField.of(BillableMetric, "code")
     quantity = StrictDecimalField(max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES,
                                   default=1, help_text=f"Positive, default 1: {DESCRIPTION}.")
-    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: the account.")
-    external_customer_id = StrictCharField.of(Account, "external_id", required=False)
+    account_id = StrictIntegerField.of(Account, "id", required=False, allow_null=True,
+                                       help_text="Operator keys: the account.")
+    external_customer_id = StrictCharField.of(Account, "external_id", required=False, allow_null=True)
 
 
 class ConsumeInput(QuotaInput):
-    idempotency_key = StrictCharField(required=False, max_length=IDEMPOTENCY_KEY_LENGTH,
+    idempotency_key = StrictCharField(required=False, allow_null=True, max_length=IDEMPOTENCY_KEY_LENGTH,
                                       help_text="Consuming again with the same key counts once.")
-    properties = StrictJSONObjectField(required=False)
+    properties = StrictJSONObjectField(required=False, allow_null=True)
 
 
 class QuotaOutput(serializers.Serializer):
@@ -94,7 +99,8 @@ class QuotaRequest(msgspec.Struct, forbid_unknown_fields=True):
     quantity: Decimal = Decimal(1)
     account_id: Annotated[int, msgspec.Meta(ge=column_range(Account, "id")[0],
                                             le=column_range(Account, "id")[1])] | None = None
-    external_customer_id: Annotated[str, msgspec.Meta(max_length=column_max_length(Account, "external_id"),
+    external_customer_id: Annotated[str, msgspec.Meta(min_length=1,
+                                                      max_length=column_max_length(Account, "external_id"),
                                                       pattern=_NO_NUL)] | None = None
 
 

@@ -144,3 +144,22 @@ def test_what_the_api_reads_loosely_the_schema_says_so(schema):
     assert [branch.get("type") for branch in line["oneOf"]] == ["string", "integer"]
     assert set(schema["paths"]["/api/v1/plans/{code}"]["delete"]["responses"]) >= {"200"}
     assert "204" not in schema["paths"]["/api/v1/plans/{code}"]["delete"]["responses"]
+
+
+def test_the_usage_and_quota_bodies_are_described_as_msgspec_reads_them(schema, api_client, api_key_for,
+                                                                        make_account):
+    """Those bodies are decoded by msgspec, not by their serializers: one event or a batch, decimals as JSON
+    numbers too, null for "not given"; an empty customer id is refused as the schema says."""
+    components = schema["components"]["schemas"]
+    body = schema["paths"]["/api/v1/usage/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    batch, single = components[body["$ref"].rsplit("/", 1)[1]]["oneOf"]
+    assert list(batch["properties"]) == ["events"] and single["$ref"].endswith("/UsageEventInputRequest")
+    event = components["UsageEventInputRequest"]["properties"]
+    assert [branch["type"] for branch in event["timestamp"]["oneOf"]] == ["string", "number"]
+    assert [branch["type"] for branch in event["value"]["oneOf"]] == ["string", "number"]
+    assert event["value"]["nullable"] and event["account_id"]["nullable"]
+    check = components["QuotaInputRequest"]["properties"]
+    assert check["external_customer_id"]["minLength"] == 1 and check["external_customer_id"]["nullable"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(make_account(), ['usage:read'])}")
+    refused = api_client.post("/api/v1/quotas/check", {"metric": "calls", "external_customer_id": ""}, format="json")
+    assert refused.status_code == 400 and "external_customer_id" in refused.json()["error"]["fields"]
