@@ -28,7 +28,7 @@ from django.conf import settings
 
 from billing.api import keycache
 from billing.errors import BillingError
-from billing.middleware import VALID_REQUEST_ID, media_type_refused
+from billing.middleware import JSON_MEDIA_TYPE, VALID_REQUEST_ID, media_type_refused
 from billing.services.accounts import split_key
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,8 @@ class FastLane:
         try:
             if not self.enabled() or "HTTP_IDEMPOTENCY_KEY" in environ:
                 raise Miss  # the full path replays the answer stored for an Idempotency-Key
-            if environ.get("QUERY_STRING") or media_type_refused(environ.get("CONTENT_TYPE", "")):
+            content_type = environ.get("CONTENT_TYPE", "")
+            if environ.get("QUERY_STRING") or (content_type != JSON_MEDIA_TYPE and media_type_refused(content_type)):
                 raise Miss  # the lanes take no query parameters; Django answers 400 or 415 as for any view
             body = self._read_body(environ)
             status, headers, payload = self.answer(environ, body)

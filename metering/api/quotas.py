@@ -105,7 +105,8 @@ class QuotaRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ConsumeRequest(QuotaRequest, forbid_unknown_fields=True):
-    idempotency_key: Annotated[str, msgspec.Meta(max_length=IDEMPOTENCY_KEY_LENGTH, pattern=_NO_NUL)] | None = None
+    idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=IDEMPOTENCY_KEY_LENGTH,
+                                                 pattern=_NO_NUL)] | None = None
     properties: dict | None = None
 
 

@@ -160,6 +160,7 @@ def test_the_usage_and_quota_bodies_are_described_as_msgspec_reads_them(schema, 
     assert event["value"]["nullable"] and event["account_id"]["nullable"]
     check = components["QuotaInputRequest"]["properties"]
     assert check["external_customer_id"]["minLength"] == 1 and check["external_customer_id"]["nullable"]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(make_account(), ['usage:read'])}")
-    refused = api_client.post("/api/v1/quotas/check", {"metric": "calls", "external_customer_id": ""}, format="json")
-    assert refused.status_code == 400 and "external_customer_id" in refused.json()["error"]["fields"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(make_account(), ['usage:read', 'usage:write'])}")
+    for path, field in (("/api/v1/quotas/check", "external_customer_id"), ("/api/v1/quotas/consume", "idempotency_key")):
+        refused = api_client.post(path, {"metric": "calls", field: ""}, format="json")
+        assert refused.status_code == 400 and field in refused.json()["error"]["fields"]
