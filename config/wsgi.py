@@ -8,10 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 django_application = get_wsgi_application()
 
 # Quota checks and usage batches whose key is cached are answered before Django (docs/metering.md).
-from metering.ingest.fastlane import IngestFastLane  # noqa: E402  (needs the apps loaded above)
-from metering.quotas.fastlane import QuotaFastLane  # noqa: E402
+from billing.api.fastlane import with_fast_lanes  # noqa: E402  (needs the apps loaded above)
 
-application = IngestFastLane(QuotaFastLane(django_application))
+application = with_fast_lanes(django_application)
 
 # The URLconf (and the views it imports) is otherwise loaded by the first request.
 get_resolver().url_patterns  # noqa: B018

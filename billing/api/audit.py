@@ -34,6 +34,9 @@ class AuditEntryListView(ApiView):
         responses=AuditEntryOutput(many=True),
     )
     def get(self, request):
+        """The audit trail, newest first: every financial change with who made it (user, API key, job), the
+        object before and after, and the request id. An operator key sees every account's entries, an account
+        key its own account's. Filter by `action` or `object_type`."""
         query = AuditEntryListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         entries = AuditEntry.objects.all()

@@ -194,11 +194,16 @@ class PlanListCreateView(ApiView):
     @extend_schema(summary="List plans (public ones for account keys, all for operator keys)",
                    responses=PlanOutput(many=True))
     def get(self, request):
+        """Plans with their current version's prices, charges and limits, newest first. An account key sees
+        the plans customers may pick (public and active); an operator key sees every plan, archived ones
+        included."""
         expect_no_parameters(request)
         return self.paginated(request, plan_queryset(request).order_by("-id"), PlanOutput)
 
     @extend_schema(summary="Create a plan (operator keys)", request=PlanCreateInput, responses={201: PlanOutput})
     def post(self, request):
+        """Create a plan and its first version: prices per currency in minor units, included seats, usage
+        charges and limits. Operator keys only; the code is the plan's permanent name."""
         require_operator(request)
         data = PlanCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -211,11 +216,15 @@ class PlanDetailView(ApiView):
 
     @extend_schema(summary="Retrieve a plan", responses=PlanOutput)
     def get(self, request, code: str):
+        """One plan by its code, with its current version. An account key sees public, active plans only (404
+        for any other)."""
         return Response(PlanOutput(get_object_or_404(plan_queryset(request), code=code)).data)
 
     @extend_schema(summary="Update a plan's attributes (operator keys)", request=PlanAttrsInput,
                    responses=PlanOutput)
     def patch(self, request, code: str):
+        """Change what carries no price: name, description, visibility, trial, features, change timings.
+        Prices, seats, charges and limits change through `/pricing`. Operator keys only."""
         require_operator(request)
         plan = get_object_or_404(Plan, code=code)
         data = PlanAttrsInput(data=request.data, partial=True)
@@ -225,6 +234,8 @@ class PlanDetailView(ApiView):
 
     @extend_schema(summary="Archive a plan: no new subscriptions (operator keys)", responses=PlanOutput)
     def delete(self, request, code: str):
+        """Archive the plan: it is no longer public and takes no new subscription; its subscribers keep it,
+        and nothing is deleted. Answers the archived plan. Operator keys only."""
         expect_no_fields(request)
         require_operator(request)
         plan = plan_update(plan=get_object_or_404(Plan, code=code), is_active=False, is_public=False)
@@ -237,6 +248,9 @@ class PlanPricingView(ApiView):
     @extend_schema(summary="Change a plan's pricing (a new version when it has subscribers; operator keys)",
                    request=PricingInput, responses=PlanOutput)
     def post(self, request, code: str):
+        """Replace the parts given (prices, seats, charges, limits). A plan with subscribers gets a new
+        version, and its subscribers keep the version they have (grandfathered) until moved; without
+        subscribers the current version changes in place. Operator keys only."""
         require_operator(request)
         plan = get_object_or_404(Plan, code=code)
         data = PricingInput(data=request.data)

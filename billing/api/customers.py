@@ -63,6 +63,9 @@ class AccountCreateInput(StrictInput):
 
 
 class BillingProfileOutput(serializers.ModelSerializer):
+    updated_at = serializers.DateTimeField(allow_null=True, read_only=True,
+                                           help_text="null until the profile is first saved.")
+
     class Meta:
         model = BillingProfile
         fields = ["account_id", *PROFILE_FIELDS, "currency_locked_at", "updated_at"]
@@ -142,6 +145,7 @@ class AccountListCreateView(ApiView):
 
     @extend_schema(summary="List accounts (an account key sees its own)", responses=AccountOutput(many=True))
     def get(self, request):
+        """Customer accounts, newest first. An account key sees only its own account."""
         expect_no_parameters(request)
         qs = Account.objects.all()
         if not request.auth.is_operator:
@@ -151,6 +155,8 @@ class AccountListCreateView(ApiView):
     @extend_schema(summary="Create an account (operator keys)", request=AccountCreateInput,
                    responses={201: AccountOutput})
     def post(self, request):
+        """Create a customer account, with the operator's own id for it in `external_id` (usage and quota
+        calls may name the account by it). Operator keys only."""
         require_operator(request)
         data = AccountCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -162,6 +168,7 @@ class AccountDetailView(ApiView):
 
     @extend_schema(summary="Retrieve an account", responses=AccountOutput)
     def get(self, request, account_id: int):
+        """One account. An account key may read only its own (404 for any other)."""
         return Response(AccountOutput(account_for(request, account_id)).data)
 
 
@@ -170,6 +177,8 @@ class BillingProfileView(ApiView):
 
     @extend_schema(summary="An account's billing profile", responses=BillingProfileOutput)
     def get(self, request, account_id: int):
+        """Who is invoiced and how: legal name, address, tax id, currency, language, invoice notes. An account
+        without a profile yet answers an empty one, whose `updated_at` is null."""
         account = account_for(request, account_id)
         profile = BillingProfile.objects.filter(account=account).first() or BillingProfile(account=account)
         return Response(BillingProfileOutput(profile).data)
@@ -177,6 +186,8 @@ class BillingProfileView(ApiView):
     @extend_schema(summary="Update an account's billing profile", request=BillingProfileInput,
                    responses=BillingProfileOutput)
     def patch(self, request, account_id: int):
+        """Change the fields given. The currency is fixed once the account's first invoice is finalized; only
+        operator keys may set the Stripe customer."""
         account = account_for(request, account_id)
         data = BillingProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -194,6 +205,8 @@ class CreditListGrantView(ApiView):
         "CreditLedger", {"balance": serializers.DictField(child=serializers.IntegerField()),
                          "entries": CreditEntryOutput(many=True)}))
     def get(self, request, account_id: int):
+        """The account's credit balance per currency (minor units) and its ledger, newest first (the last 100
+        entries): grants, what invoices consumed, expiries and reversals."""
         account = account_for(request, account_id)
         entries = CreditEntry.objects.filter(account=account).order_by("-created_at", "-id")[:100]
         return Response({"balance": credit_balance(account_id=account.pk),
@@ -202,6 +215,8 @@ class CreditListGrantView(ApiView):
     @extend_schema(summary="Grant credit (operator keys)", request=CreditGrantInput,
                    responses={201: CreditEntryOutput})
     def post(self, request, account_id: int):
+        """Grant credit in minor units of one currency, optionally expiring. Finalized invoices in that
+        currency draw on it, soonest expiry first. Operator keys only."""
         require_operator(request)
         account = account_for(request, account_id)
         data = CreditGrantInput(data=request.data)
@@ -215,12 +230,17 @@ class CouponListCreateView(ApiView):
 
     @extend_schema(summary="List coupons (operator keys)", responses=CouponOutput(many=True))
     def get(self, request):
+        """Coupons, newest first, with their promotion codes and how often each was redeemed. Operator keys
+        only."""
         expect_no_parameters(request)
         require_operator(request)
         return self.paginated(request, coupons_all().order_by("-id"), CouponOutput)
 
     @extend_schema(summary="Create a coupon (operator keys)", request=CouponInput, responses={201: CouponOutput})
     def post(self, request):
+        """Create a coupon: `percent_off`, or `amount_off` in minor units with its currency; once, for a
+        number of periods or forever; optionally only for some plans, a number of redemptions or until a date.
+        Operator keys only."""
         require_operator(request)
         data = CouponInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -240,6 +260,8 @@ class PromotionCodeCreateView(ApiView):
     @extend_schema(summary="Add a promotion code to a coupon (operator keys)", request=PromotionCodeInput,
                    responses={201: CouponOutput})
     def post(self, request, code: str):
+        """Add a customer-facing code to a coupon (customers redeem promotion codes, never the coupon's own
+        code), with its own redemption limit and expiry. Answers the coupon. Operator keys only."""
         require_operator(request)
         coupon = get_object_or_404(Coupon, code=code)
         data = PromotionCodeInput(data=request.data)

@@ -8,7 +8,10 @@ what this process saw and counts the request for the per-key throttle (the same
 Redis counter as `billing.api.throttling`), along with whatever the lane needs from
 Redis. Anything the lane cannot answer as the full path would (a miss, a bad body,
 a throttled key, an Idempotency-Key, Redis down, an error) goes to Django untouched,
-which answers as always and warms the caches.
+which answers as always and warms the caches. So does anything Django's transport
+checks refuse (`billing.middleware.ApiTransportMiddleware`: a body that is not JSON or
+is too large, a query string), so those answers are the same whichever way a request
+came in.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ import redis
 from django.conf import settings
 
 from billing.api import keycache
-from billing.errors import ValidationFailed
-from billing.middleware import VALID_REQUEST_ID
+from billing.errors import BillingError
+from billing.middleware import JSON_MEDIA_TYPE, VALID_REQUEST_ID, media_type_refused
 from billing.services.accounts import split_key
 
 logger = logging.getLogger(__name__)
@@ -63,9 +66,12 @@ class FastLane:
         try:
             if not self.enabled() or "HTTP_IDEMPOTENCY_KEY" in environ:
                 raise Miss  # the full path replays the answer stored for an Idempotency-Key
+            content_type = environ.get("CONTENT_TYPE", "")
+            if environ.get("QUERY_STRING") or (content_type != JSON_MEDIA_TYPE and media_type_refused(content_type)):
+                raise Miss  # the lanes take no query parameters; Django answers 400 or 415 as for any view
             body = self._read_body(environ)
             status, headers, payload = self.answer(environ, body)
-        except (Miss, ValidationFailed, redis.RedisError):  # the full path names the field, or falls back
+        except (Miss, BillingError, redis.RedisError):  # the full path names the field, or falls back
             return self._to_django(environ, start_response, body)
         except Exception:  # the full path answers whatever the lane could not
             logger.exception("%s failed; answering through Django", type(self).__name__)
@@ -89,7 +95,7 @@ class FastLane:
         except ValueError:
             raise Miss from None
         if length <= 0 or length > self.max_body:
-            raise Miss
+            raise Miss  # Django refuses a body larger than the view's limit with the API's 413
         return environ["wsgi.input"].read(length)
 
     def cached_key(self, environ, scope: str) -> tuple[str, bytes, keycache.CachedKey]:
@@ -168,6 +174,14 @@ class FastLane:
         return [("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"),
                 ("X-Request-ID", identifier or request_id(environ)), *SECURITY_HEADERS, *(extra or []),
                 ("Content-Length", str(len(payload)))]
+
+
+def with_fast_lanes(app):
+    """`app` (Django's WSGI handler) behind the lanes, as the web server runs it (config/wsgi.py)."""
+    from metering.ingest.fastlane import IngestFastLane
+    from metering.quotas.fastlane import QuotaFastLane
+
+    return IngestFastLane(QuotaFastLane(app))
 
 
 def resp_command(*parts) -> bytes:

@@ -4,17 +4,28 @@ Keys are per API key. The same key with another body gets 409; the same key
 while the first request is still running gets 409 too (retry shortly).
 Responses are stored in Redis (the cache); 5xx responses are not stored, so a
 failed request can be retried with the same key.
+
+Without Redis a key cannot be honoured (nothing would stop the retry from running
+twice), so a request carrying one answers 503 with Retry-After, before it does
+anything; a request without a key runs as usual. If Redis fails after the request
+ran, its answer is still given (not stored: a retry with the key runs again once
+the reservation expires, like a request whose answer was lost).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 
+from billing.api.errors import ServiceUnavailable
 from billing.errors import Conflict
+
+logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 255
 IN_FLIGHT_SECONDS = 60
@@ -41,11 +52,16 @@ def begin(*, principal: str, key: str, fingerprint: str) -> str:
     if len(key) > MAX_KEY_LENGTH:
         raise Conflict("Idempotency-Key is too long (255 characters at most).", code="idempotency_key_invalid")
     cache_key = _cache_key(principal, key)
-    stored = cache.get(cache_key)
-    if stored is None and cache.add(cache_key, {"state": "in_flight", "fingerprint": fingerprint},
-                                    timeout=IN_FLIGHT_SECONDS):
-        return cache_key
-    stored = stored or cache.get(cache_key) or {}
+    try:
+        stored = cache.get(cache_key)
+        if stored is None and cache.add(cache_key, {"state": "in_flight", "fingerprint": fingerprint},
+                                        timeout=IN_FLIGHT_SECONDS):
+            return cache_key
+        stored = stored or cache.get(cache_key) or {}
+    except redis.RedisError:
+        logger.warning("idempotency: Redis unavailable; refusing a request with an Idempotency-Key")
+        raise ServiceUnavailable("The Idempotency-Key cannot be honoured right now (its store is "
+                                 "unavailable); retry later with the same key.") from None
     if stored.get("fingerprint") != fingerprint:
         raise Conflict("This Idempotency-Key was already used with a different request body.",
                        code="idempotency_key_reused")
@@ -56,16 +72,22 @@ def begin(*, principal: str, key: str, fingerprint: str) -> str:
 
 
 def finish(cache_key: str, *, fingerprint: str, status: int, data, headers: dict) -> None:
-    if status >= 500:
-        cache.delete(cache_key)
-        return
-    cache.set(
-        cache_key,
-        {"state": "done", "fingerprint": fingerprint, "status": status,
-         "body": json.dumps(data, default=str), "headers": headers},
-        timeout=settings.API_IDEMPOTENCY_TTL_SECONDS,
-    )
+    try:
+        if status >= 500:
+            cache.delete(cache_key)
+            return
+        cache.set(
+            cache_key,
+            {"state": "done", "fingerprint": fingerprint, "status": status,
+             "body": json.dumps(data, default=str), "headers": headers},
+            timeout=settings.API_IDEMPOTENCY_TTL_SECONDS,
+        )
+    except redis.RedisError:
+        logger.warning("idempotency: Redis unavailable; the answer (status %s) was not stored", status)
 
 
 def abandon(cache_key: str) -> None:
-    cache.delete(cache_key)
+    try:
+        cache.delete(cache_key)
+    except redis.RedisError:
+        logger.warning("idempotency: Redis unavailable; the reservation expires by itself")

@@ -50,12 +50,16 @@ class ApiKeyListCreateView(ApiView):
 
     @extend_schema(summary="List API keys (operator keys)", responses=ApiKeyOutput(many=True))
     def get(self, request):
+        """API keys, newest first, without their secrets: prefix, account (null for operator keys), scopes,
+        last use and revocation. Operator keys only."""
         expect_no_parameters(request)
         return self.paginated(request, ApiKey.objects.all(), ApiKeyOutput)
 
     @extend_schema(summary="Mint an API key with scopes this key holds (operator keys)",
                    request=ApiKeyCreateInput, responses={201: ApiKeyCreatedOutput})
     def post(self, request):
+        """Mint a key: an operator key without `account_id`, an account key with it. A key grants only scopes
+        it holds itself (403 naming the others). The answer carries the secret, once."""
         data = ApiKeyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         account = None
@@ -76,6 +80,8 @@ class ApiKeyRevokeView(ApiView):
     @extend_schema(summary="Revoke an API key holding no scope this key lacks (operator keys)", request=None,
                    responses=ApiKeyOutput)
     def post(self, request, key_id: int):
+        """Revoke a key at once; it answers 401 from then on and stays on record. A key may revoke itself, and
+        another key only when it holds every scope of that key."""
         expect_no_fields(request)
         api_key = api_key_revoke(api_key=get_object_or_404(ApiKey, pk=key_id), revoked_by=request.auth)
         return Response(ApiKeyOutput(api_key).data)

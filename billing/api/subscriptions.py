@@ -232,6 +232,8 @@ class SubscriptionListCreateView(ApiView):
     @extend_schema(summary="List subscriptions", parameters=[SubscriptionListQuery],
                    responses=SubscriptionOutput(many=True))
     def get(self, request):
+        """Subscriptions, newest first, with any pending scheduled change and active discount. An account key
+        sees its own account's; an operator key may filter by `account_id`. Filter by `status`."""
         query = SubscriptionListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
@@ -245,6 +247,9 @@ class SubscriptionListCreateView(ApiView):
     @extend_schema(summary="Create a subscription", request=SubscriptionCreateInput,
                    responses={201: SubscriptionOutput})
     def post(self, request):
+        """Subscribe an account to a plan, at a quantity of seats, optionally with a promotion code. An
+        account key subscribes its own account to public plans; operator keys also give trials, start dates
+        and coupons by their own code. The first invoice follows the plan's terms."""
         data = SubscriptionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -268,6 +273,7 @@ class SubscriptionDetailView(ApiView):
 
     @extend_schema(summary="Retrieve a subscription", responses=SubscriptionOutput)
     def get(self, request, subscription_id: int):
+        """One subscription. An account key may read only its own account's (404 for any other)."""
         return Response(SubscriptionOutput(subscription_for(request, subscription_id)).data)
 
 
@@ -277,6 +283,9 @@ class SubscriptionChangeView(ApiView):
     @extend_schema(summary="Change plan or seats (preview=true computes the cost and writes nothing)",
                    request=ChangeInput, responses=ChangeOutput)
     def post(self, request, subscription_id: int):
+        """Move to another plan and/or number of seats, now (with prorations) or at the period end (a
+        scheduled change); the defaults come from the target plan (upgrades now, downgrades at the period
+        end). With `preview: true` nothing is written: the answer is what the change would cost."""
         sub = subscription_for(request, subscription_id)
         data = ChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -296,6 +305,7 @@ class SubscriptionScheduledChangeCancelView(ApiView):
 
     @extend_schema(summary="Drop the pending scheduled change", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """Drop the change scheduled for the period end; the subscription stays as it is."""
         expect_no_fields(request)
         sub = subscription_scheduled_change_cancel(subscription=subscription_for(request, subscription_id))
         return Response(SubscriptionOutput(sub).data)
@@ -307,6 +317,8 @@ class SubscriptionCancelView(ApiView):
     @extend_schema(summary="Cancel at period end (default) or now", request=CancelInput,
                    responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """Cancel at the end of the period (the default, which `undo-cancel` takes back) or now; canceling now
+        may credit the unused time (operator keys choose the proration)."""
         data = CancelInput(data=request.data)
         data.is_valid(raise_exception=True)
         refuse_for_account_keys(request, data.validated_data, ("proration_behavior",),
@@ -321,6 +333,7 @@ class SubscriptionUndoCancelView(ApiView):
     @extend_schema(summary="Keep a subscription set to cancel at period end", request=None,
                    responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """Keep a subscription that was set to cancel at the period end."""
         expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_cancel_undo(subscription=subscription_for(request, subscription_id))).data)
@@ -332,6 +345,8 @@ class SubscriptionPauseView(ApiView):
     @extend_schema(summary="Pause (optionally still billing, optionally resuming by itself)", request=PauseInput,
                    responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """Pause the service: invoicing stops unless `bill_during_pause` keeps the flat fee; with `resume_at`
+        it resumes by itself."""
         data = PauseInput(data=request.data)
         data.is_valid(raise_exception=True)
         sub = subscription_pause(subscription=subscription_for(request, subscription_id), **data.validated_data)
@@ -343,6 +358,7 @@ class SubscriptionResumeView(ApiView):
 
     @extend_schema(summary="Resume a paused subscription", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """Resume a paused subscription now."""
         expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_resume(subscription=subscription_for(request, subscription_id))).data)
@@ -353,6 +369,8 @@ class SubscriptionEndTrialView(ApiView):
 
     @extend_schema(summary="End the trial now", request=None, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """End the trial now: the subscription becomes active (or incomplete while its first invoice is
+        unpaid, or canceled when the plan says so) and its first paid period starts."""
         expect_no_fields(request)
         return Response(SubscriptionOutput(
             subscription_trial_end(subscription=subscription_for(request, subscription_id))).data)
@@ -364,6 +382,9 @@ class SubscriptionOverridesView(ApiView):
     @extend_schema(summary="Set the subscription's own prices and limits (operator keys)", request=OverridesInput,
                    responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """An enterprise deal: this subscription's own flat price, seat price, included seats, and charges or
+        limits per metric, in place of the plan's (`clear` removes every override first). Operator keys only.
+        """
         require_operator(request)
         sub = subscription_for(request, subscription_id)
         data = OverridesInput(data=request.data)
@@ -377,6 +398,8 @@ class SubscriptionCouponView(ApiView):
 
     @extend_schema(summary="Apply a coupon or promotion code", request=CouponApplyInput, responses=SubscriptionOutput)
     def post(self, request, subscription_id: int):
+        """Apply a promotion code (operator keys: also a coupon by its own code), replacing the active
+        discount; refused when the coupon is not valid for the subscription's plan or is used up."""
         sub = subscription_for(request, subscription_id)
         data = CouponApplyInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -386,6 +409,7 @@ class SubscriptionCouponView(ApiView):
 
     @extend_schema(summary="Remove the active discount", responses=SubscriptionOutput)
     def delete(self, request, subscription_id: int):
+        """Remove the active discount from the next invoices (409 when there is none)."""
         expect_no_fields(request)
         sub = subscription_for(request, subscription_id)
         discount = discounts_active(subscription_id=sub.pk).first()

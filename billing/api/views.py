@@ -74,6 +74,8 @@ class FeaturesView(ApiView):
         responses=inline_serializer("Features", {"features": serializers.DictField(child=serializers.BooleanField())}),
     )
     def get(self, request):
+        """Which parts of the API are switched on on this server. A part switched off answers 404
+        `feature_disabled`. Needs no key."""
         return Response({"features": conf.features()})
 
 
@@ -87,6 +89,7 @@ class InfoView(ApiView):
         responses=inline_serializer("Info", {"version": serializers.CharField(), "api_version": serializers.CharField()}),
     )
     def get(self, request):
+        """The server's version and the API version. Needs no key."""
         from importlib.metadata import PackageNotFoundError, version
 
         try:

@@ -391,8 +391,9 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
             values["cap_mode"] = raw["cap_mode"]
         if raw.get("overage_allowed") is not None:
             values["overage_allowed"] = bool(raw["overage_allowed"])
-        SubscriptionMetricOverride.objects.update_or_create(
+        override, _ = SubscriptionMetricOverride.objects.update_or_create(
             subscription=subscription, metric=metric, defaults={"account_id": subscription.account_id, **values})
+        _override_tiers_checked(subscription, override, field)
     given = tuple(name for name, value in (("flat_amount", flat_amount), ("seat_amount", seat_amount),
                                            ("included_seats", included_seats)) if value is not None)
     if given or clear:  # the fees per period changed
@@ -404,6 +405,18 @@ def subscription_overrides_set(*, subscription: Subscription, flat_amount: int |
     event_record(type="billing.subscription.updated", account_id=subscription.account_id,
                  payload={"subscription_id": subscription.pk, "action": "overrides_set"})
     return subscription
+
+
+def _override_tiers_checked(subscription: Subscription, override: SubscriptionMetricOverride, field: str) -> None:
+    """The charge the override leaves (its own model and tiers, else the plan's) is one pricing can use:
+    graduated and volume need tiers ending open-ended, as a plan's charge does (`_clean_charge`)."""
+    charge = PlanCharge.objects.filter(version_id=subscription.plan_version_id, currency=subscription.currency,
+                                       metric_id=override.metric_id).first()
+    model = override.charge_model or (charge.model if charge else ChargeModel.STANDARD)
+    tiers = override.tiers if override.tiers is not None else (charge.tiers if charge else None)
+    if model in (ChargeModel.GRADUATED, ChargeModel.VOLUME) and (not tiers or tiers[-1].get("up_to") is not None):
+        raise ValidationFailed({f"{field}.tiers": "Give tiers ending with an open-ended one (up_to null): "
+                                                  f"the {model} model prices by tier."})
 
 
 def _overrides_snapshot(subscription: Subscription) -> list[dict]:

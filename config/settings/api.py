@@ -1,6 +1,7 @@
 """Django REST framework and the OpenAPI schema."""
 
 from .env import env
+from .metering import METERING_MAX_BATCH, METERING_MAX_PROPERTIES_BYTES
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["billing.api.authentication.ApiKeyAuthentication"],
@@ -9,9 +10,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "billing.api.pagination.LimitCursorPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "billing.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "billing.api.schema.ApiSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["billing.api.content.JsonParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "billing.api.content.JsonNegotiation",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -20,6 +22,15 @@ API_IDEMPOTENCY_TTL_SECONDS = env.int("API_IDEMPOTENCY_TTL_SECONDS", default=24 
 # Authenticated keys cached in Redis for answers given before Django (the quota check's fast lane); 0 = off.
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
 API_VERSION = "v1"
+
+# Request bodies (docs/api.md, "Limits and dependencies"): every API view and the Stripe webhook read at
+# most API_MAX_BODY_BYTES, unless the view says more (`max_body_bytes`: usage batches); a larger
+# Content-Length is answered 413 before a byte is read (billing.middleware.ApiTransportMiddleware).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Django's own ceiling on a body read in memory (forms too; uploaded files are not counted): the largest
+# view limit, a full usage batch (metering/ingest/decode.py `max_body_bytes`, the same formula).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES,
+                                  METERING_MAX_BATCH * (3 * METERING_MAX_PROPERTIES_BYTES + 2048))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Billing API",
@@ -31,6 +42,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # An example for every request body and answer that has none (billing/api/schema_examples.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "billing.api.schema_examples.add_examples"],
     # Several models have a `status` (or share a choice set): name each enum after its model's choices.
     "ENUM_NAME_OVERRIDES": {
         "ApiScopeEnum": "billing.models.api_keys.ApiScope",
@@ -45,5 +59,8 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "payments.models.payments.RefundStatus",
         "ReconciliationRunStatusEnum": "payments.models.reconciliation.RunStatus",
         "OutboxStatusEnum": "billing.models.outbox.OutboxStatus",
+        "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
+        "CreditEntryKindEnum": "billing.models.customers.CreditKind",
+        "DiscrepancyKindEnum": "payments.models.reconciliation.DiscrepancyKind",
     },
 }

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "billing.middleware.RequestIdMiddleware",
+    "billing.middleware.ApiTransportMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "billing.csp.DocumentCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

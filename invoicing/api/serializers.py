@@ -81,6 +81,15 @@ class UpcomingQuery(StrictQuery):
     subscription_id = StrictIntegerField.of(Subscription, "id")
 
 
+class UpcomingLineOutput(InvoiceLineOutput):
+    id = serializers.IntegerField(allow_null=True, read_only=True, help_text="Always null: the line is not stored.")
+
+
+class UpcomingDiscountOutput(InvoiceDiscountOutput):
+    id = serializers.IntegerField(allow_null=True, read_only=True,
+                                  help_text="Always null: the discount line is not stored.")
+
+
 class UpcomingOutput(serializers.Serializer):
     subscription_id = serializers.IntegerField()
     currency = serializers.CharField()
@@ -93,8 +102,8 @@ class UpcomingOutput(serializers.Serializer):
     tax_total = serializers.IntegerField()
     total = serializers.IntegerField()
     tax_breakdown = serializers.JSONField()
-    lines = InvoiceLineOutput(many=True)
-    discounts = InvoiceDiscountOutput(many=True)
+    lines = UpcomingLineOutput(many=True)
+    discounts = UpcomingDiscountOutput(many=True)
 
 
 class ReasonInput(StrictInput):

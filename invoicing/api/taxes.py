@@ -77,6 +77,7 @@ class TaxRateListCreateView(ApiView):
     @extend_schema(summary="List tax rates (operator keys)", parameters=[TaxRateListQuery],
                    responses=TaxRateOutput(many=True))
     def get(self, request):
+        """Tax rates, filtered by `country` or `is_active`. Operator keys only."""
         query = TaxRateListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         rates = tax_rates_all(country=query.validated_data.get("country"),
@@ -86,6 +87,8 @@ class TaxRateListCreateView(ApiView):
     @extend_schema(summary="Create a tax rate (operator keys)", request=TaxRateCreateInput,
                    responses={201: TaxRateOutput})
     def post(self, request):
+        """Create a tax rate: a percentage for a country and optionally a region, included in prices or added
+        to them. `replaces` names the active rate of the same place, archived at once. Operator keys only."""
         data = TaxRateCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -105,11 +108,14 @@ class TaxRateDetailView(ApiView):
 
     @extend_schema(summary="Retrieve a tax rate (operator keys)", responses=TaxRateOutput)
     def get(self, request, rate_id: int):
+        """One tax rate. Operator keys only."""
         return Response(TaxRateOutput(get_object_or_404(TaxRate, pk=rate_id)).data)
 
     @extend_schema(summary="Update a tax rate (operator keys; 409 for the percentage of an invoiced rate)",
                    request=TaxRateUpdateInput, responses=TaxRateOutput)
     def patch(self, request, rate_id: int):
+        """Change a tax rate. The percentage of a rate already on a finalized invoice never changes (409):
+        create a new rate that replaces it. Operator keys only."""
         rate = get_object_or_404(TaxRate, pk=rate_id)
         data = TaxRateUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -118,5 +124,6 @@ class TaxRateDetailView(ApiView):
     @extend_schema(summary="Archive a tax rate (operator keys): no new invoice gets it", request=None,
                    responses=TaxRateOutput)
     def delete(self, request, rate_id: int):
+        """Archive the tax rate: no new invoice gets it; invoices that have it keep it. Operator keys only."""
         expect_no_fields(request)
         return Response(TaxRateOutput(tax_rate_archive(tax_rate=get_object_or_404(TaxRate, pk=rate_id))).data)

@@ -42,6 +42,8 @@ class InvoiceListView(ApiView):
 
     @extend_schema(summary="List invoices", parameters=[s.InvoiceListQuery], responses=s.InvoiceOutput(many=True))
     def get(self, request):
+        """Invoices without their lines, newest first, filtered by `status` and creation date; an operator key
+        may filter by `account_id`, an account key sees its own account's."""
         query = s.InvoiceListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -56,6 +58,8 @@ class InvoiceDetailView(ApiView):
 
     @extend_schema(summary="Retrieve an invoice with its lines", responses=s.InvoiceDetailOutput)
     def get(self, request, invoice_id: int):
+        """One invoice with its lines (each with the quantity, unit price, period and proration that make its
+        amount), discounts, tax, the frozen customer and operator details, and its PDF's address."""
         return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
 
 
@@ -65,6 +69,8 @@ class InvoicePdfView(ApiView):
     @extend_schema(summary="Download an invoice's PDF (ETag; If-None-Match gives 304)",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY, 304: OpenApiResponse(description="Not modified")})
     def get(self, request, invoice_id: int):
+        """The invoice as a PDF, once it is finalized; a draft has none (404). Send the `ETag` back in
+        `If-None-Match` to get 304 when it has not changed."""
         from invoicing.services.documents import invoice_pdf_store
 
         invoice = _invoice(request, invoice_id)
@@ -94,6 +100,9 @@ class InvoiceUpcomingView(ApiView):
     @extend_schema(summary="The upcoming invoice of a subscription (a dry run; nothing is written)",
                    parameters=[s.UpcomingQuery], responses=s.UpcomingOutput)
     def get(self, request):
+        """What the subscription's next invoice would hold if its period ended now (fees, usage so far,
+        discounts, tax), priced as the bill run prices it. Nothing is written; lines and discounts have no id.
+        """
         query = s.UpcomingQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         subscriptions = Subscription.objects.select_related("plan", "account")
@@ -111,8 +120,8 @@ class InvoiceUpcomingView(ApiView):
             "next_period_end": upcoming.next_period.end if upcoming.next_period else None,
             "subtotal": invoice.subtotal, "discount_total": invoice.discount_total, "tax_total": invoice.tax_total,
             "total": invoice.total, "tax_breakdown": invoice.tax_breakdown,
-            "lines": s.InvoiceLineOutput(upcoming.lines, many=True).data,
-            "discounts": s.InvoiceDiscountOutput(upcoming.discounts, many=True).data,
+            "lines": s.UpcomingLineOutput(upcoming.lines, many=True).data,
+            "discounts": s.UpcomingDiscountOutput(upcoming.discounts, many=True).data,
         }
         return Response(body)
 
@@ -120,6 +129,9 @@ class InvoiceUpcomingView(ApiView):
 class InvoiceFinalizeView(OperatorView):
     @extend_schema(summary="Finalize a draft now (operator)", request=None, responses=s.InvoiceDetailOutput)
     def post(self, request, invoice_id: int):
+        """Finalize a draft now instead of after the grace period: it gets its number, freezes the customer,
+        operator and tax details, applies credit, and is collected or waits for payment. Operator keys only;
+        409 for an invoice that is not a draft."""
         expect_no_fields(request)
         invoice = services.invoice_finalize(invoice=_invoice(request, invoice_id))
         return Response(s.InvoiceDetailOutput(invoice).data)
@@ -129,6 +141,8 @@ class InvoiceVoidView(OperatorView):
     @extend_schema(summary="Void an open or uncollectible invoice (operator)", request=s.ReasonInput,
                    responses=s.InvoiceDetailOutput)
     def post(self, request, invoice_id: int):
+        """Void an open or uncollectible invoice nobody paid: its number stays used and the credit it consumed
+        goes back. Operator keys only."""
         data = s.ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         invoice = services.invoice_void(invoice=_invoice(request, invoice_id), reason=data.validated_data["reason"])
@@ -139,6 +153,8 @@ class InvoiceMarkUncollectibleView(OperatorView):
     @extend_schema(summary="Mark an open invoice uncollectible (operator)", request=s.ReasonInput,
                    responses=s.InvoiceDetailOutput)
     def post(self, request, invoice_id: int):
+        """Stop collecting an open invoice (dunning exhausted, or finance decides); a payment that still
+        arrives pays it. Operator keys only."""
         data = s.ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         invoice = services.invoice_mark_uncollectible(invoice=_invoice(request, invoice_id),
@@ -150,6 +166,8 @@ class InvoiceMarkPaidView(OperatorView):
     @extend_schema(summary="Mark paid out of band, e.g. bank transfer (operator)", request=s.MarkPaidInput,
                    responses=s.InvoiceDetailOutput)
     def post(self, request, invoice_id: int):
+        """Record that the amount due was paid outside the platform (bank transfer, cheque), with its
+        reference. Operator keys only."""
         data = s.MarkPaidInput(data=request.data)
         data.is_valid(raise_exception=True)
         invoice = services.invoice_mark_paid(invoice=_invoice(request, invoice_id),
@@ -161,6 +179,8 @@ class InvoiceLineAddView(OperatorView):
     @extend_schema(summary="Add a one-off line to a draft (operator)", request=s.LineAddInput,
                    responses={201: s.InvoiceDetailOutput})
     def post(self, request, invoice_id: int):
+        """Add a one-off line to a draft: a description, a unit price in major units (negative for a credit)
+        and a quantity; the draft is priced again. Operator keys only."""
         data = s.LineAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         invoice = _invoice(request, invoice_id)
@@ -171,6 +191,7 @@ class InvoiceLineAddView(OperatorView):
 class InvoiceLineRemoveView(OperatorView):
     @extend_schema(summary="Remove a line from a draft (operator)", request=None, responses=s.InvoiceDetailOutput)
     def delete(self, request, invoice_id: int, line_id: int):
+        """Remove a line from a draft and answer the draft priced again. Operator keys only."""
         expect_no_fields(request)
         services.invoice_line_remove(invoice=_invoice(request, invoice_id), line_id=line_id)
         return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
@@ -180,6 +201,8 @@ class InvoiceDiscountAddView(OperatorView):
     @extend_schema(summary="Add a discount to a draft (operator)", request=s.DiscountAddInput,
                    responses={201: s.InvoiceDetailOutput})
     def post(self, request, invoice_id: int):
+        """Add a discount to a draft, a percentage or an amount in minor units off the subtotal before tax.
+        Operator keys only."""
         data = s.DiscountAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.invoice_discount_add(invoice=_invoice(request, invoice_id), **data.validated_data)
@@ -189,6 +212,7 @@ class InvoiceDiscountAddView(OperatorView):
 class InvoiceDiscountRemoveView(OperatorView):
     @extend_schema(summary="Remove a discount from a draft (operator)", request=None, responses=s.InvoiceDetailOutput)
     def delete(self, request, invoice_id: int, discount_id: int):
+        """Remove a discount from a draft and answer the draft priced again. Operator keys only."""
         expect_no_fields(request)
         services.invoice_discount_remove(invoice=_invoice(request, invoice_id), discount_id=discount_id)
         return Response(s.InvoiceDetailOutput(_invoice(request, invoice_id)).data)
@@ -198,6 +222,9 @@ class CreditNoteCreateView(OperatorView):
     @extend_schema(summary="Issue a credit note against a finalized invoice (operator)",
                    request=s.CreditNoteCreateInput, responses={201: s.CreditNoteOutput})
     def post(self, request, invoice_id: int):
+        """Credit part or all of a finalized invoice: given lines (net amounts), or a gross amount spread over
+        the lines. The credit reduces what is still due, goes to the account's balance, or is refunded
+        (`credit_method`). Operator keys only."""
         data = s.CreditNoteCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -213,6 +240,7 @@ class CreditNoteListView(ApiView):
 
     @extend_schema(summary="List credit notes", responses=s.CreditNoteOutput(many=True))
     def get(self, request):
+        """Credit notes with their lines, newest first; an account key sees its own account's."""
         expect_no_parameters(request)
         notes = selectors.credit_notes_for(account_id=_account_id(request)).prefetch_related("lines")
         return self.paginated(request, notes, s.CreditNoteOutput)
@@ -223,6 +251,7 @@ class CreditNotePdfView(ApiView):
 
     @extend_schema(summary="Download a credit note's PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, credit_note_id: int):
+        """The credit note as a PDF."""
         from invoicing.services.documents import credit_note_pdf_store
 
         notes = CreditNote.objects.all()

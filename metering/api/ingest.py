@@ -6,7 +6,7 @@ OpenAPI only; metering/ingest/decode.py refuses unknown fields as they say). Aut
 optional request `Idempotency-Key` are the same as every other view's.
 """
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -22,31 +22,47 @@ from billing.api.strict import (
 )
 from billing.models import Account
 from metering.api.common import MeteringApiView
+from metering.ingest.decode import max_body_bytes
 from metering.models import BillableMetric
 from metering.services import usage_events_ingest
 from metering.services.ingestion import IngestResult
 from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
 
 
+@extend_schema_field({"oneOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]})
+class EventTimestampField(StrictDateTimeField):
+    """An RFC 3339 date-time, or Unix seconds as a JSON number (what metering/ingest/decode.py reads)."""
+
+
 class UsageEventInput(StrictInput):
+    # msgspec reads these bodies (metering/ingest/decode.py): decimals may be JSON numbers, and null is
+    # "not given" for the optional fields; the schema says so.
+    decimals_as_json_numbers = True
+
     metric = StrictSlugField.of(BillableMetric, "code", help_text="Code of a billable metric.")
     idempotency_key = StrictCharField(
         max_length=255, help_text="Unique per account; a key seen before is acknowledged and not counted again.")
-    timestamp = StrictDateTimeField(
-        required=False, help_text="RFC 3339 with an offset, or Unix seconds. Default: now. "
-        "At most 35 days old (the acceptance window) and 5 minutes ahead.")
+    timestamp = EventTimestampField(
+        required=False, allow_null=True, help_text="RFC 3339 with an offset, or Unix seconds. Default (or null): "
+        "now. At most 35 days old (the acceptance window) and 5 minutes ahead.")
     value = StrictDecimalField(
-        max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES, required=False,
+        max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES, required=False, allow_null=True,
         help_text=f"A number or a decimal string: {DESCRIPTION}. Only for metrics that aggregate it (not count "
         "metrics, not metrics of a property). Negative only as a correction: sum metrics, operator keys.")
     properties = StrictJSONObjectField(required=False, help_text="At most 4 KB as JSON.")
-    account_id = StrictIntegerField.of(Account, "id", required=False,
+    account_id = StrictIntegerField.of(Account, "id", required=False, allow_null=True,
                                        help_text="Required with an operator key (or external_customer_id).")
-    external_customer_id = StrictCharField.of(Account, "external_id", required=False)
+    external_customer_id = StrictCharField.of(Account, "external_id", required=False, allow_null=True)
 
 
 class UsageBatchInput(StrictInput):
-    events = UsageEventInput(many=True, help_text="1 to 1,000 events.")
+    events = UsageEventInput(many=True, min_length=1, max_length=1000, help_text="1 to 1,000 events.")
+
+
+class UsageEventsBody(UsageBatchInput):
+    """A batch of events, or one event alone."""
+
+    alternatives = (UsageEventInput,)  # the schema says oneOf both (billing/api/schema.py)
 
 
 class RejectedEventOutput(serializers.Serializer):
@@ -65,13 +81,14 @@ class IngestOutput(serializers.Serializer):
 
 class UsageEventsIngestView(MeteringApiView):
     required_scopes = "usage:write"
+    max_body_bytes = staticmethod(max_body_bytes)  # a full batch: more than other views (docs/api.md)
 
     @extend_schema(
         summary="Send usage events",
         description="One event, or `{\"events\": [...]}` with up to 1,000. Every valid event is stored; "
         "each rejected one is listed with its index, field and reason. Answers 202, or 422 when no event "
         "was valid. Resending a batch after any failure is safe: each event counts once.",
-        request=UsageBatchInput,
+        request=UsageEventsBody,
         responses={202: IngestOutput, 422: IngestOutput},
         examples=[OpenApiExample("batch", request_only=True, value={"events": [
             {"metric": "api_calls", "idempotency_key": "req-8f2a", "timestamp": "2026-11-21T10:00:00Z",

@@ -79,6 +79,8 @@ class MetricListCreateView(ApiView):
     @extend_schema(summary="List billable metrics (operator keys)", parameters=[MetricListQuery],
                    responses=MetricOutput(many=True))
     def get(self, request):
+        """Billable metrics, what each measures and how it aggregates; `is_active` filters archived ones in or
+        out. Operator keys only."""
         query = MetricListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         return self.paginated(request, metrics_all(is_active=query.validated_data["is_active"]), MetricOutput)
@@ -86,6 +88,8 @@ class MetricListCreateView(ApiView):
     @extend_schema(summary="Create a billable metric (operator keys)", request=MetricCreateInput,
                    responses={201: MetricOutput})
     def post(self, request):
+        """Create a billable metric: its code (what usage events name), the aggregation and the property it
+        reads, filters and grouping. Operator keys only."""
         data = MetricCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         metric = billable_metric_create(**data.validated_data)
@@ -98,11 +102,14 @@ class MetricDetailView(ApiView):
 
     @extend_schema(summary="Retrieve a billable metric (operator keys)", responses=MetricOutput)
     def get(self, request, code: str):
+        """One billable metric by its code. Operator keys only."""
         return Response(MetricOutput(get_object_or_404(BillableMetric, code=code)).data)
 
     @extend_schema(summary="Update a billable metric (operator keys; 409 when what it measures is fixed)",
                    request=MetricUpdateInput, responses=MetricOutput)
     def patch(self, request, code: str):
+        """Change a metric's name, unit or description at any time; its code never, and what it measures
+        (aggregation, property) only until it has usage or a plan uses it (409). Operator keys only."""
         metric = get_object_or_404(BillableMetric, code=code)
         data = MetricUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -112,6 +119,8 @@ class MetricDetailView(ApiView):
     @extend_schema(summary="Archive a billable metric (operator keys; 409 naming the plans that still use it)",
                    request=None, responses=MetricOutput)
     def delete(self, request, code: str):
+        """Archive the metric: it takes no new usage and nothing is deleted. Refused (409, naming the plans)
+        while an active plan charges or limits it. Operator keys only."""
         expect_no_fields(request)
         metric = billable_metric_archive(metric=get_object_or_404(BillableMetric, code=code))
         return Response(MetricOutput(metric).data)

@@ -19,8 +19,10 @@ from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
 from billing import clock
+from billing.api.content import NOT_UTF8, TOO_DEEP, BodyInvalid
 from billing.api.errors import error_body
 from billing.api.keycache import api_key_remember
+from billing.api.schema import ErrorSerializer
 from billing.api.strict import (
     NUL_REFUSED,
     UNKNOWN_FIELD,
@@ -45,17 +47,22 @@ IDEMPOTENCY_KEY_LENGTH = 200
 
 
 class QuotaInput(StrictInput):
+    # msgspec reads these bodies (QuotaRequest below): a quantity may be a JSON number, and null is "not
+    # given" for the optional fields; the schema says so.
+    decimals_as_json_numbers = True
+
     metric = StrictSlugField.of(BillableMetric, "code")
     quantity = StrictDecimalField(max_digits=INTEGER_DIGITS + DECIMAL_PLACES, decimal_places=DECIMAL_PLACES,
                                   default=1, help_text=f"Positive, default 1: {DESCRIPTION}.")
-    account_id = StrictIntegerField.of(Account, "id", required=False, help_text="Operator keys: the account.")
-    external_customer_id = StrictCharField.of(Account, "external_id", required=False)
+    account_id = StrictIntegerField.of(Account, "id", required=False, allow_null=True,
+                                       help_text="Operator keys: the account.")
+    external_customer_id = StrictCharField.of(Account, "external_id", required=False, allow_null=True)
 
 
 class ConsumeInput(QuotaInput):
-    idempotency_key = StrictCharField(required=False, max_length=IDEMPOTENCY_KEY_LENGTH,
+    idempotency_key = StrictCharField(required=False, allow_null=True, max_length=IDEMPOTENCY_KEY_LENGTH,
                                       help_text="Consuming again with the same key counts once.")
-    properties = StrictJSONObjectField(required=False)
+    properties = StrictJSONObjectField(required=False, allow_null=True)
 
 
 class QuotaOutput(serializers.Serializer):
@@ -75,6 +82,11 @@ class QuotaOutput(serializers.Serializer):
     source = serializers.CharField(help_text="redis, or postgres when Redis was unavailable.")
 
 
+class QuotaRefusedOutput(ErrorSerializer):
+    quota = QuotaOutput(required=False, help_text="With `quota_exceeded` (the hard limit refused): the check's "
+                        "answer. Absent when the key is rate limited (`rate_limited`).")
+
+
 _NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text: refused here, naming the field
 
 
@@ -87,12 +99,14 @@ class QuotaRequest(msgspec.Struct, forbid_unknown_fields=True):
     quantity: Decimal = Decimal(1)
     account_id: Annotated[int, msgspec.Meta(ge=column_range(Account, "id")[0],
                                             le=column_range(Account, "id")[1])] | None = None
-    external_customer_id: Annotated[str, msgspec.Meta(max_length=column_max_length(Account, "external_id"),
+    external_customer_id: Annotated[str, msgspec.Meta(min_length=1,
+                                                      max_length=column_max_length(Account, "external_id"),
                                                       pattern=_NO_NUL)] | None = None
 
 
 class ConsumeRequest(QuotaRequest, forbid_unknown_fields=True):
-    idempotency_key: Annotated[str, msgspec.Meta(max_length=IDEMPOTENCY_KEY_LENGTH, pattern=_NO_NUL)] | None = None
+    idempotency_key: Annotated[str, msgspec.Meta(min_length=1, max_length=IDEMPOTENCY_KEY_LENGTH,
+                                                 pattern=_NO_NUL)] | None = None
     properties: dict | None = None
 
 
@@ -114,6 +128,10 @@ def request_data(request_type: type[QuotaRequest], body: bytes) -> dict:
         raise ValidationFailed(_named(str(exc))) from None
     except msgspec.DecodeError:
         raise ValidationFailed({"non_field_errors": "The body must be a JSON object."}) from None
+    except UnicodeDecodeError:
+        raise BodyInvalid(NOT_UTF8) from None
+    except RecursionError:
+        raise BodyInvalid(TOO_DEEP) from None
     if not data.quantity.is_finite() or data.quantity < 0:
         raise ValidationFailed({"quantity": "Must be a number of units, zero or more."})
     properties = getattr(data, "properties", None)
@@ -169,7 +187,7 @@ class QuotaConsumeView(MeteringApiView):
     required_scopes = "usage:write"
 
     @extend_schema(summary="Check and record usage atomically", request=ConsumeInput,
-                   responses={200: QuotaOutput, 429: QuotaOutput},
+                   responses={200: QuotaOutput, 429: QuotaRefusedOutput},
                    description="Records a usage event for the units when allowed. Past a hard cap: 429 with "
                    "`Retry-After` set to the period end, nothing recorded. Concurrent consumers never pass a "
                    "hard cap together.")

@@ -103,18 +103,28 @@ class CurrentUsageView(MeteringApiView):
                                             "metrics": [_metric_row(m) for m in usage.metrics]}).data)
 
 
+class HistoryUsageOutput(serializers.Serializer):
+    metric = serializers.CharField()
+    group = serializers.CharField(allow_blank=True, help_text="The group (e.g. `model=small|region=eu`); "
+                                  "empty when the metric is not grouped.")
+    quantity = serializers.CharField(help_text="Decimal as a string.")
+
+
 class HistoryPeriodOutput(serializers.Serializer):
     period_start = serializers.DateTimeField()
     period_end = serializers.DateTimeField()
-    usage = serializers.ListField(child=serializers.DictField())
+    usage = HistoryUsageOutput(many=True)
 
 
 class UsageHistoryView(MeteringApiView):
     required_scopes = "usage:read"
+    pagination_class = None  # one list of periods (`periods`), not pages
 
     @extend_schema(summary="Usage of past periods",
                    parameters=[UsageHistoryQuery], responses=HistoryPeriodOutput(many=True))
     def get(self, request):
+        """The account's usage in each of its last `periods` billing periods (1-24, default 6), per metric and
+        group, as decimal strings; the current period is `/usage/current`."""
         query = query_of(request, UsageHistoryQuery)
         history = usage_history(account_id=account_for(request, query), periods=query["periods"])
         data = [{"period_start": p["period_start"], "period_end": p["period_end"],
@@ -144,6 +154,8 @@ class MetricUsageView(MeteringApiView):
     @extend_schema(summary="One metric by hour or day",
                    parameters=[MetricUsageQuery], responses=MetricSeriesOutput)
     def get(self, request, metric):
+        """One metric's usage by hour or day between `from` and `to` (at most 400 days), per group, with the
+        number of events in each bucket."""
         query = query_of(request, MetricUsageQuery)
         account_id = account_for(request, query)
         found = BillableMetric.objects.filter(code=metric).first()

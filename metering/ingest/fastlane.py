@@ -23,7 +23,6 @@ connections), the request id, the key's tenancy scope and actor, and their reset
 from __future__ import annotations
 
 import msgspec
-from django.conf import settings
 from django.core import signals
 from prometheus_client import Counter
 
@@ -34,7 +33,7 @@ from billing.context import SYSTEM, Actor, set_actor, set_request_id
 from billing.errors import BillingError
 from metering import conf
 from metering.api.ingest import UsageEventsIngestView, ingest_answer
-from metering.ingest.decode import decode_body
+from metering.ingest.decode import decode_body, max_body_bytes
 from metering.services.ingestion import store_decoded
 
 PATH = "/api/v1/usage/events"
@@ -55,7 +54,7 @@ class IngestFastLane(FastLane):
 
     @property
     def max_body(self) -> int:
-        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**31
+        return max_body_bytes()  # the view's own limit: a larger body goes to Django, which answers 413
 
     def enabled(self) -> bool:
         return super().enabled() and billing_conf.feature_enabled("usage_metering")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
+from billing.api.content import TOO_DEEP, encoded_too_deep
 from metering import conf
 from metering.values import DESCRIPTION, usage_value
 
@@ -93,9 +94,14 @@ def check_events(
             if "\x00" in event.idempotency_key:
                 raise _Reject("idempotency_key", "Must not contain a NUL character.")
             if event.properties:
-                encoded = _encode(event.properties)
+                try:
+                    encoded = _encode(event.properties)
+                except RecursionError:  # nested nearly as deep as the stack: refused just below anyway
+                    raise _Reject("properties", TOO_DEEP) from None
                 if b"\\u0000" in encoded:
                     raise _Reject("properties", "Must not contain a NUL character.")
+                if encoded_too_deep(encoded):
+                    raise _Reject("properties", TOO_DEEP)
                 if len(encoded) > max_properties:
                     raise _Reject("properties", f"Too large: {len(encoded)} bytes, at most {max_properties}.")
                 properties = encoded.decode()

@@ -58,11 +58,14 @@ class SetupStateOutput(serializers.ModelSerializer):
 
 
 class PaymentMethodSetupView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "billing:write"
 
     @extend_schema(summary="Start adding a payment method (SetupIntent)", request=SetupInput,
                    responses={201: SetupOutput})
     def post(self, request):
+        """Start adding a payment method: a Stripe SetupIntent whose client secret the browser confirms with
+        Stripe.js (card data never reaches this server). Operator keys name the account."""
         data = SetupInput(data=request.data)
         data.is_valid(raise_exception=True)
         account = account_for(request, data.validated_data.get("account_id"))
@@ -75,11 +78,14 @@ class PaymentMethodSetupView(ApiView):
 
 
 class PaymentMethodSetupCompleteView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "billing:write"
 
     @extend_schema(summary="Record the outcome of a setup (after Stripe.js confirmed it)", request=None,
                    responses=SetupStateOutput)
     def post(self, request, setup_id: int):
+        """Bring a setup up to date with Stripe after Stripe.js confirmed it (the webhook does the same;
+        either order, any number of times) and answer it with the payment method it produced."""
         expect_no_fields(request)
         setup = PaymentSetup.objects.filter(pk=setup_id).first()
         if setup is None or (not request.auth.is_operator and setup.account_id != request.auth.account_id):
@@ -93,6 +99,8 @@ class PaymentMethodListView(ApiView):
     @extend_schema(summary="List payment methods", parameters=[PaymentMethodListQuery],
                    responses=PaymentMethodOutput(many=True))
     def get(self, request):
+        """The account's payment methods (brand, last 4 digits, expiry, which one is the default; never card
+        numbers). Operator keys name the account."""
         query = PaymentMethodListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         account = account_for(request, query.validated_data.get("account_id"))
@@ -107,23 +115,29 @@ def _method(request, method_id: int) -> PaymentMethod:
 
 
 class PaymentMethodDefaultView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "billing:write"
 
     @extend_schema(summary="Make a payment method the default", request=None, responses=PaymentMethodOutput)
     def post(self, request, method_id: int):
+        """Make this the method invoices are charged to (at Stripe too)."""
         expect_no_fields(request)
         return Response(PaymentMethodOutput(payment_method_set_default(method=_method(request, method_id))).data)
 
 
 class PaymentMethodDetailView(ApiView):
+    calls_payment_gateway = ("DELETE",)  # the schema lists 502 (billing/api/schema.py)
     required_scopes = {"read": "billing:read", "write": "billing:write"}
 
     @extend_schema(summary="Retrieve a payment method", responses=PaymentMethodOutput)
     def get(self, request, method_id: int):
+        """One payment method of the key's account (operator keys: of any account)."""
         return Response(PaymentMethodOutput(_method(request, method_id)).data)
 
     @extend_schema(summary="Remove a payment method (detaches it at Stripe)", responses={204: None})
     def delete(self, request, method_id: int):
+        """Remove the payment method: it is detached at Stripe and kept on record as removed; the newest other
+        method becomes the default."""
         expect_no_fields(request)
         payment_method_remove(method=_method(request, method_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

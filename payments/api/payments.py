@@ -75,6 +75,8 @@ class PaymentListView(ApiView):
     @extend_schema(summary="List payments", parameters=[PaymentListQuery, *PAGE_PARAMETERS],
                    responses=PaymentOutput(many=True))
     def get(self, request):
+        """Payments (charges of invoices), newest first, filtered by account, status or invoice; an account
+        key sees its own account's."""
         return self.paginated(request, _filtered(request, visible(request, Payment.objects.all()), PaymentListQuery),
                               PaymentOutput)
 
@@ -84,6 +86,7 @@ class PaymentDetailView(ApiView):
 
     @extend_schema(summary="Retrieve a payment", responses=PaymentOutput)
     def get(self, request, payment_id: int):
+        """One payment, with what was refunded of it."""
         payment = visible(request, Payment.objects.all()).filter(pk=payment_id).first()
         if payment is None:
             raise NotFound("No such payment.")
@@ -91,6 +94,7 @@ class PaymentDetailView(ApiView):
 
 
 class RefundListCreateView(ApiView):
+    calls_payment_gateway = ("POST",)  # the schema lists 502 (billing/api/schema.py)
     required_scopes = {"read": "billing:read", "write": "billing:write"}
 
     def get_permissions(self):
@@ -100,12 +104,16 @@ class RefundListCreateView(ApiView):
     @extend_schema(summary="List refunds", parameters=[RefundListQuery, *PAGE_PARAMETERS],
                    responses=RefundOutput(many=True))
     def get(self, request):
+        """Refunds, newest first, filtered by account, status or payment; an account key sees its own
+        account's."""
         return self.paginated(request, _filtered(request, visible(request, Refund.objects.all()), RefundListQuery),
                               RefundOutput)
 
     @extend_schema(summary="Refund a payment (full or partial; operator keys)", request=RefundInput,
                    responses={201: RefundOutput})
     def post(self, request):
+        """Refund all that is left of a collected payment, or `amount` of it, through the payment's gateway.
+        Operator keys only; a retry with the same Idempotency-Key never refunds twice."""
         data = RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
         payment = Payment.objects.filter(pk=data.validated_data["payment_id"]).first()

@@ -45,6 +45,7 @@ class ReconcileInput(StrictInput):
 
 
 class ReconcileView(ApiView):
+    calls_payment_gateway = True  # the schema lists 502 (billing/api/schema.py)
     required_scopes = "admin"
     feature = "reconciliation"
 
@@ -56,6 +57,8 @@ class ReconcileView(ApiView):
         request=ReconcileInput, responses={201: RunDetailOutput, 200: RunDetailOutput},
     )
     def post(self, request):
+        """Compare Stripe's charges and refunds in a window (default: the last 24 hours) with ours and record
+        every discrepancy. The same Idempotency-Key within 24 hours answers the same run (200)."""
         key = request.headers.get("Idempotency-Key", "")
         if len(key) < MIN_KEY_LENGTH:
             raise ValidationFailed({"Idempotency-Key": f"Required, at least {MIN_KEY_LENGTH} characters."})
@@ -75,6 +78,7 @@ class RunListView(ApiView):
 
     @extend_schema(summary="List reconciliation runs", responses=RunOutput(many=True))
     def get(self, request):
+        """Reconciliation runs, newest first, with their counts and the total of their discrepancies."""
         expect_no_parameters(request)
         return self.paginated(request, ReconciliationRun.objects.all(), RunOutput)
 
@@ -85,6 +89,7 @@ class RunDetailView(ApiView):
 
     @extend_schema(summary="Retrieve a reconciliation run with its discrepancies", responses=RunDetailOutput)
     def get(self, request, run_id: int):
+        """One reconciliation run with each discrepancy, its kind and how it was resolved."""
         run = ReconciliationRun.objects.filter(pk=run_id).prefetch_related("discrepancies").first()
         if run is None:
             raise NotFound("No such reconciliation run.")

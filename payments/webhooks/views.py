@@ -1,4 +1,9 @@
-"""POST /webhooks/stripe/: verify the signature, store the raw event, answer 200 at once."""
+"""POST /webhooks/stripe/: verify the signature, store the raw event, answer 200 at once.
+
+Before this view runs, `billing.middleware.ApiTransportMiddleware` refuses a body that is
+not JSON (415) or larger than API_MAX_BODY_BYTES (413), in the API's error shape; a Stripe
+event is a few kilobytes.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,9 @@ import logging
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from billing import tenancy
-from billing.api.errors import error_body
+from billing.api.errors import error_body, error_response
 from billing.context import acting_as
 from billing.errors import ValidationFailed
 from payments import conf
@@ -22,8 +26,9 @@ logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
-@require_POST
 def stripe_webhook(request):
+    if request.method != "POST":
+        return error_response(405, f'Method "{request.method}" not allowed.', headers={"Allow": "POST"})
     try:
         verify(payload=request.body, header=request.headers.get("Stripe-Signature"),
                secret=conf.settings.STRIPE_WEBHOOK_SECRET,
@@ -35,7 +40,7 @@ def stripe_webhook(request):
         payload = json.loads(request.body)
         if not isinstance(payload, dict):
             raise ValueError("not an object")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than the stack
         return JsonResponse(error_body(400, "The body is not a JSON object.", code="bad_request"), status=400)
     try:
         # The webhook processor is trusted code: it stores in the operator scope.
