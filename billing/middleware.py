@@ -150,7 +150,7 @@ class ApiTransportMiddleware:
             query = request.GET
         except SuspiciousOperation:  # more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
             return error_response(400, "Too many query parameters.")
-        fields = {name.replace("\x00", ""): [NUL_REFUSED] for name, values in query.lists()
+        fields = {name.replace("\x00", "\\u0000"): [NUL_REFUSED] for name, values in query.lists()
                   if "\x00" in name or any("\x00" in value for value in values)}
         if fields:
             return error_response(400, "Some fields are invalid.", code="validation_error", fields=fields)

@@ -52,9 +52,25 @@ def too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def object_too_deep(value: dict, encoded: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """`too_deep` for a decoded JSON object and its compact text, cheap for the usual case (it runs for
+    every usage event with properties): nesting past `limit` takes more than `limit` brackets opened and
+    closed, so shorter text cannot, nor an object none of whose values is an object or an array; only
+    then are the brackets counted, and only past `limit` of them is the text scanned."""
+    if len(encoded) < 2 * (limit + 1):
+        return False
+    for child in value.values():
+        if isinstance(child, _CONTAINERS):
+            return encoded_too_deep(encoded, limit)
+    return False
+
+
+_CONTAINERS = (dict, list)
+
+
 def encoded_too_deep(encoded: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """The same test on compact JSON text. Cheap for the usual case: fewer brackets than the limit
-    cannot nest deeper than it; only then is the text scanned (brackets inside strings skipped)."""
+    """`too_deep` on compact JSON text: fewer brackets than `limit` cannot nest deeper; else the text
+    is scanned, brackets inside strings skipped."""
     if encoded.count(b"{") + encoded.count(b"[") <= limit:
         return False
     depth, in_string, escaped = 0, False, False

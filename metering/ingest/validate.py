@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
-from billing.api.content import TOO_DEEP, encoded_too_deep
+from billing.api.content import TOO_DEEP, object_too_deep
 from metering import conf
 from metering.values import DESCRIPTION, usage_value
 
@@ -100,7 +100,7 @@ def check_events(
                     raise _Reject("properties", TOO_DEEP) from None
                 if b"\\u0000" in encoded:
                     raise _Reject("properties", "Must not contain a NUL character.")
-                if encoded_too_deep(encoded):
+                if object_too_deep(event.properties, encoded):
                     raise _Reject("properties", TOO_DEEP)
                 if len(encoded) > max_properties:
                     raise _Reject("properties", f"Too large: {len(encoded)} bytes, at most {max_properties}.")
