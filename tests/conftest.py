@@ -5,7 +5,8 @@ So every test runs under row-level security exactly as the web process does.
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.core import signals
+from django.db import close_old_connections, connections
 
 from billing import tenancy
 
@@ -81,3 +82,15 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def keep_test_transaction():
+    """As Django's test client does: the test's transaction must survive the request boundary."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

@@ -6,8 +6,6 @@ Stripe webhook alike."""
 import json
 
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 from django.test import Client
 
 from billing import tenancy
@@ -169,18 +167,6 @@ def test_a_body_that_is_not_json_in_utf8_is_a_415_on_every_endpoint(client, send
     utf8 = client.generic("POST", path, b'{"metric": "calls"}', content_type="application/json; charset=UTF-8",
                           **headers)
     assert utf8.status_code != 415
-
-
-@pytest.fixture
-def keep_test_transaction():
-    """As Django's test client does: the test's transaction must survive the request boundary."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -1,6 +1,4 @@
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 
 from billing import tenancy
 from metering.models import BillableMetric
@@ -93,13 +91,3 @@ def subscribe(make_account):
     return make
 
 
-@pytest.fixture
-def keep_test_transaction():
-    """As Django's test client does: the test's transaction must survive the request boundary."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
