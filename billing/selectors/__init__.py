@@ -16,7 +16,7 @@ from billing.selectors.terms import (
     ChargeTerms,
     Entitlement,
     PlanTerms,
-    Tier,
+    charge_from_terms,
     entitlements_for,
     plan_terms_for,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "ChargeTerms",
     "Entitlement",
     "PlanTerms",
-    "Tier",
+    "charge_from_terms",
     "coupons_all",
     "credit_balance",
     "credit_grants_remaining",
