@@ -1,6 +1,12 @@
 """Reads of the billing app. Every name other apps use is importable from here."""
 
 from billing.selectors.accounts import membership_for, memberships_of
+from billing.selectors.contacts import (
+    EmailPreferences,
+    billing_contacts,
+    email_opted_out,
+    email_preferences_register,
+)
 from billing.selectors.subscriptions import (
     coupons_all,
     credit_balance,
@@ -23,13 +29,17 @@ from billing.selectors.terms import (
 
 __all__ = [
     "ChargeTerms",
+    "EmailPreferences",
     "Entitlement",
     "PlanTerms",
+    "billing_contacts",
     "charge_from_terms",
     "coupons_all",
     "credit_balance",
     "credit_grants_remaining",
     "discounts_active",
+    "email_opted_out",
+    "email_preferences_register",
     "entitlements_for",
     "membership_for",
     "memberships_of",
