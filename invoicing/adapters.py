@@ -1,34 +1,68 @@
-"""The one place where the catalog's and metering's types become the pricing engine's inputs.
+"""The one place where the catalog's and metering's types become the pricing engine's inputs,
+and where the engine's refusals become billing's errors.
 
 - `billing.selectors.plan_terms_for(subscription) -> PlanTerms` (flat and seat amounts in
   minor units; `ChargeTerms` with Decimal unit prices per `block_size` units, `package_size`
-  for packages, integer `free_units`, tiers with minor-unit flat fees, included seats -1 =
-  unlimited) -> `Recurring` and `Charge`s;
+  for packages, integer `free_units`, `pricing.Tier`s, included seats -1 = unlimited)
+  -> `Recurring`, and `Charge`s through billing's `charge_from_terms`;
 - `ProrationItem` (amount = round(full_amount x factor), signed) -> `Proration`;
 - `SubscriptionDiscount` (its `Coupon`: percent or amount off) -> `Coupon`;
 - `metering.selectors.billable_usage(...)` is already keyed the way the engine wants:
   {(metric_code, group_key): Decimal}.
+- `price_invoice` and `one_off_line`: pricing's, with a line priced past its bound
+  (`pricing.LineTooLarge`) raised as `billing.errors.AmountTooLarge` (422, naming the
+  inputs to lower), as the API, the admin and the bill run's failures expect.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
-from billing.selectors import discounts_active, plan_terms_for, proration_items_pending
-from invoicing.pricing import Charge, Coupon, Period, Proration, Recurring, Tier, to_major
+import pricing
+from billing.errors import AmountTooLarge
+from billing.selectors import (
+    charge_from_terms,
+    discounts_active,
+    plan_terms_for,
+    proration_items_pending,
+)
+from pricing import (
+    Charge,
+    Coupon,
+    InvoiceInput,
+    Line,
+    OneOff,
+    Period,
+    PricedInvoice,
+    Proration,
+    Recurring,
+    to_major,
+)
 
 UNLIMITED = -1
 
 
-def charge_from_terms(terms) -> Charge:
-    per = terms.package_size if terms.model == "package" else terms.block_size
-    return Charge(
-        metric_code=terms.metric_code, model=terms.model, unit_price=terms.unit_price, block_size=Decimal(per or 1),
-        free_units=Decimal(terms.free_units or 0), name=getattr(terms, "name", "") or "",
-        tiers=tuple(Tier(None if t.up_to is None else Decimal(t.up_to), t.unit_price,
-                         to_major(t.flat_fee or 0, terms.currency)) for t in terms.tiers),
-    )
+@contextmanager
+def lines_bounded():
+    """pricing's `LineTooLarge` as billing's `AmountTooLarge`, with the same message and fields."""
+    try:
+        yield
+    except pricing.LineTooLarge as exc:
+        raise AmountTooLarge(exc.message, fields=exc.fields) from None
+
+
+def price_invoice(data: InvoiceInput) -> PricedInvoice:
+    """`pricing.price_invoice`; `AmountTooLarge` (422) for a line past MAX_LINE_AMOUNT."""
+    with lines_bounded():
+        return pricing.price_invoice(data)
+
+
+def one_off_line(item: OneOff, currency: str) -> Line:
+    """`pricing.one_off_line`; `AmountTooLarge` (422) for a line past MAX_LINE_AMOUNT."""
+    with lines_bounded():
+        return pricing.one_off_line(item, currency)
 
 
 def recurring_from_terms(terms) -> Recurring:

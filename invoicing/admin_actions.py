@@ -12,10 +12,10 @@ from billing.admin.money import MoneyActionForm, MoneyField, show_money, show_un
 from billing.errors import AmountTooLarge
 from billing.selectors import credit_balance
 from invoicing import services
+from invoicing.adapters import one_off_line
 from invoicing.models import CollectionMethod, CreditMethod, Invoice, InvoiceStatus
-from invoicing.pricing import OneOff
-from invoicing.pricing.engine import one_off_line
 from invoicing.selectors import invoice_credit_left, invoice_refunded_by_credit_notes
+from pricing import OneOff
 from pricing.money import MAX_INVOICE_AMOUNT, round_to_minor, to_major
 
 COLLECTABLE = (InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE)

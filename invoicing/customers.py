@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from billing.models import Account, Membership, MembershipRole
+from billing.models import Account
+from billing.selectors import EmailPreferences
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,14 @@ def _profile(account: Account):
         return None
 
 
-def billing_contacts(account: Account) -> list[str]:
-    """Where billing emails go: the profile's email and the extra contacts; else the owners."""
+def email_preferences_of(account_id: int) -> EmailPreferences:
+    """The account's email preferences as its invoicing settings keep them: billing's contacts lookup
+    (`billing.selectors.contacts`) reads them through this, registered by InvoicingConfig.ready."""
     from invoicing.models import CustomerInvoicing
 
-    details = customer_details(account)
-    recipients = [details.email] if details.email else []
-    prefs = CustomerInvoicing.objects.filter(account=account).first()
-    if prefs:
-        recipients += [r for r in prefs.extra_recipients if r]
-    if not recipients:
-        recipients = list(
-            Membership.objects.filter(account=account, role__in=[MembershipRole.OWNER, MembershipRole.BILLING_MANAGER])
-            .exclude(user__email="").values_list("user__email", flat=True)
-        )
-    return list(dict.fromkeys(recipients))
+    prefs = CustomerInvoicing.objects.filter(account_id=account_id).values_list(
+        "extra_recipients", "email_opt_outs").first()
+    if prefs is None:
+        return EmailPreferences()
+    extra, opt_outs = prefs
+    return EmailPreferences(extra_recipients=tuple(extra or ()), opted_out=frozenset(opt_outs or ()))

@@ -14,16 +14,12 @@ from django.utils import translation
 
 from billing import conf as billing_conf
 from billing.models import Account, OutboxEvent
+from billing.selectors import billing_contacts, email_opted_out
 from invoicing import conf
-from invoicing.customers import billing_contacts, customer_details
-from invoicing.models import CustomerInvoicing, SentEmail
+from invoicing.customers import customer_details
+from invoicing.models import SentEmail
 
 logger = logging.getLogger(__name__)
-
-
-def opted_out(account: Account, email_type: str) -> bool:
-    prefs = CustomerInvoicing.objects.filter(account=account).first()
-    return bool(prefs and email_type in (prefs.email_opt_outs or []))
 
 
 def email_send(*, event: OutboxEvent, email_type: str, context: dict,
@@ -31,9 +27,9 @@ def email_send(*, event: OutboxEvent, email_type: str, context: dict,
     """Render `templates/invoicing/email/<type>.{subject.txt,txt,html}` and send it. Returns
     whether it was sent now. A replayed event finds its SentEmail row and sends nothing."""
     account = Account.objects.filter(pk=event.account_id).first()
-    if account is None or opted_out(account, email_type):
+    if account is None or email_opted_out(account.pk, email_type):
         return False
-    recipients = billing_contacts(account)
+    recipients = billing_contacts(account.pk)
     if not recipients:
         logger.info("no billing contact for account %s: %s not sent", account.pk, email_type)
         return False

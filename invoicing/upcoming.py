@@ -12,13 +12,13 @@ from datetime import datetime
 from billing import clock
 from billing.errors import AmountTooLarge
 from billing.models import Subscription, SubscriptionStatus
-from billing.services import periods
 from invoicing import adapters
+from invoicing.adapters import price_invoice
 from invoicing.models import BillingReason, Invoice, InvoiceDiscount, InvoiceLine
-from invoicing.pricing import InvoiceInput, Period, price_invoice
 from invoicing.selectors import tax_treatment_for
 from invoicing.services.drafts import discount_row, line_row
 from invoicing.services.totals import recompute
+from pricing import InvoiceInput, Period, periods
 
 S = SubscriptionStatus
 

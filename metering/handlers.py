@@ -8,22 +8,18 @@ from django.db import transaction
 
 from billing import clock
 from billing.outbox import handler
+from billing.selectors import billing_contacts, email_opted_out
 from metering.models import UsageAlert
 from metering.services.alerts import EVENT_TYPE
 
 EMAIL_TYPE = "billing_usage_threshold_reached"
 
 
-def billing_contacts(account_id: int) -> list[str]:
-    """The same contacts invoices go to (invoicing.customers), unless the account opted out of these emails."""
-    from billing.models import Account
-    from invoicing.customers import billing_contacts as invoicing_contacts
-    from invoicing.models import CustomerInvoicing
-
-    prefs = CustomerInvoicing.objects.filter(account_id=account_id).first()
-    if prefs is not None and EMAIL_TYPE in (prefs.email_opt_outs or []):
+def usage_email_contacts(account_id: int) -> list[str]:
+    """The same contacts invoices go to (billing's lookup), unless the account opted out of these emails."""
+    if email_opted_out(account_id, EMAIL_TYPE):
         return []
-    return invoicing_contacts(Account.objects.get(pk=account_id))
+    return billing_contacts(account_id)
 
 
 @handler(EVENT_TYPE)
@@ -34,7 +30,7 @@ def email_usage_threshold(event) -> None:
         alert = UsageAlert.objects.select_for_update().filter(pk=payload.get("alert_id")).first()
         if alert is None or alert.emailed_at is not None:
             return
-        contacts = billing_contacts(alert.account_id)
+        contacts = usage_email_contacts(alert.account_id)
         if contacts:
             subject = f"Usage of {payload['metric']} reached {payload['threshold_percent']}% of your plan's limit"
             body = (

@@ -2,7 +2,8 @@
 
 Ingestion (`metering.ingest.validate`, both lanes), the stored column
 (`metering.storage`, migration 0009), aggregation (`metering.aggregation` and the
-selectors) and pricing (`invoicing.pricing.charges`) all read their bounds here.
+selectors) and pricing (`pricing.charges`) all read their bounds here; the two that
+pricing needs too (MAX_PERIOD_QUANTITY and CONTEXT) are defined in `pricing.quantities`.
 
 A **usage value** (an event's `value`, or the numeric property a metric aggregates)
 is a finite decimal number with at most 14 digits before the point and 12 after
@@ -27,19 +28,19 @@ Why these bounds keep every sum exact and every column safe:
 from __future__ import annotations
 
 import re
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Decimal
+
+from pricing.quantities import CONTEXT, MAX_PERIOD_QUANTITY
 
 INTEGER_DIGITS = 14
 DECIMAL_PLACES = 12
 LIMIT = Decimal(10) ** INTEGER_DIGITS  # |value| < LIMIT
 COLUMN_TYPE = f"numeric({INTEGER_DIGITS + DECIMAL_PLACES}, {DECIMAL_PLACES})"
-MAX_PERIOD_QUANTITY = Decimal(10) ** 17
 DESCRIPTION = (f"a number with at most {INTEGER_DIGITS} digits before the decimal point "
                f"and {DECIMAL_PLACES} after it")
 
-# Wide enough for any sum of stored values (see above) and for a period's quantity times a
-# ratio (projections); traps what must never pass silently.
-CONTEXT = Context(prec=64, traps=[InvalidOperation, DivisionByZero, Overflow])
+# CONTEXT (pricing.quantities) is wide enough for any sum of stored values (see above) and for a
+# period's quantity times a ratio (projections); it traps what must never pass silently.
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)

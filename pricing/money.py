@@ -4,7 +4,12 @@ Charged and paid amounts are integers in the currency's minor unit (cents; yen h
 none, dinars have three). Currency exponents come from CLDR through babel (USD 2,
 JPY 0, BHD 3), never from a table of our own. What a person types goes through
 `to_minor`, which refuses digits the currency does not have; what the pricing
-engine computes goes through `round_to_minor`, rounded once, half up.
+engine computes goes through `round_to_minor`, rounded once, half up (a line's amount
+is rounded once, never refused for its digits).
+
+Unit prices carry at most 6 decimal places (`unit_price` refuses more rather than
+rounding them away), so $0.000001 per call is expressible; proration factors are
+kept to 10 places (`FACTOR_QUANTUM`), far below a minor unit.
 
 The bounds on amounts (what may be typed, what a line and an invoice may cost) are
 written down here, once, beside the conversions; docs/invoicing.md explains them.
@@ -33,6 +38,11 @@ class TooManyDecimals(ValueError):
 
 class TooLarge(ValueError):
     pass
+
+
+UNIT_PRICE_PLACES = 6
+UNIT_PRICE_QUANTUM = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
+FACTOR_QUANTUM = Decimal("1e-10")
 
 
 # --- the bounds ---------------------------------------------------------------------------------------------------
@@ -133,6 +143,30 @@ def round_to_minor(major: Decimal | int | str, currency: str) -> int:
     with localcontext() as exact:
         exact.prec = max(exact.prec, value.adjusted() + 8)  # a huge amount is kept whole, never rounded away
         return int(_scaled(value, currency).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def capped_minor(amount: Decimal, currency: str, cap: int) -> tuple[int, bool]:
+    """`round_to_minor(amount)`, or `cap` when that is more: (minor units, whether capped)."""
+    if Decimal(amount).scaleb(currency_exponent(currency)) > cap:  # compared before rounding: no overflow
+        return cap, True
+    return round_to_minor(amount, currency), False
+
+
+def half_up(value: Decimal, quantum: Decimal = Decimal(1)) -> Decimal:
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def unit_price(value) -> Decimal:
+    """A unit price with at most 6 decimal places (refuses more rather than rounding silently)."""
+    try:
+        price = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not price.is_finite():
+        raise ValueError(f"not a finite unit price: {value!r}")
+    if price != price.quantize(UNIT_PRICE_QUANTUM, rounding=ROUND_HALF_UP):
+        raise ValueError(f"unit price {value} has more than {UNIT_PRICE_PLACES} decimal places")
+    return price.quantize(UNIT_PRICE_QUANTUM)
 
 
 def amount_checked(minor: int, currency: str | None = None) -> int:

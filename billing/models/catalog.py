@@ -11,6 +11,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from pricing.money import amount_label
+from pricing.terms import (
+    ChargeModel,  # the engine's enum: its values and labels are the field's choices
+)
 
 UNLIMITED = -1
 
@@ -43,13 +46,6 @@ class TrialEndBehavior(models.TextChoices):
     INCOMPLETE = "incomplete", "Incomplete (wait for payment)"
     CANCEL = "cancel", "Cancel"
     ACTIVATE = "activate", "Activate anyway (invoice billing)"
-
-
-class ChargeModel(models.TextChoices):
-    STANDARD = "standard", "Standard (per unit or per block of N units)"
-    GRADUATED = "graduated", "Graduated (each tier at its own rate)"
-    VOLUME = "volume", "Volume (whole quantity at the tier it lands in)"
-    PACKAGE = "package", "Package (per started package of N units)"
 
 
 class CapMode(models.TextChoices):

@@ -1,6 +1,12 @@
 """Reads of the billing app. Every name other apps use is importable from here."""
 
 from billing.selectors.accounts import membership_for, memberships_of
+from billing.selectors.contacts import (
+    EmailPreferences,
+    billing_contacts,
+    email_opted_out,
+    email_preferences_register,
+)
 from billing.selectors.subscriptions import (
     coupons_all,
     credit_balance,
@@ -16,20 +22,24 @@ from billing.selectors.terms import (
     ChargeTerms,
     Entitlement,
     PlanTerms,
-    Tier,
+    charge_from_terms,
     entitlements_for,
     plan_terms_for,
 )
 
 __all__ = [
     "ChargeTerms",
+    "EmailPreferences",
     "Entitlement",
     "PlanTerms",
-    "Tier",
+    "billing_contacts",
+    "charge_from_terms",
     "coupons_all",
     "credit_balance",
     "credit_grants_remaining",
     "discounts_active",
+    "email_opted_out",
+    "email_preferences_register",
     "entitlements_for",
     "membership_for",
     "memberships_of",

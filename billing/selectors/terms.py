@@ -2,8 +2,10 @@
 
 These frozen dataclasses are the contract other apps code against:
 
-- `plan_terms_for(subscription) -> PlanTerms`: the pricing engine in invoicing.
+- `plan_terms_for(subscription) -> PlanTerms`: invoicing's bill runs.
 - `entitlements_for(account_id=, at=) -> list[Entitlement]`: metering's quotas.
+- `charge_from_terms(charge_terms) -> pricing.Charge`: what the pricing engine prices
+  (invoices, and metering's usage costs).
 
 Pricing conventions (`ChargeTerms`):
 - `free_units` are taken off the period's quantity before any price applies.
@@ -11,8 +13,9 @@ Pricing conventions (`ChargeTerms`):
   rata (block_size 1 = plain per unit); for "per started block" use `package`.
 - `package`: `unit_price` per started package of `package_size` units.
 - `graduated` / `volume`: `tiers` ordered by `up_to` (units after the free units;
-  `None` = infinity); each tier's `unit_price` is per `block_size` units (1 unless
-  set) plus its `flat_fee` (minor units). Graduated prices each tier's slice;
+  `None` = infinity), `pricing.Tier`s: each tier's `unit_price` is per `block_size`
+  units (1 unless set) plus its `flat_fee` (major units, as every price here; the
+  catalog stores it in minor units). Graduated prices each tier's slice;
   volume prices the whole quantity at the tier it lands in.
 - Prices are `Decimal` with up to 6 decimal places, in major units of `currency`
   (dollars, not cents); a line's amount is rounded once, half up, to minor units.
@@ -37,15 +40,10 @@ from billing.models import (
     SubscriptionMetricOverride,
     SubscriptionStatus,
 )
+from pricing import Charge, Tier, to_major
+from pricing.periods import period_containing
 
 DEFAULT_ALERT_THRESHOLDS = (80, 100, 120)
-
-
-@dataclass(frozen=True)
-class Tier:
-    up_to: int | None
-    unit_price: Decimal
-    flat_fee: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,11 +102,22 @@ class Entitlement:
     charge: ChargeTerms | None
 
 
-def tiers_from_json(raw) -> tuple[Tier, ...]:
+def tiers_from_json(raw, currency: str) -> tuple[Tier, ...]:
+    """A charge's stored tiers (flat fees in minor units of `currency`) as pricing's tiers."""
     return tuple(
         Tier(up_to=None if t.get("up_to") in (None, "") else int(t["up_to"]),
-             unit_price=Decimal(str(t.get("unit_price", "0"))), flat_fee=int(t.get("flat_fee") or 0))
+             unit_price=Decimal(str(t.get("unit_price", "0"))),
+             flat_fee=to_major(int(t.get("flat_fee") or 0), currency))
         for t in (raw or [])
+    )
+
+
+def charge_from_terms(terms: ChargeTerms) -> Charge:
+    """A usage charge as the pricing engine prices it (packages: per `package_size` units)."""
+    per = terms.package_size if terms.model == "package" else terms.block_size
+    return Charge(
+        metric_code=terms.metric_code, model=terms.model, unit_price=terms.unit_price, block_size=Decimal(per or 1),
+        free_units=Decimal(terms.free_units or 0), tiers=terms.tiers,
     )
 
 
@@ -127,7 +136,7 @@ def _charge_terms(charge: PlanCharge, override: SubscriptionMetricOverride | Non
         block_size=int(pick("block_size", charge.block_size)),
         package_size=int(pick("package_size", charge.package_size)),
         free_units=int(pick("free_units", charge.free_units)),
-        tiers=tiers_from_json(tiers),
+        tiers=tiers_from_json(tiers, charge.currency),
     )
 
 
@@ -214,8 +223,6 @@ def period_at(subscription: Subscription, at: datetime) -> tuple[datetime, datet
     the period `at` falls in, counted as the renewal will count it."""
     if at < subscription.current_period_end:
         return subscription.current_period_start, subscription.current_period_end
-    from billing.services.periods import period_containing
-
     plan = subscription.plan
     anchor = (subscription.current_period_end if subscription.status == SubscriptionStatus.TRIALING
               else subscription.billing_cycle_anchor)

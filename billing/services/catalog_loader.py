@@ -52,7 +52,7 @@ def read_catalog_file(path: str | Path) -> dict:
     return data
 
 
-def to_minor(amount, currency: str, where: str) -> int:
+def catalog_amount(amount, currency: str, where: str) -> int:
     """A catalog amount (major units) as minor units, refused when the currency has fewer decimals
     or when it passes what a person may type (`pricing.money.MAX_AMOUNT`)."""
     if isinstance(amount, float):  # YAML reads 9.99 as a float: its text is what the author wrote
@@ -97,7 +97,7 @@ def _charges_from(spec: dict, metric: str, free_units: int, currency: str, where
             prices = _per_currency(tier.get("unit_price", "0"), currency)
             fees = _per_currency(tier.get("flat_fee", 0), currency)
             tiers.append({"up_to": tier.get("up_to"), "unit_price": str(prices.get(code, "0")),
-                          "flat_fee": to_minor(fees.get(code, 0), code, f"{where}.tiers.flat_fee")})
+                          "flat_fee": catalog_amount(fees.get(code, 0), code, f"{where}.tiers.flat_fee")})
         charges.append({"metric": metric, "currency": code, "model": spec.get("model", "standard"),
                         "unit_price": str(unit_prices.get(code, "0")), "block_size": spec.get("block_size", 1),
                         "package_size": spec.get("package_size", 1),
@@ -115,8 +115,8 @@ def plan_spec_to_pricing(spec: dict, currency: str) -> dict:
     prices = {}
     for code, amount in _per_currency(spec.get("price", "0"), currency).items():
         seat = seat_prices.get(code)
-        prices[code] = {"flat_amount": to_minor(amount, code, f"{where}.price.{code}"),
-                        "seat_amount": None if seat is None else to_minor(seat, code, f"{where}.seats.price")}
+        prices[code] = {"flat_amount": catalog_amount(amount, code, f"{where}.price.{code}"),
+                        "seat_amount": None if seat is None else catalog_amount(seat, code, f"{where}.seats.price")}
     limits, charges = [], []
     for i, entry in enumerate(spec.get("metrics") or []):
         at = f"{where}.metrics[{i}]"

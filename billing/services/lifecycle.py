@@ -17,7 +17,6 @@ from billing import clock
 from billing.audit import snapshot
 from billing.models import ScheduledChange, ScheduledChangeStatus, Subscription, SubscriptionStatus
 from billing.selectors.subscriptions import subscriptions_to_advance_unbilled
-from billing.services import periods
 from billing.services.subscriptions import (
     TRIAL_WILL_END_NOTICE,
     WITH_PLAN,
@@ -30,6 +29,7 @@ from billing.services.subscriptions import (
     subscription_trial_will_end_notify,
 )
 from billing.transitions import row_lock
+from pricing import periods
 
 S = SubscriptionStatus
 INCOMPLETE_EXPIRES_AFTER = timedelta(hours=23)

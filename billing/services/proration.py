@@ -1,11 +1,15 @@
 """Proration: what a change costs, computed to the second. Pure functions, no writes.
 
 A change at `at` inside the period [start, end) credits the unused part of the old
-recurring price and charges the rest of the period at the new one:
+recurring price and charges the rest of the period at the new one (the maths is
+`pricing.proration`):
 
     factor = (end - at) / (end - start)      (seconds, 10 decimal places, half up)
     credit = -round_half_up(old_amount * factor)
     charge = +round_half_up(new_amount * factor)
+
+A change before the period starts credits all of it; one after it ended (the renewal
+has not run yet) has nothing left to prorate (`pricing.proration.remaining_factor`).
 
 When the interval changes (monthly to yearly) the period restarts at `at`: the old
 price is credited for its unused time and the new one charged for a whole period.
@@ -15,26 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from billing.models import ProrationKind
 from billing.selectors.terms import PlanTerms
+from pricing.periods import Period
+from pricing.proration import prorate, remaining_factor
 
-FACTOR_PLACES = Decimal("0.0000000001")
 YEARLY_MULTIPLIER = {"day": Decimal(365), "week": Decimal(52), "month": Decimal(12), "year": Decimal(1)}
-
-
-def proration_factor(start: datetime, end: datetime, at: datetime) -> Decimal:
-    total = Decimal(int((end - start).total_seconds()))
-    if total <= 0:
-        return Decimal(0)
-    remaining = Decimal(int((end - max(at, start)).total_seconds()))
-    remaining = min(max(remaining, Decimal(0)), total)
-    return (remaining / total).quantize(FACTOR_PLACES, rounding=ROUND_HALF_UP)
-
-
-def prorate(amount: int, factor: Decimal) -> int:
-    return int((Decimal(amount) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def yearly_amount(terms: PlanTerms) -> Decimal:
@@ -70,7 +62,7 @@ def proration_lines(*, old: PlanTerms, new: PlanTerms, period_start: datetime, p
     `new_period_end` is given when the change restarts the period (interval change).
     """
     lines = []
-    factor = proration_factor(period_start, period_end, at)
+    factor = remaining_factor(Period(period_start, period_end), at)
     if old.recurring_amount and factor > 0:
         lines.append(ProrationLine(
             kind=ProrationKind.CREDIT, description=f"Unused time on {_describe(old)}",

@@ -36,9 +36,9 @@ from billing.models import (
 )
 from billing.outbox import event_record
 from billing.selectors.terms import PlanTerms, hypothetical_terms, plan_terms_for
-from billing.services import periods
 from billing.services.proration import ProrationLine, is_upgrade, proration_lines
 from billing.transitions import TransitionTable, row_lock, transition
+from pricing import periods
 from pricing.money import MAX_LINE_AMOUNT, amount_label, line_too_large_message
 
 S = SubscriptionStatus

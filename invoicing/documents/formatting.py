@@ -9,7 +9,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from django.utils import timezone
 
-from invoicing.pricing import to_major
+from pricing.money import to_major
 
 
 def money(minor: int, currency: str, language: str) -> str:

@@ -3,6 +3,9 @@
 from django.db import models
 
 from billing.models import Account, TenantModel
+from pricing.lines import (
+    LineKind,  # the engine's enum: its values and labels are the field's choices
+)
 from pricing.money import amount_label
 
 from .taxes import TaxRate
@@ -26,15 +29,6 @@ class BillingReason(models.TextChoices):
     SUBSCRIPTION_CYCLE = "subscription_cycle", "Subscription renewal"
     SUBSCRIPTION_UPDATE = "subscription_update", "Subscription change"
     MANUAL = "manual", "Created by finance"
-
-
-class LineKind(models.TextChoices):
-    FLAT = "flat", "Flat fee"
-    SEATS = "seats", "Seats"
-    USAGE = "usage", "Usage"
-    LATE_USAGE = "late_usage", "Late usage"
-    PRORATION = "proration", "Proration"
-    ONE_OFF = "one_off", "One-off charge"
 
 
 class Invoice(TenantModel):

@@ -28,11 +28,11 @@ from invoicing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from invoicing.pricing import allocate
 from invoicing.services.common import WITH_ACCOUNT, payload, require, state, today
 from invoicing.services.numbering import number_take
 from invoicing.services.transitions import INVOICE_PAID, TRANSITIONS
 from invoicing.taxes import line_tax
+from pricing import allocate
 
 CREDIT_NOTE_CREATED = "billing.credit_note.created"
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from invoicing import adapters
 from invoicing.models import Invoice, InvoiceLine, LineKind
-from invoicing.pricing import Period
+from pricing import Period
 
 
 def refreshable_usage_lines(lines) -> list[InvoiceLine]:
@@ -27,9 +27,8 @@ def draft_refresh_usage(invoice: Invoice, *, lines: list[InvoiceLine] | None = N
     position, id) and `usage_of(account_id, metric_codes, period)` answering from usage it read
     for many drafts at once.
     """
-    from invoicing.pricing import charge_from_dict
-    from invoicing.pricing.engine import usage_lines
     from invoicing.services.drafts import line_row
+    from pricing import charge_from_dict, usage_lines
 
     usage_of = usage_of or adapters.usage_for
     if lines is None:

@@ -11,6 +11,7 @@ from billing.audit import audit_record
 from billing.errors import AmountTooLarge, ValidationFailed
 from billing.models import Account
 from billing.transitions import row_lock
+from invoicing.adapters import one_off_line
 from invoicing.models import (
     BillingReason,
     CollectionMethod,
@@ -19,11 +20,10 @@ from invoicing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from invoicing.pricing import Coupon, Line, LineKind, OneOff, PricedInvoice, currency_exponent
-from invoicing.pricing.engine import one_off_line
 from invoicing.selectors import tax_treatment_for
 from invoicing.services.common import WITH_ACCOUNT, refresh_totals, require, state
 from invoicing.services.totals import recompute
+from pricing import Coupon, Line, LineKind, OneOff, PricedInvoice, currency_exponent
 from pricing.money import MAX_AMOUNT, too_large_message
 
 

@@ -40,7 +40,6 @@ from invoicing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
-from invoicing.pricing import Period
 from invoicing.selectors import tax_contexts_for_many
 from invoicing.services.common import (
     LINE_TAX_COLUMNS,
@@ -62,6 +61,7 @@ from invoicing.services.transitions import (
     invoice_finalize,
     invoice_opening,
 )
+from pricing import Period
 
 logger = logging.getLogger(__name__)
 INVOICE_FIELDS = ["subtotal", "discount_total", "tax_total", "total", "tax_breakdown", "tax_note", "amount_due",

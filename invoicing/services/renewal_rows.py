@@ -34,6 +34,7 @@ from billing.services.customers_bulk import billing_profiles_currency_lock_many
 from billing.services.rows import ids_take, rows_copy
 from billing.transitions import moves_react
 from invoicing import adapters, conf
+from invoicing.adapters import price_invoice
 from invoicing.models import (
     BillingReason,
     BillingRecord,
@@ -41,7 +42,6 @@ from invoicing.models import (
     InvoiceDiscount,
     InvoiceLine,
 )
-from invoicing.pricing import price_invoice
 from invoicing.services.common import state, today
 from invoicing.services.drafts import draft_validate
 from invoicing.services.totals import recompute

@@ -44,7 +44,6 @@ from invoicing.models import (
     InvoiceStatus,
     LineKind,
 )
-from invoicing.pricing import InvoiceInput, Period
 from invoicing.selectors import tax_contexts_for_many
 from invoicing.services.renewal_rows import renewals_write
 from invoicing.services.subscriptions import (
@@ -55,6 +54,7 @@ from invoicing.services.subscriptions import (
     late_lines,
 )
 from metering.selectors_bulk import billable_usage_many
+from pricing import InvoiceInput, Period
 
 
 def relax_commit_flush() -> None:

@@ -22,6 +22,7 @@ from billing import clock
 from billing.models import Subscription, SubscriptionStatus
 from billing.services import discount_mark_used, subscription_period_advance
 from invoicing import adapters, conf
+from invoicing.adapters import price_invoice
 from invoicing.models import (
     BillingKind,
     BillingReason,
@@ -31,8 +32,8 @@ from invoicing.models import (
     InvoiceStatus,
     LineKind,
 )
-from invoicing.pricing import InvoiceInput, LateUsage, Period, price_invoice
 from invoicing.services.drafts import invoice_create_draft
+from pricing import InvoiceInput, LateUsage, Period
 
 logger = logging.getLogger(__name__)
 S = SubscriptionStatus

@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from billing.errors import AmountTooLarge
 from invoicing.models import Invoice, InvoiceDiscount, InvoiceLine
-from invoicing.pricing import Coupon, allocate
-from invoicing.pricing.engine import coupon_discounts
 from invoicing.taxes import TaxTreatment, line_tax
+from pricing import Coupon, allocate, coupon_discounts
 from pricing.money import MAX_INVOICE_AMOUNT, amount_label
 
 

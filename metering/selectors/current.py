@@ -125,7 +125,7 @@ def usage_history(*, account_id: int, periods: int = 6, at: datetime | None = No
                     .select_related("plan").order_by("id").first())
     bounds = []
     if subscription is not None:
-        from billing.services.periods import period_containing
+        from pricing.periods import period_containing
 
         plan = subscription.plan
         end = subscription.current_period_start

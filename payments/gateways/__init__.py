@@ -7,6 +7,7 @@ from functools import cache
 from payments import conf
 
 from .base import (
+    GATEWAY_OUTCOMES,
     ChargeRecord,
     ChargeRequest,
     ChargeResult,
@@ -59,6 +60,6 @@ def default_name() -> str:
 
 __all__ = [
     "ChargeRecord", "ChargeRequest", "ChargeResult", "CustomerRef", "Gateway", "GatewayError", "GatewayEvent",
-    "GatewayNotSupported", "GatewayUnavailable", "MethodDetails", "PaymentStatus", "RefundRequest",
+    "GATEWAY_OUTCOMES", "GatewayNotSupported", "GatewayUnavailable", "MethodDetails", "PaymentStatus", "RefundRequest",
     "RefundResult", "SetupSession", "default_name", "gateway",
 ]

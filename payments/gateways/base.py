@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from billing.errors import BillingError
+from payments.models.payments import PaymentStatus
 
 
 class GatewayError(BillingError):
@@ -37,14 +38,10 @@ class GatewayNotSupported(GatewayError):
     code = "gateway_not_supported"
 
 
-class PaymentStatus:
-    """Outcomes a gateway reports for a charge."""
-
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    REQUIRES_ACTION = "requires_action"
-    CANCELED = "canceled"
+# What a gateway reports for a charge: one of the payment's own statuses, those a charge reaches at the
+# processor (refunds and disputes are recorded by us, later).
+GATEWAY_OUTCOMES = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED, PaymentStatus.FAILED,
+                    PaymentStatus.REQUIRES_ACTION, PaymentStatus.CANCELED)
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,7 @@ class ChargeRequest:
 
 @dataclass(frozen=True)
 class ChargeResult:
-    status: str  # PaymentStatus
+    status: str  # one of GATEWAY_OUTCOMES
     payment_id: str = ""  # PaymentIntent id
     charge_id: str = ""
     amount: int = 0

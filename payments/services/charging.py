@@ -36,6 +36,7 @@ from billing.transitions import row_lock, transition
 from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
 from payments import conf, selectors
 from payments.gateways import (
+    GATEWAY_OUTCOMES,
     ChargeRequest,
     ChargeResult,
     GatewayError,
@@ -61,13 +62,8 @@ RESEND_WINDOW = timedelta(hours=23)
 FIND_MARGIN = timedelta(minutes=10)
 
 S = PaymentStatus
-_FROM_OUTCOME = {
-    Outcome.PENDING: S.PENDING,
-    Outcome.SUCCEEDED: S.SUCCEEDED,
-    Outcome.FAILED: S.FAILED,
-    Outcome.REQUIRES_ACTION: S.REQUIRES_ACTION,
-    Outcome.CANCELED: S.CANCELED,
-}
+# A gateway's outcome is the payment's status it reached (any other value is a gateway's bug: KeyError).
+_FROM_OUTCOME = {outcome: S(outcome) for outcome in GATEWAY_OUTCOMES}
 PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 PAYMENT_FAILED = "billing.payment.failed"
 PAYMENT_REQUIRES_ACTION = "billing.payment.requires_action"

@@ -24,7 +24,6 @@ from billing.audit import audit_record, snapshot
 from billing.context import current_actor
 from billing.errors import InvalidTransition, ValidationFailed
 from billing.outbox import event_record
-from invoicing.pricing.money import to_minor
 from payments import conf, selectors
 from payments.gateways import ChargeRecord, ChargeResult, RefundResult, default_name, gateway
 from payments.gateways import PaymentStatus as Outcome
@@ -40,6 +39,7 @@ from payments.models import (
     RefundStatus,
     RunStatus,
 )
+from pricing.money import round_to_minor
 
 from .charging import payment_apply_result
 from .refunds import refund_apply_result
@@ -59,7 +59,7 @@ K = DiscrepancyKind
 
 def alert_threshold_minor(currency: str) -> int:
     """RECONCILIATION_ALERT_THRESHOLD (major units) in the minor units of `currency`."""
-    return to_minor(conf.settings.RECONCILIATION_ALERT_THRESHOLD, currency)
+    return round_to_minor(conf.settings.RECONCILIATION_ALERT_THRESHOLD, currency)
 
 def _tolerance() -> Decimal:
     return conf.settings.RECONCILIATION_TOLERANCE_PERCENT / 100

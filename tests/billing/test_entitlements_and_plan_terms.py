@@ -9,11 +9,11 @@ from billing.selectors import (
     ChargeTerms,
     Entitlement,
     PlanTerms,
-    Tier,
     entitlements_for,
     plan_terms_for,
 )
 from billing.services import subscription_cancel, subscription_create, subscription_overrides_set
+from pricing import Tier
 from tests.billing.catalog_factories import metric, plan, utc
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,8 @@ def test_entitlements_list_each_limited_metric_with_its_charge_and_current_perio
     storage = by_metric["storage_gb"]
     assert (storage.cap_mode, storage.overage_allowed, storage.grace_percent, storage.alert_thresholds) == (
         "hard", False, 10, (50, 90))
-    assert storage.charge.tiers == (Tier(100, Decimal("0.50"), 0), Tier(None, Decimal("0.25"), 100))
+    # pricing's Tier: the flat fee the catalog stores as 100 minor units, in major units ($1.00).
+    assert storage.charge.tiers == (Tier(100, Decimal("0.50"), 0), Tier(None, Decimal("0.25"), Decimal("1.00")))
 
 
 def test_entitlements_leave_out_canceled_subscriptions_and_other_accounts(pro, make_account, operator):

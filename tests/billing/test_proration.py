@@ -1,4 +1,5 @@
-"""Proration to the second: credit for unused time on the old price, charge for the rest on the new."""
+"""Proration to the second: credit for unused time on the old price, charge for the rest on the new
+(the factor and the rounding: tests/pricing/test_proration.py)."""
 
 from decimal import Decimal
 
@@ -8,24 +9,9 @@ from billing import clock
 from billing.models import ProrationItem
 from billing.selectors import proration_items_pending
 from billing.services import subscription_change, subscription_change_preview, subscription_create
-from billing.services.proration import prorate, proration_factor
 from tests.billing.catalog_factories import plan, utc
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_factor_is_counted_in_seconds():
-    # February 2026 has 28 days = 2,419,200 s; one second before the end leaves 1 s.
-    assert proration_factor(utc(2026, 2, 1), utc(2026, 3, 1), utc(2026, 2, 28, 23, 59, 59)) == Decimal(
-        "0.0000004134")
-    assert proration_factor(utc(2026, 2, 1), utc(2026, 3, 1), utc(2026, 2, 15)) == Decimal("0.5")
-    assert proration_factor(utc(2026, 2, 1), utc(2026, 3, 1), utc(2026, 1, 1)) == Decimal(1)
-    assert proration_factor(utc(2026, 2, 1), utc(2026, 3, 1), utc(2026, 3, 2)) == Decimal(0)
-
-
-def test_amounts_are_rounded_once_half_up():
-    assert prorate(999, Decimal("0.5")) == 500  # 499.5 -> 500
-    assert prorate(1001, Decimal("0.5")) == 501  # 500.5 -> 501
 
 
 @pytest.fixture

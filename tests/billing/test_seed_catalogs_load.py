@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from billing.models import Plan, PlanVersion
-from billing.selectors import Tier, entitlements_for, plan_terms_for
+from billing.selectors import entitlements_for, plan_terms_for
 from billing.services import subscription_create
 from billing.services.catalog_loader import catalog_load, read_catalog_file
+from pricing import Tier
 
 pytestmark = pytest.mark.django_db
 CATALOGS = Path(__file__).resolve().parents[2] / "examples" / "catalogs"

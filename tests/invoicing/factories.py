@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from invoicing.pricing import InvoiceInput, OneOff, price_invoice
 from invoicing.services import invoice_create_draft
+from pricing import InvoiceInput, OneOff, price_invoice
 
 
 def utc(*args) -> datetime:

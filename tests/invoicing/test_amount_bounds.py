@@ -21,20 +21,13 @@ from billing.models import Coupon, CreditEntry, Plan, Subscription
 from billing.outbox import outbox_deliver_batch
 from billing.services import membership_add, subscription_create
 from billing.services.catalog_loader import catalog_load
+from invoicing.adapters import price_invoice
 from invoicing.models import BillRunFailure, Invoice, InvoiceLine, RenewalNotice
-from invoicing.pricing import (
-    Charge,
-    InvoiceInput,
-    OneOff,
-    Period,
-    Proration,
-    Recurring,
-    price_invoice,
-)
 from invoicing.services import invoice_create_draft
 from invoicing.services.bill_run_failures import bill_run_failure_retry
 from invoicing.services.bill_runs import bill_run_start
 from invoicing.services.reminders import renewal_reminders_record
+from pricing import Charge, InvoiceInput, OneOff, Period, Proration, Recurring
 from pricing.money import MAX_AMOUNT, MAX_INVOICE_AMOUNT, MAX_LINE_AMOUNT, MAX_USAGE_AMOUNT
 from tests.billing.catalog_factories import metric, plan
 from tests.invoicing.factories import draft, utc

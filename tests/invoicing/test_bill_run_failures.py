@@ -18,11 +18,11 @@ from billing.outbox import outbox_deliver_batch
 from billing.roles import FINANCE_ADMIN, FINANCE_VIEWER
 from billing.services import subscription_create
 from invoicing.models import BillingRecord, BillRun, BillRunFailure, Invoice, SentEmail
-from invoicing.pricing import charges as pricing_charges
 from invoicing.services.bill_run_failures import failure_describe
 from invoicing.services.bill_runs import bill_run_start
 from metering.ingest.decode import EventIn
 from metering.services.ingestion import usage_events_record
+from pricing import charges as pricing_charges
 from tests.billing.catalog_factories import metric, plan
 from tests.helpers import staff
 from tests.invoicing.factories import utc

@@ -8,13 +8,13 @@ from pypdf import PdfReader
 
 from billing import clock
 from invoicing.models import TaxRate
-from invoicing.pricing import Charge, InvoiceInput, Period, Tier, price_invoice
 from invoicing.services import (
     credit_note_create,
     invoice_create_draft,
     invoice_finalize,
     invoice_mark_paid,
 )
+from pricing import Charge, InvoiceInput, Period, Tier, price_invoice
 from tests.invoicing.factories import draft, profile, utc
 
 pytestmark = pytest.mark.django_db

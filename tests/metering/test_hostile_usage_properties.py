@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from billing import clock
-from invoicing.pricing.money import MAX_USAGE_AMOUNT
 from metering.values import LIMIT, MAX_PERIOD_QUANTITY
+from pricing.money import MAX_USAGE_AMOUNT
 from tests.metering.usage_reads import read_everything, server_errors
 
 pytestmark = [pytest.mark.django_db]

@@ -7,10 +7,10 @@ Tiers are inclusive of their upper bound (as Stripe's `up_to`): with tiers
 [up to 100 at 1.00, above at 0.50], unit 100 is in the first tier, unit 101 in
 the second.
 
-Quantities come from metering, whose one definition of a usage value
-(`metering.values`) bounds a period's quantity by MAX_PERIOD_QUANTITY (10^17, 12
-decimals: 30 digits). A unit price has at most 20 digits (14 + 6), so a product has
-at most 50: the engine computes in `metering.values.CONTEXT` (64 digits), exact for
+Quantities come from metering, which bounds a period's quantity by
+MAX_PERIOD_QUANTITY (`pricing.quantities`: 10^17, 12 decimals: 30 digits). A unit
+price has at most 20 digits (14 + 6), so a product has at most 50: the engine
+computes in `pricing.quantities.CONTEXT` (64 digits), exact for
 every quantity metering gives, and never failing on a larger one (which is priced as
 MAX_PERIOD_QUANTITY). What the line may cost is capped in the engine (`MAX_USAGE_AMOUNT`).
 """
@@ -20,8 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, localcontext
 
-from metering.values import CONTEXT, MAX_PERIOD_QUANTITY
-
+from .quantities import CONTEXT, MAX_PERIOD_QUANTITY
 from .terms import Charge, ChargeModel, Tier
 
 ZERO = Decimal(0)

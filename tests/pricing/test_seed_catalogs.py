@@ -7,7 +7,7 @@ engine is fed the same terms directly, so the arithmetic is pinned down on its o
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from invoicing.pricing import Charge, InvoiceInput, Period, Recurring, price_invoice
+from pricing import Charge, InvoiceInput, Period, Recurring, price_invoice
 
 NOV = Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 DEC = Period(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))

@@ -1,40 +1,31 @@
 """What the engine prices: plain, immutable inputs (no database, no Django).
 
 Prices are Decimal in the currency's major units (dollars, euros); flat and
-seat prices too, so "$99" is Decimal("99"). The adapter that builds these from
-the catalog, subscriptions and metering lives in invoicing/adapters.py.
+seat prices too, so "$99" is Decimal("99"). The adapters that build these from
+the catalog, subscriptions and metering live with their sources: a plan's usage
+charge in billing/selectors/terms.py (`charge_from_terms`), an invoice's inputs in
+invoicing/adapters.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
+from .choices import LabelledChoices
 from .money import unit_price
+from .periods import Period
 
 
-class ChargeModel(StrEnum):
-    STANDARD = "standard"  # unit_price per unit, or per block of `block_size` units (fractions count)
-    # graduated and volume tier prices are also per `block_size` units
-    PACKAGE = "package"  # unit_price per started package of `block_size` units
-    GRADUATED = "graduated"  # each tier at its own rate
-    VOLUME = "volume"  # the whole quantity at the rate of the tier it lands in
+class ChargeModel(LabelledChoices):
+    """How a usage charge prices a quantity; billing's `PlanCharge.model` takes its choices from here.
 
+    Tier prices (graduated and volume) are per `block_size` units too."""
 
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime
-
-    def __post_init__(self):
-        if self.end <= self.start:
-            raise ValueError("a period must end after it starts")
-
-    @property
-    def seconds(self) -> int:
-        return int((self.end - self.start).total_seconds())
+    STANDARD = "standard", "Standard (per unit or per block of N units)"  # fractions of a block count
+    GRADUATED = "graduated", "Graduated (each tier at its own rate)"
+    VOLUME = "volume", "Volume (whole quantity at the tier it lands in)"
+    PACKAGE = "package", "Package (per started package of N units)"  # a started package counts whole
 
 
 @dataclass(frozen=True)

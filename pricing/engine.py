@@ -2,49 +2,52 @@
 prorations, late usage, one-offs, then coupons off the subtotal (before tax).
 
 A line priced from prices (flat, seats, proration, one-off) that would cost, or be priced per
-unit at, more than MAX_LINE_AMOUNT is refused with `AmountTooLarge` (422) naming the inputs to
-lower; usage is billed at most MAX_USAGE_AMOUNT per charge (pricing/money.py has the reasons).
+unit at, more than MAX_LINE_AMOUNT is refused with `LineTooLarge` naming the inputs to lower
+(invoicing/adapters.py raises it as billing's `AmountTooLarge`, 422); usage is billed at most
+MAX_USAGE_AMOUNT per charge (pricing/money.py has the reasons).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from billing.errors import AmountTooLarge
-from metering.values import CONTEXT
-from pricing.money import format_unit_price, line_too_large_message
-
 from . import charges as models
 from .lines import DiscountLine, Line, LineKind, PricedInvoice
 from .money import (
-    FACTOR_QUANTUM,
     MAX_LINE_AMOUNT,
     MAX_USAGE_AMOUNT,
     capped_minor,
+    format_unit_price,
     half_up,
-    to_minor,
+    line_too_large_message,
+    round_to_minor,
 )
+from .periods import Period
+from .quantities import CONTEXT
 from .terms import (
     Charge,
     Coupon,
     InvoiceInput,
     LateUsage,
     OneOff,
-    Period,
     Proration,
     Recurring,
     charge_as_dict,
 )
 
+
+class LineTooLarge(ValueError):
+    """A line priced past MAX_LINE_AMOUNT: `message` says why and what to lower, `fields` names those
+    inputs (each with the message), as an API error's fields."""
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]]):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-
-
-def proration_factor(full: Period, part: Period) -> Decimal:
-    """The fraction of `full` that `part` covers, to the second."""
-    if part.start < full.start or part.end > full.end:
-        raise ValueError("the part must lie inside the full period")
-    return half_up(Decimal(part.seconds) / Decimal(full.seconds), FACTOR_QUANTUM)
 
 
 def price_invoice(data: InvoiceInput) -> PricedInvoice:
@@ -82,9 +85,9 @@ ONE_OFF_FIX = ("lower the quantity or the unit price", ("quantity", "unit_price"
 
 def bounded(line: Line, currency: str, fix: tuple[str, tuple[str, ...]]) -> Line:
     """`line`, unless it costs, or is priced per unit at, more than MAX_LINE_AMOUNT (in either sign):
-    then `AmountTooLarge`, its message naming the line's inputs and `fix` (what to lower, and the
+    then `LineTooLarge`, its message naming the line's inputs and `fix` (what to lower, and the
     names of those inputs, which the error's fields carry)."""
-    unit = 0 if line.unit_price is None else abs(to_minor(line.unit_price, currency))
+    unit = 0 if line.unit_price is None else abs(round_to_minor(line.unit_price, currency))
     if abs(line.amount) <= MAX_LINE_AMOUNT and unit <= MAX_LINE_AMOUNT:
         return line
     label = line.description[:80]
@@ -96,17 +99,17 @@ def bounded(line: Line, currency: str, fix: tuple[str, tuple[str, ...]]) -> Line
         what, amount = f"“{label}” (one unit at {price})", unit
     text, fields = fix
     message = line_too_large_message(what=what, amount=amount, currency=currency, fix=text)
-    raise AmountTooLarge(message, fields={name: [message] for name in fields})
+    raise LineTooLarge(message, fields={name: [message] for name in fields})
 
 
 def recurring_lines(recurring: Recurring, period: Period, currency: str) -> list[Line]:
     name = recurring.plan_name or "Subscription"
-    lines = [bounded(Line(LineKind.FLAT, name, to_minor(recurring.flat_price, currency), Decimal(1),
+    lines = [bounded(Line(LineKind.FLAT, name, round_to_minor(recurring.flat_price, currency), Decimal(1),
                           Decimal(recurring.flat_price), period.start, period.end), currency, FLAT_FIX)]
     if recurring.seat_price is not None:
         extra = Decimal(max(0, recurring.seats - recurring.included_seats))
         with localcontext(CONTEXT):  # exact: a product past the bound is refused, never rounded into it
-            amount = to_minor(extra * recurring.seat_price, currency)
+            amount = round_to_minor(extra * recurring.seat_price, currency)
         lines.append(bounded(Line(LineKind.SEATS, f"{name}: seats beyond {recurring.included_seats} included",
                                   amount, extra, Decimal(recurring.seat_price), period.start, period.end),
                              currency, SEATS_FIX))
@@ -164,14 +167,14 @@ def proration_line(item: Proration, currency: str) -> Line:
     with localcontext(CONTEXT):
         amount = item.unit_price * Decimal(item.quantity) * Decimal(item.factor)
     sign = -1 if item.credit else 1
-    return bounded(Line(LineKind.PRORATION, item.description, sign * to_minor(amount, currency),
+    return bounded(Line(LineKind.PRORATION, item.description, sign * round_to_minor(amount, currency),
                         sign * Decimal(item.quantity), item.unit_price, item.period.start, item.period.end,
                         proration_factor=Decimal(item.factor), reference=item.reference), currency, PRORATION_FIX)
 
 
 def one_off_line(item: OneOff, currency: str) -> Line:
     with localcontext(CONTEXT):
-        amount = to_minor(Decimal(item.quantity) * item.unit_price, currency)
+        amount = round_to_minor(Decimal(item.quantity) * item.unit_price, currency)
     return bounded(Line(LineKind.ONE_OFF, item.description, amount, Decimal(item.quantity), item.unit_price,
                         reference=item.reference), currency, ONE_OFF_FIX)
 

@@ -1,4 +1,5 @@
-"""Billing periods: boundaries counted from the billing cycle anchor, with month ends handled.
+"""Billing periods: a `Period` [start, end), and boundaries counted from the billing cycle
+anchor, with month ends handled.
 
 Every boundary is computed from the anchor (never from the previous boundary), so a
 subscription anchored on 31 January renews on 28/29 February and again on 31 March
@@ -11,11 +12,29 @@ daylight-saving change, where the UTC instant stays fixed.
 from __future__ import annotations
 
 from calendar import monthrange
+from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
 MAX_STEPS = 100_000
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end): what a line bills for; never empty."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self):
+        if self.end <= self.start:
+            raise ValueError("a period must end after it starts")
+
+    @property
+    def seconds(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
 
 
 def step(interval: str, count: int, n: int) -> relativedelta:
@@ -34,7 +53,7 @@ def step(interval: str, count: int, n: int) -> relativedelta:
 def boundary(anchor: datetime, interval: str, count: int, n: int) -> datetime:
     """The n-th period boundary after the anchor (n=0 is the anchor itself): `anchor + step(...)`,
     computed without building a relativedelta (a bill run computes one per subscription), with
-    the same month-end clipping (tests/billing/test_subscription_periods.py compares the two)."""
+    the same month-end clipping (tests/pricing/test_periods.py compares the two)."""
     n_units = count * n
     if interval == "month" or interval == "year":
         months = anchor.month - 1 + (n_units * 12 if interval == "year" else n_units)

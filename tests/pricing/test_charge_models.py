@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from invoicing.pricing import (
+from pricing import (
     Charge,
     Coupon,
     InvoiceInput,
@@ -20,7 +20,7 @@ from invoicing.pricing import (
     price_invoice,
     price_one,
     proration_factor,
-    to_minor,
+    round_to_minor,
     unit_price,
 )
 
@@ -36,10 +36,10 @@ def test_currency_exponents_come_from_cldr():
 
 
 def test_rounding_is_half_up_to_the_minor_unit():
-    assert to_minor(D("1.234"), "USD") == 123
-    assert to_minor(D("1.235"), "USD") == 124
-    assert to_minor(D("617.5"), "JPY") == 618
-    assert to_minor(D("1.2345"), "BHD") == 1235
+    assert round_to_minor(D("1.234"), "USD") == 123
+    assert round_to_minor(D("1.235"), "USD") == 124
+    assert round_to_minor(D("617.5"), "JPY") == 618
+    assert round_to_minor(D("1.2345"), "BHD") == 1235
 
 
 def test_unit_prices_carry_six_decimals_and_refuse_more():

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invoicing.pricing import (
+from pricing import (
     Charge,
     Coupon,
     InvoiceInput,
@@ -20,7 +20,7 @@ from invoicing.pricing import (
     price,
     price_invoice,
     proration_factor,
-    to_minor,
+    round_to_minor,
 )
 
 CURRENCIES = st.sampled_from(["USD", "EUR", "JPY", "BHD"])
@@ -111,7 +111,7 @@ def test_splitting_a_period_by_a_proration_moves_at_most_one_minor_unit(currency
     before, after = Period(period.start, cut), Period(cut, period.end)
     parts = [Proration("part", fee, D(quantity), part, proration_factor(period, part)) for part in (before, after)]
     priced = price_invoice(InvoiceInput(currency=currency, prorations=tuple(parts)))
-    whole = to_minor(fee * quantity, currency)
+    whole = round_to_minor(fee * quantity, currency)
     assert abs(priced.subtotal - whole) <= 1
 
 
@@ -137,7 +137,7 @@ def test_allocation_is_exact_and_within_each_line(amounts, total):
 @given(currency=CURRENCIES, charge=charges(), billed=QUANTITIES, late=QUANTITIES, period=periods())
 def test_usage_billed_on_time_plus_late_costs_what_it_would_have_cost_at_once(currency, charge, billed, late,
                                                                               period):
-    from invoicing.pricing import LateUsage
+    from pricing import LateUsage
 
     on_time = price_invoice(InvoiceInput(currency=currency, charges=(charge,), usage={(charge.metric_code, ""): billed},
                                          usage_period=period))

@@ -4,7 +4,7 @@ invoice (MAX_USAGE_AMOUNT), so no volume of usage and no number of groups can ov
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from invoicing.pricing import (
+from pricing import (
     Charge,
     InvoiceInput,
     LateUsage,
@@ -14,8 +14,8 @@ from invoicing.pricing import (
     price_invoice,
     price_one,
 )
-from invoicing.pricing.money import MAX_USAGE_AMOUNT
-from metering.values import CONTEXT, MAX_PERIOD_QUANTITY
+from pricing.money import MAX_USAGE_AMOUNT
+from pricing.quantities import CONTEXT, MAX_PERIOD_QUANTITY
 
 JAN = Period(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 LARGEST_PERIOD = D("99999999999999999.999999999999")  # just below MAX_PERIOD_QUANTITY, 29 digits

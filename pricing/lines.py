@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from .charges import TierPart
+from .choices import LabelledChoices
 
 
-class LineKind(StrEnum):
-    FLAT = "flat"
-    SEATS = "seats"
-    USAGE = "usage"
-    LATE_USAGE = "late_usage"
-    PRORATION = "proration"
-    ONE_OFF = "one_off"
+class LineKind(LabelledChoices):
+    """What an invoice line bills; invoicing's `InvoiceLine.kind` takes its choices from here."""
+
+    FLAT = "flat", "Flat fee"
+    SEATS = "seats", "Seats"
+    USAGE = "usage", "Usage"
+    LATE_USAGE = "late_usage", "Late usage"
+    PRORATION = "proration", "Proration"
+    ONE_OFF = "one_off", "One-off charge"
 
 
 @dataclass(frozen=True)
