@@ -27,8 +27,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from billing.models import Aggregation, BillableMetric
 from metering import conf
-from metering.models import Aggregation, BillableMetric
 from metering.storage import EVENTS_TABLE
 from metering.values import DECIMAL_PLACES, period_quantity, quantity
 

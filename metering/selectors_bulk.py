@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
+from billing.models import Aggregation
 from metering.aggregation import _measure, filters_sql, group_sql
-from metering.models import Aggregation
 from metering.selectors.invoicing import billable_usage, metrics_named
 from metering.storage import EVENTS_TABLE
 from metering.values import period_quantity

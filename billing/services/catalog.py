@@ -52,7 +52,7 @@ SIX_PLACES = Decimal("0.000001")
 
 
 def _metric(code_or_metric, field: str):
-    from metering.models import BillableMetric
+    from billing.models import BillableMetric
 
     if isinstance(code_or_metric, BillableMetric):
         return code_or_metric

@@ -164,7 +164,7 @@ def _comparable(snapshot: dict) -> dict:
 
 @transaction.atomic
 def catalog_load(*, data: dict) -> LoadReport:
-    from metering.models import BillableMetric
+    from billing.models import BillableMetric
 
     report = LoadReport()
     currency = str(data.get("currency", "USD")).upper()

@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 
 from billing import clock
 from billing.audit import audit_record
-from billing.models import LIVE_STATUSES, Subscription
+from billing.models import LIVE_STATUSES, BillableMetric, Subscription
 from billing.outbox import event_record
-from metering.models import BillableMetric, UsageAlert
+from metering.models import UsageAlert
 from metering.quotas import limits
 
 logger = logging.getLogger(__name__)

@@ -25,10 +25,10 @@ from prometheus_client import Counter
 
 from billing import clock
 from billing.errors import NotFound, ValidationFailed
+from billing.models import Aggregation, BillableMetric
 from metering import conf
 from metering.aggregation import aggregate
 from metering.ingest.decode import EventIn
-from metering.models import Aggregation, BillableMetric
 from metering.quotas import counters, limits
 from metering.services.ingestion import usage_events_record
 from metering.values import DESCRIPTION, period_quantity, period_total, usage_value
