@@ -186,7 +186,8 @@ def _fill_version(version: PlanVersion, prices: dict, charges: list[dict], limit
         PlanLimit.objects.create(version=version, **limit)
 
 
-def _version_snapshot(version: PlanVersion) -> dict:
+def plan_version_snapshot(version: PlanVersion) -> dict:
+    """A version's prices, charges and limits as plain data: audit entries and the catalog loader compare them."""
     return {
         "version": version.version, "included_seats": version.included_seats, "max_seats": version.max_seats,
         "prices": {p.currency: {"flat_amount": p.flat_amount, "seat_amount": p.seat_amount}
@@ -233,7 +234,7 @@ def plan_create(*, code: str, name: str, prices: dict, included_seats: int = 1, 
     _fill_version(version, prices, charges, limits)
     plan.current_version = version
     plan.save(update_fields=["current_version"])
-    audit_record(action="plan.created", instance=plan, after=snapshot(plan) | {"pricing": _version_snapshot(version)})
+    audit_record(action="plan.created", instance=plan, after=snapshot(plan) | {"pricing": plan_version_snapshot(version)})
     event_record(type="billing.plan.created", account_id=None, payload={"plan": plan.code, "version": 1})
     return plan
 
@@ -275,7 +276,7 @@ def plan_pricing_change(*, plan: Plan, prices: dict | None = None, included_seat
     """
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     current = plan.current_version
-    old = _version_snapshot(current)
+    old = plan_version_snapshot(current)
     prices = _clean_prices(prices) if prices is not None else old["prices"]
     charges = [_clean_charge(c, i) for i, c in enumerate(charges if charges is not None else old["charges"])]
     limits = [_clean_limit(lim, i) for i, lim in enumerate(limits if limits is not None else old["limits"])]
@@ -295,7 +296,7 @@ def plan_pricing_change(*, plan: Plan, prices: dict | None = None, included_seat
         version.included_seats, version.max_seats, version.note = included_seats, max_seats, note
         version.save()
     _fill_version(version, prices, charges, limits)
-    audit_record(action="plan.pricing_changed", instance=plan, before=old, after=_version_snapshot(version))
+    audit_record(action="plan.pricing_changed", instance=plan, before=old, after=plan_version_snapshot(version))
     event_record(type="billing.plan.updated", account_id=None,
                  payload={"plan": plan.code, "version": version.version, "new_version": version.pk != current.pk})
     return version
