@@ -16,7 +16,7 @@ import yaml
 from django.db import transaction
 
 from billing.errors import ValidationFailed
-from billing.models import UNLIMITED, Plan, Product
+from billing.models import UNLIMITED, BillableMetric, Plan, Product
 from billing.services.catalog import (
     plan_create,
     plan_pricing_change,
@@ -164,8 +164,6 @@ def _comparable(snapshot: dict) -> dict:
 
 @transaction.atomic
 def catalog_load(*, data: dict) -> LoadReport:
-    from billing.models import BillableMetric
-
     report = LoadReport()
     currency = str(data.get("currency", "USD")).upper()
     for i, spec in enumerate(data.get("metrics") or []):
