@@ -52,6 +52,8 @@ def test_a_wrong_way_import_is_reported(tmp_path):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     (tmp_path / "pricing" / "wrong_way.py").write_text("from invoicing.models import Invoice\nimport django.db\n")
+    with (tmp_path / "billing" / "clock.py").open("a") as kernel_module:
+        kernel_module.write("\nfrom billing.services.catalog import plan_create  # noqa\n")
 
     result = _lint_imports(tmp_path)
 
@@ -60,6 +62,7 @@ def test_a_wrong_way_import_is_reported(tmp_path):
     assert "pricing is not allowed to import invoicing" in report
     assert "pricing.wrong_way -> invoicing.models (l.1)" in report
     assert "pricing is not allowed to import django" in report
+    assert "billing.clock is not allowed to import billing.services.catalog" in report
 
 
 def test_every_app_is_in_a_layer():

@@ -18,9 +18,9 @@ from django.utils import timezone
 from billing.audit import audit_record_many, snapshot, snapshot_changed
 from billing.models import ScheduledChange, ScheduledChangeStatus, Subscription, SubscriptionStatus
 from billing.outbox import event_record_many
+from billing.rows import rows_copy_update
 from billing.services import periods
 from billing.services.lifecycle import subscription_period_advance
-from billing.services.rows import rows_copy_update
 
 S = SubscriptionStatus
 NOT_ADVANCED = (S.CANCELED, S.INCOMPLETE_EXPIRED, S.INCOMPLETE)
