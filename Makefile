@@ -39,8 +39,10 @@ migrate: db
 demo: db
 	@$(MANAGE) load_demo
 
+## make lint: ruff, and the layers contract (also run by make test: tests/test_layers.py)
 lint: install
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports --no-cache
 
 ## benchmarks: print figures and ratios against a baseline measured in the same run (never part of make test)
 bench-ingest: install services db

@@ -84,8 +84,8 @@ def drop_database(config, app, owner) -> None:
 
 def build(sizes: tuple[int, int], start: datetime) -> tuple[list[int], list[int]]:
     """Two cohorts of subscriptions (sizes), each with usage on the three metrics; made by two processes."""
+    from billing.models import BillableMetric
     from billing.services import plan_create
-    from metering.models import BillableMetric
 
     for code, aggregation in METRICS:
         BillableMetric.objects.create(code=code, name=code, aggregation=aggregation)

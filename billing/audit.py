@@ -177,6 +177,6 @@ def audit_record_many(entries: list[dict]) -> None:
                 account_id = getattr(instance, "account_id", None)
         rows.append((account_id, str(actor.type), str(actor.id), str(actor.label), entry["action"], object_type, str(object_id),
                      json_text(entry.get("before")), json_text(entry.get("after")), actor.ip_address, rid))
-    from billing.services.rows import rows_copy
+    from billing.rows import rows_copy
 
     rows_copy(AuditEntry, AUDIT_COLUMNS, rows)

@@ -49,9 +49,9 @@ class OperatorTask(Task):
 
 def run_periodic_jobs() -> list[str]:
     """Run every beat job once, in schedule order (advance_clock --run-jobs, demos, tests)."""
+    # The project's app (config/celery.py) is the current one: billing does not import config.
+    from celery import current_app as app
     from django.conf import settings
-
-    from config.celery import app
 
     app.loader.import_default_modules()  # autodiscovered task modules
     ran = []

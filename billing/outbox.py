@@ -66,7 +66,7 @@ def event_record_many(events: list[dict]) -> None:
     if not events:
         return
     from billing.audit import json_text
-    from billing.services.rows import rows_copy
+    from billing.rows import rows_copy
 
     now = timezone.now()
     rows_copy(OutboxEvent, ["type", "account_id", "payload", "next_attempt_at"],

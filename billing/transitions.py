@@ -237,7 +237,7 @@ def moves_write(objects: list[models.Model], fields: list[str]) -> None:
         move = obj.__dict__.get("_applied_move")
         if move is None or getattr(obj, move.table.field) != move.to_state:
             raise RuntimeError(f"{type(obj).__name__} {obj.pk}: its state was not set by a move of its table")
-    from billing.services.rows import rows_update
+    from billing.rows import rows_update
 
     rows_update(objects, fields)
 

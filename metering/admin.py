@@ -7,7 +7,8 @@ from django.urls import path
 
 from billing.admin import ReadOnlyAdmin
 from billing.errors import BillingError, ValidationFailed
-from metering.models import BillableMetric, UsageAlert, UsageCorrection, UsageRollup
+from billing.models import BillableMetric
+from metering.models import UsageAlert, UsageCorrection, UsageRollup
 from metering.selectors import metric_archive_blockers, metric_has_usage, metric_plan_codes
 from metering.services import (
     billable_metric_archive,
@@ -107,9 +108,9 @@ class BillableMetricAdmin(admin.ModelAdmin):
                 *super().get_urls()]
 
     def upload_usage(self, request):
-        if not request.user.has_perm("metering.change_billablemetric"):
+        if not request.user.has_perm("billing.change_billablemetric"):
             messages.error(request, "You may not import usage.")
-            return redirect("admin:metering_billablemetric_changelist")
+            return redirect("admin:billing_billablemetric_changelist")
         form = UsageUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             lines = (line.decode("utf-8") for line in form.cleaned_data["file"])
@@ -123,7 +124,7 @@ class BillableMetricAdmin(admin.ModelAdmin):
                                           f"{report.duplicates} duplicates, {len(report.rejected)} rejected.")
                 for line, field, reason in report.rejected[:MAX_SHOWN]:
                     messages.warning(request, f"line {line}: {field}: {reason}")
-                return redirect("admin:metering_billablemetric_changelist")
+                return redirect("admin:billing_billablemetric_changelist")
         return render(request, "admin/metering/upload_usage.html",
                       {**self.admin_site.each_context(request), "form": form, "title": "Import usage events",
                        "opts": self.model._meta})

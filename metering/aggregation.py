@@ -27,8 +27,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from billing.models import Aggregation, BillableMetric
 from metering import conf
-from metering.models import Aggregation, BillableMetric
 from metering.storage import EVENTS_TABLE
 from metering.values import DECIMAL_PLACES, period_quantity, quantity
 
@@ -79,7 +79,7 @@ def aggregate(metric: BillableMetric, *, account_id: int, start: datetime, end: 
         return _weighted(metric, account_id=account_id, start=start, end=end, signed=signed)
     select_params: list = []
     group = group_sql(metric, select_params)
-    measure = _measure(metric, select_params)
+    measure = measure_sql(metric, select_params)
     where_params: list = [account_id, metric.pk, start, end]
     where = 'account_id = %s AND metric_id = %s AND "timestamp" >= %s AND "timestamp" < %s'
     where += filters_sql(metric, where_params)
@@ -93,7 +93,8 @@ def aggregate(metric: BillableMetric, *, account_id: int, start: datetime, end: 
         return {g: as_quantity(q) for g, q in cursor.fetchall()}
 
 
-def _measure(metric: BillableMetric, params: list) -> str:
+def measure_sql(metric: BillableMetric, params: list) -> str:
+    """The SQL expression that measures a metric over its events (the aggregation); appends its parameters."""
     kind = metric.aggregation
     if kind == Aggregation.COUNT:
         return "count(*)"

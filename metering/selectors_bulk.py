@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
-from metering.aggregation import _measure, filters_sql, group_sql
-from metering.models import Aggregation
+from billing.models import Aggregation
+from metering.aggregation import filters_sql, group_sql, measure_sql
 from metering.selectors.invoicing import billable_usage, metrics_named
 from metering.storage import EVENTS_TABLE
 from metering.values import period_quantity
@@ -44,7 +44,7 @@ def billable_usage_many(
             continue
         select_params: list = []
         group = group_sql(metric, select_params)
-        measure = _measure(metric, select_params)
+        measure = measure_sql(metric, select_params)
         where_params: list = [accounts, metric.pk, period_start, period_end]
         filters = filters_sql(metric, where_params)
         sql = (f"SELECT account_id, {group} AS g, {measure} FROM {EVENTS_TABLE} "  # noqa: S608

@@ -46,8 +46,8 @@ def documents_with_examples() -> list[Path]:
 
 @pytest.fixture
 def world(make_account, api_client, api_key_for):
+    from billing.models import BillableMetric
     from billing.services import plan_create
-    from metering.models import BillableMetric
     from tests.invoicing.factories import draft
 
     acme = make_account("Acme", external_id="acme")

@@ -22,6 +22,7 @@ from billing.api.strict import (
 )
 from billing.api.views import ApiView
 from billing.models import (
+    BillableMetric,
     CapMode,
     ChangeTiming,
     ChargeModel,
@@ -36,7 +37,6 @@ from billing.models import (
 )
 from billing.selectors import plans_all, plans_public
 from billing.services import plan_create, plan_pricing_change, plan_update
-from metering.models import BillableMetric
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
 MAX_INTERVAL_COUNT = 100

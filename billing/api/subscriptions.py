@@ -28,6 +28,7 @@ from billing.api.views import ApiView
 from billing.errors import InvalidTransition, ValidationFailed
 from billing.models import (
     Account,
+    BillableMetric,
     CapMode,
     ChangeTiming,
     ChargeModel,
@@ -54,7 +55,6 @@ from billing.services import (
     subscription_scheduled_change_cancel,
     subscription_trial_end,
 )
-from metering.models import BillableMetric
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
 

@@ -25,6 +25,7 @@ from .customers import (
     CreditKind,
     PromotionCode,
 )
+from .metrics import Aggregation, BillableMetric
 from .outbox import OutboxEvent
 from .signin import SignInThrottle
 from .subscriptions import (
@@ -44,9 +45,11 @@ __all__ = [
     "LIVE_STATUSES",
     "UNLIMITED",
     "Account",
+    "Aggregation",
     "ApiKey",
     "ApiScope",
     "AuditEntry",
+    "BillableMetric",
     "BillingProfile",
     "CapMode",
     "ChangeTiming",

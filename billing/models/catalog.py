@@ -140,7 +140,7 @@ class PlanCharge(models.Model):
     """
 
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="charges")
-    metric = models.ForeignKey("metering.BillableMetric", on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey("billing.BillableMetric", on_delete=models.PROTECT, related_name="+")
     currency = models.CharField(max_length=3)
     model = models.CharField(max_length=16, choices=ChargeModel.choices, default=ChargeModel.STANDARD)
     unit_price = models.DecimalField(max_digits=20, decimal_places=6, default=0)
@@ -161,7 +161,7 @@ class PlanCharge(models.Model):
 
 class PlanLimit(models.Model):
     version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="limits")
-    metric = models.ForeignKey("metering.BillableMetric", on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey("billing.BillableMetric", on_delete=models.PROTECT, related_name="+")
     included = models.BigIntegerField(default=UNLIMITED, help_text="-1 = unlimited.")
     cap_mode = models.CharField(max_length=4, choices=CapMode.choices, default=CapMode.SOFT)
     overage_allowed = models.BooleanField(default=True, help_text="Off: a free tier that must upgrade.")

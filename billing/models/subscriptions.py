@@ -64,7 +64,7 @@ class SubscriptionMetricOverride(TenantModel):
     """A subscription's own charge and/or limit for one metric; empty fields keep the plan's."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="metric_overrides")
-    metric = models.ForeignKey("metering.BillableMetric", on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey("billing.BillableMetric", on_delete=models.PROTECT, related_name="+")
     charge_model = models.CharField(max_length=16, choices=ChargeModel.choices, blank=True)
     unit_price = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     block_size = models.PositiveIntegerField(null=True, blank=True)

@@ -23,7 +23,6 @@ from billing.services.catalog import (
     plan_pricing_change,
     plan_update,
     product_create,
-    subscription_overrides_set,
     subscription_version_migrate,
 )
 from billing.services.catalog_loader import catalog_load
@@ -45,6 +44,7 @@ from billing.services.lifecycle import (
     subscription_period_advance,
     subscriptions_roll,
 )
+from billing.services.overrides import subscription_overrides_set
 from billing.services.subscriptions import (
     ChangePlan,
     subscription_activate,

@@ -1,4 +1,4 @@
-"""Catalog writes: products, plans, plan versions (grandfathering) and per-subscription overrides.
+"""Catalog writes: products, plans and plan versions (grandfathering). A subscription's own prices: overrides.py.
 
 Pricing input, shared by every function here:
 - `prices`: {"USD": {"flat_amount": 9900, "seat_amount": 500 or None}, ...} (minor units)
@@ -20,6 +20,7 @@ from billing.audit import audit_record, snapshot
 from billing.errors import ValidationFailed
 from billing.models import (
     UNLIMITED,
+    BillableMetric,
     CapMode,
     ChangeTiming,
     ChargeModel,
@@ -34,7 +35,6 @@ from billing.models import (
     ScheduledChange,
     ScheduledChangeStatus,
     Subscription,
-    SubscriptionMetricOverride,
     TrialEndBehavior,
 )
 from billing.outbox import event_record
@@ -51,9 +51,8 @@ CHOICES = {"interval": Interval, "trial_end_behavior": TrialEndBehavior, "upgrad
 SIX_PLACES = Decimal("0.000001")
 
 
-def _metric(code_or_metric, field: str):
-    from metering.models import BillableMetric
-
+def catalog_metric(code_or_metric, field: str):
+    """The billable metric given, or the one with that code (ValidationFailed naming `field` if none)."""
     if isinstance(code_or_metric, BillableMetric):
         return code_or_metric
     metric = BillableMetric.objects.filter(code=code_or_metric).first()
@@ -118,7 +117,7 @@ def _clean_charge(raw: dict, i: int) -> dict:
     free_units = raw.get("free_units", 0)
     if not isinstance(free_units, int) or free_units < 0:
         raise ValidationFailed({f"{field}.free_units": "Must be a whole number, zero or more."})
-    return {"metric": _metric(raw.get("metric"), f"{field}.metric"),
+    return {"metric": catalog_metric(raw.get("metric"), f"{field}.metric"),
             "currency": currency, "model": model,
             "unit_price": clean_price(raw.get("unit_price", 0), f"{field}.unit_price"), "tiers": tiers,
             "free_units": free_units, **sizes}
@@ -135,7 +134,7 @@ def _clean_limit(raw: dict, i: int) -> dict:
     thresholds = list(raw.get("alert_thresholds") or [80, 100, 120])
     if any(not isinstance(t, int) or t <= 0 for t in thresholds):
         raise ValidationFailed({f"{field}.alert_thresholds": "Percentages as whole numbers above 0."})
-    return {"metric": _metric(raw.get("metric"), f"{field}.metric"), "included": included, "cap_mode": cap_mode,
+    return {"metric": catalog_metric(raw.get("metric"), f"{field}.metric"), "included": included, "cap_mode": cap_mode,
             "overage_allowed": bool(raw.get("overage_allowed", True)),
             "grace_percent": int(raw.get("grace_percent", 0)), "alert_thresholds": sorted(thresholds)}
 
@@ -186,7 +185,8 @@ def _fill_version(version: PlanVersion, prices: dict, charges: list[dict], limit
         PlanLimit.objects.create(version=version, **limit)
 
 
-def _version_snapshot(version: PlanVersion) -> dict:
+def plan_version_snapshot(version: PlanVersion) -> dict:
+    """A version's prices, charges and limits as plain data: audit entries and the catalog loader compare them."""
     return {
         "version": version.version, "included_seats": version.included_seats, "max_seats": version.max_seats,
         "prices": {p.currency: {"flat_amount": p.flat_amount, "seat_amount": p.seat_amount}
@@ -233,7 +233,7 @@ def plan_create(*, code: str, name: str, prices: dict, included_seats: int = 1, 
     _fill_version(version, prices, charges, limits)
     plan.current_version = version
     plan.save(update_fields=["current_version"])
-    audit_record(action="plan.created", instance=plan, after=snapshot(plan) | {"pricing": _version_snapshot(version)})
+    audit_record(action="plan.created", instance=plan, after=snapshot(plan) | {"pricing": plan_version_snapshot(version)})
     event_record(type="billing.plan.created", account_id=None, payload={"plan": plan.code, "version": 1})
     return plan
 
@@ -275,7 +275,7 @@ def plan_pricing_change(*, plan: Plan, prices: dict | None = None, included_seat
     """
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     current = plan.current_version
-    old = _version_snapshot(current)
+    old = plan_version_snapshot(current)
     prices = _clean_prices(prices) if prices is not None else old["prices"]
     charges = [_clean_charge(c, i) for i, c in enumerate(charges if charges is not None else old["charges"])]
     limits = [_clean_limit(lim, i) for i, lim in enumerate(limits if limits is not None else old["limits"])]
@@ -295,7 +295,7 @@ def plan_pricing_change(*, plan: Plan, prices: dict | None = None, included_seat
         version.included_seats, version.max_seats, version.note = included_seats, max_seats, note
         version.save()
     _fill_version(version, prices, charges, limits)
-    audit_record(action="plan.pricing_changed", instance=plan, before=old, after=_version_snapshot(version))
+    audit_record(action="plan.pricing_changed", instance=plan, before=old, after=plan_version_snapshot(version))
     event_record(type="billing.plan.updated", account_id=None,
                  payload={"plan": plan.code, "version": version.version, "new_version": version.pk != current.pk})
     return version
@@ -338,86 +338,3 @@ def subscription_version_migrate(*, subscription: Subscription, to_version: Plan
         subscription.save()
         record(subscription, "version_migrated", before, event="updated")
     return subscription
-
-
-@transaction.atomic
-def subscription_overrides_set(*, subscription: Subscription, flat_amount: int | None = None,
-                               seat_amount: int | None = None, included_seats: int | None = None,
-                               metrics: list[dict] | None = None, clear: bool = False) -> Subscription:
-    """An enterprise deal: the subscription's own flat price, seat price, seats, charges or limits.
-
-    `metrics`: [{"metric": code, "unit_price", "tiers", "free_units", "charge_model", "block_size",
-    "package_size", "included", "cap_mode", "overage_allowed"}] (omitted keys keep the plan's).
-    `clear=True` removes every override first.
-    """
-    from billing.services.subscriptions import WITH_PLAN, terms_bounded
-    from billing.transitions import row_lock
-
-    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
-    before = snapshot(subscription) | {"metric_overrides": _overrides_snapshot(subscription)}
-    if clear:
-        subscription.flat_amount_override = subscription.seat_amount_override = None
-        subscription.included_seats_override = None
-        SubscriptionMetricOverride.objects.filter(subscription=subscription).delete()
-    for name, value in (("flat_amount", flat_amount), ("seat_amount", seat_amount)):
-        if value is not None:
-            setattr(subscription, f"{name}_override", clean_amount(value, name, subscription.currency))
-    if included_seats is not None:
-        if not isinstance(included_seats, int) or included_seats < UNLIMITED:
-            raise ValidationFailed({"included_seats": "Must be a whole number, or -1 for unlimited."})
-        subscription.included_seats_override = included_seats
-    subscription.save()
-    for i, raw in enumerate(metrics or []):
-        field = f"metrics[{i}]"
-        metric = _metric(raw.get("metric"), f"{field}.metric")
-        values = {}
-        if raw.get("charge_model") is not None:
-            if raw["charge_model"] not in ChargeModel.values:
-                raise ValidationFailed({f"{field}.charge_model": f"Must be one of {', '.join(ChargeModel.values)}."})
-            values["charge_model"] = raw["charge_model"]
-        if raw.get("unit_price") is not None:
-            values["unit_price"] = clean_price(raw["unit_price"], f"{field}.unit_price")
-        if raw.get("tiers") is not None:
-            values["tiers"] = clean_tiers(raw["tiers"], f"{field}.tiers", subscription.currency)
-        for name in ("block_size", "package_size", "free_units", "included"):
-            if raw.get(name) is not None:
-                least = {"included": UNLIMITED, "free_units": 0}.get(name, 1)  # a price per block of 0 divides by 0
-                if not isinstance(raw[name], int) or raw[name] < least:
-                    raise ValidationFailed({f"{field}.{name}": f"Must be a whole number of at least {least}."})
-                values[name] = raw[name]
-        if raw.get("cap_mode") is not None:
-            if raw["cap_mode"] not in CapMode.values:
-                raise ValidationFailed({f"{field}.cap_mode": "Must be soft or hard."})
-            values["cap_mode"] = raw["cap_mode"]
-        if raw.get("overage_allowed") is not None:
-            values["overage_allowed"] = bool(raw["overage_allowed"])
-        override, _ = SubscriptionMetricOverride.objects.update_or_create(
-            subscription=subscription, metric=metric, defaults={"account_id": subscription.account_id, **values})
-        _override_tiers_checked(subscription, override, field)
-    given = tuple(name for name, value in (("flat_amount", flat_amount), ("seat_amount", seat_amount),
-                                           ("included_seats", included_seats)) if value is not None)
-    if given or clear:  # the fees per period changed
-        terms_bounded(plan_terms_for(subscription), fields=given or ("clear",),
-                      fix="lower the flat or seat amount, or include more seats")
-    after_extra = {"metric_overrides": _overrides_snapshot(subscription)}
-    audit_record(action="subscription.overrides_set", instance=subscription, before=before,
-                 after=snapshot(subscription) | after_extra)
-    event_record(type="billing.subscription.updated", account_id=subscription.account_id,
-                 payload={"subscription_id": subscription.pk, "action": "overrides_set"})
-    return subscription
-
-
-def _override_tiers_checked(subscription: Subscription, override: SubscriptionMetricOverride, field: str) -> None:
-    """The charge the override leaves (its own model and tiers, else the plan's) is one pricing can use:
-    graduated and volume need tiers ending open-ended, as a plan's charge does (`_clean_charge`)."""
-    charge = PlanCharge.objects.filter(version_id=subscription.plan_version_id, currency=subscription.currency,
-                                       metric_id=override.metric_id).first()
-    model = override.charge_model or (charge.model if charge else ChargeModel.STANDARD)
-    tiers = override.tiers if override.tiers is not None else (charge.tiers if charge else None)
-    if model in (ChargeModel.GRADUATED, ChargeModel.VOLUME) and (not tiers or tiers[-1].get("up_to") is not None):
-        raise ValidationFailed({f"{field}.tiers": "Give tiers ending with an open-ended one (up_to null): "
-                                                  f"the {model} model prices by tier."})
-
-
-def _overrides_snapshot(subscription: Subscription) -> list[dict]:
-    return [snapshot(o) for o in SubscriptionMetricOverride.objects.filter(subscription=subscription)]

@@ -16,12 +16,12 @@ import yaml
 from django.db import transaction
 
 from billing.errors import ValidationFailed
-from billing.models import UNLIMITED, Plan, Product
+from billing.models import UNLIMITED, BillableMetric, Plan, Product
 from billing.services.catalog import (
-    _version_snapshot,
     plan_create,
     plan_pricing_change,
     plan_update,
+    plan_version_snapshot,
     product_create,
 )
 from pricing import money
@@ -164,8 +164,6 @@ def _comparable(snapshot: dict) -> dict:
 
 @transaction.atomic
 def catalog_load(*, data: dict) -> LoadReport:
-    from metering.models import BillableMetric
-
     report = LoadReport()
     currency = str(data.get("currency", "USD")).upper()
     for i, spec in enumerate(data.get("metrics") or []):
@@ -207,7 +205,7 @@ def _plan_load(spec: dict, pricing: dict, attrs: dict, report: LoadReport) -> No
         return
     plan_update(plan=plan, name=spec.get("name", plan.name), **attrs)
     wanted = _comparable({**pricing, "charges": [{**c, "metric": c["metric"]} for c in pricing["charges"]]})
-    if wanted == _comparable(_version_snapshot(plan.current_version)):
+    if wanted == _comparable(plan_version_snapshot(plan.current_version)):
         report.plans_unchanged.append(plan.code)
     else:
         plan_pricing_change(plan=plan, note="catalog file", **pricing)

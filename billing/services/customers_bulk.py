@@ -14,8 +14,8 @@ from billing import clock
 from billing.audit import audit_record_many, snapshot, snapshot_changed
 from billing.errors import Conflict
 from billing.models import BillingProfile
+from billing.rows import rows_update
 from billing.services.customers import clean_currency
-from billing.services.rows import rows_update
 
 
 def billing_profiles_currency_lock_many(*, currencies: dict[int, str]) -> None:

@@ -20,9 +20,9 @@ from billing.selectors.subscriptions import subscriptions_to_advance_unbilled
 from billing.services.subscriptions import (
     TRIAL_WILL_END_NOTICE,
     WITH_PLAN,
-    _apply_version,
     end_trial,
     ending,
+    plan_version_apply,
     record,
     status_change,
     subscription_resume,
@@ -66,7 +66,7 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
         subscription=subscription, status=ScheduledChangeStatus.PENDING, effective_at__lte=boundary).first()
     interval_before = (subscription.plan.interval, subscription.plan.interval_count)
     if change is not None:
-        _apply_version(subscription, change.plan_version or subscription.plan_version,
+        plan_version_apply(subscription, change.plan_version or subscription.plan_version,
                        change.quantity or subscription.quantity, at=boundary)
         change.status = ScheduledChangeStatus.APPLIED
         change.save(update_fields=["status"])

@@ -18,8 +18,8 @@ from django.utils import timezone
 from billing.audit import audit_record_many, snapshot, snapshot_changed
 from billing.models import ScheduledChange, ScheduledChangeStatus, Subscription, SubscriptionStatus
 from billing.outbox import event_record_many
+from billing.rows import rows_copy_update
 from billing.services.lifecycle import subscription_period_advance
-from billing.services.rows import rows_copy_update
 from pricing import periods
 
 S = SubscriptionStatus

@@ -302,7 +302,7 @@ def subscription_change(*, subscription: Subscription, plan: Plan | None = None,
             proration_factor=line.proration_factor, old_plan_version=old_version,
             new_plan_version=change.new_plan_version, quantity=line.quantity,
             bill_immediately=change.proration_behavior == ProrationBehavior.ALWAYS_INVOICE, created_at=now)
-    _apply_version(subscription, change.new_plan_version, change.new_quantity)
+    plan_version_apply(subscription, change.new_plan_version, change.new_quantity)
     if change.period_restarts:
         subscription.billing_cycle_anchor = now
         subscription.current_period_start = now
@@ -315,8 +315,12 @@ def subscription_change(*, subscription: Subscription, plan: Plan | None = None,
     return change
 
 
-def _apply_version(subscription: Subscription, version: PlanVersion, quantity: int,
+def plan_version_apply(subscription: Subscription, version: PlanVersion, quantity: int,
                    at: datetime | None = None) -> None:
+    """Put a subscription on a plan version and quantity, in the caller's transaction (the caller saves it).
+
+    Moving to another plan drops the old plan's price overrides and ends discounts the new plan is not covered by.
+    """
     if version.pk != subscription.plan_version_id:
         if version.plan_id != subscription.plan_id:
             subscription.flat_amount_override = subscription.seat_amount_override = None

@@ -29,9 +29,9 @@ from billing import clock
 from billing.audit import audit_record_many
 from billing.errors import Conflict
 from billing.outbox import event_record_many
+from billing.rows import ids_take, rows_copy
 from billing.services import discount_mark_used
 from billing.services.customers_bulk import billing_profiles_currency_lock_many
-from billing.services.rows import ids_take, rows_copy
 from billing.transitions import moves_react
 from invoicing import adapters, conf
 from invoicing.adapters import price_invoice

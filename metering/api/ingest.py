@@ -20,10 +20,9 @@ from billing.api.strict import (
     StrictJSONObjectField,
     StrictSlugField,
 )
-from billing.models import Account
+from billing.models import Account, BillableMetric
 from metering.api.common import MeteringApiView
 from metering.ingest.decode import max_body_bytes
-from metering.models import BillableMetric
 from metering.services import usage_events_ingest
 from metering.services.ingestion import IngestResult
 from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS

@@ -24,7 +24,7 @@ from billing.api.strict import (
     expect_no_fields,
 )
 from billing.api.views import ApiView
-from metering.models import Aggregation, BillableMetric
+from billing.models import Aggregation, BillableMetric
 from metering.selectors import metrics_all
 from metering.services import (
     billable_metric_archive,

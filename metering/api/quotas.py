@@ -37,9 +37,8 @@ from billing.api.strict import (
     nul_paths,
 )
 from billing.errors import ValidationFailed
-from billing.models import Account
+from billing.models import Account, BillableMetric
 from metering.api.common import MeteringApiView, account_for, decimal_text
-from metering.models import BillableMetric
 from metering.services import quota_check, quota_consume
 from metering.values import DECIMAL_PLACES, DESCRIPTION, INTEGER_DIGITS
 

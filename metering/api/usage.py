@@ -17,9 +17,8 @@ from billing.api.strict import (
     StrictQuery,
 )
 from billing.errors import NotFound, ValidationFailed
-from billing.models import Account
+from billing.models import Account, BillableMetric
 from metering.api.common import MeteringApiView, account_for, decimal_text
-from metering.models import BillableMetric
 from metering.selectors import current_usage, usage_history, usage_series
 
 

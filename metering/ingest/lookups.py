@@ -12,8 +12,7 @@ import msgspec
 from django.db import connection
 
 from billing import tenancy
-from billing.models import Account
-from metering.models import BillableMetric
+from billing.models import Account, BillableMetric
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Metering models: the metric catalog, rollups, usage alerts and corrections.
+"""Metering models: rollups, usage alerts and corrections (the metrics they count are billing's catalog).
 
 Raw usage events and their idempotency keys live in tables made with raw SQL
 (partitioned by time, see `metering/storage.py` and migration 0002); they have
@@ -7,12 +7,9 @@ no Django model because nothing reads them through the ORM.
 
 from .alerts import UsageAlert
 from .corrections import UsageCorrection
-from .metrics import Aggregation, BillableMetric
 from .rollups import RollupCursor, RollupGranularity, UsageRollup
 
 __all__ = [
-    "Aggregation",
-    "BillableMetric",
     "RollupCursor",
     "RollupGranularity",
     "UsageAlert",

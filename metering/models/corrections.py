@@ -7,10 +7,8 @@ written in the same transaction as the event, and kept after raw events are prun
 
 from django.db import models
 
-from billing.models import TenantModel
+from billing.models import BillableMetric, TenantModel
 from metering.values import DECIMAL_PLACES, INTEGER_DIGITS
-
-from .metrics import BillableMetric
 
 
 class UsageCorrection(TenantModel):

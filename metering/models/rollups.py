@@ -2,9 +2,7 @@
 
 from django.db import models
 
-from billing.models import TenantModel
-
-from .metrics import BillableMetric
+from billing.models import BillableMetric, TenantModel
 
 
 class RollupGranularity(models.TextChoices):

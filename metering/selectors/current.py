@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from billing import clock
+from billing.models import Aggregation, BillableMetric
 from billing.selectors import Entitlement, entitlements_for
 from metering.aggregation import aggregate
-from metering.models import Aggregation, BillableMetric
 from metering.pricing import usage_cost
 from metering.values import CONTEXT, period_quantity, period_total
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
+from billing.models import Aggregation, BillableMetric
 from metering.aggregation import aggregate, filters_sql, group_sql
-from metering.models import Aggregation, BillableMetric
 from metering.storage import EVENTS_TABLE
 
 

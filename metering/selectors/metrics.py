@@ -9,9 +9,16 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import QuerySet
 
-from billing.models import Plan, PlanCharge, PlanLimit, Subscription, SubscriptionMetricOverride
+from billing.models import (
+    BillableMetric,
+    Plan,
+    PlanCharge,
+    PlanLimit,
+    Subscription,
+    SubscriptionMetricOverride,
+)
 from billing.models.subscriptions import SubscriptionStatus
-from metering.models import BillableMetric, UsageRollup
+from metering.models import UsageRollup
 from metering.storage import EVENTS_TABLE
 
 # A subscription in these is over: nothing of it is billed or metered any more.

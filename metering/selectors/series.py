@@ -14,8 +14,9 @@ from decimal import Decimal
 from django.db import connection
 
 from billing.errors import ValidationFailed
+from billing.models import Aggregation, BillableMetric
 from metering.aggregation import aggregate, filters_sql, group_sql, value_sql
-from metering.models import Aggregation, BillableMetric, RollupCursor, UsageAlert, UsageRollup
+from metering.models import RollupCursor, UsageAlert, UsageRollup
 from metering.storage import EVENTS_TABLE
 from metering.values import CONTEXT, quantity
 

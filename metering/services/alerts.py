@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 
 from billing import clock
 from billing.audit import audit_record
-from billing.models import LIVE_STATUSES, Subscription
+from billing.models import LIVE_STATUSES, BillableMetric, Subscription
 from billing.outbox import event_record
-from metering.models import BillableMetric, UsageAlert
+from metering.models import UsageAlert
 from metering.quotas import limits
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def usage_alerts_evaluate(*, account_id: int | None = None) -> int:
 
     Safe to run twice and to kill halfway: each alert is its own transaction and fires once.
     """
-    from metering.services.quotas import _postgres_usage
+    from metering.services.quotas import period_usage
 
     if account_id is None:
         account_ids = sorted(set(Subscription.objects.filter(status__in=LIVE_STATUSES)
@@ -70,7 +70,7 @@ def usage_alerts_evaluate(*, account_id: int | None = None) -> int:
             if metric is None:
                 continue
             metrics[metric.code] = metric
-            usage = _postgres_usage(metric, current, entitlement.period_start, entitlement.period_end)
+            usage = period_usage(metric, current, entitlement.period_start, entitlement.period_end)
             for threshold in sorted(entitlement.alert_thresholds):
                 if usage * 100 < Decimal(threshold) * entitlement.included:
                     break

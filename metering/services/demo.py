@@ -6,9 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from billing import clock
-from billing.models import LIVE_STATUSES, Subscription
+from billing.models import LIVE_STATUSES, BillableMetric, Subscription
 from metering.ingest.decode import EventIn
-from metering.models import BillableMetric
 from metering.quotas import limits
 from metering.services.alerts import usage_alerts_evaluate
 from metering.services.ingestion import usage_events_record

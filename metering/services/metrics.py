@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from billing import tenancy
 from billing.audit import audit_record, snapshot
 from billing.errors import Conflict, ValidationFailed
-from metering.models import Aggregation, BillableMetric
+from billing.models import Aggregation, BillableMetric
 from metering.selectors.metrics import metric_archive_blockers, metric_has_usage, metric_plan_codes
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

@@ -25,10 +25,10 @@ from prometheus_client import Counter
 
 from billing import clock
 from billing.errors import NotFound, ValidationFailed
+from billing.models import Aggregation, BillableMetric
 from metering import conf
 from metering.aggregation import aggregate
 from metering.ingest.decode import EventIn
-from metering.models import Aggregation, BillableMetric
 from metering.quotas import counters, limits
 from metering.services.ingestion import usage_events_record
 from metering.values import DESCRIPTION, period_quantity, period_total, usage_value
@@ -126,7 +126,8 @@ def quota_period(entitlement, now):
     return calendar_month(now)
 
 
-def _postgres_usage(metric, account_id, start, end) -> Decimal:
+def period_usage(metric, account_id, start, end) -> Decimal:
+    """A metric's usage by one account in a period, read from PostgreSQL: the exact figure the Redis counters cache."""
     groups = aggregate(metric, account_id=account_id, start=start, end=end)
     if metric.aggregation in (Aggregation.MAX, Aggregation.LATEST):
         return max(groups.values(), default=Decimal(0))
@@ -138,7 +139,7 @@ def _counter_usage(metric, account_id, start, end) -> Decimal:
     value = counters.counter_read(account_id, metric.pk, start)
     if value is None:
         counters.counter_register(account_id, metric.pk, start, end)
-        value = counters.counter_set(account_id, metric.pk, start, _postgres_usage(metric, account_id, start, end))
+        value = counters.counter_set(account_id, metric.pk, start, period_usage(metric, account_id, start, end))
     return value
 
 
@@ -178,7 +179,7 @@ def quota_check(*, account_id: int, metric_code: str, quantity=1) -> QuotaDecisi
                              start, end, "redis")
         except counters.CountersUnavailable as exc:
             _fallback(account_id, metric, exc)
-    return quota_decision(metric, entitlement, requested, _postgres_usage(metric, account_id, start, end),
+    return quota_decision(metric, entitlement, requested, period_usage(metric, account_id, start, end),
                      start, end, "postgres")
 
 
@@ -260,7 +261,7 @@ def _consume_with_postgres(metric, entitlement, account_id, requested, events, s
         with connection.cursor() as cursor:
             # Serializes consumers of one account and metric until this transaction commits.
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [int(account_id) % 2**31, int(metric.pk) % 2**31])
-        usage = _postgres_usage(metric, account_id, start, end)
+        usage = period_usage(metric, account_id, start, end)
         decision = quota_decision(metric, entitlement, requested, usage, start, end, "postgres")
         if not decision.allowed:
             return decision

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
+from billing.models import BillableMetric
 from metering import conf
 from metering.aggregation import filters_sql, group_sql, value_sql
-from metering.models import BillableMetric, RollupCursor, RollupGranularity
+from metering.models import RollupCursor, RollupGranularity
 from metering.storage import EVENTS_TABLE
 
 STEP = timedelta(hours=6)

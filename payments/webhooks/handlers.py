@@ -18,7 +18,8 @@ from payments.services.methods import (
 from .registry import webhook_handler
 
 
-def _object(event: WebhookEvent) -> dict:
+def event_object(event: WebhookEvent) -> dict:
+    """The Stripe object a webhook event is about (`data.object`), or {} when the payload has none."""
     return (event.payload.get("data") or {}).get("object") or {}
 
 

@@ -14,7 +14,7 @@ from payments.services.charging import payment_apply_result
 from payments.services.disputes import dispute_record
 from payments.services.refunds import payment_refunds_sync
 
-from .handlers import _object
+from .handlers import event_object
 from .registry import webhook_handler
 
 
@@ -42,7 +42,7 @@ def _sync(event: WebhookEvent, payment: Payment, intent_id: str) -> str:
 @webhook_handler("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.requires_action",
                  "payment_intent.canceled", "payment_intent.processing")
 def payment_intent_changed(event: WebhookEvent) -> str:
-    intent = _object(event)
+    intent = event_object(event)
     payment = _payment_for(intent_id=intent.get("id", ""), reference=(intent.get("metadata") or {}).get("reference", ""))
     if payment is None:
         return "Not one of our payments (reconciliation will report it if money moved)."
@@ -51,7 +51,7 @@ def payment_intent_changed(event: WebhookEvent) -> str:
 
 @webhook_handler("charge.succeeded", "charge.failed", "charge.refunded")
 def charge_changed(event: WebhookEvent) -> str:
-    charge = _object(event)
+    charge = event_object(event)
     intent_id = charge.get("payment_intent") or ""
     intent_id = intent_id if isinstance(intent_id, str) else intent_id.get("id", "")
     payment = _payment_for(intent_id=intent_id, charge_id=charge.get("id", ""),
@@ -63,7 +63,7 @@ def charge_changed(event: WebhookEvent) -> str:
 
 @webhook_handler("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed")
 def dispute_changed(event: WebhookEvent) -> str:
-    dispute = _object(event)
+    dispute = event_object(event)
     charge_id = dispute.get("charge") or ""
     charge_id = charge_id if isinstance(charge_id, str) else charge_id.get("id", "")
     intent_id = dispute.get("payment_intent") or ""

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
+from billing.models import BillableMetric
 from billing.services import plan_create
-from metering.models import BillableMetric
 
 
 def utc(*args) -> datetime:

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from billing import tenancy
+from billing.models import BillableMetric
 from metering import conf
 from metering.ingest.fastlane import IngestFastLane
-from metering.models import BillableMetric
 from metering.quotas.fastlane import QuotaFastLane
 from metering.selectors import stored_event_count
 from tests.billing.catalog_factories import plan

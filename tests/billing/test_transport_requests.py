@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 
 from billing import tenancy
-from billing.models import ApiKey
-from metering.models import BillableMetric
+from billing.models import ApiKey, BillableMetric
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"

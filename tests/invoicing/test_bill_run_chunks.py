@@ -36,7 +36,7 @@ JAN, FEB, MAR = utc(2026, 1, 1), utc(2026, 2, 1), utc(2026, 3, 1)
 # finalizations, run this many SQL statements whatever the number of subscriptions in it, for
 # subscriptions without prorations, coupons or customer credit (each of those adds a few
 # statements for the subscription that has them). A table written through a staging table
-# (billing.services.rows.rows_copy) takes two: the staging table's creation, then COPY and INSERT.
+# (billing.rows.rows_copy) takes two: the staging table's creation, then COPY and INSERT.
 RENEWAL_CHUNK_QUERIES = 38
 FINALIZE_CHUNK_QUERIES = 30
 

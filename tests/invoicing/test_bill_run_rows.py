@@ -18,7 +18,7 @@ from billing import tenancy
 from billing.audit import _json_safe, json_text, snapshot, snapshot_changed
 from billing.models import AuditEntry, OutboxEvent
 from billing.outbox import event_record_many
-from billing.services.rows import rows_copy
+from billing.rows import rows_copy
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC

@@ -1,7 +1,7 @@
 import pytest
 
 from billing import tenancy
-from metering.models import BillableMetric
+from billing.models import BillableMetric
 
 
 @pytest.fixture

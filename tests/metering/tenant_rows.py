@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 from billing import clock
+from billing.models import BillableMetric
 from metering.ingest.decode import EventIn
-from metering.models import BillableMetric, RollupGranularity, UsageAlert, UsageRollup
+from metering.models import RollupGranularity, UsageAlert, UsageRollup
 from metering.services import usage_events_record
 
 

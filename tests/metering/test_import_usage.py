@@ -61,7 +61,7 @@ def test_the_admin_upload_imports_a_file(client, make_account, make_metric):
     client.force_login(admin)
     upload = SimpleUploadedFile("u.ndjson", f'{{"metric": "calls", "idempotency_key": "a", "account_id": {account.pk}}}\n'
                                 .encode())
-    response = client.post("/admin/metering/billablemetric/upload-usage/", {"file": upload, "format": "ndjson"},
+    response = client.post("/admin/billing/billablemetric/upload-usage/", {"file": upload, "format": "ndjson"},
                            follow=True)
     assert response.status_code == 200
     assert "1 accepted" in response.content.decode()
@@ -72,17 +72,16 @@ def test_the_admin_upload_imports_a_file(client, make_account, make_metric):
 def test_a_metric_is_created_in_the_admin_through_the_service(client, make_account):
     from django.contrib.auth import get_user_model
 
-    from billing.models import AuditEntry
-    from metering.models import BillableMetric
+    from billing.models import AuditEntry, BillableMetric
 
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)
     data = {"code": "llm_tokens", "name": "LLM tokens", "unit": "token", "aggregation": "sum",
             "field_name": "tokens", "filters": "{}", "group_by": '["model"]', "is_active": "on", "description": ""}
-    response = client.post("/admin/metering/billablemetric/add/", data)
+    response = client.post("/admin/billing/billablemetric/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     with tenancy.operator_scope():
         assert BillableMetric.objects.get(code="llm_tokens").group_by == ["model"]
         assert AuditEntry.objects.filter(action="billable_metric.created").exists()
-    bad = client.post("/admin/metering/billablemetric/add/", {**data, "code": "x2", "group_by": '"model"'})
+    bad = client.post("/admin/billing/billablemetric/add/", {**data, "code": "x2", "group_by": '"model"'})
     assert bad.status_code == 200 and "list of property names" in bad.content.decode()

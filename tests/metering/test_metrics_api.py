@@ -5,9 +5,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from billing import tenancy
-from billing.models import AuditEntry
+from billing.models import AuditEntry, BillableMetric
 from billing.services import plan_update, subscription_cancel, subscription_create
-from metering.models import BillableMetric
 from tests.billing.catalog_factories import plan
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +43,7 @@ def test_an_operator_key_creates_lists_reads_updates_and_archives_a_metric_with_
     assert operator_client.get(f"{URL}?is_active=true").json()["results"] == []
     with tenancy.operator_scope():
         assert BillableMetric.objects.filter(code="llm_tokens").exists()  # archived, not deleted
-        actions = list(AuditEntry.objects.filter(object_type="metering.billablemetric")
+        actions = list(AuditEntry.objects.filter(object_type="billing.billablemetric")
                        .order_by("id").values_list("action", "actor_type"))
     assert actions == [("billable_metric.created", "api_key"), ("billable_metric.updated", "api_key"),
                        ("billable_metric.archived", "api_key")]

@@ -8,9 +8,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from billing import tenancy
-from billing.models import AuditEntry
+from billing.models import AuditEntry, BillableMetric
 from billing.roles import FINANCE_ADMIN
-from metering.models import BillableMetric
 from tests.billing.catalog_factories import plan
 from tests.helpers import staff
 
@@ -36,12 +35,12 @@ def metered(make_metric, make_account, api_key_for):
 @pytest.mark.parametrize("who", ["finance", "superuser"])
 def test_nobody_deletes_a_metric_with_usage(metered, who):
     client = staff("fin", FINANCE_ADMIN) if who == "finance" else superuser()
-    listing = client.get("/admin/metering/billablemetric/").content.decode()
+    listing = client.get("/admin/billing/billablemetric/").content.decode()
     assert 'value="delete_selected"' not in listing and 'value="archive"' in listing
-    assert client.get(f"/admin/metering/billablemetric/{metered.pk}/delete/").status_code == 403
-    client.post("/admin/metering/billablemetric/", {"action": "delete_selected", "_selected_action": [metered.pk],
+    assert client.get(f"/admin/billing/billablemetric/{metered.pk}/delete/").status_code == 403
+    client.post("/admin/billing/billablemetric/", {"action": "delete_selected", "_selected_action": [metered.pk],
                                                      "post": "yes"})
-    client.post(f"/admin/metering/billablemetric/{metered.pk}/delete/", {"post": "yes"})
+    client.post(f"/admin/billing/billablemetric/{metered.pk}/delete/", {"post": "yes"})
     with tenancy.operator_scope():
         assert BillableMetric.objects.filter(pk=metered.pk).exists()
 
@@ -50,7 +49,7 @@ def test_archive_goes_through_the_service_and_is_refused_while_a_plan_needs_the_
     unused, needed = make_metric("exports"), make_metric("api_calls")
     with tenancy.operator_scope():
         plan(code="pro", limits=[{"metric": "api_calls", "included": 1000}])
-    response = staff("fin", FINANCE_ADMIN).post("/admin/metering/billablemetric/", {
+    response = staff("fin", FINANCE_ADMIN).post("/admin/billing/billablemetric/", {
         "action": "archive", "_selected_action": [unused.pk, needed.pk]}, follow=True)
     messages = [str(m) for m in response.context["messages"]]
     assert "Archived 1 metric(s)." in messages
@@ -72,21 +71,21 @@ def test_the_change_form_keeps_a_needed_metric_active_and_fixes_what_a_used_metr
     with tenancy.operator_scope():
         plan(code="pro", limits=[{"metric": "api_calls", "included": 1000}])
     client = staff("fin", FINANCE_ADMIN)
-    added = client.post("/admin/metering/billablemetric/add/", {**change_form(needed, name="Exports"),
+    added = client.post("/admin/billing/billablemetric/add/", {**change_form(needed, name="Exports"),
                                                                  "code": "exports"})
     assert added.status_code == 302
     with tenancy.operator_scope():
         fresh = BillableMetric.objects.get(code="exports")
-    refused = client.post(f"/admin/metering/billablemetric/{needed.pk}/change/",
+    refused = client.post(f"/admin/billing/billablemetric/{needed.pk}/change/",
                           change_form(needed, is_active=None))
     assert refused.status_code == 200 and "pro" in str(refused.context["adminform"].form.errors["is_active"])
-    assert b'name="aggregation"' not in client.get(f"/admin/metering/billablemetric/{needed.pk}/change/").content
-    changed = client.post(f"/admin/metering/billablemetric/{fresh.pk}/change/",
+    assert b'name="aggregation"' not in client.get(f"/admin/billing/billablemetric/{needed.pk}/change/").content
+    changed = client.post(f"/admin/billing/billablemetric/{fresh.pk}/change/",
                           change_form(fresh, aggregation="unique_count", field_name="user_id"))
     assert changed.status_code == 302
     with tenancy.operator_scope():
         assert BillableMetric.objects.get(pk=needed.pk).is_active
         assert BillableMetric.objects.get(pk=fresh.pk).aggregation == "unique_count"
-        assert list(AuditEntry.objects.filter(object_id=str(fresh.pk), object_type="metering.billablemetric")
+        assert list(AuditEntry.objects.filter(object_id=str(fresh.pk), object_type="billing.billablemetric")
                     .order_by("id").values_list("action", flat=True)) == ["billable_metric.created",
                                                                           "billable_metric.updated"]

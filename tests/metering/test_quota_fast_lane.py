@@ -185,7 +185,7 @@ def test_a_dropped_redis_connection_costs_one_check_through_django_then_the_lane
 
 
 def test_an_expired_metric_is_re_read_by_the_lane_and_a_deactivated_one_goes_to_django(lane, checked):
-    from metering.models import BillableMetric
+    from billing.models import BillableMetric
     from metering.services import quotas
 
     _, key = checked

@@ -1,4 +1,10 @@
-"""Billable metrics: the operator catalog of what is measured (not tenant data)."""
+"""Billable metrics: the operator catalog of what is measured (not tenant data).
+
+A metric's definition sits in the catalog because plan charges, limits and overrides point at it;
+metering (above billing in the layers) measures usage against it and keeps the services that
+create, change and archive metrics (`metering/services/metrics.py`), since those read usage.
+The table keeps its first name, `metering_billablemetric`: the model moved, the rows did not.
+"""
 
 from django.db import models
 
@@ -28,6 +34,7 @@ class BillableMetric(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "metering_billablemetric"
         ordering = ["code"]
 
     def __str__(self):
