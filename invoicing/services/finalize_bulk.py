@@ -52,7 +52,8 @@ from invoicing.services.common import (
 )
 from invoicing.services.draft_usage import draft_refresh_usage, refreshable_usage_lines
 from invoicing.services.numbering import number_take_many
-from invoicing.services.renewals_bulk import UsageBook, relax_commit_flush
+from invoicing.services.renewal_reads import UsageBook
+from invoicing.services.renewals_bulk import relax_commit_flush
 from invoicing.services.transitions import (
     COLLECTION_REQUESTED,
     INVOICE_CREATED,
