@@ -42,18 +42,12 @@ from invoicing.models import (
 )
 from invoicing.pricing import Period
 from invoicing.selectors import tax_contexts_for_many
-from invoicing.services.common import (
-    LINE_TAX_COLUMNS,
-    cyclic_gc_paused,
-    payload,
-    state,
-    today,
-    totals_recompute,
-)
+from invoicing.services.common import cyclic_gc_paused, payload, state, today, totals_save
 from invoicing.services.draft_usage import draft_refresh_usage, refreshable_usage_lines
 from invoicing.services.numbering import number_take_many
 from invoicing.services.renewal_reads import UsageBook
 from invoicing.services.renewals_bulk import relax_commit_flush
+from invoicing.services.totals import totals_recompute
 from invoicing.services.transitions import (
     COLLECTION_REQUESTED,
     INVOICE_CREATED,
@@ -142,10 +136,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
                          operator=operator)
         invoices_number(invoices, issued=issued)
         moves_write(invoices, INVOICE_FIELDS)
-        if changed_lines:
-            InvoiceLine.objects.bulk_update(changed_lines, LINE_TAX_COLUMNS)
-        if changed_discounts:
-            InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
+        totals_save(changed_lines, changed_discounts)
         audit_record_many([{"action": "invoice.finalized", "instance": i, "before": before[i.pk], "after": state(i)}
                            for i in invoices])
         event_record_many(invoice_events(invoices))
