@@ -108,6 +108,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
     """Finalize the drafts among `invoice_ids` that no one else holds; returns the ids finalized."""
     with transaction.atomic():
         relax_commit_flush()
+        # The chunk claimed in one statement (not row_lock's one row): drafts another worker holds are its.
         invoices = list(Invoice.objects.select_for_update(skip_locked=True, of=("self",)).select_related("account")
                         .filter(pk__any=invoice_ids, status=InvoiceStatus.DRAFT).order_by("pk"))
         if not invoices:
