@@ -54,13 +54,13 @@ class Renewal:
     data: InvoiceInput
     records: tuple[tuple[str, Period], ...]
     advance: Period | None  # the new period billed in advance, if any
-    usage_period: Period  # the ended period: the invoice's period
+    ended: Period  # the period that ended: the invoice's period
     discounts: tuple  # the subscription's active discounts, marked used when the invoice has coupons
 
     @property
     def coupons_used_from(self) -> datetime:
         """The period start a discount's use is counted for."""
-        return self.advance.start if self.advance else self.usage_period.start
+        return self.advance.start if self.advance else self.ended.start
 
 
 def renewal_decide(*, subscription, status_before: str, ended: Period, billed: Collection[tuple[str, datetime]],
@@ -93,7 +93,7 @@ def renewal_decide(*, subscription, status_before: str, ended: Period, billed: C
     )
     if not (data.recurring or data.charges or data.prorations or data.late_usage):
         return None
-    return Renewal(data=data, records=tuple(records), advance=advance, usage_period=ended, discounts=tuple(discounts))
+    return Renewal(data=data, records=tuple(records), advance=advance, ended=ended, discounts=tuple(discounts))
 
 
 def late_lines(period: Period, counted: dict, billed: dict) -> list[LateUsage]:

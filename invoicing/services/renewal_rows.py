@@ -147,21 +147,21 @@ def renewals_write(drafts, *, prorations, contexts, at) -> list[int]:
     for sub, renewal in drafts:
         invoice, lines, invoice_discounts = draft_rows(
             account_id=sub.account_id, currency=sub.currency, priced=price_invoice(renewal.data),
-            coupons=renewal.data.coupons, subscription_id=sub.pk, period=renewal.usage_period,
+            coupons=renewal.data.coupons, subscription_id=sub.pk, period=renewal.ended,
             collection_method=collection_method_for(sub), finalize_after=finalize_after,
             treatment=contexts[sub.account_id][2])
         built.append((sub, renewal, invoice, lines, invoice_discounts))
     if not built:
         return []
-    invoices = [b[2] for b in built]
-    lines = [line for b in built for line in b[3]]
-    coupons = [d for b in built for d in b[4]]
+    invoices = [invoice for _, _, invoice, _, _ in built]
+    lines = [line for _, _, _, own_lines, _ in built for line in own_lines]
+    coupons = [d for _, _, _, _, own_discounts in built for d in own_discounts]
     (taken,) = ids_take((Invoice, len(invoices)))  # lines and discounts take theirs as they are inserted
     for invoice, pk in zip(invoices, taken, strict=True):
         invoice.pk = invoice.id = pk
-    for b in built:
-        for row in (*b[3], *b[4]):
-            row.invoice_id = b[2].pk
+    for _, _, invoice, own_lines, own_discounts in built:
+        for row in (*own_lines, *own_discounts):
+            row.invoice_id = invoice.pk
     stamp = timezone.now()
     for invoice in invoices:
         invoice.created_at = invoice.updated_at = stamp

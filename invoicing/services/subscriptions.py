@@ -79,7 +79,7 @@ def _write(subscription, *, data: InvoiceInput, records, finalize_after, prorati
 def _renewal_write(subscription, renewal: Renewal, *, prorations, at: datetime) -> Invoice:
     return _write(subscription, data=renewal.data, records=renewal.records, finalize_after=at + conf.grace_period(),
                   prorations=prorations, discounts=renewal.discounts, coupons_used_from=renewal.coupons_used_from,
-                  invoice_period=renewal.usage_period)
+                  invoice_period=renewal.ended)
 
 
 @transaction.atomic

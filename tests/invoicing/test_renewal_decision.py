@@ -53,7 +53,7 @@ def decide(subscription=None, *, status_before="active", billed=(), charges=(CAL
 def test_an_active_renewal_bills_the_ended_usage_in_arrears_and_the_new_period_in_advance():
     renewal = decide()
     assert renewal.records == ((BillingKind.ARREARS, ENDED), (BillingKind.ADVANCE, NEXT))
-    assert renewal.advance == NEXT and renewal.usage_period == ENDED and renewal.coupons_used_from == FEB
+    assert renewal.advance == NEXT and renewal.ended == ENDED and renewal.coupons_used_from == FEB
     data = renewal.data
     assert data.recurring == Recurring(flat_price=D(99), seat_price=D(5), included_seats=2, seats=5,
                                        plan_name="Standard")
