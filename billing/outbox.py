@@ -92,6 +92,7 @@ def outbox_deliver_batch(*, limit: int = BATCH_SIZE) -> int:
     delivered = 0
     now = timezone.now()
     with transaction.atomic():
+        # A batch claimed in one statement (not row_lock's one row): rows another worker holds are skipped.
         events = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)

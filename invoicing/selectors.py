@@ -22,7 +22,7 @@ from invoicing.models import (
     InvoiceStatus,
     TaxRate,
 )
-from invoicing.taxes import TaxPlace, TaxTreatment, active_rates, line_tax, treatment_for
+from invoicing.taxes import TaxTreatment, active_rates, customer_tax_treatment, line_tax
 
 
 def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
@@ -32,18 +32,21 @@ def invoicing_preferences(account: Account) -> CustomerInvoicing | None:
 _UNSET = object()
 
 
+def _operator_country() -> str:
+    return conf.operator().get("country", "")
+
+
 def tax_treatment_for(account: Account, *, details=None, prefs=_UNSET) -> TaxTreatment:
+    """The account's tax (`customer_tax_treatment`), its details and preferences read unless given."""
     details = details or customer_details(account)
     prefs = invoicing_preferences(account) if prefs is _UNSET else prefs
-    place = TaxPlace(details.country, details.region, details.tax_id,
-                     exempt=bool(prefs and prefs.tax_exempt), exempt_reason=prefs.tax_exempt_reason if prefs else "")
-    return treatment_for(place, operator_country=conf.operator().get("country", ""), rates=active_rates())
+    return customer_tax_treatment(details, prefs, rates=active_rates(), operator_country=_operator_country())
 
 
 def tax_contexts_for_many(accounts) -> dict[int, tuple]:
     """{account id: (CustomerDetails, CustomerInvoicing | None, TaxTreatment)} for many accounts in
     three queries (profiles, preferences, rates): what `customer_details`, `invoicing_preferences`
-    and `tax_treatment_for` give one by one."""
+    and `tax_treatment_for` give one by one (the same `customer_tax_treatment` decides the tax)."""
     from billing.models import BillingProfile
     from invoicing.customers import details_from_profile
 
@@ -52,15 +55,12 @@ def tax_contexts_for_many(accounts) -> dict[int, tuple]:
         return {}
     profiles = {p.account_id: p for p in BillingProfile.objects.filter(account_id__any=list(accounts))}
     prefs = {p.account_id: p for p in CustomerInvoicing.objects.filter(account_id__any=list(accounts))}
-    rates = active_rates()
-    operator_country = conf.operator().get("country", "")
+    rates, operator_country = active_rates(), _operator_country()
     result = {}
     for pk, account in accounts.items():
-        details = details_from_profile(account, profiles.get(pk))
-        pref = prefs.get(pk)
-        place = TaxPlace(details.country, details.region, details.tax_id, exempt=bool(pref and pref.tax_exempt),
-                         exempt_reason=pref.tax_exempt_reason if pref else "")
-        result[pk] = (details, pref, treatment_for(place, operator_country=operator_country, rates=rates))
+        details, pref = details_from_profile(account, profiles.get(pk)), prefs.get(pk)
+        result[pk] = (details, pref, customer_tax_treatment(details, pref, rates=rates,
+                                                            operator_country=operator_country))
     return result
 
 

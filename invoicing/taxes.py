@@ -83,6 +83,15 @@ def treatment_for(place: TaxPlace, *, operator_country: str, rates: list[RateTer
     return TaxTreatment(RATE, rate.id, rate.name, Decimal(rate.percentage), rate.inclusive)
 
 
+def customer_tax_treatment(details, prefs, *, rates: list[RateTerms], operator_country: str) -> TaxTreatment:
+    """The tax of a customer with these billing details (country, region, tax id) and invoicing preferences
+    (None, or its exemption): `tax_treatment_for` for one account and `tax_contexts_for_many` for many
+    read the inputs their way and decide here."""
+    place = TaxPlace(details.country, details.region, details.tax_id, exempt=bool(prefs and prefs.tax_exempt),
+                     exempt_reason=prefs.tax_exempt_reason if prefs else "")
+    return treatment_for(place, operator_country=operator_country, rates=rates)
+
+
 def line_tax(taxable: int, percentage: Decimal, inclusive: bool) -> int:
     """Tax on one line, rounded once, half up (away from zero for credits)."""
     if not percentage:

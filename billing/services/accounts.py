@@ -13,6 +13,7 @@ from billing.audit import audit_record, snapshot
 from billing.errors import BillingError, ValidationFailed
 from billing.models import Account, ApiKey, ApiScope, Membership, MembershipRole
 from billing.outbox import event_record
+from billing.transitions import row_lock
 
 KEY_PREFIX_LENGTH = 12
 
@@ -166,7 +167,7 @@ def api_key_create(*, name: str, scopes: list[str], account: Account | None = No
 def api_key_revoke(*, api_key: ApiKey, revoked_by: ApiKey | None = None) -> ApiKey:
     """Revoke a key. Over the API (`revoked_by`), only a key holding every scope of the other may revoke
     it, so a lesser key cannot switch off a stronger one."""
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    api_key = row_lock(ApiKey, api_key)
     if revoked_by is not None and revoked_by.pk != api_key.pk:
         lacking = sorted(set(api_key.scopes) - _scopes_held(revoked_by))
         if lacking:

@@ -40,6 +40,7 @@ from billing.models import (
 from billing.outbox import event_record
 from billing.selectors.terms import plan_terms_for
 from billing.services.customers import clean_currency
+from billing.transitions import row_lock
 from pricing.money import MAX_AMOUNT, too_large_message
 
 ENDED_STATUSES = ("canceled", "incomplete_expired")
@@ -241,7 +242,7 @@ def plan_create(*, code: str, name: str, prices: dict, included_seats: int = 1, 
 @transaction.atomic
 def plan_update(*, plan: Plan, **attrs) -> Plan:
     """Change what does not carry a price (name, flags, features, trial, timings)."""
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan = row_lock(Plan, plan)
     attrs = _clean_attrs(attrs)
     moved = {name: "The plan has live subscribers, whose price is per period: make a new plan and move them."
              for name in ("interval", "interval_count") if name in attrs and attrs[name] != getattr(plan, name)}
@@ -273,7 +274,7 @@ def plan_pricing_change(*, plan: Plan, prices: dict | None = None, included_seat
     current: existing subscriptions keep theirs (grandfathered) until finance
     migrates them. Without subscribers the current version is edited in place.
     """
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan = row_lock(Plan, plan)
     current = plan.current_version
     old = plan_version_snapshot(current)
     prices = _clean_prices(prices) if prices is not None else old["prices"]

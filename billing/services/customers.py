@@ -29,6 +29,7 @@ from billing.models import (
 )
 from billing.outbox import event_record
 from billing.selectors.subscriptions import credit_grants_remaining
+from billing.transitions import row_lock
 
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 PROFILE_FIELDS = ("legal_name", "email", "address_line1", "address_line2", "city", "state", "postal_code", "country",
@@ -170,7 +171,7 @@ def credit_consume(*, account_id: int, currency: str, amount: int, reference: st
     if amount < 0:
         raise ValidationFailed({"amount": "Must not be negative."})
     # One account's credit is drawn by one transaction at a time.
-    Account.objects.select_for_update().filter(pk=account_id).first()
+    row_lock(Account, account_id, required=False)
     already = CreditEntry.objects.filter(account_id=account_id, kind=CreditKind.CONSUMPTION, reference=reference)
     if already.exists():
         return -sum(e.amount for e in already)
@@ -194,7 +195,7 @@ def credit_consume(*, account_id: int, currency: str, amount: int, reference: st
 @transaction.atomic
 def credit_consumption_reverse(*, account_id: int, reference: str) -> int:
     """Give back what `reference` consumed (e.g. its invoice was voided). Idempotent."""
-    Account.objects.select_for_update().filter(pk=account_id).first()
+    row_lock(Account, account_id, required=False)
     consumed = CreditEntry.objects.filter(account_id=account_id, kind=CreditKind.CONSUMPTION, reference=reference)
     returned = 0
     for entry in consumed:
@@ -224,7 +225,7 @@ def credits_expire(*, at: datetime | None = None) -> int:
 @transaction.atomic
 def _credit_expire_one(*, grant_id: int) -> int:
     grant = CreditEntry.objects.get(pk=grant_id)
-    Account.objects.select_for_update().filter(pk=grant.account_id).first()
+    row_lock(Account, grant.account_id, required=False)
     if CreditEntry.objects.filter(grant=grant, kind=CreditKind.EXPIRY).exists():
         return 0
     left = grant.amount + sum(CreditEntry.objects.filter(grant=grant).values_list("amount", flat=True))
@@ -296,7 +297,7 @@ def _redeemable(code: str, subscription: Subscription,
                 promotion_code_only: bool = False) -> tuple[Coupon, PromotionCode | None]:
     """Lock the coupon (and promotion code) and check every restriction; raise naming `coupon`."""
     now = clock.now()
-    promo = PromotionCode.objects.select_for_update().filter(code__iexact=code).first()
+    promo = row_lock(PromotionCode, code__iexact=code, required=False)
     if promo is None and promotion_code_only:
         raise ValidationFailed({"coupon": "No such promotion code."})
     if promo is not None:
@@ -304,9 +305,9 @@ def _redeemable(code: str, subscription: Subscription,
             raise ValidationFailed({"coupon": "This promotion code has expired."})
         if promo.max_redemptions is not None and promo.times_redeemed >= promo.max_redemptions:
             raise ValidationFailed({"coupon": "This promotion code has been used up."})
-        coupon = Coupon.objects.select_for_update().get(pk=promo.coupon_id)
+        coupon = row_lock(Coupon, promo.coupon_id)
     else:
-        coupon = Coupon.objects.select_for_update().filter(code=code).first()
+        coupon = row_lock(Coupon, code=code, required=False)
         if coupon is None:
             raise ValidationFailed({"coupon": "No such coupon or promotion code."})
     if not coupon.is_active or (coupon.redeem_by and coupon.redeem_by <= now):
@@ -330,7 +331,7 @@ def discount_apply(*, subscription: Subscription, code: str, promotion_code_only
     """Apply a coupon or promotion code to a subscription (replacing an active discount).
 
     `promotion_code_only` for customers: they redeem promotion codes, not a coupon by its own code."""
-    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    subscription = row_lock(Subscription, subscription)
     if subscription.status in ("canceled", "incomplete_expired"):
         raise InvalidTransition(f"Cannot apply a coupon to a subscription that is {subscription.status}.")
     coupon, promo = _redeemable((code or "").strip(), subscription, promotion_code_only)
@@ -358,7 +359,7 @@ def discount_mark_used(*, discount: SubscriptionDiscount, period_start: datetime
     Counts each period once (a replay for the same or an earlier period changes
     nothing) and ends the discount after its last period.
     """
-    discount = SubscriptionDiscount.objects.select_for_update().get(pk=discount.pk)
+    discount = row_lock(SubscriptionDiscount, discount)
     if discount.last_used_period_start is not None and period_start <= discount.last_used_period_start:
         return discount
     if discount.status != DiscountStatus.ACTIVE:
@@ -376,7 +377,7 @@ def discount_mark_used(*, discount: SubscriptionDiscount, period_start: datetime
 
 @transaction.atomic
 def discount_remove(*, discount: SubscriptionDiscount) -> SubscriptionDiscount:
-    discount = SubscriptionDiscount.objects.select_for_update().get(pk=discount.pk)
+    discount = row_lock(SubscriptionDiscount, discount)
     if discount.status != DiscountStatus.ACTIVE:
         raise InvalidTransition("This discount has already ended.")
     before = snapshot(discount)

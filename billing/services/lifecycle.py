@@ -62,8 +62,8 @@ def subscription_period_advance(*, subscription: Subscription, expected_period_e
         status_change(subscription, S.CANCELED, "canceled", before, event="canceled",
                       extra={"reason": "cancel_at_period_end"}, **ending(subscription, boundary))
         return True
-    change = ScheduledChange.objects.select_for_update().filter(
-        subscription=subscription, status=ScheduledChangeStatus.PENDING, effective_at__lte=boundary).first()
+    change = row_lock(ScheduledChange, subscription=subscription, status=ScheduledChangeStatus.PENDING,
+                      effective_at__lte=boundary, required=False)
     interval_before = (subscription.plan.interval, subscription.plan.interval_count)
     if change is not None:
         plan_version_apply(subscription, change.plan_version or subscription.plan_version,

@@ -32,6 +32,7 @@ def subscriptions_period_advance_many(*, expected_period_ends: dict[int, datetim
     Must run inside the caller's transaction (the rows stay locked until it ends)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("subscriptions_period_advance_many must run inside the caller's transaction")
+    # Set-based: the chunk's rows locked in one statement, in id order (row_lock locks one).
     subs = list(Subscription.objects.select_for_update(of=("self",)).select_related("plan", "plan_version")
                 .filter(pk__any=list(expected_period_ends)).order_by("pk"))
     return subscriptions_period_advance_locked(subscriptions=subs, expected_period_ends=expected_period_ends)[0]

@@ -31,6 +31,7 @@ from django.db import transaction
 
 from billing import clock
 from billing.models import SignInThrottle
+from billing.transitions import row_lock
 
 
 class SignInThrottled(Exception):
@@ -80,7 +81,7 @@ def signin_attempt_begin(*, username: str, address: str | None) -> SignInAttempt
     with transaction.atomic():
         SignInThrottle.objects.bulk_create(
             [SignInThrottle(key=pair_key), SignInThrottle(key=address_key)], ignore_conflicts=True)
-        # Locked in key order: two attempts never wait on each other crosswise.
+        # Both rows locked in one statement, in key order: two attempts never wait on each other crosswise.
         rows = {row.key: row for row in SignInThrottle.objects.select_for_update().filter(
             key__in=[pair_key, address_key]).order_by("key")}
         pair, from_address = rows[pair_key], rows[address_key]
@@ -100,7 +101,7 @@ def signin_attempt_succeed(*, attempt: SignInAttempt) -> None:
     """The attempt signed in: its pair starts afresh, and it no longer counts against its address."""
     with transaction.atomic():
         SignInThrottle.objects.filter(key=attempt.pair_key).delete()
-        row = SignInThrottle.objects.select_for_update().filter(key=attempt.address_key).first()
+        row = row_lock(SignInThrottle, key=attempt.address_key, required=False)
         if row is None:
             return
         row.failures = max(0, row.failures - 1)

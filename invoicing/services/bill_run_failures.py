@@ -23,6 +23,7 @@ from billing.audit import audit_record
 from billing.errors import BillingError, NotFound
 from billing.models import Subscription
 from billing.outbox import event_record
+from billing.transitions import row_lock
 from invoicing import conf
 from invoicing.models import BillingKind, BillingRecord, BillRunFailure
 
@@ -96,19 +97,18 @@ def bill_run_failure_retry(*, failure_id: int, at: datetime | None = None, bill_
     at = at or clock.now()
     now = clock.now()
     with transaction.atomic():
-        failure = BillRunFailure.objects.select_for_update().filter(pk=failure_id).first()
+        failure = row_lock(BillRunFailure, failure_id, required=False)
         if failure is None:
             raise NotFound("No such bill-run failure.", fields={"failure_id": [str(failure_id)]})
         if failure.resolved_at is not None:
             return RetryOutcome.SKIPPED
         # Failure row first, then the subscription: the one order every path takes.
-        subscription = (Subscription.objects.select_for_update(of=("self",)).filter(pk=failure.subscription_id)
-                        .values("current_period_start", "current_period_end").get())
-        same_period = subscription["current_period_start"] == failure.period_start
+        subscription = row_lock(Subscription, failure.subscription_id)
+        same_period = subscription.current_period_start == failure.period_start
         if not manual and same_period and (failure.next_attempt_at is None or failure.next_attempt_at > at):
             return RetryOutcome.SKIPPED
         invoice_id = _arrears_invoice(failure)
-        if invoice_id is None and same_period and subscription["current_period_end"] <= at:
+        if invoice_id is None and same_period and subscription.current_period_end <= at:
             try:
                 with transaction.atomic():
                     _bill_again(failure, at)
@@ -124,7 +124,7 @@ def bill_run_failure_retry(*, failure_id: int, at: datetime | None = None, bill_
                 return RetryOutcome.BILLED
         if invoice_id is not None:
             resolution = f"billed earlier, on invoice {invoice_id}"
-        elif same_period and subscription["current_period_end"] > at:
+        elif same_period and subscription.current_period_end > at:
             resolution = "the period has not ended yet"
         else:
             resolution = "the period closed without an invoice (nothing to bill)"

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from billing import clock
 from billing.audit import audit_record
 from billing.selectors import subscriptions_due
+from billing.transitions import row_lock
 from invoicing import conf
 from invoicing.models import BillRun, BillRunStatus
 from invoicing.selectors import bill_run_failures_open
@@ -159,7 +160,7 @@ def _chunk_record(run_id: int, created: int, skipped: int, errors: list) -> None
     the run is closed by the chunk that completes it."""
     with transaction.atomic():
         if errors:
-            run = BillRun.objects.select_for_update().get(pk=run_id)
+            run = row_lock(BillRun, run_id)
             BillRun.objects.filter(pk=run_id).update(error_details=(run.error_details + errors)[:MAX_ERRORS_KEPT])
         table = connection.ops.quote_name(BillRun._meta.db_table)
         with connection.cursor() as cursor:

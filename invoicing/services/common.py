@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from billing import clock
 from billing.errors import InvalidTransition
-from invoicing.models import Invoice, InvoiceStatus
+from invoicing.models import Invoice, InvoiceDiscount, InvoiceLine, InvoiceStatus
 from invoicing.selectors import tax_treatment_for
-from invoicing.services.totals import recompute
+from invoicing.services.totals import LINE_TAX_COLUMNS, totals_recompute
 
 # What the invoice services read with the row. Only the invoice row is locked (`row_lock`): locking
 # the account too blocked every transaction writing a row that references it, and deadlocked racing
@@ -29,34 +29,20 @@ def require(invoice: Invoice, *allowed: str, action: str) -> None:
                                 fields={"status": [invoice.status]})
 
 
-LINE_TAX_FIELDS = ["discount_amount", "tax_rate_id", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
-LINE_TAX_COLUMNS = ["discount_amount", "tax_rate", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
-
-
-def totals_recompute(invoice: Invoice, lines: list, discounts: list, treatment) -> tuple[list, list]:
-    """Recompute a draft's discounts, tax and totals in memory (`recompute`), and return the lines and
-    discounts whose stored values changed, for the caller to write (`refresh_totals` for one draft,
-    the set-based finalization for a chunk)."""
-    before_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in lines]
-    before_discounts = [d.amount for d in discounts]
-    recompute(invoice, lines, discounts, treatment)
-    changed_lines = [line for line, old in zip(lines, before_lines, strict=True)
-                     if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
-    changed_discounts = [d for d, old in zip(discounts, before_discounts, strict=True) if d.amount != old]
-    return changed_lines, changed_discounts
-
-
-def refresh_totals(invoice: Invoice, treatment=None) -> None:
-    """Recompute discounts, tax and totals of a draft from its lines, and save what changed."""
-    from invoicing.models import InvoiceDiscount, InvoiceLine
-
-    changed_lines, changed_discounts = totals_recompute(
-        invoice, list(invoice.lines.order_by("position", "id")), list(invoice.discounts.order_by("position", "id")),
-        treatment or tax_treatment_for(invoice.account))
+def totals_save(changed_lines: list, changed_discounts: list) -> None:
+    """Write what `totals_recompute` changed on lines and discounts (the invoice row is the caller's:
+    saved by `refresh_totals`, written with the chunk by the set-based finalization)."""
     if changed_lines:
         InvoiceLine.objects.bulk_update(changed_lines, LINE_TAX_COLUMNS)
     if changed_discounts:
         InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
+
+
+def refresh_totals(invoice: Invoice, treatment=None) -> None:
+    """Recompute discounts, tax and totals of a draft from its lines, and save what changed."""
+    totals_save(*totals_recompute(invoice, list(invoice.lines.order_by("position", "id")),
+                                  list(invoice.discounts.order_by("position", "id")),
+                                  treatment or tax_treatment_for(invoice.account)))
     invoice.save()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from billing.transitions import row_lock
 from invoicing.documents.render import credit_note_pdf, etag, invoice_pdf
 from invoicing.models import CreditNote, Invoice, InvoiceStatus
 
@@ -18,7 +19,7 @@ def invoice_pdf_store(*, invoice_id: int, force: bool = False) -> Invoice | None
         return invoice
     content = invoice_pdf(invoice)  # slow: rendered outside any lock
     with transaction.atomic():
-        current = Invoice.objects.select_for_update().get(pk=invoice_id)
+        current = row_lock(Invoice, invoice_id)
         if current.status != invoice.status:
             # Changed while rendering: the task queued by that change renders it (or, for a reader
             # waiting on the PDF, this call renders again).

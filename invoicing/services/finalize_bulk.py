@@ -41,17 +41,12 @@ from invoicing.models import (
     InvoiceStatus,
 )
 from invoicing.selectors import tax_contexts_for_many
-from invoicing.services.common import (
-    LINE_TAX_COLUMNS,
-    cyclic_gc_paused,
-    payload,
-    state,
-    today,
-    totals_recompute,
-)
+from invoicing.services.common import cyclic_gc_paused, payload, state, today, totals_save
 from invoicing.services.draft_usage import draft_refresh_usage, refreshable_usage_lines
 from invoicing.services.numbering import number_take_many
-from invoicing.services.renewals_bulk import UsageBook, relax_commit_flush
+from invoicing.services.renewal_reads import UsageBook
+from invoicing.services.renewals_bulk import relax_commit_flush
+from invoicing.services.totals import totals_recompute
 from invoicing.services.transitions import (
     COLLECTION_REQUESTED,
     INVOICE_CREATED,
@@ -113,6 +108,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
     """Finalize the drafts among `invoice_ids` that no one else holds; returns the ids finalized."""
     with transaction.atomic():
         relax_commit_flush()
+        # The chunk claimed in one statement (not row_lock's one row): drafts another worker holds are its.
         invoices = list(Invoice.objects.select_for_update(skip_locked=True, of=("self",)).select_related("account")
                         .filter(pk__any=invoice_ids, status=InvoiceStatus.DRAFT).order_by("pk"))
         if not invoices:
@@ -141,10 +137,7 @@ def invoices_finalize_many(*, invoice_ids: list[int]) -> list[int]:
                          operator=operator)
         invoices_number(invoices, issued=issued)
         moves_write(invoices, INVOICE_FIELDS)
-        if changed_lines:
-            InvoiceLine.objects.bulk_update(changed_lines, LINE_TAX_COLUMNS)
-        if changed_discounts:
-            InvoiceDiscount.objects.bulk_update(changed_discounts, ["amount"])
+        totals_save(changed_lines, changed_discounts)
         audit_record_many([{"action": "invoice.finalized", "instance": i, "before": before[i.pk], "after": state(i)}
                            for i in invoices])
         event_record_many(invoice_events(invoices))

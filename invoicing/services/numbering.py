@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from billing.transitions import row_lock
 from invoicing.models import NumberSequence
 
 
@@ -18,7 +19,7 @@ def number_take(*, series: str, year: int) -> str:
     # The year's row, created once without racing a concurrent creator (ON CONFLICT DO NOTHING) ...
     NumberSequence.objects.bulk_create([NumberSequence(series=series, year=year)], ignore_conflicts=True)
     # ... then locked until our transaction ends: the next finalizer waits here.
-    counter = NumberSequence.objects.select_for_update().get(series=series, year=year)
+    counter = row_lock(NumberSequence, series=series, year=year)
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
     return format_number(series, year, counter.last_value)

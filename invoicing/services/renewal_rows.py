@@ -44,6 +44,7 @@ from invoicing.models import (
 )
 from invoicing.services.common import state, today
 from invoicing.services.drafts import draft_validate
+from invoicing.services.renewal_decision import collection_method_for
 from invoicing.services.totals import recompute
 
 _encode = msgspec.json.Encoder().encode
@@ -137,39 +138,40 @@ def draft_rows(*, account_id: int, currency: str, priced, coupons, subscription_
     return invoice, lines, discounts
 
 
-def renewals_write(drafts, *, prorations, discounts, contexts, at, collection_method) -> list[int]:
-    """Write the chunk's renewal drafts (`(subscription, InvoiceInput, records, advance, period)`),
+def renewals_write(drafts, *, prorations, contexts, at) -> list[int]:
+    """Write the chunk's renewal drafts (`(subscription, Renewal)`, as `renewal_decide` decided them),
     finalized at once when the grace period is 0. Returns the invoice ids, in subscription order."""
     grace = conf.grace_period()
     finalize_after = at + grace
     built = []
-    for sub, data, records, advance, period in drafts:
+    for sub, renewal in drafts:
         invoice, lines, invoice_discounts = draft_rows(
-            account_id=sub.account_id, currency=sub.currency, priced=price_invoice(data), coupons=data.coupons,
-            subscription_id=sub.pk, period=period, collection_method=collection_method(sub),
-            finalize_after=finalize_after, treatment=contexts[sub.account_id][2])
-        built.append((sub, data, records, advance, period, invoice, lines, invoice_discounts))
+            account_id=sub.account_id, currency=sub.currency, priced=price_invoice(renewal.data),
+            coupons=renewal.data.coupons, subscription_id=sub.pk, period=renewal.ended,
+            collection_method=collection_method_for(sub), finalize_after=finalize_after,
+            treatment=contexts[sub.account_id][2])
+        built.append((sub, renewal, invoice, lines, invoice_discounts))
     if not built:
         return []
-    invoices = [b[5] for b in built]
-    lines = [line for b in built for line in b[6]]
-    coupons = [d for b in built for d in b[7]]
+    invoices = [invoice for _, _, invoice, _, _ in built]
+    lines = [line for _, _, _, own_lines, _ in built for line in own_lines]
+    coupons = [d for _, _, _, _, own_discounts in built for d in own_discounts]
     (taken,) = ids_take((Invoice, len(invoices)))  # lines and discounts take theirs as they are inserted
     for invoice, pk in zip(invoices, taken, strict=True):
         invoice.pk = invoice.id = pk
-    for b in built:
-        for row in (*b[6], *b[7]):
-            row.invoice_id = b[5].pk
+    for _, _, invoice, own_lines, own_discounts in built:
+        for row in (*own_lines, *own_discounts):
+            row.invoice_id = invoice.pk
     stamp = timezone.now()
     for invoice in invoices:
         invoice.created_at = invoice.updated_at = stamp
     drafted = [state(invoice) for invoice in invoices]
-    for sub, data, _, advance, period, invoice, _, _ in built:
+    for sub, renewal, invoice, _, _ in built:
         if prorations[sub.pk]:
             adapters.prorations_mark_invoiced(prorations[sub.pk], invoice)
-        for discount in discounts[sub.pk]:
-            if data.coupons:
-                discount_mark_used(discount=discount, period_start=advance.start if advance else period.start)
+        if renewal.data.coupons:
+            for discount in renewal.discounts:
+                discount_mark_used(discount=discount, period_start=renewal.coupons_used_from)
     audit = [{"action": "invoice.draft_created", "object_type": "invoicing.invoice", "object_id": i.pk,
               "account_id": i.account_id, "after": after} for i, after in zip(invoices, drafted, strict=True)]
     audit_record_many(audit)
@@ -220,7 +222,7 @@ def _children_write(built, lines, coupons) -> None:
         rows_copy(model, list(cls.columns), [row.values() for row in rows])
     rows_copy(BillingRecord, ["account_id", "subscription_id", "kind", "period_start", "period_end", "invoice_id"],
               [(sub.account_id, sub.pk, str(kind), period.start, period.end, invoice.pk)
-               for sub, _, records, _, _, invoice, _, _ in built for kind, period in records])
+               for sub, renewal, invoice, _, _ in built for kind, period in renewal.records])
 
 
 __all__ = ["draft_rows", "renewals_write"]

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from billing import tenancy
 from billing.audit import audit_record, snapshot
 from billing.errors import Conflict, ValidationFailed
+from billing.transitions import row_lock
 from invoicing.models import TaxRate
 from invoicing.selectors import tax_rate_active_at, tax_rate_invoiced
 
@@ -95,7 +96,7 @@ def tax_rate_create(*, name: str, country: str, percentage, region: str = "", in
     cleaned = tax_rate_fields_clean({"name": name, "country": country, "region": region, "percentage": percentage,
                                      "inclusive": inclusive, "description": description, "is_active": is_active})
     if replaces is not None:
-        replaces = TaxRate.objects.select_for_update().get(pk=replaces.pk)
+        replaces = row_lock(TaxRate, replaces)
         if (not replaces.is_active or replaces.country != cleaned["country"]
                 or replaces.region.strip().lower() != cleaned["region"].lower()):
             raise ValidationFailed({"replaces": "Must be the active rate of the same country and region."})
@@ -119,7 +120,7 @@ def tax_rate_update(*, tax_rate: TaxRate, **fields) -> TaxRate:
     """Change a rate: name and description always; percentage and inclusive until a finalized invoice
     carries it (409, make a new rate); never its place. `is_active=False` archives, `True` restores."""
     _require_operator_scope()
-    rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+    rate = row_lock(TaxRate, tax_rate)
     cleaned = tax_rate_fields_clean(fields)
     moved = [name for name in PLACE if name in cleaned and cleaned[name] != getattr(rate, name)]
     if moved:

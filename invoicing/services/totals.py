@@ -57,6 +57,22 @@ def recompute(invoice: Invoice, lines: list[InvoiceLine], discounts: list[Invoic
     invoice.amount_due = max(0, invoice.total - invoice.credit_applied - invoice.credited_total - invoice.amount_paid)
 
 
+LINE_TAX_FIELDS = ["discount_amount", "tax_rate_id", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
+LINE_TAX_COLUMNS = ["discount_amount", "tax_rate", "tax_name", "tax_percentage", "tax_inclusive", "tax_amount"]
+
+
+def totals_recompute(invoice, lines: list, discounts: list, treatment: TaxTreatment) -> tuple[list, list]:
+    """`recompute` a draft in memory and return the lines and discounts whose stored values changed, for
+    the caller to write: `refresh_totals` for one draft, the set-based finalization for a chunk."""
+    before_lines = [tuple(getattr(line, f) for f in LINE_TAX_FIELDS) for line in lines]
+    before_discounts = [d.amount for d in discounts]
+    recompute(invoice, lines, discounts, treatment)
+    changed_lines = [line for line, old in zip(lines, before_lines, strict=True)
+                     if tuple(getattr(line, f) for f in LINE_TAX_FIELDS) != old]
+    changed_discounts = [d for d, old in zip(discounts, before_discounts, strict=True) if d.amount != old]
+    return changed_lines, changed_discounts
+
+
 def bounded(amount: int, currency: str) -> None:
     """Nothing, unless `amount` (an invoice's subtotal or total) passes MAX_INVOICE_AMOUNT either way."""
     if abs(amount) <= MAX_INVOICE_AMOUNT:

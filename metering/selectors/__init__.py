@@ -1,6 +1,6 @@
 """Reads of the metering app. Other apps import from here.
 
-- invoicing: `billable_usage`, `late_usage`, `LateUsage` (docs/metering.md, "For invoicing")
+- invoicing: `billable_usage` (docs/metering.md, "For invoicing")
 - API and console: `current_usage`, `usage_series`, `usage_history`, `alerts_open`
 - the metric catalog (API, admin, services): `metrics_all`, `metric_plan_codes`, `metric_has_usage`,
   `metric_archive_blockers`
@@ -13,9 +13,7 @@ from metering.selectors.current import (
     usage_history,
 )
 from metering.selectors.invoicing import (
-    LateUsage,
     billable_usage,
-    late_usage,
     metrics_named,
     stored_event_count,
 )
@@ -31,11 +29,9 @@ __all__ = [
     "Bucket",
     "CurrentMetricUsage",
     "CurrentUsage",
-    "LateUsage",
     "alerts_open",
     "billable_usage",
     "current_usage",
-    "late_usage",
     "metric_archive_blockers",
     "metric_has_usage",
     "metric_plan_codes",

@@ -18,6 +18,7 @@ from billing import clock
 from billing.audit import audit_record
 from billing.models import LIVE_STATUSES, BillableMetric, Subscription
 from billing.outbox import event_record
+from billing.transitions import row_lock
 from metering.models import UsageAlert
 from metering.quotas import limits
 
@@ -82,7 +83,7 @@ def usage_alerts_evaluate(*, account_id: int | None = None) -> int:
 
 @transaction.atomic
 def usage_alert_dismiss(*, alert: UsageAlert) -> UsageAlert:
-    alert = UsageAlert.objects.select_for_update().get(pk=alert.pk)
+    alert = row_lock(UsageAlert, alert)
     if alert.dismissed_at is None:
         alert.dismissed_at = clock.now()
         alert.save(update_fields=["dismissed_at"])

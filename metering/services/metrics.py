@@ -11,6 +11,7 @@ from billing import tenancy
 from billing.audit import audit_record, snapshot
 from billing.errors import Conflict, ValidationFailed
 from billing.models import Aggregation, BillableMetric
+from billing.transitions import row_lock
 from metering.selectors.metrics import metric_archive_blockers, metric_has_usage, metric_plan_codes
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -88,7 +89,7 @@ def billable_metric_update(*, metric: BillableMetric, **fields) -> BillableMetri
     """Change a metric. The code never changes; aggregation and field_name only while the metric has
     no usage and no plan uses it (409 otherwise); `is_active=False` archives (`billable_metric_archive`)."""
     _require_operator_scope()
-    metric = BillableMetric.objects.select_for_update().get(pk=metric.pk)
+    metric = row_lock(BillableMetric, metric)
     if "code" in fields and fields["code"] != metric.code:
         raise ValidationFailed({"code": "A metric's code never changes; make a new metric."})
     changes = {k: v for k, v in fields.items() if k in EDITABLE and getattr(metric, k) != v}

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from billing.models import BillableMetric
+from billing.transitions import row_lock
 from metering import conf
 from metering.aggregation import filters_sql, group_sql, value_sql
 from metering.models import RollupCursor, RollupGranularity
@@ -58,7 +59,7 @@ def _fold(metric: BillableMetric, granularity: str, after: datetime, through: da
 
 
 def _cursor_locked() -> RollupCursor:
-    row = RollupCursor.objects.select_for_update().filter(name="usage").first()
+    row = row_lock(RollupCursor, name="usage", required=False)
     if row is not None:
         return row
     with connection.cursor() as cursor:
@@ -68,7 +69,7 @@ def _cursor_locked() -> RollupCursor:
         now = cursor.fetchone()[0]
     start = (first or now) - timedelta(microseconds=1)
     RollupCursor.objects.get_or_create(name="usage", defaults={"processed_through": start})
-    return RollupCursor.objects.select_for_update().get(name="usage")
+    return row_lock(RollupCursor, name="usage")
 
 
 def _step() -> bool:

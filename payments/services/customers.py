@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from billing import clock
 from billing.audit import audit_record, snapshot
 from billing.models import Account
+from billing.transitions import row_lock
 from payments import selectors
 from payments.gateways import default_name, gateway
 from payments.models import GatewayCustomer
@@ -45,7 +46,7 @@ def gateway_customer_mark_deleted(*, customer: GatewayCustomer) -> GatewayCustom
     """The customer was deleted at the gateway: forget it and its payment methods."""
     from payments.models import PaymentMethod
 
-    customer = GatewayCustomer.objects.select_for_update().get(pk=customer.pk)
+    customer = row_lock(GatewayCustomer, customer)
     if customer.deleted_at is not None:
         return customer
     now = clock.now()

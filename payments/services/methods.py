@@ -15,6 +15,7 @@ from billing.audit import audit_record, snapshot
 from billing.errors import InvalidTransition, NotFound
 from billing.models import Account
 from billing.outbox import event_record
+from billing.transitions import row_lock
 from payments import conf, selectors
 from payments.gateways import MethodDetails, gateway
 from payments.models import PaymentMethod, PaymentSetup, SetupStatus
@@ -70,7 +71,7 @@ def payment_method_setup_complete(*, setup: PaymentSetup) -> PaymentSetup:
     else:
         return setup  # the customer has not finished yet
     with transaction.atomic():
-        setup = PaymentSetup.objects.select_for_update().get(pk=setup.pk)
+        setup = row_lock(PaymentSetup, setup)
         if setup.status == outcome and setup.payment_method_id == (method.pk if method else None):
             return setup
         before = snapshot(setup)
@@ -86,7 +87,7 @@ def payment_method_record(*, account_id: int, gateway_name: str, details: Method
     """Create or refresh our copy of a gateway payment method; the first one becomes the default."""
     fields = {name: getattr(details, name) or ("" if name not in ("exp_month", "exp_year") else None)
               for name in DETAIL_FIELDS}
-    method = PaymentMethod.objects.select_for_update().filter(gateway=gateway_name, gateway_id=details.id).first()
+    method = row_lock(PaymentMethod, gateway=gateway_name, gateway_id=details.id, required=False)
     if method is not None:
         if method.account_id != account_id:
             raise InvalidTransition("This payment method belongs to another account.")
@@ -123,6 +124,7 @@ def payment_method_record(*, account_id: int, gateway_name: str, details: Method
 
 
 def _lock_active(account_id: int) -> list[PaymentMethod]:
+    """Every active method of the account, locked in one statement (the default moves among them)."""
     return list(PaymentMethod.objects.select_for_update().filter(account_id=account_id, removed_at__isnull=True)
                 .order_by("-created_at", "-id"))
 
@@ -204,8 +206,8 @@ def payment_method_expiry_warn_due(*, today: date | None = None) -> int:
     warned = 0
     for pk in candidates:
         with transaction.atomic():
-            method = PaymentMethod.objects.select_for_update().filter(pk=pk, expiry_warned_at__isnull=True,
-                                                                      removed_at__isnull=True).first()
+            method = row_lock(PaymentMethod, pk, expiry_warned_at__isnull=True, removed_at__isnull=True,
+                              required=False)
             if method is None or not (today <= _expires_on(method) <= horizon):
                 continue
             method.expiry_warned_at = clock.now()

@@ -24,6 +24,7 @@ from billing.audit import audit_record, snapshot
 from billing.context import current_actor
 from billing.errors import InvalidTransition, ValidationFailed
 from billing.outbox import event_record
+from billing.transitions import row_lock
 from payments import conf, selectors
 from payments.gateways import ChargeRecord, ChargeResult, RefundResult, default_name, gateway
 from payments.gateways import PaymentStatus as Outcome
@@ -120,7 +121,7 @@ def reconciliation_run_execute(*, run: ReconciliationRun) -> ReconciliationRun:
         run.refresh_from_db()
         return run
     with transaction.atomic():
-        run = ReconciliationRun.objects.select_for_update().get(pk=run.pk)
+        run = row_lock(ReconciliationRun, run)
         if run.status != RunStatus.RUNNING:
             return run
         Discrepancy.objects.bulk_create([Discrepancy(run=run, **item) for item in found["discrepancies"]])
@@ -285,8 +286,9 @@ def _compare_refunds(remote_refunds: list[RefundResult], start, end, found: list
 
 # --- finance: resolve or repair ---------------------------------------------------------------------------------
 
-def _lock(discrepancy: Discrepancy) -> Discrepancy:
-    locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
+def _open_locked(discrepancy: Discrepancy) -> Discrepancy:
+    """The discrepancy locked (`row_lock`), refused unless still open."""
+    locked = row_lock(Discrepancy, discrepancy)
     if locked.resolution != DiscrepancyResolution.OPEN:
         raise InvalidTransition("This discrepancy is already closed.")
     return locked
@@ -296,7 +298,7 @@ def _lock(discrepancy: Discrepancy) -> Discrepancy:
 def discrepancy_resolve(*, discrepancy: Discrepancy, note: str) -> Discrepancy:
     if not (note or "").strip():
         raise ValidationFailed({"note": "Say how it was resolved."})
-    discrepancy = _lock(discrepancy)
+    discrepancy = _open_locked(discrepancy)
     return _close(discrepancy, DiscrepancyResolution.RESOLVED, note.strip())
 
 
@@ -352,7 +354,7 @@ def discrepancy_repair(*, discrepancy: Discrepancy) -> Discrepancy:
     else:
         raise InvalidTransition("This kind of discrepancy needs a person: resolve it with a note.")
     with transaction.atomic():
-        return _close(_lock(discrepancy), DiscrepancyResolution.REPAIRED, note)
+        return _close(_open_locked(discrepancy), DiscrepancyResolution.REPAIRED, note)
 
 
 def reconciliation_daily(*, now: datetime | None = None) -> ReconciliationRun:

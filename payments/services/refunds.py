@@ -68,8 +68,8 @@ def refund_send(*, refund: Refund) -> Refund:
     """Send a pending refund (again) under its reference; a timeout leaves it pending for the janitor."""
     pk = refund.pk
     with transaction.atomic():
-        refund = Refund.objects.select_for_update(skip_locked=True).select_related("payment").filter(
-            pk=pk, status=RefundStatus.PENDING).first()
+        refund = row_lock(Refund, pk, related=("payment",), skip_locked=True, required=False,
+                          status=RefundStatus.PENDING)
         if refund is None:  # done, or another worker holds it
             return Refund.objects.get(pk=pk)
         gw = gateway(refund.payment.gateway)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from billing.audit import audit_record
 from billing.context import Actor, acting_as
 from billing.errors import ValidationFailed
+from billing.transitions import row_lock
 from payments import selectors
 from payments.gateways import gateway
 from payments.models import WebhookEvent, WebhookStatus
@@ -90,7 +91,7 @@ def _enqueue(event_pk: int) -> None:
 def webhook_event_process(*, event_pk: int, force: bool = False) -> WebhookEvent | None:
     """Run the handler of one event under a row lock. Safe to run twice: success is final unless forced."""
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_pk).first()
+        event = row_lock(WebhookEvent, event_pk, skip_locked=True, required=False)
         if event is None:
             return None  # another worker holds it
         if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED) and not force:

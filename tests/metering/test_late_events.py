@@ -1,4 +1,5 @@
-"""Late events: kept and found for the next invoice (or rejected by configuration); the acceptance window."""
+"""Late events: kept and counted in their period for the next invoice (or rejected by configuration); the
+acceptance window."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -8,7 +9,7 @@ from django.test import override_settings
 
 from billing import clock
 from metering.ingest.decode import EventIn
-from metering.selectors import billable_usage, late_usage
+from metering.selectors import billable_usage
 from metering.services import usage_events_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("operator")]
@@ -21,13 +22,14 @@ def send(account, metric, key, ts, value=None, now=datetime(2026, 4, 3, tzinfo=U
                                                    value=value, account_id=account.pk)])
 
 
-def test_a_late_event_is_kept_and_found_for_the_invoiced_period(make_account, make_metric):
+def test_a_late_event_is_kept_and_counted_when_its_invoiced_period_is_read_again(make_account, make_metric):
+    # The invoice side bills late usage as the difference between this re-read and what it invoiced
+    # (tests/invoicing/test_late_usage_read.py).
     make_metric("calls")
     make_metric("peak", aggregation="max")
     account = make_account()
     send(account, "calls", "on-time", datetime(2026, 3, 30, tzinfo=UTC))
     send(account, "peak", "on-time-peak", datetime(2026, 3, 30, tzinfo=UTC), Decimal(5))
-    read_at = clock.now()  # the bill run for March reads usage now
     invoiced = billable_usage(account_id=account.pk, metric_codes=["calls"], period_start=MARCH, period_end=APRIL)
     assert invoiced == {("calls", ""): Decimal(1)}
     # Two March events arrive after the bill run, plus an April one that is not late.
@@ -35,23 +37,8 @@ def test_a_late_event_is_kept_and_found_for_the_invoiced_period(make_account, ma
     send(account, "calls", "late-2", datetime(2026, 3, 31, 11, tzinfo=UTC))
     send(account, "calls", "april", datetime(2026, 4, 2, tzinfo=UTC))
     send(account, "peak", "late-peak", datetime(2026, 3, 31, tzinfo=UTC), Decimal(9))
-    late = late_usage(account_id=account.pk, invoiced_before=APRIL, received_after=read_at)
-    by_metric = {item.metric_code: item for item in late}
-    assert set(by_metric) == {"calls", "peak"}
-    calls = by_metric["calls"]
-    assert (calls.events, calls.quantity) == (2, Decimal(2))
-    assert (calls.earliest_event_at, calls.latest_event_at) == (datetime(2026, 3, 31, 10, tzinfo=UTC),
-                                                                datetime(2026, 3, 31, 11, tzinfo=UTC))
-    assert by_metric["peak"].quantity is None  # not additive: re-read the period and bill the difference
     now = billable_usage(account_id=account.pk, metric_codes=["calls", "peak"], period_start=MARCH, period_end=APRIL)
     assert now == {("calls", ""): Decimal(3), ("peak", ""): Decimal(9)}
-
-
-def test_no_late_usage_when_nothing_arrived_after_the_read(make_account, make_metric):
-    make_metric("calls")
-    account = make_account()
-    send(account, "calls", "on-time", datetime(2026, 3, 30, tzinfo=UTC))
-    assert late_usage(account_id=account.pk, invoiced_before=APRIL, received_after=clock.now()) == []
 
 
 @override_settings(METERING_LATE_EVENTS="reject")
