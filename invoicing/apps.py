@@ -11,4 +11,7 @@ class InvoicingConfig(AppConfig):
 
         refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
 
-        from invoicing import handlers  # noqa: F401  (outbox handlers: billing emails)
+        from invoicing import (
+            handlers,  # noqa: F401  (outbox handlers: billing emails)
+            metrics,  # noqa: F401  (its metrics: outbox handlers that count, a refresher)
+        )

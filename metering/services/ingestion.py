@@ -20,6 +20,7 @@ from metering import conf
 from metering.ingest.decode import EventIn, Rejection, decode_body
 from metering.ingest.validate import Row, check_events
 from metering.ingest.writer import write_rows_retrying
+from metering.metrics import usage_batch_count
 from metering.services.corrections import usage_events_write_with_corrections
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection],
     result.rejected.sort(key=lambda r: r.index)
     if result.stored and update_counters:
         transaction.on_commit(lambda: _after_store(result.stored))
+    # Once per batch, after the commit (immediately outside a transaction); in-process, cheap.
+    transaction.on_commit(lambda: usage_batch_count(result, key_account_id=key_account_id))
     return result
 
 
