@@ -62,3 +62,17 @@ def moves_checked(table, row, expected: dict) -> int:
                 assert entries.count() == written
             tried += 1
     return tried
+
+
+def metrics_scraped() -> dict[tuple, float]:
+    """What /metrics serves a local scraper: {(sample name, ((label, value), ...)): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = Client(REMOTE_ADDR="127.0.0.1").get("/metrics").content.decode()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body) for sample in family.samples}
+
+
+def metric_value(scraped: dict, name: str, **labels) -> float:
+    """One sample of `metrics_scraped()`; 0 when /metrics has no such series yet."""
+    return scraped.get((name, tuple(sorted((key, str(value)) for key, value in labels.items()))), 0.0)
