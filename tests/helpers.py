@@ -65,10 +65,15 @@ def moves_checked(table, row, expected: dict) -> int:
 
 
 def metrics_scraped() -> dict[tuple, float]:
-    """What /metrics serves a local scraper: {(sample name, ((label, value), ...)): value}."""
+    """What /metrics serves a local scraper: {(sample name, ((label, value), ...)): value}. The view is
+    called directly, not through the test client, whose request signals would close a connection that
+    a test keeping its transaction across requests (`keep_test_transaction`) needs."""
+    from django.test import RequestFactory
     from prometheus_client.parser import text_string_to_metric_families
 
-    body = Client(REMOTE_ADDR="127.0.0.1").get("/metrics").content.decode()
+    from billing.health import metrics
+
+    body = metrics(RequestFactory().get("/metrics", REMOTE_ADDR="127.0.0.1")).content.decode()
     return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(body) for sample in family.samples}
 
