@@ -58,6 +58,7 @@ class Metric:
         if name in _metrics:
             raise ValueError(f"metric {name} is declared twice")
         self.name, self.documentation, self.labels = name, documentation, tuple(labels)
+        self._fields: dict[tuple, str] = {}
         _metrics[name] = self
 
     @property
@@ -65,9 +66,17 @@ class Metric:
         return f"{_prefix()}:{self.name}"
 
     def field(self, labels: dict, *extra: str) -> str:
-        if set(labels) != set(self.labels):
-            raise ValueError(f"{self.name} takes the labels {self.labels}, not {tuple(labels)}")
-        return json.dumps([str(labels[name]) for name in self.labels] + list(extra))
+        """The hash field of one series: its label values (and a histogram's part) as JSON; remembered,
+        since the hot paths count the same few series over and over."""
+        remembered = (*sorted(labels.items()), *extra)
+        field = self._fields.get(remembered)
+        if field is None:
+            if set(labels) != set(self.labels):
+                raise ValueError(f"{self.name} takes the labels {self.labels}, not {tuple(labels)}")
+            field = json.dumps([str(labels[name]) for name in self.labels] + list(extra))
+            if len(self._fields) < 10_000:  # label values are bounded; this bounds the memory if they were not
+                self._fields[remembered] = field
+        return field
 
     def family(self):
         raise NotImplementedError
@@ -184,8 +193,15 @@ def client() -> redis.Redis:
     return _client
 
 
+_prefix_read: str | None = None
+
+
 def _prefix() -> str:
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'billing')}:metrics"
+    # The cache's key prefix, read once per process (the test settings give each process its own).
+    global _prefix_read
+    if _prefix_read is None:
+        _prefix_read = f"{settings.CACHES['default'].get('KEY_PREFIX', 'billing')}:metrics"
+    return _prefix_read
 
 
 _last_warning = 0.0

@@ -42,7 +42,7 @@ def tracing_setup(*, exporter=None):
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     # /health and /metrics are polled every few seconds: spans of them would drown the rest.
-    DjangoInstrumentor().instrument(tracer_provider=provider, excluded_urls="health/,metrics")
+    DjangoInstrumentor().instrument(tracer_provider=provider, excluded_urls="/health/(live|ready)$,/metrics$")
     CeleryInstrumentor().instrument(tracer_provider=provider)
     PsycopgInstrumentor().instrument(tracer_provider=provider)
     _provider = provider
