@@ -11,7 +11,8 @@
   loop in a daemon thread and one connection on it (made on first use, again after a fork, and
   kept alive between events, so the server's pings are answered). A publish waits at most
   NATS_TIMEOUT_SECONDS for the stream's acknowledgement; a NATS outage raises `StreamUnavailable`
-  and the outbox retries the event later.
+  and the outbox retries the event later. After a failure, publishes to the same servers fail at
+  once for NATS_TIMEOUT_SECONDS, so a batch of events does not wait out the timeout once per event.
 
 docs/events-stream.md describes the subjects, the message and the dedupe for consumers.
 """
@@ -23,6 +24,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -103,6 +105,20 @@ class _Connection:
         self._servers: list[str] = []
         self._streams: set[tuple[str, str]] = set()
         self._connecting: asyncio.Lock | None = None
+        # After a failure, the servers it was about and until when to fail at once: the outbox hands over
+        # up to 100 events in one transaction, and each must not wait out the timeout again.
+        self._failed: tuple[list[str], float, str] | None = None
+
+    def _failing(self, servers: list[str]) -> None:
+        if self._failed is not None:
+            failed_servers, until, why = self._failed
+            if failed_servers == servers and time.monotonic() < until:
+                raise StreamUnavailable(f"{why} (a moment ago; not tried again yet)")
+            self._failed = None
+
+    def _fail(self, servers: list[str], timeout: float, why: str) -> StreamUnavailable:
+        self._failed = (servers, time.monotonic() + timeout, why)
+        return StreamUnavailable(why)
 
     async def _jetstream(self, servers: list[str], timeout: float):
         import nats
@@ -123,7 +139,8 @@ class _Connection:
                 except Exception as exc:
                     why = f"no connection within {timeout:g} s" if isinstance(exc, TimeoutError) else (
                         f"{type(exc).__name__}: {exc}")
-                    raise StreamUnavailable(f"could not connect to NATS at {', '.join(servers)}: {why}") from None
+                    raise self._fail(servers, timeout, f"could not connect to NATS at {', '.join(servers)}: "
+                                                       f"{why}") from None
                 self._servers, self._streams = servers, set()
         return self._client.jetstream(timeout=timeout)
 
@@ -143,12 +160,15 @@ class _Connection:
     async def publish(self, *, servers, stream, prefix, duplicate_window, timeout, subject, body, headers):
         from nats.errors import NoRespondersError
 
+        self._failing(servers)
         js = await self._jetstream(servers, timeout)
         try:
             await self._stream_ensure(js, stream=stream, prefix=prefix, duplicate_window=duplicate_window)
             return await js.publish(subject, body, timeout=timeout, stream=stream, headers=headers)
         except StreamUnavailable:
             raise
+        except TimeoutError:
+            raise self._fail(servers, timeout, f"NATS did not acknowledge {subject} within {timeout:g} s") from None
         except NoRespondersError:
             raise StreamUnavailable(f"no JetStream stream takes {subject} (the stream {stream} should take "
                                     f"{prefix}.>)") from None

@@ -138,6 +138,10 @@ def test_an_event_no_stream_takes_raises_so_the_outbox_retries_it(stream):
 def test_an_unreachable_server_raises_so_the_outbox_retries_the_event():
     with pytest.raises(StreamUnavailable, match="could not connect to NATS at nats://127.0.0.1:1"):
         NatsJetStreamSink().publish(event(9))
+    # The next events of the outbox's batch fail at once instead of each waiting for the timeout.
+    with pytest.raises(StreamUnavailable, match="not tried again yet"):
+        NatsJetStreamSink().publish(event(10))
+    connection_close()
 
 
 @override_settings(NATS_URL="")
