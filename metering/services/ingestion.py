@@ -58,8 +58,11 @@ def usage_events_record(*, events: list[EventIn], key_account_id: int | None = N
 
 
 def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id,
-                  update_counters: bool = True) -> IngestResult:
-    """Validate decoded (index, event) pairs and store the valid ones exactly once."""
+                  update_counters: bool = True, count_refused: bool = True) -> IngestResult:
+    """Validate decoded (index, event) pairs and store the valid ones exactly once.
+
+    `count_refused=False`: a batch with nothing valid is not counted in the metrics, because the caller
+    (the fast lane) hands it to Django, which counts it."""
     result = IngestResult(rejected=rejected)
     if decoded:
         checked = check_events(decoded, key_account_id=key_account_id, now=clock.now(),
@@ -78,7 +81,8 @@ def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection],
     if result.stored and update_counters:
         transaction.on_commit(lambda: _after_store(result.stored))
     # Once per batch, after the commit (immediately outside a transaction); in-process, cheap.
-    transaction.on_commit(lambda: usage_batch_count(result, key_account_id=key_account_id))
+    if count_refused or result.accepted or result.duplicates:
+        transaction.on_commit(lambda: usage_batch_count(result, key_account_id=key_account_id))
     return result
 
 

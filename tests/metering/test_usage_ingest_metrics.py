@@ -74,3 +74,18 @@ def test_spikes_rank_by_ratio_and_keep_the_top_accounts():
     assert len(ranked) == metrics.SPIKE_TOP
     assert [account for account, _, _ in ranked][:2] == ["19", "18"]
     assert ranked[0] == ("19", 119, 119.0)  # no usage before: each hour counts as one event
+
+
+def test_a_batch_with_nothing_valid_is_counted_once_though_the_lane_hands_it_to_django(
+        lane, make_metric, make_account, api_key_for, django_capture_on_commit_callbacks):
+    make_metric("calls")
+    key = api_key_for(make_account(), ["usage:write"])
+    with django_capture_on_commit_callbacks(execute=True):
+        wsgi_call(lane, key, batch("warm", 1), PATH)  # the first batch of a key goes to Django
+    before = metric_value(metrics_scraped(), "billing_usage_events_ingested_total", result="rejected")
+    refused = {"events": [{"metric": "nope", "idempotency_key": f"x-{i}"} for i in range(4)]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert wsgi_call(lane, key, refused, PATH)[0] == 422
+    assert lane.app.calls == 2  # the lane tried it, then Django answered
+    after = metric_value(metrics_scraped(), "billing_usage_events_ingested_total", result="rejected")
+    assert after - before == 4
