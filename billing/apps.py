@@ -20,6 +20,15 @@ class BillingConfig(AppConfig):
 
         connect_signals()
 
+        from billing import metric_store, metrics
+
+        metric_store.collector_register()  # the business metrics on /metrics (docs/observability.md)
+        metrics.celery_signals_connect()
+
+        from billing.tracing import tracing_setup
+
+        tracing_setup()  # only with OTEL_EXPORTER_OTLP_ENDPOINT set; imports nothing otherwise
+
         post_migrate.connect(_after_migrate, dispatch_uid="billing_after_migrate")
 
 

@@ -1,12 +1,23 @@
 """Billing's settings, each declared once (billing/app_settings.py explains the convention): the
-feature flags, time travel and the operator's own details, which every app reads from here.
+feature flags, time travel, the operator's own details, which every app reads from here, and the
+event stream.
 
 Read them as `conf.settings.NAME`, at call time; config/settings/features.py reads the environment.
 """
 
 from __future__ import annotations
 
-from billing.app_settings import AppSettings, Flag, Setting, Text, iso_country, iso_currency
+import re
+
+from billing.app_settings import (
+    AppSettings,
+    Flag,
+    Setting,
+    Text,
+    WholeNumber,
+    iso_country,
+    iso_currency,
+)
 
 # Each feature (the name the code and `GET /api/v1/meta/features` use) and the flag that switches it.
 FEATURE_FLAGS = {
@@ -17,6 +28,27 @@ FEATURE_FLAGS = {
     "reconciliation": "RECONCILIATION_ENABLED",
     "dunning": "DUNNING_ENABLED",
 }
+
+
+_NATS_NAME = re.compile(r"^[^\s.*>/\\]+$")
+_NATS_TOKEN = re.compile(r"^[^\s.*>]+$")
+
+
+def _nats_urls(value: str) -> str | None:
+    for url in filter(None, (part.strip() for part in value.split(","))):
+        if not re.match(r"^(nats|tls|ws|wss)://[^\s/]+", url):
+            return "it must be nats://host:port (or tls://, ws://, wss://), comma-separated for several servers"
+    return None
+
+
+def _nats_name(value: str) -> str | None:
+    return None if _NATS_NAME.match(value) else "a stream name has no spaces, dots, *, > or slashes"
+
+
+def _nats_prefix(value: str) -> str | None:
+    if all(_NATS_TOKEN.match(token) for token in value.split(".")):
+        return None
+    return "it must be subject tokens joined by dots, without spaces, * or >"
 
 
 class BillingSettings(AppSettings):
@@ -42,6 +74,21 @@ class BillingSettings(AppSettings):
     # One default, the example operator's (whose address is in Paris).
     OPERATOR_COUNTRY = Setting(Text(), "FR", required=True, rule=iso_country, doc=(
         "your country (ISO 3166 alpha-2): decides the EU reverse charge on invoices"))
+
+    # The event stream (billing/streams/nats.py, docs/events-stream.md).
+    NATS_URL = Setting(Text(), "", rule=_nats_urls, doc=(
+        "the NATS server the event stream publishes to (`nats://host:4222`; several, comma-separated, for a "
+        "cluster); empty: the NATS sink publishes nothing"))
+    NATS_STREAM = Setting(Text(), "BILLING_EVENTS", required=True, rule=_nats_name, doc=(
+        "the JetStream stream that keeps the events; created on first use when missing"))
+    NATS_SUBJECT_PREFIX = Setting(Text(), "events", required=True, rule=_nats_prefix, doc=(
+        "the first tokens of each event's subject: `<prefix>.<event type>`, such as `events.billing.invoice.paid`"))
+    NATS_TIMEOUT_SECONDS = Setting(WholeNumber(), 5, minimum=1, maximum=60, doc=(
+        "how long connecting to NATS, or waiting for the stream to acknowledge an event, may take; past it the "
+        "outbox retries the event later"))
+    NATS_DUPLICATE_WINDOW_SECONDS = Setting(WholeNumber(), 7200, minimum=1, doc=(
+        "the duplicate window of a stream the sink creates: an event published again within it (same event id) "
+        "is dropped"))
 
 
 settings = BillingSettings()

@@ -60,3 +60,42 @@ def run_periodic_jobs() -> list[str]:
         task.apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
         ran.append(entry["task"])
     return ran
+
+
+_intervals: dict[str, float] | None = None
+
+
+def beat_intervals() -> dict[str, float]:
+    """The longest wait, in seconds, between two runs of each task in the beat schedule (its shortest
+    schedule when it is there twice): what `billing_beat_job_interval_seconds` shows, so an alert can
+    tell a job that missed its schedule. Worked out once per process from the settings."""
+    global _intervals
+    if _intervals is None:
+        from django.conf import settings
+
+        found: dict[str, float] = {}
+        for entry in settings.CELERY_BEAT_SCHEDULE.values():
+            seconds = _longest_wait(entry["schedule"])
+            found[entry["task"]] = min(seconds, found.get(entry["task"], seconds))
+        _intervals = found
+    return _intervals
+
+
+def _longest_wait(schedule) -> float:
+    from datetime import timedelta
+
+    from celery.schedules import crontab
+
+    if isinstance(schedule, int | float):
+        return float(schedule)
+    if isinstance(schedule, timedelta):
+        return schedule.total_seconds()
+    if isinstance(schedule, crontab):
+        if len(schedule.day_of_month) < 31 or len(schedule.month_of_year) < 12:
+            return 31 * 86400.0  # monthly or rarer: a month is the longest wait worth alerting on
+        # The minutes of one week that match, then the longest gap between two (around the week's end too).
+        week = [day * 1440 + hour * 60 + minute for day in range(7) if day in schedule.day_of_week
+                for hour in sorted(schedule.hour) for minute in sorted(schedule.minute)]
+        gaps = [later - earlier for earlier, later in zip(week, week[1:] + [week[0] + 7 * 1440], strict=True)]
+        return max(gaps) * 60.0
+    return float(getattr(schedule, "seconds", 0) or getattr(schedule, "run_every", timedelta()).total_seconds())

@@ -4,6 +4,7 @@ from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
     "outbox-deliver": {"task": "billing.outbox_deliver", "schedule": 10.0},
+    "metrics-refresh": {"task": "billing.metrics_refresh", "schedule": 60.0},
     "worker-heartbeat": {"task": "billing.heartbeat", "schedule": crontab(minute="*/5")},
     "subscriptions-roll": {"task": "billing.subscriptions_roll", "schedule": crontab(minute="*/5")},
     "credits-expire": {"task": "billing.credits_expire", "schedule": crontab(minute=7)},

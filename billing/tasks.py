@@ -46,3 +46,11 @@ def signin_throttles_prune() -> int:
     from billing.services.signin import signin_throttles_prune as prune
 
     return prune()
+
+
+@shared_task(name="billing.metrics_refresh", ignore_result=True)
+def metrics_refresh() -> list[str]:
+    """The gauges that need queries (MRR, subscriptions, outbox lag, invoice aging ...), for /metrics to read."""
+    from billing.metric_store import gauges_refresh
+
+    return gauges_refresh()

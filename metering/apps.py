@@ -11,4 +11,7 @@ class MeteringConfig(AppConfig):
 
         refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
 
-        from metering import handlers  # noqa: F401  (registers outbox handlers)
+        from metering import (
+            handlers,  # noqa: F401  (registers outbox handlers)
+            metrics,  # noqa: F401  (its metrics and their refresher)
+        )

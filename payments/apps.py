@@ -13,6 +13,7 @@ class PaymentsConfig(AppConfig):
 
         from payments import (
             handlers,  # noqa: F401  (outbox handlers: emails)
+            metrics,  # noqa: F401  (its metrics: outbox handlers that count, a refresher)
             reactions,  # noqa: F401  (in-transaction reactions to state changes: dunning)
         )
         from payments.webhooks import handlers as webhook_handlers  # noqa: F401  (Stripe event handlers)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL and Redis answer on their standard local ports.
-# Starts them when they are installed here but down; otherwise says how to get them.
+# Makes sure PostgreSQL and Redis answer on their standard local ports, and NATS with JetStream
+# (the event stream's tests) when it is installed here. Starts them when they are installed here
+# but down; otherwise says how to get them.
 set -euo pipefail
 
 PGHOST=${PGHOST:-127.0.0.1}
@@ -39,4 +40,13 @@ if ! redis_up; then
     exit 1
   fi
 fi
+NATS_PORT=${NATS_PORT:-4222}
+nats_up() { (exec 3<>"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; }
+if ! nats_up && command -v nats-server >/dev/null; then
+  echo "NATS is down: starting it with JetStream"
+  nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "${TMPDIR:-/tmp}/billing-nats" \
+    -l "${TMPDIR:-/tmp}/billing-nats.log" >/dev/null 2>&1 &
+  wait_for nats_up || { echo "NATS did not start; see ${TMPDIR:-/tmp}/billing-nats.log" >&2; exit 1; }
+fi
+nats_up || echo "NATS is not reachable on 127.0.0.1:$NATS_PORT: the event stream's tests will fail (install nats-server, or 'docker run -p 4222:4222 nats -js')." >&2
 echo "PostgreSQL and Redis are up"

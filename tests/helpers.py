@@ -62,3 +62,22 @@ def moves_checked(table, row, expected: dict) -> int:
                 assert entries.count() == written
             tried += 1
     return tried
+
+
+def metrics_scraped() -> dict[tuple, float]:
+    """What /metrics serves a local scraper: {(sample name, ((label, value), ...)): value}. The view is
+    called directly, not through the test client, whose request signals would close a connection that
+    a test keeping its transaction across requests (`keep_test_transaction`) needs."""
+    from django.test import RequestFactory
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from billing.health import metrics
+
+    body = metrics(RequestFactory().get("/metrics", REMOTE_ADDR="127.0.0.1")).content.decode()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body) for sample in family.samples}
+
+
+def metric_value(scraped: dict, name: str, **labels) -> float:
+    """One sample of `metrics_scraped()`; 0 when /metrics has no such series yet."""
+    return scraped.get((name, tuple(sorted((key, str(value)) for key, value in labels.items()))), 0.0)

@@ -1,10 +1,13 @@
-"""Logging (JSON in production), request ids and metrics."""
+"""Logging (JSON in production), request ids, metrics and traces."""
 
 from .env import env
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=False)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Traces (billing/tracing.py): off unless an OTLP/HTTP endpoint is given.
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="billing")
 
 LOGGING = {
     "version": 1,

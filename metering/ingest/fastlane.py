@@ -74,7 +74,7 @@ class IngestFastLane(FastLane):
                              else tenancy.Scope(account_id=api_key.account_id))
             set_actor(Actor(type="api_key", id=str(api_key.id), label=f"API key {api_key.id}",
                             ip_address=environ.get("REMOTE_ADDR")))
-            result = store_decoded(decoded, rejected, key_account_id=api_key.account_id)
+            result = store_decoded(decoded, rejected, key_account_id=api_key.account_id, count_refused=False)
         finally:
             tenancy.reset()
             set_actor(SYSTEM)

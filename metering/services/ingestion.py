@@ -20,6 +20,7 @@ from metering import conf
 from metering.ingest.decode import EventIn, Rejection, decode_body
 from metering.ingest.validate import Row, check_events
 from metering.ingest.writer import write_rows_retrying
+from metering.metrics import usage_batch_count
 from metering.services.corrections import usage_events_write_with_corrections
 
 logger = logging.getLogger(__name__)
@@ -57,8 +58,11 @@ def usage_events_record(*, events: list[EventIn], key_account_id: int | None = N
 
 
 def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id,
-                  update_counters: bool = True) -> IngestResult:
-    """Validate decoded (index, event) pairs and store the valid ones exactly once."""
+                  update_counters: bool = True, count_refused: bool = True) -> IngestResult:
+    """Validate decoded (index, event) pairs and store the valid ones exactly once.
+
+    `count_refused=False`: a batch with nothing valid is not counted in the metrics, because the caller
+    (the fast lane) hands it to Django, which counts it."""
     result = IngestResult(rejected=rejected)
     if decoded:
         checked = check_events(decoded, key_account_id=key_account_id, now=clock.now(),
@@ -76,6 +80,9 @@ def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection],
     result.rejected.sort(key=lambda r: r.index)
     if result.stored and update_counters:
         transaction.on_commit(lambda: _after_store(result.stored))
+    # Once per batch, after the commit (immediately outside a transaction); in-process, cheap.
+    if count_refused or result.accepted or result.duplicates:
+        transaction.on_commit(lambda: usage_batch_count(result, key_account_id=key_account_id))
     return result
 
 

@@ -1,0 +1,1 @@
+"""Event sinks that hand outbox events to a message stream (billing/streams/nats.py)."""
