@@ -6,7 +6,15 @@ Read them as `conf.settings.NAME`, at call time; config/settings/features.py rea
 
 from __future__ import annotations
 
-from billing.app_settings import AppSettings, Flag, Setting, Text, iso_country, iso_currency
+from billing.app_settings import (
+    AppSettings,
+    Flag,
+    Setting,
+    Text,
+    TextList,
+    iso_country,
+    iso_currency,
+)
 
 # Each feature (the name the code and `GET /api/v1/meta/features` use) and the flag that switches it.
 FEATURE_FLAGS = {
@@ -17,6 +25,12 @@ FEATURE_FLAGS = {
     "reconciliation": "RECONCILIATION_ENABLED",
     "dunning": "DUNNING_ENABLED",
 }
+
+
+def _sink_problem(paths: list[str]) -> str | None:
+    from billing.sinks import sink_path_problem  # imports models: only once the apps are loaded
+
+    return sink_path_problem(paths)
 
 
 class BillingSettings(AppSettings):
@@ -42,6 +56,11 @@ class BillingSettings(AppSettings):
     # One default, the example operator's (whose address is in Paris).
     OPERATOR_COUNTRY = Setting(Text(), "FR", required=True, rule=iso_country, doc=(
         "your country (ISO 3166 alpha-2): decides the EU reverse charge on invoices"))
+
+    # Each class is imported by the start-up check, and built once per process by the outbox.
+    EVENT_SINKS = Setting(TextList(), ["webhooks.sinks.WebhookSink"], rule=_sink_problem, doc=(
+        "comma-separated dotted paths of the event sinks every recorded event is handed to after the "
+        "in-process handlers (`docs/events.md`, \"Writing a sink\"); empty sends events nowhere else"))
 
 
 settings = BillingSettings()

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "metering",
     "invoicing",
     "payments",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
