@@ -15,7 +15,7 @@ type has, and events may gain properties (never lose or retype one) within an AP
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ID = {"type": "integer", "minimum": 1}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
@@ -41,9 +41,8 @@ class EventType:
     object_key: str  # the key of `data` that names the object
     data: dict  # JSON Schema of `data`
     example: dict
-    # None: recorded by the code today; else when it will be.
+    # None: recorded by the code today; else why not yet, and what to watch meanwhile.
     planned: str | None = None
-    tags: tuple[str, ...] = field(default=())
 
 
 # --- the shapes the events share ------------------------------------------------------------------------------------
@@ -141,7 +140,7 @@ EVENTS: list[EventType] = [
                      "oldest_due_date": DAY}, ["account_id", "overdue"]),
               {"account_id": 7, "overdue": True, "currency": "USD", "overdue_amount": 11880,
                "oldest_due_date": "2026-12-01"},
-              planned="not recorded yet: accounts have no overdue state of their own today; watch "
+              planned="accounts have no overdue state of their own yet; until they do, watch "
                       "`billing.invoice.overdue` and `billing.invoice.paid`"),
     EventType("billing.plan.created", "A plan was added to the catalog.", "plan", "plan",
               shape({"plan": TEXT, "version": {"type": "integer", "minimum": 1}}, ["plan"]),
@@ -164,8 +163,8 @@ EVENTS: list[EventType] = [
     _invoice("created", "An invoice was finalized: numbered, its amounts frozen, open for payment (or paid "
              "at once by credit). Drafts send no event."),
     _invoice("finalized", "An invoice was finalized.",
-             planned="not recorded yet: `billing.invoice.created` is recorded at that moment (drafts send "
-                     "nothing), with the same data"),
+             planned="`billing.invoice.created` is sent at that moment (drafts send nothing), with the "
+                     "same data"),
     _invoice("paid", "An invoice was paid in full (by payments, by credit, by a credit note or marked paid "
              "out of band).", status="paid", amount_due=0, amount_paid=11880, paid_out_of_band=False),
     _invoice("overdue", "An open invoice passed its due date unpaid (once per invoice).", days_overdue=1),
@@ -177,8 +176,8 @@ EVENTS: list[EventType] = [
               "credit_note", "credit_note_id", CREDIT_NOTE, CREDIT_NOTE_EXAMPLE),
     EventType("billing.credit_note.issued", "A credit note was issued.", "credit_note", "credit_note_id",
               CREDIT_NOTE, CREDIT_NOTE_EXAMPLE,
-              planned="not recorded yet: `billing.credit_note.created` is recorded when a credit note is "
-                      "issued, with the same data"),
+              planned="`billing.credit_note.created` is sent when a credit note is issued, with the same "
+                      "data"),
     EventType("billing.credit.granted", "Credit was added to an account's balance.", "credit", "credit_entry_id",
               shape({"credit_entry_id": ID, "amount": MONEY, "currency": CURRENCY, "expires_at": MOMENT,
                      "reason": TEXT}, ["credit_entry_id", "amount", "currency"]),
@@ -276,6 +275,9 @@ ENVELOPE_PROPERTIES = {
 }
 
 
+OPERATOR_OBJECTS = ("plan", "reconciliation_run")  # events about them concern no one account
+
+
 def envelope_schema(event: EventType) -> dict:
     """The whole body of a delivery of `event`'s type."""
     return {"type": "object", "title": event.type, "description": event.summary,
@@ -286,5 +288,5 @@ def envelope_schema(event: EventType) -> dict:
 
 def envelope_example(event: EventType) -> dict:
     return {"id": "evt_1042", "type": event.type, "timestamp": "2026-11-21T10:00:00.000Z", "api_version": "v1",
-            "account_id": event.example.get("account_id", 7 if event.object != "plan" else None),
+            "account_id": None if event.object in OPERATOR_OBJECTS else event.example.get("account_id", 7),
             "object_version": 1042, "data": event.example}
