@@ -47,7 +47,7 @@ def test_every_sink_gets_each_event_after_the_handlers(settings, operator):
     settings.EVENT_SINKS = ["tests.billing.test_event_sinks.RecordingSink"]
     event = record()
     assert outbox.outbox_deliver_batch() == 1
-    assert SEEN == [("handler", event.pk), ("sink", event.pk)]
+    assert [("handler", event.pk), ("sink", event.pk)] == SEEN
 
 
 def test_a_failing_sink_retries_the_event_like_a_failing_handler(settings, operator):
@@ -58,7 +58,7 @@ def test_a_failing_sink_retries_the_event_like_a_failing_handler(settings, opera
     assert event.status == OutboxStatus.PENDING and "stream unreachable" in event.last_error
     OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.created_at)
     assert outbox.outbox_deliver_batch() == 1
-    assert SEEN == [("handler", event.pk), ("handler", event.pk), ("sink", event.pk)]
+    assert [("handler", event.pk), ("handler", event.pk), ("sink", event.pk)] == SEEN
 
 
 def test_sinks_are_built_once_per_process(settings):

@@ -29,15 +29,19 @@ def drain():
 
 
 def people_act():
-    from billing.services import credit_grant, subscription_cancel, subscription_pause, subscription_resume
+    from billing.services import (
+        credit_grant,
+        subscription_cancel,
+        subscription_pause,
+        subscription_resume,
+    )
     from invoicing.models import Invoice, InvoiceStatus
     from invoicing.services import invoice_void
     from invoicing.services.credit_notes import credit_note_create
     from payments.models import Payment, PaymentStatus
+    from payments.services.charging import payment_collect
     from payments.services.refunds import refund_create
     from tests.invoicing.factories import draft
-
-    from payments.services.charging import payment_collect
 
     acme, globex = Account.objects.get(name="Acme Corp"), Account.objects.get(name="Globex Inc")
     for invoice in Invoice.objects.filter(account=acme, status=InvoiceStatus.OPEN,
