@@ -23,7 +23,11 @@ class AddressRefused(Exception):
 
 def url_parts(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) of an http(s) URL, or AddressRefused."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 (parses the host: an unclosed "[::1" raises here)
+    except ValueError:
+        raise AddressRefused("Must be an http:// or https:// URL with a host.") from None
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         raise AddressRefused("Must be an http:// or https:// URL with a host.")
     if parts.username or parts.password:

@@ -29,7 +29,8 @@ def test_registration_refuses_addresses_that_are_not_public(url, operator, setti
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "http:///nohost", "https://user:pw@hooks.example/x",
-                                 "https://no-such-host.invalid/hook"])
+                                 "https://no-such-host.invalid/hook", "http://[::1/hook", "http://127.0.0.1:99999/",
+                                 "http://" + "a" * 70 + ".example/", "not a url"])
 def test_registration_refuses_what_is_no_usable_url(url, operator):
     with pytest.raises(ValidationFailed) as refused:
         endpoint_create(url=url, event_types=["*"])
