@@ -133,6 +133,9 @@ def deliveries_deliver_due(*, limit: int = BATCH_SIZE) -> int:
 def delivery_attempt_record(*, delivery_id: int, answer: transport.Answer) -> str:
     """Log the attempt, then: succeeded; or retried on the schedule; or, after the last retry or on 410,
     failed with its endpoint disabled."""
+    # The endpoint first, then the delivery: the order in which disabling and replaying lock them.
+    endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).get()
+    WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     now = clock.now()
     if answer.succeeded:
@@ -237,7 +240,7 @@ def deliveries_replay_failed(*, endpoint: WebhookEndpoint | int, since: datetime
 
 def _enabled_endpoint(endpoint: WebhookEndpoint | int) -> WebhookEndpoint:
     pk = endpoint.pk if isinstance(endpoint, WebhookEndpoint) else endpoint
-    found = WebhookEndpoint.objects.select_for_update().filter(pk=pk).first()
+    found = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=pk).first()
     if found is None:
         raise NotFound("No such webhook endpoint.")
     if not found.enabled:

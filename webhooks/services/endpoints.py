@@ -168,7 +168,8 @@ def _locked(endpoint: WebhookEndpoint | int) -> WebhookEndpoint:
     from billing.errors import NotFound
 
     pk = endpoint.pk if isinstance(endpoint, WebhookEndpoint) else endpoint
-    found = WebhookEndpoint.objects.select_for_update().filter(pk=pk).first()
+    # NO KEY UPDATE: a fan-out adding deliveries (which share-lock the key) need not wait for it.
+    found = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=pk).first()
     if found is None:
         raise NotFound("No such webhook endpoint.")
     return found
