@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from prometheus_client import REGISTRY
 
 from billing import clock, outbox, tenancy
 from tests.webhooks.conftest import record_event
@@ -38,12 +39,14 @@ def test_each_retry_waits_its_turn_on_the_billing_clock_then_the_endpoint_is_dis
     for _ in range(1 + len(SCHEDULE)):
         receiver.answer(500, b"database is down")
     at = start
+    failed_before, exhausted_before = attempts_counted("failed"), attempts_counted("exhausted")
     assert attempt_at(at) == 1
     for wait in SCHEDULE:
         assert attempt_at(at + wait - timedelta(seconds=1)) == 0, f"retried before {wait}"
         at += wait
         assert attempt_at(at) == 1, f"not retried after {wait}"
     assert len(receiver.requests) == 10
+    assert (attempts_counted("failed"), attempts_counted("exhausted")) == (failed_before + 9, exhausted_before + 1)
 
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 10
@@ -86,9 +89,14 @@ def test_retry_after_on_other_statuses_is_not_followed(receiver, endpoint, opera
     assert attempt_at(start + timedelta(seconds=5)) == 1
 
 
+def attempts_counted(result: str) -> float:
+    return REGISTRY.get_sample_value("billing_webhook_deliveries_total", {"result": result}) or 0
+
+
 def test_410_gone_disables_the_endpoint_at_once(receiver, endpoint, operator, settings):
     settings.FINANCE_ALERT_EMAILS = [FINANCE]
     endpoint, _ = endpoint
+    gone_before = attempts_counted("gone")
     record_event()
     record_event(type="billing.plan.updated", payload={"plan": "standard"})
     receiver.answer(410)
@@ -98,6 +106,7 @@ def test_410_gone_disables_the_endpoint_at_once(receiver, endpoint, operator, se
     statuses = set(WebhookDelivery.objects.filter(endpoint=endpoint).values_list("status", flat=True))
     assert statuses == {DeliveryStatus.FAILED}
     assert WebhookDelivery.objects.get(endpoint=endpoint, attempts=1).attempt_log.get().result == AttemptResult.GONE
+    assert attempts_counted("gone") == gone_before + 1  # billing_webhook_deliveries_total{result="gone"}
     record_event()
     assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2  # nothing new for a disabled endpoint
     with tenancy.operator_scope():
