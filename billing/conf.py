@@ -14,6 +14,7 @@ from billing.app_settings import (
     Flag,
     Setting,
     Text,
+    TextList,
     WholeNumber,
     iso_country,
     iso_currency,
@@ -49,6 +50,10 @@ def _nats_prefix(value: str) -> str | None:
     if all(_NATS_TOKEN.match(token) for token in value.split(".")):
         return None
     return "it must be subject tokens joined by dots, without spaces, * or >"
+def _sink_problem(paths: list[str]) -> str | None:
+    from billing.sinks import sink_path_problem  # imports models: only once the apps are loaded
+
+    return sink_path_problem(paths)
 
 
 class BillingSettings(AppSettings):
@@ -89,6 +94,12 @@ class BillingSettings(AppSettings):
     NATS_DUPLICATE_WINDOW_SECONDS = Setting(WholeNumber(), 7200, minimum=1, doc=(
         "the duplicate window of a stream the sink creates: an event published again within it (same event id) "
         "is dropped"))
+    # Each class is imported by the start-up check, and built once per process by the outbox.
+    EVENT_SINKS = Setting(TextList(), ["webhooks.sinks.WebhookSink", "billing.streams.nats.NatsJetStreamSink"],
+                          rule=_sink_problem, doc=(
+        "comma-separated dotted paths of the event sinks every recorded event is handed to after the "
+        "in-process handlers (`docs/events.md`, \"Writing a sink\"); the NATS sink publishes nothing while "
+        "`NATS_URL` is empty; an empty list sends events nowhere else"))
 
 
 settings = BillingSettings()

@@ -3,7 +3,9 @@
 Apps register in-process handlers with `@outbox.handler("billing.invoice.created")`
 (or `"*"` for every type) in their `handlers.py`, imported by their AppConfig.
 Handlers must tolerate seeing an event twice: a crash after a handler ran but
-before the event was marked delivered replays it.
+before the event was marked delivered replays it. After the handlers, each configured event
+sink (`billing/sinks.py`: the webhooks, a stream) gets the event in the same savepoint, so a
+failing sink retries the event like a failing handler.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from billing.models import OutboxEvent
 from billing.models.outbox import OutboxStatus
+from billing.sinks import configured_sinks
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +101,14 @@ def outbox_deliver_batch(*, limit: int = BATCH_SIZE) -> int:
             .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
             .order_by("id")[:limit]
         )
+        sinks = configured_sinks() if events else []
         for event in events:
             try:
                 with transaction.atomic():
                     for func in handlers_for(event.type):
                         func(event)
+                    for sink in sinks:
+                        sink.publish(event)
             except Exception as exc:
                 event.attempts += 1
                 event.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("metering.api_urls")),
     path("", include("invoicing.api_urls")),
     path("", include("payments.api_urls")),
+    path("", include("webhooks.api_urls")),
     re_path(r"^.*$", json_404),  # unknown API paths answer in the API's error shape
 ]
 

@@ -51,7 +51,7 @@ class InvoicingSettings(AppSettings):
     FINANCE_ALERT_EMAILS = Setting(TextList(), [], rule=email_addresses,
                                    default_note=" (`PAYMENTS_FINANCE_EMAILS`, else Django's `ADMINS`)", doc=(
         "comma-separated; who is emailed when a bill run cannot bill a subscription (`docs/invoicing.md`, "
-        "\"When a subscription cannot be billed\")"))
+        "\"When a subscription cannot be billed\") and when a webhook endpoint is disabled (`docs/events.md`)"))
 
     def check_together(self) -> list:
         logo = self.OPERATOR_LOGO

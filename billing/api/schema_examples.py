@@ -33,6 +33,9 @@ STRINGS |= {"tax_note": "", "memo": "Thank you for your business.", "pdf_url": "
             "payment_reference": "TRX-2026-11-21-0042", "failure_message": "", "failure_code": "", "note": "",
             "error": "", "bank_name": "", "trigger": "api", "resolution": "", "actor_id": "7", "actor_type": "api_key",
             "interval": "month", "downgrade_timing": "period_end", "cap_mode": "hard", "timing": "immediate"}
+# Webhook endpoints and their deliveries (docs/events.md).
+STRINGS |= {"url": "https://orders.example.com/hooks/billing", "event_type": "billing.invoice.paid",
+            "message_id": "evt_1042", "last_error": "", "response_excerpt": "ok", "disabled_reason": ""}
 DECIMALS = {"unit_price": "0.002", "percent_off": "20", "quantity": "3", "usage": "1250", "value": "12.5",
             "requested": "1", "remaining": "8750", "overage": "0", "limit": "10000", "tax_percentage": "20",
             "proration_factor": "0.5", "percentage": "20", "percent_used": "12.5", "projected_usage": "2500", "hard_limit": "11000"}
@@ -42,7 +45,8 @@ NUMBERS = {"subtotal": 9900, "amount": 9900, "flat_amount": 9900, "seat_amount":
            "credit_applied": 0, "credited_total": 0, "amount_paid": 0, "amount_refunded": 0, "amount_off": 500,
            "overage_cost": 0, "projected_overage_cost": 0, "total_discrepancy": 0, "times_redeemed": 1,
            "included": 10000, "included_seats": 3, "grace_percent": 10, "trial_days": 14, "sort_order": 0,
-           "block_size": 1, "package_size": 1, "free_units": 0, "alert_threshold": 80}
+           "block_size": 1, "package_size": 1, "free_units": 0, "alert_threshold": 80,
+           "status_code": 200, "last_status_code": 200, "latency_ms": 180, "attempts": 1, "replayed": 3}
 # Free-form JSON, by name (a JSONField has no schema to build one from).
 OBJECTS = {"metadata": {"crm_id": "0061t00000AbCdE"}, "customer": {"legal_name": "Acme Corp SAS", "country": "FR"},
            "operator": {"name": "Example SaaS Ltd", "country": "FR"}, "inputs": {"quantity": "3"},
@@ -58,6 +62,8 @@ SUBJECTS = {
     "coupons": {"name": "Welcome offer", "code": "WELCOME20"},
     "invoices": {"description": "Onboarding workshop", "code": "LOYALTY10"},
     "subscriptions": {"code": "WELCOME20"},
+    "webhook-endpoints": {"description": "Order system", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                          "result": "succeeded", "status": "succeeded"},
 }
 AMOUNT_WORDS = ("amount", "total", "subtotal", "balance", "cost", "fee", "paid", "due", "credited", "refunded",
                 "applied")
@@ -189,7 +195,7 @@ def _string(schema: dict, name: str) -> str:
     if form == "date":
         return "2026-11-21"
     if form == "uri":
-        return "https://billing.example.com/api/v1/invoices?cursor=WzAsZmFsc2UsIjQyIl0&limit=25"
+        return STRINGS.get(name, "https://billing.example.com/api/v1/invoices?cursor=WzAsZmFsc2UsIjQyIl0&limit=25")
     if form == "email":
         return "billing@acme.example"
     pattern = schema.get("pattern")

@@ -44,7 +44,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # An example for every request body and answer that has none (billing/api/schema_examples.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "billing.api.schema_examples.add_examples"],
+                             "billing.api.schema_examples.add_examples",
+                             # The event catalog as the webhooks we send (webhooks/openapi.py).
+                             "webhooks.openapi.add_webhooks"],
     # Several models have a `status` (or share a choice set): name each enum after its model's choices.
     "ENUM_NAME_OVERRIDES": {
         "ApiScopeEnum": "billing.models.api_keys.ApiScope",

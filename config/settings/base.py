@@ -10,3 +10,4 @@ from .metering import *  # noqa: F403
 from .observability import *  # noqa: F403
 from .payments import *  # noqa: F403
 from .security import *  # noqa: F403
+from .webhooks import *  # noqa: F403

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "metering",
     "invoicing",
     "payments",
+    "webhooks",
     "demo",  # manage.py load_demo: above every app (docs/architecture.md, "Layers")
 ]
 

@@ -10,10 +10,11 @@ from billing.conf import BillingSettings
 from invoicing.conf import InvoicingSettings
 from metering.conf import MeteringSettings
 from payments.conf import PaymentsSettings
+from webhooks.conf import WebhooksSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 READ = re.compile(r"""env(?:\.(?:str|bool|int|list|path|float|json|url|db_url))?\(\s*["']([A-Z][A-Z0-9_]+)["']""")
-APPS = (BillingSettings, MeteringSettings, InvoicingSettings, PaymentsSettings)
+APPS = (BillingSettings, MeteringSettings, InvoicingSettings, PaymentsSettings, WebhooksSettings)
 DECLARED = [setting for app in APPS for setting in app.declared()]
 
 

@@ -7,7 +7,7 @@ from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("billing", "invoicing", "metering", "payments")
+APPS = ("billing", "invoicing", "metering", "payments", "webhooks")
 
 
 def _service_modules() -> dict[str, Path]:

@@ -15,7 +15,7 @@ from django.apps import apps
 from billing.transitions import table_for, tables
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("billing", "invoicing", "metering", "payments", "pricing", "config")
+APPS = ("billing", "invoicing", "metering", "payments", "pricing", "webhooks", "config")
 KERNEL = "billing/transitions.py"
 STATE_FIELDS = {"status", "outcome"}
 WRITERS = {"update", "create", "get_or_create", "update_or_create"}
@@ -38,6 +38,9 @@ OTHER_MODELS = {
     ("payments/services/reconciliation.py", "run"): "payments.ReconciliationRun",
     ("payments/services/reconciliation.py", "ReconciliationRun"): "payments.ReconciliationRun",
     ("payments/services/webhooks.py", "event"): "payments.WebhookEvent",
+    ("webhooks/services/deliveries.py", "delivery"): "webhooks.WebhookDelivery",
+    ("webhooks/services/deliveries.py", "WebhookDelivery"): "webhooks.WebhookDelivery",
+    ("webhooks/services/endpoints.py", "WebhookDelivery"): "webhooks.WebhookDelivery",
 }
 
 
