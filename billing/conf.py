@@ -6,7 +6,15 @@ Read them as `conf.settings.NAME`, at call time; config/settings/features.py rea
 
 from __future__ import annotations
 
-from billing.app_settings import AppSettings, Flag, Setting, Text, iso_country, iso_currency
+from billing.app_settings import (
+    AppSettings,
+    Flag,
+    Setting,
+    Text,
+    hex_colour,
+    iso_country,
+    iso_currency,
+)
 
 # Each feature (the name the code and `GET /api/v1/meta/features` use) and the flag that switches it.
 FEATURE_FLAGS = {
@@ -42,6 +50,8 @@ class BillingSettings(AppSettings):
     # One default, the example operator's (whose address is in Paris).
     OPERATOR_COUNTRY = Setting(Text(), "FR", required=True, rule=iso_country, doc=(
         "your country (ISO 3166 alpha-2): decides the EU reverse charge on invoices"))
+    OPERATOR_ACCENT_COLOR = Setting(Text(), "#2f5bea", required=True, rule=hex_colour, doc=(
+        "the console's accent colour (links, buttons, the current page), as `#rrggbb`"))
 
 
 settings = BillingSettings()
