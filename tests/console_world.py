@@ -10,10 +10,13 @@ account, has an invoice of its own and an owner who must never see Acme's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from billing import clock, tenancy
 from billing.services import account_create, membership_add
@@ -114,3 +117,22 @@ def build_world() -> World:
         other = invoice_finalize(invoice=draft(globex, ("Globex consulting", 1, "99.00"),
                                                collection_method=CollectionMethod.SEND_INVOICE))
     return World(acme, globex, owner, manager, viewer, outsider, subscription, billed, open_invoice, other)
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)  # PDFs
+    return build_world()
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_text(response) -> str:
+    """What a person reads on the page: the body's text, without tags, attributes or the head."""
+    html = response.content.decode()
+    html = re.sub(r"(?s)<head>.*?</head>", "", html)
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", html)).strip()  # keeps no-break spaces
