@@ -115,7 +115,7 @@ def test_the_detail_adds_up_from_the_lines_to_the_amount_due(world):  # noqa: F8
     assert ("Subtotal $53.00 Total $53.00 Credit applied from your balance −$10.00 Paid −$43.00 "
             "Amount due $0.00") in text
     assert "Payment (TRANSFER-0042) $43.00" in text
-    assert 'href="/console/invoices/%d/pdf"' % world.billed.pk in response.content.decode()
+    assert f'href="/console/invoices/{world.billed.pk}/pdf"' in response.content.decode()
 
 
 def test_credit_notes_and_refunds_show_and_the_sum_still_holds(world):  # noqa: F811
