@@ -65,6 +65,6 @@ def daily_chart(days, display: Display, unit: str) -> Chart | None:
         bars.append(Bar(x=_n(LEFT + slot * i + gap / 2), y=_n(baseline - height), width=_n(slot - gap),
                         height=_n(height), title=f"{display.short_day(day.start)}: {display.number(day.value)} {unit}"))
     step = max(1, len(days) // 4)
-    dates = [Label(x=_n(LEFT + slot * i + slot / 2), text=display.short_day(days[i].start))
-             for i in range(0, len(days), step)]
+    dates = [Label(x=_n(LEFT + slot * i + gap / 2), text=display.short_day(days[i].start))  # from the bar's left
+             for i in range(0, len(days), step) if len(days) - i > step / 2 or i == 0]
     return Chart(WIDTH, HEIGHT, baseline, bars, dates, display.number(peak), len(days))
