@@ -106,12 +106,16 @@ class ApiKeyForm(forms.Form):
     scopes = forms.MultipleChoiceField(choices=ACCOUNT_KEY_SCOPES, widget=forms.CheckboxSelectMultiple)
 
 
+# The secret of a key just created waits here for the one page that shows it (POST, redirect, GET):
+# a refresh of that page re-sends nothing, and the secret is gone from the session once shown.
+NEW_SECRET_SESSION_KEY = "console_new_api_key"
+
+
 @console_required
 def api_keys(request):
     membership = request.active_membership
     is_owner = membership.role == MembershipRole.OWNER
     form = ApiKeyForm(request.POST or None)
-    new_secret = None
     if request.method == "POST":
         if not is_owner:
             return HttpResponseForbidden("Only account owners manage API keys.")
@@ -123,11 +127,20 @@ def api_keys(request):
                 for name, reasons in exc.fields.items():
                     form.add_error(name if name in form.fields else None, reasons)
             else:
-                new_secret = issued.secret
-                form = ApiKeyForm()
-    keys = ApiKey.objects.filter(account_id=membership.account_id)
-    return render(request, "console/api_keys.html",
-                  {"form": form, "keys": keys, "new_secret": new_secret, "is_owner": is_owner})
+                request.session[NEW_SECRET_SESSION_KEY] = {"secret": issued.secret,
+                                                           "account_id": membership.account_id}
+                return redirect("console:api-keys")
+    shown = request.session.pop(NEW_SECRET_SESSION_KEY, None)
+    new_secret = shown["secret"] if shown and shown.get("account_id") == membership.account_id else None
+    display = Display.for_request(request)
+    keys = [{"key": key, "last_used": display.day(key.last_used_at) if key.last_used_at else "",
+             "created": display.day(key.created_at)}
+            for key in ApiKey.objects.filter(account_id=membership.account_id).order_by("-created_at", "-id")]
+    response = render(request, "console/api_keys.html",
+                      {"form": form, "keys": keys, "new_secret": new_secret, "is_owner": is_owner})
+    if new_secret:
+        response["Cache-Control"] = "no-store"  # the secret must not stay in a cache or the history
+    return response
 
 
 @console_required
