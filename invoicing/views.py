@@ -22,8 +22,10 @@ PAGE_SIZE = 20
 
 
 class InvoiceFilter(forms.Form):
+    # Choosing a status sends the form at once (console.js); the dates wait for the Filter button.
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + [
-        (value, label) for value, label in InvoiceStatus.choices if value in SHOWN_STATUSES])
+        (value, label) for value, label in InvoiceStatus.choices if value in SHOWN_STATUSES],
+        widget=forms.Select(attrs={"data-submit-on-change": ""}))
     issued_from = forms.DateField(label=_("Issued from"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     issued_to = forms.DateField(label=_("Issued until"), required=False,
@@ -41,7 +43,7 @@ class InvoiceFilter(forms.Form):
 def invoice_list(request):
     account_id = request.active_membership.account_id
     display = Display.for_request(request)
-    form = InvoiceFilter(request.GET or None)
+    form = InvoiceFilter(request.GET or None, auto_id="%s")
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     invoices = invoices_listed(account_id=account_id, status=filters.get("status") or None,
                                issued_from=filters.get("issued_from"), issued_to=filters.get("issued_to"))
