@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import clock
 from billing.display import Display
 from billing.errors import AmountTooLarge
+from billing.models import LIVE_STATUSES
 from billing.selectors.console import subscription_shown
 from billing.views import MANAGER_ROLES, console_required
 from invoicing.models import InvoiceStatus
@@ -60,7 +61,26 @@ def invoice_list(request):
     query.pop("page", None)
     return render(request, "invoicing/console/invoice_list.html", {
         "rows": rows, "page": page, "form": form, "query": query.urlencode(),
-        "filtered": bool(filters and any(filters.values()))})
+        "filtered": bool(filters and any(filters.values())), "upcoming": _upcoming_rows(account_id, display)})
+
+
+def _upcoming_rows(account_id: int, display: Display) -> list[dict]:
+    """Each live subscription's next invoice as of now; "—" where its terms pass the amount bounds
+    (finance is told by the bill run; the customer is shown no made-up figure)."""
+    from billing.models import Subscription
+    from invoicing.upcoming import invoice_upcoming
+
+    rows = []
+    for subscription in Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES).select_related(
+            "plan", "account").order_by("id"):
+        try:
+            estimate = invoice_upcoming(subscription=subscription).invoice
+            total = display.money(estimate.total, estimate.currency)
+        except AmountTooLarge:
+            total = "—"
+        rows.append({"plan": subscription.plan.name, "renews_on": display.day(subscription.current_period_end),
+                     "total": total})
+    return rows
 
 
 @console_required
@@ -106,7 +126,7 @@ def invoice_upcoming_view(request):
     display = Display.for_request(request)
     subscription = subscription_shown(account_id=account_id)
     context = {"subscription": subscription, "error": ""}
-    if subscription is not None and subscription.status in ("active", "trialing", "past_due"):
+    if subscription is not None and subscription.status in LIVE_STATUSES:
         try:
             upcoming = invoice_upcoming(subscription=subscription)
         except AmountTooLarge as exc:
