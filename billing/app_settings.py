@@ -337,6 +337,13 @@ def iso_currency(value: str) -> str | None:
     return None
 
 
+def hex_colour(value: str) -> str | None:
+    """A colour as `#rrggbb`: written into the console's stylesheet, so nothing else may pass."""
+    import re
+
+    return None if re.fullmatch(r"#[0-9a-fA-F]{6}", value) else "it must be a colour written #rrggbb, such as #2f5bea"
+
+
 def email_addresses(values: Sequence[str]) -> str | None:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email

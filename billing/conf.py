@@ -16,6 +16,7 @@ from billing.app_settings import (
     Text,
     TextList,
     WholeNumber,
+    hex_colour,
     iso_country,
     iso_currency,
 )
@@ -79,6 +80,8 @@ class BillingSettings(AppSettings):
     # One default, the example operator's (whose address is in Paris).
     OPERATOR_COUNTRY = Setting(Text(), "FR", required=True, rule=iso_country, doc=(
         "your country (ISO 3166 alpha-2): decides the EU reverse charge on invoices"))
+    OPERATOR_ACCENT_COLOR = Setting(Text(), "#2f5bea", required=True, rule=hex_colour, doc=(
+        "the console's accent colour (links, buttons, the current page), as `#rrggbb`"))
 
     # The event stream (billing/streams/nats.py, docs/events-stream.md).
     NATS_URL = Setting(Text(), "", rule=_nats_urls, doc=(

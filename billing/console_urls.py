@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from billing import views
+from billing import branding, views
 from billing.signin import ConsoleSignInForm
 
 app_name = "console"
@@ -35,6 +35,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/", include(auth)),
     path("console/", views.home, name="home"),
+    path("console/brand.css", branding.brand_css, name="brand-css"),
+    path("console/brand/logo", branding.brand_logo, name="brand-logo"),
     path("console/accounts/switch/", views.switch_account, name="switch-account"),
     path("console/api-keys/", views.api_keys, name="api-keys"),
     path("console/api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),

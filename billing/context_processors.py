@@ -1,13 +1,30 @@
 from billing import conf
 
+# The navigation entry each console page belongs to, by URL name (so the page is marked aria-current).
+SECTIONS = {
+    "console:home": "overview",
+    "metering-console:usage": "usage",
+    "invoicing-console:invoices": "invoices",
+    "invoicing-console:invoice": "invoices",
+    "invoicing-console:upcoming": "invoices",
+    "console:payment-methods": "payment-methods",
+    "console:payment-method-add": "payment-methods",
+    "console:api-keys": "api-keys",
+}
+
 
 def console(request):
-    """The console's active account and the accounts a user may switch to."""
+    """The console's active account, the accounts a user may switch to, and the operator's branding."""
+    from billing.branding import logo_file
+
     membership = getattr(request, "active_membership", None)
+    match = getattr(request, "resolver_match", None)
     return {
         "active_membership": membership,
         "active_account": membership.account if membership else None,
         "operator_name": conf.settings.OPERATOR_NAME,
+        "operator_has_logo": logo_file() is not None,
+        "console_section": SECTIONS.get(match.view_name) if match else None,
         "user_memberships": _memberships(request) if membership else [],
     }
 

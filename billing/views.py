@@ -9,10 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from billing.api.errors import json_404, json_500
+from billing.display import Display
 from billing.errors import BillingError
 from billing.middleware import ACTIVE_ACCOUNT_SESSION_KEY
 from billing.models import ApiKey, ApiScope, MembershipRole
-from billing.selectors import membership_for, memberships_of
+from billing.selectors import membership_for
 from billing.services import api_key_create, api_key_revoke
 
 
@@ -26,6 +27,10 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return json_500(request)
     return render(request, "500.html", status=500)
+
+
+# Who may pay, change the plan and payment methods (viewers read only; owners also manage people and keys).
+MANAGER_ROLES = (MembershipRole.OWNER, MembershipRole.BILLING_MANAGER)
 
 
 def console_required(view):
@@ -43,7 +48,35 @@ def console_required(view):
 
 @console_required
 def home(request):
-    return render(request, "console/home.html", {"memberships": memberships_of(request.user)})
+    """The overview: plan and period, what is due now, the next invoice, usage, and what to act on."""
+    from billing.selectors.console import account_overview
+    from metering.usage_cards import usage_card
+
+    membership = request.active_membership
+    display = Display.for_request(request)
+    overview = account_overview(account_id=membership.account_id)
+    due = {}
+    for invoice in overview.open_invoices:
+        due[invoice.currency] = due.get(invoice.currency, 0) + invoice.amount_due
+    today = overview.at.date()
+    overdue = [i for i in overview.open_invoices if i.due_date and i.due_date < today]
+    subscription = overview.subscription
+    upcoming = overview.upcoming
+    return render(request, "console/home.html", {
+        "overview": overview, "subscription": subscription,
+        "period": display.period(subscription.current_period_start, subscription.current_period_end)
+        if subscription else "",
+        "trial_end": display.day(subscription.trial_end) if subscription and subscription.trial_end else "",
+        "due_now": [display.money(amount, currency) for currency, amount in sorted(due.items()) if amount],
+        "pay_invoice": next((i for i in overview.open_invoices if i.amount_due), None),
+        "can_pay": membership.role in MANAGER_ROLES,
+        "overdue": [{"invoice": i, "amount": display.money(i.amount_due, i.currency), "due": display.day(i.due_date)}
+                    for i in overdue],
+        "failed": [{"payment": p, "amount": display.money(p.amount, p.currency)} for p in overview.failed_payments],
+        "upcoming_total": display.money(upcoming.total, upcoming.currency) if upcoming is not None else "",
+        "upcoming_on": display.day(subscription.current_period_end) if upcoming is not None else "",
+        "usage_cards": [usage_card(item, display) for item in overview.usage.metrics],
+    })
 
 
 @login_required
@@ -73,12 +106,16 @@ class ApiKeyForm(forms.Form):
     scopes = forms.MultipleChoiceField(choices=ACCOUNT_KEY_SCOPES, widget=forms.CheckboxSelectMultiple)
 
 
+# The secret of a key just created waits here for the one page that shows it (POST, redirect, GET):
+# a refresh of that page re-sends nothing, and the secret is gone from the session once shown.
+NEW_SECRET_SESSION_KEY = "console_new_api_key"
+
+
 @console_required
 def api_keys(request):
     membership = request.active_membership
     is_owner = membership.role == MembershipRole.OWNER
     form = ApiKeyForm(request.POST or None)
-    new_secret = None
     if request.method == "POST":
         if not is_owner:
             return HttpResponseForbidden("Only account owners manage API keys.")
@@ -90,11 +127,20 @@ def api_keys(request):
                 for name, reasons in exc.fields.items():
                     form.add_error(name if name in form.fields else None, reasons)
             else:
-                new_secret = issued.secret
-                form = ApiKeyForm()
-    keys = ApiKey.objects.filter(account_id=membership.account_id)
-    return render(request, "console/api_keys.html",
-                  {"form": form, "keys": keys, "new_secret": new_secret, "is_owner": is_owner})
+                request.session[NEW_SECRET_SESSION_KEY] = {"secret": issued.secret,
+                                                           "account_id": membership.account_id}
+                return redirect("console:api-keys")
+    shown = request.session.pop(NEW_SECRET_SESSION_KEY, None)
+    new_secret = shown["secret"] if shown and shown.get("account_id") == membership.account_id else None
+    display = Display.for_request(request)
+    keys = [{"key": key, "last_used": display.day(key.last_used_at) if key.last_used_at else "",
+             "created": display.day(key.created_at)}
+            for key in ApiKey.objects.filter(account_id=membership.account_id).order_by("-created_at", "-id")]
+    response = render(request, "console/api_keys.html",
+                      {"form": form, "keys": keys, "new_secret": new_secret, "is_owner": is_owner})
+    if new_secret:
+        response["Cache-Control"] = "no-store"  # the secret must not stay in a cache or the history
+    return response
 
 
 @console_required

@@ -29,6 +29,7 @@ api_v1 = [
 
 urlpatterns = [
     path("console/invoices/", include("invoicing.console_urls")),
+    path("console/usage/", include("metering.console_urls")),
     path("", include("billing.console_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

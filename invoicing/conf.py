@@ -34,7 +34,7 @@ class InvoicingSettings(AppSettings):
     CREDIT_NOTE_SERIES = Setting(Text(), "CN", required=True, rule=_series, doc=(
         "prefix of credit-note numbers"))
     OPERATOR_LOGO = Setting(Text(), "", doc=(
-        "a logo drawn on invoice PDFs: a path under `static/`, or an absolute path"))
+        "a logo drawn on invoice PDFs and in the console's header: a path under `static/`, or an absolute path"))
     BILL_RUN_CHUNK_SIZE = Setting(WholeNumber(), 200, minimum=1, doc=(
         "subscriptions per Celery task of a bill run"))
     # A subscription a bill run cannot bill is tried this many times in all: each retry by the first

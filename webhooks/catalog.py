@@ -248,7 +248,7 @@ EVENTS: list[EventType] = [
                      "manual": FLAG}, ["failure_id", "subscription_id", "account_id", "attempt", "gave_up"]),
               {"failure_id": 4, "subscription_id": 12, "account_id": 7, "bill_run_id": 19,
                "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z",
-               "error_class": "invoicing.pricing.PricingError", "error_message": "The plan has no USD price.",
+               "error_class": "billing.errors.AmountTooLarge", "error_message": "The usage line is over the largest amount a line can hold.",
                "attempt": 1, "max_attempts": 6, "next_attempt_at": "2026-12-01T00:10:00Z", "gave_up": False,
                "manual": False}),
 ]

@@ -1,19 +1,18 @@
-"""`{% usage_alert_banner %}`: the console banner of usage thresholds reached this period."""
+"""`{% usage_alert_banner usage alerted %}`: the console banner of usage thresholds reached this period,
+each with the true share of the limit used now (110%, not the 100% threshold it passed)."""
+
+from types import SimpleNamespace
 
 from django import template
-
-from metering.selectors import alerts_open
 
 register = template.Library()
 
 
-@register.inclusion_tag("metering/alert_banner.html", takes_context=True)
-def usage_alert_banner(context):
-    account = context.get("active_account")
-    alerts = alerts_open(account_id=account.pk) if account is not None else []
-    # One line per metric: its highest threshold reached.
-    highest = {}
-    for alert in alerts:
-        if alert.metric_id not in highest or alert.threshold_percent > highest[alert.metric_id].threshold_percent:
-            highest[alert.metric_id] = alert
-    return {"alerts": sorted(highest.values(), key=lambda a: a.metric.code)}
+@register.inclusion_tag("metering/alert_banner.html")
+def usage_alert_banner(usage, alerted):
+    """`usage`: metering.selectors.CurrentUsage; `alerted`: the codes of metrics with an open alert
+    (`alerts_open`), so a dismissed alert stays dismissed."""
+    alerts = [SimpleNamespace(metric=item.metric, percent=item.percent_used, limit=item.limit,
+                              period_end=item.period_end)
+              for item in usage.metrics if item.metric.code in alerted and item.limit is not None]
+    return {"alerts": alerts}

@@ -125,7 +125,7 @@ def test_an_owner_creates_a_key_shown_once_and_revokes_it(alice):
     user, acme, _ = alice
     client = Client()
     client.force_login(user)
-    page = client.post("/console/api-keys/", {"name": "prod ingest", "scopes": ["usage:write"]})
+    page = client.post("/console/api-keys/", {"name": "prod ingest", "scopes": ["usage:write"]}, follow=True)
     secret = page.context["new_secret"]
     assert secret.startswith("bk_") and secret.encode() in page.content
     assert secret.encode() not in client.get("/console/api-keys/").content

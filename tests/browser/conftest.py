@@ -32,3 +32,4 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+

@@ -1,10 +1,13 @@
 """Customers see their invoices in the console: list, detail, PDF with ETag; never another account's."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from billing import tenancy
+from billing import clock, tenancy
 from billing.services import membership_add
 from invoicing.services import invoice_finalize
 from tests.invoicing.factories import draft
@@ -45,3 +48,119 @@ def test_detail_and_pdf_with_etag(console):
     assert client.get(f"/console/invoices/{other.pk}/").status_code == 404
     assert client.get(f"/console/invoices/{other.pk}/pdf").status_code == 404
     assert client.get(f"/console/invoices/{hidden.pk}/").status_code == 404
+
+
+# The console's invoice pages on a whole account (tests/console_world.py): every role, filters,
+# a detail that adds up, and no N+1.
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from tests.console_world import page_text, signed_in, world  # noqa: E402, F401
+
+
+@pytest.mark.parametrize("role", ["owner", "billing_manager", "viewer"])
+def test_the_list_shows_number_date_period_status_and_totals_in_their_columns(world, role):  # noqa: F811
+    response = signed_in(world.user(role)).get("/console/invoices/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    billed = re.search(rf"(?s)<tr><td[^>]*><a[^>]*>{world.billed.number}</a>.*?</tr>", html).group(0)
+    assert '<span class="badge ok">Paid</span>' in billed
+    assert 'data-label="Total">$53.00</td>' in billed and 'data-label="Amount due">$0.00</td>' in billed
+    assert "November" in billed or " – " in billed  # the billed period
+    overdue = re.search(rf"(?s)<tr><td[^>]*><a[^>]*>{world.open_invoice.number}</a>.*?</tr>", html).group(0)
+    assert '<span class="badge bad">Overdue</span>' in overdue and 'data-label="Amount due">$250.00</td>' in overdue
+    assert world.other_invoice.number not in html
+
+
+def test_the_list_is_filtered_by_status_and_issue_dates(world):  # noqa: F811
+    client = signed_in(world.owner)
+    paid = page_text(client.get("/console/invoices/?status=paid"))
+    assert world.billed.number in paid and world.open_invoice.number not in paid
+    later = (world.billed.issue_date + timedelta(days=1)).isoformat()
+    assert "No invoice matches these filters." in page_text(client.get(f"/console/invoices/?issued_from={later}"))
+    today = world.billed.issue_date.isoformat()
+    both = page_text(client.get(f"/console/invoices/?issued_from={today}&issued_to={today}"))
+    assert world.billed.number in both and world.open_invoice.number in both
+
+
+def test_a_wrong_filter_says_what_to_fix_and_keeps_what_was_typed(world):  # noqa: F811
+    response = signed_in(world.owner).get("/console/invoices/?issued_from=2026-05-10&issued_to=2026-05-01")
+    html = response.content.decode()
+    assert "Give a day on or after the first one." in html
+    assert 'value="2026-05-10"' in html and 'value="2026-05-01"' in html
+    assert world.billed.number in html  # the list stays unfiltered meanwhile
+
+
+def test_pages_keep_the_filters(world):  # noqa: F811
+    from invoicing.models import CollectionMethod
+
+    with tenancy.operator_scope():
+        for i in range(21):
+            invoice_finalize(invoice=draft(world.acme, (f"Item {i}", 1, "1.00"),
+                                           collection_method=CollectionMethod.SEND_INVOICE))
+    client = signed_in(world.owner)
+    first = client.get("/console/invoices/?status=open").content.decode()
+    assert "Page 1 of 2" in first and 'href="?status=open&amp;page=2"' in first
+    second = page_text(client.get("/console/invoices/?status=open&page=2"))
+    assert "Page 2 of 2" in second and world.billed.number not in second
+
+
+def test_the_detail_adds_up_from_the_lines_to_the_amount_due(world):  # noqa: F811
+    response = signed_in(world.viewer).get(f"/console/invoices/{world.billed.pk}/")
+    text = page_text(response)
+    assert ("LLM tokens model large 1,000,000 tokens included" in text
+            and "1,200,000 tokens $0.02 per 1,000 tokens $4.00" in text)
+    assert "llm_tokens" not in text
+    assert ("Subtotal $53.00 Total $53.00 Credit applied from your balance −$10.00 Paid −$43.00 "
+            "Amount due $0.00") in text
+    assert "Payment (TRANSFER-0042) $43.00" in text
+    assert f'href="/console/invoices/{world.billed.pk}/pdf"' in response.content.decode()
+
+
+def test_credit_notes_and_refunds_show_and_the_sum_still_holds(world):  # noqa: F811
+    from invoicing.models import CreditMethod
+    from invoicing.services import credit_note_create
+
+    with tenancy.operator_scope():
+        note = credit_note_create(invoice=world.open_invoice, reason="Workshop shortened", amount=5_000,
+                                  credit_method=CreditMethod.AMOUNT_DUE)
+    text = page_text(signed_in(world.owner).get(f"/console/invoices/{world.open_invoice.pk}/"))
+    assert "Total $250.00 Credit notes −$50.00 Amount due $200.00" in text
+    assert f"Credit note {note.number}: Workshop shortened (taken off the amount due) $50.00" in text
+
+
+def test_another_accounts_invoice_pdf_and_a_draft_answer_404(world):  # noqa: F811
+    client = signed_in(world.owner)
+    assert client.get(f"/console/invoices/{world.other_invoice.pk}/").status_code == 404
+    assert client.get(f"/console/invoices/{world.other_invoice.pk}/pdf").status_code == 404
+    with tenancy.operator_scope():
+        hidden = draft(world.acme)
+    assert client.get(f"/console/invoices/{hidden.pk}/").status_code == 404
+
+
+def test_the_upcoming_invoice_line_by_line(world):  # noqa: F811
+    text = page_text(signed_in(world.viewer).get("/console/invoices/upcoming/"))
+    assert "Upcoming invoice An estimate of the invoice of" in text
+    assert "Scale" in text and "800,000 tokens $0.02 per 1,000 tokens" in text and "Amount due $49.00" in text
+
+
+def _count(client, url) -> int:
+    # The clock pinned: an unpinned one re-reads its offset once a second, a query that comes and goes.
+    with clock.frozen(clock.now()), CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_pages_read_a_fixed_number_of_queries(world):  # noqa: F811
+    from invoicing.models import CollectionMethod
+
+    client = signed_in(world.owner)
+    listed, detail = _count(client, "/console/invoices/"), _count(client, f"/console/invoices/{world.billed.pk}/")
+    with tenancy.operator_scope():
+        for i in range(5):
+            invoice_finalize(invoice=draft(world.acme, *[(f"Item {i}.{j}", 1, "1.00") for j in range(4)],
+                                           collection_method=CollectionMethod.SEND_INVOICE))
+        many_lines = invoice_finalize(invoice=draft(world.acme, *[(f"Line {j}", 1, "2.00") for j in range(9)]))
+    assert _count(client, "/console/invoices/") == listed
+    assert _count(client, f"/console/invoices/{many_lines.pk}/") <= detail

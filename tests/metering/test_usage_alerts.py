@@ -88,12 +88,13 @@ def test_the_console_shows_the_banner_to_the_account_only(client, account, make_
 
 @pytest.mark.parametrize(("language", "shown"), [("en", "1,000,000"), ("de", "1.000.000")])
 def test_the_banner_groups_the_digits_of_a_large_limit_as_the_language_does(language, shown):
+    from decimal import Decimal
     from types import SimpleNamespace
 
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    alert = SimpleNamespace(threshold_percent=80, limit=1_000_000, period_end=clock.now(),
+    alert = SimpleNamespace(threshold_percent=80, percent=Decimal(80), limit=1_000_000, period_end=clock.now(),
                             metric=SimpleNamespace(name="API calls", code="api_calls"))
     with translation.override(language):
         page = render_to_string("metering/alert_banner.html", {"alerts": [alert]})
