@@ -59,13 +59,11 @@ def brand_css(request):
 
 
 def logo_file():
-    """The OPERATOR_LOGO file (invoicing/conf.py, the one the PDFs draw), or None."""
-    from invoicing import conf as invoicing_conf
-
-    logo = invoicing_conf.settings.OPERATOR_LOGO
+    """The OPERATOR_LOGO file (the one the PDFs draw), or None."""
+    logo = conf.settings.OPERATOR_LOGO
     if not logo:
         return None
-    path = invoicing_conf.logo_path(logo)
+    path = conf.logo_path(logo)
     return path if path.is_file() else None
 
 

@@ -1,6 +1,6 @@
 """Billing's settings, each declared once (billing/app_settings.py explains the convention): the
-feature flags, time travel, the operator's own details, which every app reads from here, and the
-event stream.
+feature flags, time travel, the operator's own details and branding (name, logo, accent colour ...),
+which every app reads from here, and the event stream.
 
 Read them as `conf.settings.NAME`, at call time; config/settings/features.py reads the environment.
 """
@@ -8,6 +8,7 @@ Read them as `conf.settings.NAME`, at call time; config/settings/features.py rea
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from billing.app_settings import (
     AppSettings,
@@ -82,6 +83,8 @@ class BillingSettings(AppSettings):
         "your country (ISO 3166 alpha-2): decides the EU reverse charge on invoices"))
     OPERATOR_ACCENT_COLOR = Setting(Text(), "#2f5bea", required=True, rule=hex_colour, doc=(
         "the console's accent colour (links, buttons, the current page), as `#rrggbb`"))
+    OPERATOR_LOGO = Setting(Text(), "", doc=(
+        "a logo drawn on invoice PDFs and in the console's header: a path under `static/`, or an absolute path"))
 
     # The event stream (billing/streams/nats.py, docs/events-stream.md).
     NATS_URL = Setting(Text(), "", rule=_nats_urls, doc=(
@@ -104,8 +107,23 @@ class BillingSettings(AppSettings):
         "in-process handlers (`docs/events.md`, \"Writing a sink\"); the NATS sink publishes nothing while "
         "`NATS_URL` is empty; an empty list sends events nowhere else"))
 
+    def check_together(self) -> list:
+        logo = self.OPERATOR_LOGO
+        if logo and not logo_path(logo).exists():
+            return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs and the console "
+                                 "are drawn without a logo.", "OPERATOR_LOGO")]
+        return []
+
 
 settings = BillingSettings()
+
+
+def logo_path(logo: str) -> Path:
+    """Where the OPERATOR_LOGO file is: an absolute path as it is, else a path under `static/`."""
+    from django.conf import settings as django_settings
+
+    path = Path(logo)
+    return path if path.is_absolute() else Path(django_settings.BASE_DIR) / "static" / logo
 
 
 def feature_enabled(feature: str) -> bool:

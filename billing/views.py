@@ -1,4 +1,5 @@
-"""Console pages of the billing app: sign-in, account switching, API keys."""
+"""Console pages of the billing app: account switching, API keys; the error pages; the guard every console
+page wears. The overview, which reads every app, is console.views.home."""
 
 from django import forms
 from django.contrib import messages
@@ -44,39 +45,6 @@ def console_required(view):
 
     wrapped.__name__ = view.__name__
     return wrapped
-
-
-@console_required
-def home(request):
-    """The overview: plan and period, what is due now, the next invoice, usage, and what to act on."""
-    from billing.selectors.console import account_overview
-    from metering.usage_cards import usage_card
-
-    membership = request.active_membership
-    display = Display.for_request(request)
-    overview = account_overview(account_id=membership.account_id)
-    due = {}
-    for invoice in overview.open_invoices:
-        due[invoice.currency] = due.get(invoice.currency, 0) + invoice.amount_due
-    today = overview.at.date()
-    overdue = [i for i in overview.open_invoices if i.due_date and i.due_date < today]
-    subscription = overview.subscription
-    upcoming = overview.upcoming
-    return render(request, "console/home.html", {
-        "overview": overview, "subscription": subscription,
-        "period": display.period(subscription.current_period_start, subscription.current_period_end)
-        if subscription else "",
-        "trial_end": display.day(subscription.trial_end) if subscription and subscription.trial_end else "",
-        "due_now": [display.money(amount, currency) for currency, amount in sorted(due.items()) if amount],
-        "pay_invoice": next((i for i in overview.open_invoices if i.amount_due), None),
-        "can_pay": membership.role in MANAGER_ROLES,
-        "overdue": [{"invoice": i, "amount": display.money(i.amount_due, i.currency), "due": display.day(i.due_date)}
-                    for i in overdue],
-        "failed": [{"payment": p, "amount": display.money(p.amount, p.currency)} for p in overview.failed_payments],
-        "upcoming_total": display.money(upcoming.total, upcoming.currency) if upcoming is not None else "",
-        "upcoming_on": display.day(subscription.current_period_end) if upcoming is not None else "",
-        "usage_cards": [usage_card(item, display) for item in overview.usage.metrics],
-    })
 
 
 @login_required

@@ -28,9 +28,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("console/invoices/", include("invoicing.console_urls")),
+    path("console/invoices/", include("console.invoice_urls")),
     path("console/usage/", include("metering.console_urls")),
-    path("", include("billing.console_urls")),
+    path("", include("console.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("health/live", health.live, name="health-live"),

@@ -1,14 +1,13 @@
 """Invoicing's settings, each declared once (billing/app_settings.py explains the convention).
 
 Read them as `conf.settings.NAME`, at call time; config/settings/invoicing.py reads the environment.
-The operator's own details (name, address, country ...) are billing's: billing/conf.py.
+The operator's own details and branding (name, address, country, logo ...) are billing's: billing/conf.py.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 from billing import conf as billing_conf
 from billing.app_settings import AppSettings, Setting, Text, TextList, WholeNumber, email_addresses
@@ -33,8 +32,6 @@ class InvoicingSettings(AppSettings):
         "prefix of invoice numbers (`INV-2026-000042`)"))
     CREDIT_NOTE_SERIES = Setting(Text(), "CN", required=True, rule=_series, doc=(
         "prefix of credit-note numbers"))
-    OPERATOR_LOGO = Setting(Text(), "", doc=(
-        "a logo drawn on invoice PDFs and in the console's header: a path under `static/`, or an absolute path"))
     BILL_RUN_CHUNK_SIZE = Setting(WholeNumber(), 200, minimum=1, doc=(
         "subscriptions per Celery task of a bill run"))
     # A subscription a bill run cannot bill is tried this many times in all: each retry by the first
@@ -53,13 +50,6 @@ class InvoicingSettings(AppSettings):
         "comma-separated; who is emailed when a bill run cannot bill a subscription (`docs/invoicing.md`, "
         "\"When a subscription cannot be billed\") and when a webhook endpoint is disabled (`docs/events.md`)"))
 
-    def check_together(self) -> list:
-        logo = self.OPERATOR_LOGO
-        if logo and not logo_path(logo).exists():
-            return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs are drawn "
-                                 "without a logo.", "OPERATOR_LOGO")]
-        return []
-
 
 settings = InvoicingSettings()
 
@@ -67,13 +57,6 @@ settings = InvoicingSettings()
 def grace_period() -> timedelta:
     """How long a bill run's drafts wait for late usage before they are finalized."""
     return timedelta(seconds=settings.INVOICE_GRACE_PERIOD_SECONDS)
-
-
-def logo_path(logo: str) -> Path:
-    from django.conf import settings as django_settings
-
-    path = Path(logo)
-    return path if path.is_absolute() else Path(django_settings.BASE_DIR) / "static" / logo
 
 
 def operator() -> dict:

@@ -1,5 +1,6 @@
 """Reads for the console's invoice pages: the filtered list, and one invoice with everything that took
-it from its total to its amount due (credit, credit notes, payments) and what was paid back (refunds).
+it from its total to its amount due (credit, credit notes, payments). What was paid back (refunds) is
+payments': console.selectors adds it, since invoicing sits below payments.
 
 Every read filters by the account as well as running in its RLS scope; a draft is never shown.
 """
@@ -37,15 +38,15 @@ class InvoiceStatement:
     discounts: list
     payments: list[InvoicePayment]
     credit_notes: list[CreditNote]
-    refunds: list = field(default_factory=list)  # payments.Refund that succeeded or are under way
+    refunds: list = field(default_factory=list)  # payments.Refund that succeeded or are under way (console)
     metrics: dict = field(default_factory=dict)  # metric code -> BillableMetric, for the usage lines
 
 
 def invoice_statement(*, invoice_id: int, account_id: int) -> InvoiceStatement | None:
-    """One finalized invoice of the account with its lines, discounts, payments, credit notes and refunds;
-    None for another account's invoice or a draft (the page answers 404 for both)."""
+    """One finalized invoice of the account with its lines, discounts, payments and credit notes (no refunds:
+    console.selectors.invoice_statement_with_refunds adds them); None for another account's invoice or a
+    draft (the page answers 404 for both)."""
     from billing.models import BillableMetric
-    from payments.models import Refund, RefundStatus
 
     invoice = (Invoice.objects.filter(pk=invoice_id, account_id=account_id, status__in=SHOWN_STATUSES)
                .prefetch_related("lines", "discounts",
@@ -58,7 +59,5 @@ def invoice_statement(*, invoice_id: int, account_id: int) -> InvoiceStatement |
     lines = list(invoice.lines.all())
     codes = {line.metric_code for line in lines if line.metric_code}
     metrics = {m.code: m for m in BillableMetric.objects.filter(code__in=codes)} if codes else {}
-    refunds = list(Refund.objects.filter(account_id=account_id, payment__invoice_id=invoice.pk)
-                   .exclude(status=RefundStatus.FAILED).order_by("created_at", "id"))
     return InvoiceStatement(invoice, lines, list(invoice.discounts.all()), list(invoice.payments.all()),
-                            list(invoice.credit_notes.all()), refunds, metrics)
+                            list(invoice.credit_notes.all()), metrics=metrics)

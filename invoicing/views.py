@@ -1,5 +1,6 @@
-"""Console pages: the active account's invoices (filtered, paginated), one invoice that adds up to its
-amount due, its PDF, and the upcoming invoice."""
+"""Console pages: the active account's invoices (filtered, paginated), an invoice's PDF, and the upcoming
+invoice. One invoice that adds up to its amount due shows payments' refunds too: console.views.invoice_detail.
+The URLconf of all four is console/invoice_urls.py."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from billing import clock
 from billing.display import Display
 from billing.errors import AmountTooLarge
 from billing.models import LIVE_STATUSES
-from billing.selectors.console import subscription_shown
-from billing.views import MANAGER_ROLES, console_required
+from billing.selectors import subscription_shown
+from billing.views import console_required
 from invoicing.models import InvoiceStatus
-from invoicing.selectors_console import SHOWN_STATUSES, invoice_statement, invoices_listed
+from invoicing.selectors_console import SHOWN_STATUSES, invoices_listed
 from invoicing.statement import badge_of, statement_view
 
 PAGE_SIZE = 20
@@ -81,24 +82,6 @@ def _upcoming_rows(account_id: int, display: Display) -> list[dict]:
         rows.append({"plan": subscription.plan.name, "renews_on": display.day(subscription.current_period_end),
                      "total": total})
     return rows
-
-
-@console_required
-def invoice_detail(request, invoice_id: int):
-    statement = invoice_statement(invoice_id=invoice_id, account_id=request.active_membership.account_id)
-    if statement is None:
-        raise Http404("No such invoice.")
-    display = Display.for_request(request)
-    invoice = statement.invoice
-    badge, words = badge_of(invoice, clock.now().date())
-    return render(request, "invoicing/console/invoice_detail.html", {
-        "invoice": invoice, "view": statement_view(statement, display), "badge": badge, "status": words,
-        "issued": display.day(invoice.issue_date), "due": display.day(invoice.due_date),
-        "period": display.period(invoice.period_start, invoice.period_end),
-        "amount_due": display.money(invoice.amount_due, invoice.currency),
-        "can_pay": request.active_membership.role in MANAGER_ROLES and invoice.status == InvoiceStatus.OPEN
-        and invoice.amount_due > 0,
-    })
 
 
 @console_required

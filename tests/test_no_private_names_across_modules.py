@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("pricing", "billing", "metering", "invoicing", "payments", "demo", "billing_client", "config")
+APPS = ("pricing", "billing", "metering", "invoicing", "payments", "console", "demo", "billing_client", "config")
 
 
 def _module_name(path: Path) -> str:

@@ -15,6 +15,7 @@ from billing.selectors.subscriptions import (
     plans_all,
     plans_public,
     proration_items_pending,
+    subscription_shown,
     subscriptions_due,
     subscriptions_of,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "plans_all",
     "plans_public",
     "proration_items_pending",
+    "subscription_shown",
     "subscriptions_due",
     "subscriptions_of",
 ]

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from billing import clock
 from billing.models import (
+    LIVE_STATUSES,
     Coupon,
     CreditEntry,
     CreditKind,
@@ -37,6 +38,13 @@ def subscriptions_of(*, account_id: int | None = None) -> QuerySet[Subscription]
     if account_id is not None:
         qs = qs.filter(account_id=account_id)
     return qs
+
+
+def subscription_shown(*, account_id: int) -> Subscription | None:
+    """The subscription the console is about: the first live one, else the latest (paused, canceled...)."""
+    subscriptions = Subscription.objects.filter(account_id=account_id).select_related("plan", "account")
+    return (subscriptions.filter(status__in=LIVE_STATUSES).order_by("id").first()
+            or subscriptions.order_by("-id").first())
 
 
 def subscriptions_due(*, at: datetime | None = None) -> QuerySet[Subscription]:

@@ -1,4 +1,4 @@
-"""Invoicing: grace period, payment terms, number series, the logo, bill-run retries and who hears of a
+"""Invoicing: grace period, payment terms, number series, bill-run retries and who hears of a
 subscription a bill run could not bill. Declared in invoicing/conf.py (kind, default, what is allowed,
 docs line), read here from the environment variables of the same names."""
 

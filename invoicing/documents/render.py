@@ -10,16 +10,17 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from billing import conf as billing_conf
 from invoicing import conf
 from invoicing.documents import formatting as fmt
 from invoicing.models import CreditNote, Invoice, InvoiceStatus
 
 
 def _logo_url() -> str:
-    logo = conf.settings.OPERATOR_LOGO
+    logo = billing_conf.settings.OPERATOR_LOGO
     if not logo:
         return ""
-    path = conf.logo_path(logo)
+    path = billing_conf.logo_path(logo)
     return path.as_uri() if path.exists() else ""
 
 

@@ -43,3 +43,10 @@ def test_a_flag_is_read_strictly_from_the_environment(monkeypatch, text, flag):
 def test_each_feature_reads_its_own_flag(settings):
     settings.RECONCILIATION_ENABLED = False
     assert conf.features() == {feature: feature != "reconciliation" for feature in FEATURE_FLAGS}
+
+
+def test_a_missing_logo_is_only_a_warning(settings, tmp_path):
+    settings.OPERATOR_LOGO = str(tmp_path / "missing.png")
+    assert list(settings_check("billing")) == ["billing.W001"]
+    (tmp_path / "missing.png").write_bytes(b"\x89PNG")
+    assert settings_check("billing") == {}

@@ -15,7 +15,7 @@ from django.apps import apps
 from billing.transitions import table_for, tables
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("billing", "invoicing", "metering", "payments", "pricing", "webhooks", "config")
+APPS = ("billing", "invoicing", "metering", "payments", "pricing", "webhooks", "console", "config")
 KERNEL = "billing/transitions.py"
 STATE_FIELDS = {"status", "outcome"}
 WRITERS = {"update", "create", "get_or_create", "update_or_create"}

@@ -32,13 +32,6 @@ def test_a_wrong_value_is_named_with_what_it_allows(settings, name, value, check
     assert found[check_id].startswith(f"{name} is ") and allowed in found[check_id]
 
 
-def test_a_missing_logo_is_only_a_warning(settings, tmp_path):
-    settings.OPERATOR_LOGO = str(tmp_path / "missing.png")
-    assert list(settings_check("invoicing")) == ["invoicing.W001"]
-    (tmp_path / "missing.png").write_bytes(b"\x89PNG")
-    assert settings_check("invoicing") == {}
-
-
 def test_the_operator_country_has_one_default_wherever_it_is_read(settings, monkeypatch):
     monkeypatch.delenv("OPERATOR_COUNTRY", raising=False)
     from_environment = BillingSettings.from_environment(environ.Env())["OPERATOR_COUNTRY"]

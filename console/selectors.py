@@ -1,5 +1,6 @@
-"""The console's overview of one account: what it is subscribed to, what it owes, what comes next, its
-usage, and everything it should act on. One read for the page, built from each app's own reads."""
+"""Reads for the console pages that compose several apps: the overview of one account (what it is subscribed
+to, what it owes, what comes next, its usage and everything it should act on), and one invoice with the
+refunds of its payments. Each is built from each app's own reads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from billing import clock
+from billing.errors import AmountTooLarge
 from billing.models import LIVE_STATUSES, Subscription, SubscriptionStatus
+from billing.selectors import subscription_shown
+from invoicing.models import Invoice, InvoiceStatus
+from invoicing.selectors_console import InvoiceStatement, invoice_statement
+from invoicing.upcoming import invoice_upcoming
+from metering.selectors import CurrentUsage, alerts_open, current_usage
+from payments.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 
 # A trial ending within this many days gets a banner.
 TRIAL_WARNING_DAYS = 7
@@ -17,11 +25,11 @@ TRIAL_WARNING_DAYS = 7
 class Overview:
     at: datetime
     subscription: Subscription | None
-    usage: object  # metering.selectors.CurrentUsage
-    open_invoices: list = field(default_factory=list)  # invoicing.Invoice, the oldest due first
-    upcoming: object | None = None  # invoicing.models.Invoice (unsaved): the next invoice as of now
+    usage: CurrentUsage
+    open_invoices: list[Invoice] = field(default_factory=list)  # the oldest due first
+    upcoming: Invoice | None = None  # unsaved: the next invoice as of now
     upcoming_error: str = ""
-    failed_payments: list = field(default_factory=list)  # payments.Payment: the last attempt failed
+    failed_payments: list[Payment] = field(default_factory=list)  # the last attempt failed
     alerted_metrics: set[str] = field(default_factory=set)  # metric codes with an open usage alert
     has_payment_method: bool = False
 
@@ -39,20 +47,7 @@ class Overview:
         return max(0, (s.current_period_end - self.at).days)
 
 
-def subscription_shown(*, account_id: int) -> Subscription | None:
-    """The subscription the console is about: the first live one, else the latest (paused, canceled...)."""
-    subscriptions = Subscription.objects.filter(account_id=account_id).select_related("plan", "account")
-    return (subscriptions.filter(status__in=LIVE_STATUSES).order_by("id").first()
-            or subscriptions.order_by("-id").first())
-
-
 def account_overview(*, account_id: int, at: datetime | None = None) -> Overview:
-    from billing.errors import AmountTooLarge
-    from invoicing.models import Invoice, InvoiceStatus
-    from invoicing.upcoming import invoice_upcoming
-    from metering.selectors import alerts_open, current_usage
-    from payments.models import Payment, PaymentMethod, PaymentStatus
-
     now = at or clock.now()
     subscription = subscription_shown(account_id=account_id)
     overview = Overview(at=now, subscription=subscription, usage=current_usage(account_id=account_id, at=now))
@@ -75,3 +70,13 @@ def account_overview(*, account_id: int, at: datetime | None = None) -> Overview
     overview.has_payment_method = PaymentMethod.objects.filter(account_id=account_id,
                                                                removed_at__isnull=True).exists()
     return overview
+
+
+def invoice_statement_with_refunds(*, invoice_id: int, account_id: int) -> InvoiceStatement | None:
+    """invoicing's statement of one finalized invoice of the account, with what was paid back of its payments
+    (refunds that succeeded or are under way); None for another account's invoice or a draft (404)."""
+    statement = invoice_statement(invoice_id=invoice_id, account_id=account_id)
+    if statement is not None:
+        statement.refunds = list(Refund.objects.filter(account_id=account_id, payment__invoice_id=invoice_id)
+                                 .exclude(status=RefundStatus.FAILED).order_by("created_at", "id"))
+    return statement

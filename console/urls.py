@@ -1,9 +1,14 @@
+"""The console's URLconf (namespace `console`), mounted at the root by config/urls.py: sign-in and passwords,
+the overview, branding, account switching, API keys, and payments' pages."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from billing import branding, views
+from billing import branding
+from billing import views as billing_views
 from billing.signin import ConsoleSignInForm
+from console import views
 
 app_name = "console"
 
@@ -37,8 +42,8 @@ urlpatterns = [
     path("console/", views.home, name="home"),
     path("console/brand.css", branding.brand_css, name="brand-css"),
     path("console/brand/logo", branding.brand_logo, name="brand-logo"),
-    path("console/accounts/switch/", views.switch_account, name="switch-account"),
-    path("console/api-keys/", views.api_keys, name="api-keys"),
-    path("console/api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api-key-revoke"),
+    path("console/accounts/switch/", billing_views.switch_account, name="switch-account"),
+    path("console/api-keys/", billing_views.api_keys, name="api-keys"),
+    path("console/api-keys/<int:key_id>/revoke/", billing_views.api_key_revoke_view, name="api-key-revoke"),
     path("console/", include("payments.console_urls")),
 ]
