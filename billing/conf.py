@@ -1,6 +1,6 @@
 """Billing's settings, each declared once (billing/app_settings.py explains the convention): the
-feature flags, time travel, the operator's own details and branding (name, logo, accent colour ...),
-which every app reads from here, and the event stream.
+feature flags, time travel, the operator's own details, which every app reads from here, and the
+event stream.
 
 Read them as `conf.settings.NAME`, at call time; config/settings/features.py reads the environment.
 """
@@ -86,6 +86,14 @@ class BillingSettings(AppSettings):
     OPERATOR_LOGO = Setting(Text(), "", doc=(
         "a logo drawn on invoice PDFs and in the console's header: a path under `static/`, or an absolute path"))
 
+    # Rules over the settings together (only the operator's logo has one); the fields go on below.
+    def check_together(self) -> list:
+        logo = self.OPERATOR_LOGO
+        if logo and not logo_path(logo).exists():
+            return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs and the console "
+                                 "are drawn without a logo.", "OPERATOR_LOGO")]
+        return []
+
     # The event stream (billing/streams/nats.py, docs/events-stream.md).
     NATS_URL = Setting(Text(), "", rule=_nats_urls, doc=(
         "the NATS server the event stream publishes to (`nats://host:4222`; several, comma-separated, for a "
@@ -106,13 +114,6 @@ class BillingSettings(AppSettings):
         "comma-separated dotted paths of the event sinks every recorded event is handed to after the "
         "in-process handlers (`docs/events.md`, \"Writing a sink\"); the NATS sink publishes nothing while "
         "`NATS_URL` is empty; an empty list sends events nowhere else"))
-
-    def check_together(self) -> list:
-        logo = self.OPERATOR_LOGO
-        if logo and not logo_path(logo).exists():
-            return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs and the console "
-                                 "are drawn without a logo.", "OPERATOR_LOGO")]
-        return []
 
 
 settings = BillingSettings()

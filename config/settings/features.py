@@ -1,6 +1,5 @@
-"""Feature flags, time travel, the operator's details and branding, the event stream: declared in
-billing/conf.py (kind, default, what is allowed, docs line), read here from the environment variables
-of the same names."""
+"""Feature flags, time travel and the operator's own details: declared in billing/conf.py (kind,
+default, what is allowed, docs line), read here from the environment variables of the same names."""
 
 from billing.conf import BillingSettings as _Billing
 

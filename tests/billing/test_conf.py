@@ -12,6 +12,13 @@ def test_the_default_settings_pass():
     assert settings_check("billing") == {}
 
 
+def test_a_missing_logo_is_only_a_warning(settings, tmp_path):
+    settings.OPERATOR_LOGO = str(tmp_path / "missing.png")
+    assert list(settings_check("billing")) == ["billing.W001"]
+    (tmp_path / "missing.png").write_bytes(b"\x89PNG")
+    assert settings_check("billing") == {}
+
+
 @pytest.mark.parametrize("name, value, check_id, allowed", [
     ("OPERATOR_COUNTRY", "XX", "billing.E005", "ISO 3166-1 alpha-2"),
     ("OPERATOR_COUNTRY", "France", "billing.E005", "ISO 3166-1 alpha-2"),
@@ -44,9 +51,3 @@ def test_each_feature_reads_its_own_flag(settings):
     settings.RECONCILIATION_ENABLED = False
     assert conf.features() == {feature: feature != "reconciliation" for feature in FEATURE_FLAGS}
 
-
-def test_a_missing_logo_is_only_a_warning(settings, tmp_path):
-    settings.OPERATOR_LOGO = str(tmp_path / "missing.png")
-    assert list(settings_check("billing")) == ["billing.W001"]
-    (tmp_path / "missing.png").write_bytes(b"\x89PNG")
-    assert settings_check("billing") == {}
