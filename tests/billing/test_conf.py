@@ -50,4 +50,3 @@ def test_a_flag_is_read_strictly_from_the_environment(monkeypatch, text, flag):
 def test_each_feature_reads_its_own_flag(settings):
     settings.RECONCILIATION_ENABLED = False
     assert conf.features() == {feature: feature != "reconciliation" for feature in FEATURE_FLAGS}
-
