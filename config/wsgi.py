@@ -7,7 +7,8 @@ from django.urls import get_resolver
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 django_application = get_wsgi_application()
 
-# Quota checks and usage batches whose key is cached are answered before Django (docs/metering.md).
+# The fast lanes that FAST_LANES names (quota checks and usage batches whose key is cached) answer before
+# Django, taking the same request pipeline (docs/architecture.md, "Request pipeline").
 from billing.api.fastlane import with_fast_lanes  # noqa: E402  (needs the apps loaded above)
 
 application = with_fast_lanes(django_application)
