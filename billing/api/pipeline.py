@@ -38,6 +38,8 @@ from django.utils import translation
 from billing import conf, redis_client, tenancy
 from billing.api import keycache
 from billing.context import SYSTEM, Actor, set_actor
+from billing.models import ApiKey
+from billing.services.accounts import key_matches, split_key
 
 # 1. Request id
 
@@ -137,8 +139,6 @@ def bearer_key(header: str) -> tuple[str, str] | None:
     raw_key = raw_key.strip()
     if scheme.lower() != "bearer" or not raw_key:
         raise CredentialsRefused("Use 'Authorization: Bearer <api key>'.")
-    from billing.services.accounts import split_key
-
     parsed = split_key(raw_key)
     if parsed is None:
         raise CredentialsRefused("Malformed API key.")
@@ -148,13 +148,10 @@ def bearer_key(header: str) -> tuple[str, str] | None:
 # 4. The key: from PostgreSQL (full path) or from the authenticated-key cache (lanes)
 
 
-def api_key_authenticated(prefix: str, raw_key: str):
+def api_key_authenticated(prefix: str, raw_key: str) -> ApiKey:
     """The active ApiKey of this prefix whose hash matches; CredentialsRefused otherwise. The key decides
     the scope, so it is read before one exists: through a database function that sees API keys only
     (migration 0006)."""
-    from billing.models import ApiKey
-    from billing.services.accounts import key_matches
-
     api_key = next(iter(ApiKey.objects.raw("SELECT * FROM billing_api_key_by_prefix(%s)", [prefix])), None)
     if api_key is None or not key_matches(api_key, raw_key):
         raise CredentialsRefused("Invalid API key.")
