@@ -67,7 +67,7 @@ def _transport() -> SimpleNamespace:
         forwarded_port=settings.USE_X_FORWARDED_PORT, proxy_ssl_header=settings.SECURE_PROXY_SSL_HEADER,
         ssl_redirect=settings.SECURE_SSL_REDIRECT,
         redirect_exempt=[re.compile(pattern) for pattern in settings.SECURE_REDIRECT_EXEMPT],
-        hosts={}, exempt_paths={}, languages={})
+        hosts={}, languages={})
 
 
 def is_secure(environ) -> bool:
@@ -111,16 +111,10 @@ def https_redirect_due(environ) -> bool:
     secure, the path not in SECURE_REDIRECT_EXEMPT), so Django answers 301."""
     transport = _transport()
     if not transport.ssl_redirect or is_secure(environ):
-        return False
-    where = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""))
-    exempt = transport.exempt_paths.get(where)
-    if exempt is None:
-        if len(transport.exempt_paths) >= MAX_REMEMBERED:
-            transport.exempt_paths.clear()
-        path_info = get_path_info(environ) or "/"  # `request.path` as WSGIRequest builds it
-        path = "{}/{}".format(get_script_name(environ).rstrip("/"), path_info.replace("/", "", 1)).lstrip("/")
-        exempt = transport.exempt_paths[where] = any(pattern.search(path) for pattern in transport.redirect_exempt)
-    return not exempt
+        return False  # the lanes' usual case: nothing more to work out
+    path_info = get_path_info(environ) or "/"  # `request.path` as WSGIRequest builds it
+    path = "{}/{}".format(get_script_name(environ).rstrip("/"), path_info.replace("/", "", 1)).lstrip("/")
+    return not any(pattern.search(path) for pattern in transport.redirect_exempt)
 
 
 # 3. The bearer key
