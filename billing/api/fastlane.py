@@ -27,7 +27,6 @@ import hashlib
 import io
 import logging
 import threading
-import time
 
 import redis
 from django.conf import settings
@@ -119,7 +118,7 @@ class FastLane:
     def run_script(self, entry_key: str, entry: bytes, key_id: int, keys: list[str], args: list):
         """The lane's script with the cached entry first and the key's throttle counter last;
         returns its answer, whose last element is the throttle count (Miss when throttled)."""
-        throttle_key = pipeline.throttle_key(key_id, time.time())
+        throttle_key = pipeline.throttle_key(key_id, pipeline.throttle_clock())
         all_keys = [entry_key, *keys, throttle_key]
         found = self._evalsha(resp_command(b"EVALSHA", self._sha, len(all_keys), *all_keys, entry, *args,
                                            pipeline.WINDOW_SECONDS * 2))

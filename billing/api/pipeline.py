@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import time
 import uuid
 from types import SimpleNamespace
 
@@ -185,6 +186,11 @@ class KnownKeys:
 # 5. The per-key throttle: a fixed window, one Redis counter per key and minute
 
 WINDOW_SECONDS = 60
+
+
+def throttle_clock() -> float:
+    """The throttle's time: both paths read it here, so their windows (and a test's frozen one) agree."""
+    return time.time()
 
 
 def throttle_limit(view) -> int:

@@ -1,8 +1,6 @@
 """A fixed-window request limit per API key, counted in Redis (one INCR per request): the pipeline's
 throttle (billing/api/pipeline.py), which the fast lanes count in the same counter."""
 
-import time
-
 from rest_framework.throttling import BaseThrottle
 
 from billing.api import pipeline
@@ -10,7 +8,7 @@ from billing.models import ApiKey
 
 
 def _now() -> float:
-    return time.time()
+    return pipeline.throttle_clock()
 
 
 class ApiKeyRateThrottle(BaseThrottle):
