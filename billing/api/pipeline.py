@@ -10,7 +10,7 @@ treated the same whichever way it came in (docs/architecture.md, "Request pipeli
 3. the bearer key: `bearer_key` (the one parser of `Authorization`);
 4. the key: `api_key_authenticated` (PostgreSQL, the full path) or `KnownKeys` (the
    authenticated-key cache, billing/api/keycache.py, for the lanes);
-5. the per-key throttle: `throttle_limit`, `throttle_key`, `throttle_count`, `throttle_wait`;
+5. the per-key throttle: `throttle_limit`, `throttle_clock`, `throttle_key`, `throttle_count`, `throttle_wait`;
 6. the key's tenancy scope and audit actor: `api_key_enter`, and `request_leave` after;
 7. the headers Django's middleware adds to an API answer: `answer_headers`.
 
