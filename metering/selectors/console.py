@@ -36,9 +36,8 @@ class UsagePeriod:
 def usage_periods(*, account_id: int, periods: int = 6, at: datetime | None = None) -> list[UsagePeriod]:
     """The current period then up to `periods` past ones, most recent first, as `usage_history` counts
     them (the first live subscription's periods; without one, calendar months) but without reading usage."""
-    from billing.services.periods import period_containing
-
     from billing.models import LIVE_STATUSES, Subscription
+    from pricing.periods import period_containing
 
     now = at or clock.now()
     subscription = (Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
