@@ -6,8 +6,9 @@
   unlimited) -> `Recurring` and `Charge`s;
 - `ProrationItem` (amount = round(full_amount x factor), signed) -> `Proration`;
 - `SubscriptionDiscount` (its `Coupon`: percent or amount off) -> `Coupon`;
-- `metering.selectors.billable_usage(...)` is already keyed the way the engine wants:
-  {(metric_code, group_key): Decimal}.
+- `metering.selectors.billable_usage(...)` (the bill run: raw events) and `usage_so_far(...)`
+  (the upcoming invoice: rollups plus the raw tail, the same figures) are already keyed the way
+  the engine wants: {(metric_code, group_key): Decimal}.
 """
 
 from __future__ import annotations
@@ -85,6 +86,17 @@ def usage_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
 
     return billable_usage(account_id=account_id, metric_codes=metric_codes, period_start=period.start,
                           period_end=period.end)
+
+
+def usage_so_far_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
+    """What `usage_for` would read, from metering's rollups plus the raw tail: for the upcoming
+    invoice, which is read on every page view and must not slow down as usage grows."""
+    if not metric_codes:
+        return {}
+    from metering.selectors import usage_so_far
+
+    return usage_so_far(account_id=account_id, metric_codes=metric_codes, period_start=period.start,
+                        period_end=period.end)
 
 
 def late_usage_window():

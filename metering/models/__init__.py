@@ -8,14 +8,22 @@ no Django model because nothing reads them through the ORM.
 from .alerts import UsageAlert
 from .corrections import UsageCorrection
 from .metrics import Aggregation, BillableMetric
-from .rollups import RollupCursor, RollupGranularity, UsageRollup
+from .rollups import (
+    RollupCursor,
+    RollupDefinition,
+    RollupGranularity,
+    UsageDistinctValue,
+    UsageRollup,
+)
 
 __all__ = [
     "Aggregation",
     "BillableMetric",
     "RollupCursor",
+    "RollupDefinition",
     "RollupGranularity",
     "UsageAlert",
     "UsageCorrection",
+    "UsageDistinctValue",
     "UsageRollup",
 ]

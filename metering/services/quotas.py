@@ -26,10 +26,10 @@ from prometheus_client import Counter
 from billing import clock
 from billing.errors import NotFound, ValidationFailed
 from metering import conf
-from metering.aggregation import aggregate
 from metering.ingest.decode import EventIn
 from metering.models import Aggregation, BillableMetric
 from metering.quotas import counters, limits
+from metering.selectors.live import usage_groups
 from metering.services.ingestion import usage_events_record
 from metering.values import DESCRIPTION, period_quantity, period_total, usage_value
 
@@ -127,7 +127,7 @@ def quota_period(entitlement, now):
 
 
 def _postgres_usage(metric, account_id, start, end) -> Decimal:
-    groups = aggregate(metric, account_id=account_id, start=start, end=end)
+    groups = usage_groups(metric, account_id=account_id, start=start, end=end)
     if metric.aggregation in (Aggregation.MAX, Aggregation.LATEST):
         return max(groups.values(), default=Decimal(0))
     return period_total(groups.values())
