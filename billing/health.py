@@ -52,6 +52,27 @@ def ready(request):
     return JsonResponse(body, status=200 if not failed else 503)
 
 
+def rollups(request):
+    """The usage rollup job's lag: 503 past `METERING_ROLLUP_LAG_ALERT_SECONDS`, for monitoring.
+
+    Not part of readiness: usage reads stay exact while the job lags (they read more raw events),
+    and taking the web processes out of service would not make the workers catch up.
+    """
+    from metering import conf as metering_conf
+    from metering.selectors.lag import rollup_lag_seconds
+
+    try:
+        lag = rollup_lag_seconds()
+    except Exception as exc:
+        return JsonResponse({"status": "unavailable", "errors": {"postgres": _failure("postgres", exc)}},
+                            status=503)
+    limit = metering_conf.settings.METERING_ROLLUP_LAG_ALERT_SECONDS
+    lagging = lag is None or lag > limit
+    return JsonResponse({"status": "lagging" if lagging else "ok",
+                         "lag_seconds": None if lag is None else round(lag, 3), "limit_seconds": limit},
+                        status=503 if lagging else 200)
+
+
 def _is_local(request) -> bool:
     # A reverse proxy on the same host connects from localhost for every visitor; a
     # forwarded request is the visitor's, so it is not local.

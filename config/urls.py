@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("health/rollups", health.rollups, name="health-rollups"),
     path("metrics", health.metrics, name="metrics"),
     path("webhooks/stripe/", include("payments.webhook_urls")),
 ]

@@ -11,4 +11,11 @@ class MeteringConfig(AppConfig):
 
         refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
 
+        from prometheus_client import REGISTRY
+
         from metering import handlers  # noqa: F401  (registers outbox handlers)
+        from metering.selectors.lag import RollupLagCollector
+
+        if not getattr(REGISTRY, "_metering_rollup_lag", False):  # ready() can run twice (tests)
+            REGISTRY.register(RollupLagCollector())
+            REGISTRY._metering_rollup_lag = True

@@ -197,6 +197,8 @@ def _cursor_locked() -> RollupCursor:
 def _safe_through(after: datetime) -> datetime:
     """How far events can be folded now: every event received up to it is committed (module docstring)."""
     with connection.cursor() as cursor:
+        # pg_stat_activity is read once per transaction and cached: clear it, to see it as it is now.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT statement_timestamp(), (SELECT min(xact_start) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)")
