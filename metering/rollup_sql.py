@@ -111,11 +111,13 @@ def cover(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]
     return parts
 
 
-def cover_piece(parts: list[tuple[str, datetime, datetime]], column_prefix: str = "") -> Piece:
-    """A WHERE condition selecting the rollup rows of `cover(...)`."""
-    clauses, params = [], []
+def covered_rows(account_id: int, metric_id: int, parts: list[tuple[str, datetime, datetime]]) -> Piece:
+    """A FROM source: the rollup rows of `cover(...)`, one index range scan per part (an OR of the
+    parts would be read as one scan of every bucket of the metric)."""
+    branches, params = [], []
     for granularity, lo, hi in parts:
-        clauses.append(f"({column_prefix}granularity = %s AND {column_prefix}bucket_start >= %s "
-                       f"AND {column_prefix}bucket_start < %s)")
-        params += [str(granularity), lo, hi]
-    return "(" + (" OR ".join(clauses) or "false") + ")", params
+        branches.append("SELECT * FROM metering_usagerollup WHERE account_id = %s AND metric_id = %s "
+                        "AND granularity = %s AND bucket_start >= %s AND bucket_start < %s")
+        params += [account_id, metric_id, str(granularity), lo, hi]
+    union = " UNION ALL ".join(branches) or "SELECT * FROM metering_usagerollup WHERE false"
+    return f"({union})", params

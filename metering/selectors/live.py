@@ -35,7 +35,7 @@ from metering.rollup_sql import (
     ceil_to,
     compose,
     cover,
-    cover_piece,
+    covered_rows,
     distinct_piece,
     filters_piece,
     fingerprint,
@@ -61,7 +61,7 @@ _RAW = f"""SELECT {{group}} AS g, "timestamp" AS t, {{value}} AS v, received_at 
 _MERGEABLE = f"""{_STATE}
 UNION ALL
 SELECT 'r', group_key, events, value_sum, value_max, latest_value, latest_at, NULL, NULL, NULL, NULL
-FROM metering_usagerollup WHERE account_id = {{account}} AND metric_id = {{metric}} AND {{cover}}
+FROM {{covered}} k
 UNION ALL
 SELECT 'e', g, count(*), coalesce(sum(v), 0), max(v), (array_agg(v ORDER BY t DESC, r DESC, v DESC))[1], max(t),
        NULL, NULL, NULL, NULL
@@ -95,7 +95,7 @@ WITH tail AS MATERIALIZED (
 ), rolled AS MATERIALIZED (
     SELECT k.*, EXISTS (SELECT 1 FROM tail WHERE tail.g = k.group_key AND tail.t >= k.bucket_start
                         AND tail.t < k.bucket_start + {_SPAN.format(alias="k")}) AS spoiled
-    FROM metering_usagerollup k WHERE account_id = {{account}} AND metric_id = {{metric}} AND {{cover}}
+    FROM {{covered}} k
 )
 {_STATE}
 UNION ALL
@@ -138,8 +138,14 @@ def _run(template: str, metric: BillableMetric, **pieces) -> list | None:
         cursor_value = _cursor_seen or NEVER
         sql, params = compose(template, metric=metric.pk, cursor=cursor_value, **pieces)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            # The planner cannot know that few events were received after the cursor: for a small
+            # partition it would read every row rather than the BRIN index on received_at.
+            cursor.execute("SET enable_seqscan = off")
+            try:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            finally:
+                cursor.execute("RESET enable_seqscan")
         state = next(row for row in rows if row[0] == "c")
         if state[1] != expected:
             return None
@@ -161,7 +167,7 @@ def _mergeable_parts(metric, account_id, start, end) -> dict[str, _Parts] | None
         return None
     first_minute, last_minute = edges
     rows = _run(_MERGEABLE, metric, account=account_id, start=start, end=end, first_minute=first_minute,
-                last_minute=last_minute, cover=cover_piece(cover(first_minute, last_minute)),
+                last_minute=last_minute, covered=covered_rows(account_id, metric.pk, cover(first_minute, last_minute)),
                 group=group_piece(metric), value=value_piece(metric), filters=filters_piece(metric))
     if rows is None:
         return None
@@ -229,7 +235,7 @@ def _weighted(metric, account_id, start, end) -> dict[str, Decimal] | None:
                 return None
     first_minute, last_minute = edges
     rows = _run(_WEIGHTED, metric, account=account_id, start=start, end=end, first_minute=first_minute,
-                last_minute=last_minute, cover=cover_piece(cover(first_minute, last_minute)),
+                last_minute=last_minute, covered=covered_rows(account_id, metric.pk, cover(first_minute, last_minute)),
                 group=group_piece(metric), value=value_piece(metric), filters=filters_piece(metric))
     if rows is None:
         return None
