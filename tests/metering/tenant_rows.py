@@ -4,7 +4,13 @@ from decimal import Decimal
 
 from billing import clock
 from metering.ingest.decode import EventIn
-from metering.models import BillableMetric, RollupGranularity, UsageAlert, UsageDistinctValue, UsageRollup
+from metering.models import (
+    BillableMetric,
+    RollupGranularity,
+    UsageAlert,
+    UsageDistinctValue,
+    UsageRollup,
+)
 from metering.services import usage_events_record
 
 
