@@ -14,7 +14,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)  # on in production.py
 # Load balancers probe over plain HTTP, and a scraper on the same host reads /metrics there: a redirect
 # to HTTPS would fail them. (Paths without their leading slash, as SecurityMiddleware matches them.)
-SECURE_REDIRECT_EXEMPT = [r"^health/live$", r"^health/ready$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/live$", r"^health/ready$", r"^health/rollups$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)  # a year in production.py
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
