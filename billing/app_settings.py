@@ -24,6 +24,8 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar, overload
 
+from django.conf import settings as django_settings  # lazy: nothing is read until a setting is
+
 T = TypeVar("T")
 
 # Check ids, `<app>.<id>` (docs/configuration.md, "Start-up checks").
@@ -157,6 +159,8 @@ class Setting(Generic[T]):
         # this (a computed default is described by this alone).
         self.default_note = default_note
         self.name = ""
+        # Read on every request by the hot paths (the fast lanes): no call for a kind that keeps values as they are.
+        self._normalize = None if type(kind).normalize is Kind.normalize else kind.normalize
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -170,10 +174,10 @@ class Setting(Generic[T]):
     def __get__(self, instance, owner):
         if instance is None:
             return self
-        from django.conf import settings
-
-        value = getattr(settings, self.name, _ABSENT)
-        return self.default_for(instance) if value is _ABSENT else self.kind.normalize(value)
+        value = getattr(django_settings, self.name, _ABSENT)
+        if value is _ABSENT:
+            return self.default_for(instance)
+        return value if self._normalize is None else self._normalize(value)
 
     def default_for(self, values: Any) -> T:
         """The default; a computed one is worked out from the other settings in `values`."""

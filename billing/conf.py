@@ -1,6 +1,7 @@
 """Billing's settings, each declared once (billing/app_settings.py explains the convention): the
-feature flags, time travel, the operator's own details, which every app reads from here, and the
-event stream.
+feature flags, time travel and the operator's own details, which every app reads from here; the
+API's limits and key cache (billing/api/pipeline.py), the sign-in delays (billing/services/signin.py),
+and the event stream.
 
 Read them as `conf.settings.NAME`, at call time; config/settings/features.py reads the environment.
 """
@@ -114,6 +115,33 @@ class BillingSettings(AppSettings):
         "comma-separated dotted paths of the event sinks every recorded event is handed to after the "
         "in-process handlers (`docs/events.md`, \"Writing a sink\"); the NATS sink publishes nothing while "
         "`NATS_URL` is empty; an empty list sends events nowhere else"))
+
+    # The API (docs/api.md); config/settings/api.py derives DATA_UPLOAD_MAX_MEMORY_SIZE from the body limit.
+    API_THROTTLE_RATE_PER_MINUTE = Setting(WholeNumber(), 60000, minimum=1, doc=(
+        "requests per minute per API key before 429"))
+    API_IDEMPOTENCY_TTL_SECONDS = Setting(WholeNumber(), 24 * 3600, minimum=1, doc=(
+        "how long a response to a POST with `Idempotency-Key` is replayed"))
+    API_KEY_CACHE_SECONDS = Setting(WholeNumber(), 30, minimum=0, doc=(
+        "how long an authenticated API key stays cached in Redis for the fast lanes of the quota check and of "
+        "usage ingestion (`docs/metering.md`); a change to the key or its account drops it at once; `0` turns "
+        "both lanes off"))
+    API_MAX_BODY_BYTES = Setting(WholeNumber(), 1024 * 1024, minimum=1024, doc=(
+        "the largest request body an API endpoint or the Stripe webhook reads (1 MiB); a larger one answers 413 "
+        "before it is read. Usage batches admit more, derived from `METERING_MAX_BATCH` and "
+        "`METERING_MAX_PROPERTIES_BYTES` (`docs/api.md`, \"Limits and dependencies\")"))
+
+    # Console and admin sign-in: past the limit, each further attempt waits 2, 4, 8 ... seconds (up to the
+    # maximum) after the last failure; nothing locks a username.
+    SIGNIN_FAILURE_LIMIT = Setting(WholeNumber(), 5, minimum=1, doc=(
+        "failed console/admin sign-ins for one username from one address before each further attempt of that "
+        "pair waits 2, 4, 8 … seconds after the last failure; other addresses are never delayed by them "
+        "(`docs/security.md`)"))
+    SIGNIN_ADDRESS_FAILURE_LIMIT = Setting(WholeNumber(), 30, minimum=1, doc=(
+        "failed sign-ins from one address, whatever the usernames, before every attempt from it waits the same "
+        "way (password spraying); successful sign-ins do not count"))
+    SIGNIN_MAX_DELAY_SECONDS = Setting(WholeNumber(), 900, minimum=1, doc="the longest wait between attempts")
+    SIGNIN_FAILURE_WINDOW_SECONDS = Setting(WholeNumber(), 3600, minimum=1, doc=(
+        "failures are forgotten this long after the last one (and pruned hourly)"))
 
 
 settings = BillingSettings()

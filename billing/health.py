@@ -17,7 +17,7 @@ def live(request):
     return JsonResponse({"status": "ok"})
 
 
-def _failure(name: str, exc: Exception) -> str:
+def failure_kind(name: str, exc: Exception) -> str:
     """The error's kind for the public answer; its text (addresses, users) only in the log."""
     logger.warning("readiness: %s failed: %s: %s", name, type(exc).__name__, exc)
     return type(exc).__name__
@@ -29,7 +29,7 @@ def _check_postgres() -> str | None:
             cursor.execute("SELECT 1")
         return None
     except Exception as exc:
-        return _failure("postgres", exc)
+        return failure_kind("postgres", exc)
 
 
 def _check_redis() -> str | None:
@@ -38,7 +38,7 @@ def _check_redis() -> str | None:
         client.ping()
         return None
     except Exception as exc:
-        return _failure("redis", exc)
+        return failure_kind("redis", exc)
 
 
 def ready(request):
@@ -50,6 +50,7 @@ def ready(request):
         "errors": failed,
     }
     return JsonResponse(body, status=200 if not failed else 503)
+
 
 
 def _is_local(request) -> bool:

@@ -1,4 +1,5 @@
-"""Request id and the tenancy scope of each request.
+"""Request id and the tenancy scope of each request: the request pipeline's steps
+(billing/api/pipeline.py) as Django middleware.
 
 Scope rules (the only places a request's scope is chosen):
 - `/admin/` for an active staff user: the operator scope.
@@ -13,16 +14,14 @@ And what the API and the webhooks refuse before any view reads a byte
 """
 
 import logging
-import re
-import uuid
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.utils.http import parse_header_parameters
 
-from billing import tenancy
+from billing import conf, tenancy
+from billing.api import pipeline
 from billing.api.errors import (
     UNAVAILABLE_HEADERS,
     UNAVAILABLE_MESSAGE,
@@ -30,12 +29,11 @@ from billing.api.errors import (
     error_response,
     too_large_message,
 )
-from billing.context import SYSTEM, set_actor, set_request_id, user_actor
+from billing.context import set_actor, set_request_id, user_actor
 from billing.selectors import membership_for
 
 logger = logging.getLogger(__name__)
 
-VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 ACTIVE_ACCOUNT_SESSION_KEY = "active_account_id"
 
 
@@ -48,8 +46,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = pipeline.request_id_from(request.META.get("HTTP_X_REQUEST_ID", ""))
         # Cleared on request_finished, not here: Django logs 4xx/5xx responses
         # after the middleware chain returns, and those lines need the id too.
         set_request_id(request.request_id)
@@ -68,15 +65,13 @@ class TenantScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        tenancy.reset()
-        set_actor(SYSTEM)
+        pipeline.request_leave()
         request.active_membership = None
         try:
             self._choose_scope(request)
             return self.get_response(request)
         finally:
-            tenancy.reset()
-            set_actor(SYSTEM)
+            pipeline.request_leave()
 
     def _choose_scope(self, request) -> None:
         user = getattr(request, "user", None)
@@ -111,7 +106,7 @@ def body_limit(view_func) -> int:
     limit = getattr(view, "max_body_bytes", None)
     if callable(limit):
         limit = limit()
-    return limit or settings.API_MAX_BODY_BYTES
+    return limit or conf.settings.API_MAX_BODY_BYTES
 
 
 def media_type_refused(content_type: str) -> str | None:

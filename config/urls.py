@@ -8,6 +8,7 @@ from billing.api.errors import json_404
 from billing.api.keys import ApiKeyListCreateView, ApiKeyRevokeView
 from billing.api.views import FeaturesView, InfoView
 from billing.csp import allows_inline_styles
+from metering import health as metering_health
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("health/rollups", metering_health.rollups, name="health-rollups"),
     path("metrics", health.metrics, name="metrics"),
     path("webhooks/stripe/", include("payments.webhook_urls")),
 ]

@@ -7,10 +7,14 @@ from django.urls import get_resolver
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 django_application = get_wsgi_application()
 
-# Quota checks and usage batches whose key is cached are answered before Django (docs/metering.md).
+# The fast lanes that FAST_LANES names (quota checks and usage batches whose key is cached) answer before
+# Django, taking the same request pipeline (docs/architecture.md, "Request pipeline").
 from billing.api.fastlane import with_fast_lanes  # noqa: E402  (needs the apps loaded above)
+from billing.tracing import tracing_wsgi  # noqa: E402
 
-application = with_fast_lanes(django_application)
+# With OTEL_EXPORTER_OTLP_ENDPOINT set, a request span around the lanes too (they answer before the
+# Django instrumentation); without it, the application as it is.
+application = tracing_wsgi(with_fast_lanes(django_application))
 
 # The URLconf (and the views it imports) is otherwise loaded by the first request.
 get_resolver().url_patterns  # noqa: B018

@@ -7,8 +7,9 @@ and where the engine's refusals become billing's errors.
   -> `Recurring`, and `Charge`s through billing's `charge_from_terms`;
 - `ProrationItem` (amount = round(full_amount x factor), signed) -> `Proration`;
 - `SubscriptionDiscount` (its `Coupon`: percent or amount off) -> `Coupon`;
-- `metering.selectors.billable_usage(...)` is already keyed the way the engine wants:
-  {(metric_code, group_key): Decimal}.
+- `metering.selectors.billable_usage(...)` (the bill run: raw events) and `usage_so_far(...)`
+  (the upcoming invoice: rollups plus the raw tail, the same figures) are already keyed the way
+  the engine wants: {(metric_code, group_key): Decimal}.
 - `price_invoice` and `one_off_line`: pricing's, with a line priced past its bound
   (`pricing.LineTooLarge`) raised as `billing.errors.AmountTooLarge` (422, naming the
   inputs to lower), as the API, the admin and the bill run's failures expect.
@@ -119,6 +120,17 @@ def usage_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
 
     return billable_usage(account_id=account_id, metric_codes=metric_codes, period_start=period.start,
                           period_end=period.end)
+
+
+def usage_so_far_for(account_id: int, metric_codes: list[str], period: Period) -> dict:
+    """What `usage_for` would read, from metering's rollups plus the raw tail: for the upcoming
+    invoice, which is read on every page view and must not slow down as usage grows."""
+    if not metric_codes:
+        return {}
+    from metering.selectors import usage_so_far
+
+    return usage_so_far(account_id=account_id, metric_codes=metric_codes, period_start=period.start,
+                        period_end=period.end)
 
 
 def late_usage_window():

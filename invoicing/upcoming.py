@@ -48,7 +48,7 @@ def _upcoming(subscription: Subscription, at: datetime) -> UpcomingInvoice:
     usage_end = min(max(at, current.start), current.end)
     usage = {}
     if charges and subscription.status != S.TRIALING and usage_end > current.start:
-        usage = adapters.usage_for(subscription.account_id, [c.metric_code for c in charges],
+        usage = adapters.usage_so_far_for(subscription.account_id, [c.metric_code for c in charges],
                                    Period(current.start, usage_end))
     next_period = None
     recurring = None

@@ -2,12 +2,14 @@
 
 Semantics (docs/metering.md has worked examples):
 - count: events; sum: total of the value; max: largest value; latest: the value
-  of the event with the latest timestamp; unique_count: distinct values of the
-  property (or of the value); each is 0 when there are no events.
+  of the event with the latest timestamp (ties: the last received, then the largest
+  value); unique_count: distinct values of the property (or of the value); each is 0
+  when there are no events.
 - weighted_sum: each event is a gauge reading (e.g. GB stored) that holds from
   its timestamp until the next reading; the result is the time-weighted average
   level over the period, so 10 GB held for half of the period counts 5. The
   level at the period start is the last reading before it (within retention).
+  Readings are ordered by (timestamp, received_at, value).
 - The value aggregated is the metric's `field_name` property when set (numbers
   are checked at ingestion), else the event's `value`.
 - filters: {"property": ["allowed", ...]} keep only matching events (as text).
@@ -107,7 +109,8 @@ def measure_sql(metric: BillableMetric, params: list) -> str:
     if kind == Aggregation.MAX:
         return f"coalesce(max({value}), 0)"
     if kind == Aggregation.LATEST:
-        return f'coalesce((array_agg({value} ORDER BY "timestamp" DESC, received_at DESC))[1], 0)'
+        # Ties on (timestamp, received_at) (one batch) go to the larger value: one answer, every time.
+        return f'coalesce((array_agg({value} ORDER BY "timestamp" DESC, received_at DESC, {value_sql(metric, params)} DESC))[1], 0)'
     raise ValueError(f"unknown aggregation {kind!r}")
 
 
@@ -124,14 +127,14 @@ def _weighted(metric, *, account_id, start, end, signed) -> dict[str, Decimal]:
             SELECT DISTINCT ON (g) {group} AS g, "timestamp" AS t, {value} AS v, received_at AS r
             FROM {EVENTS_TABLE}
             WHERE account_id = %s AND metric_id = %s AND "timestamp" >= %s AND "timestamp" < %s{filters}
-            ORDER BY 1, "timestamp" DESC, received_at DESC
+            ORDER BY 1, "timestamp" DESC, received_at DESC, 3 DESC
         ) carried
         UNION ALL
         SELECT {group} AS g, "timestamp" AS t, {value} AS v, received_at AS r, 1 AS o
         FROM {EVENTS_TABLE}
         WHERE account_id = %s AND metric_id = %s AND "timestamp" >= %s AND "timestamp" < %s{filters}
     ), spans AS (
-        SELECT g, v, extract(epoch FROM (coalesce(lead(t) OVER (PARTITION BY g ORDER BY t, o, r), %s) - t)) AS seconds
+        SELECT g, v, extract(epoch FROM (coalesce(lead(t) OVER (PARTITION BY g ORDER BY t, o, r, v), %s) - t)) AS seconds
         FROM readings
     )
     SELECT g, round(sum(v * seconds) / %s, {QUANTITY_PLACES}) FROM spans GROUP BY g

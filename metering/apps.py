@@ -11,7 +11,14 @@ class MeteringConfig(AppConfig):
 
         refuse_bad_settings(conf.settings)  # a bad setting stops the process here (docs/configuration.md)
 
+        from prometheus_client import REGISTRY
+
         from metering import (
             handlers,  # noqa: F401  (registers outbox handlers)
             metrics,  # noqa: F401  (its metrics and their refresher)
         )
+        from metering.selectors.lag import RollupLagCollector
+
+        if not getattr(REGISTRY, "_metering_rollup_lag", False):  # ready() can run twice (tests)
+            REGISTRY.register(RollupLagCollector())
+            REGISTRY._metering_rollup_lag = True

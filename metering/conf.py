@@ -28,8 +28,11 @@ class MeteringSettings(AppSettings):
         "size of an event's `properties` as JSON"))
     METERING_LATE_EVENTS = Setting(Text(), "bill", choices=LATE_EVENT_POLICIES, doc=(
         "`bill`: late events for an invoiced period go on the next invoice; `reject`: refused"))
-    METERING_ROLLUP_LAG_SECONDS = Setting(WholeNumber(), 60, minimum=0, doc=(
-        "how far behind now the rollup job folds events"))
+    METERING_ROLLUP_LAG_SECONDS = Setting(WholeNumber(), 5, minimum=0, doc=(
+        "how far behind now the rollup job folds events at least (it never passes an open transaction "
+        "of the application's role); a margin for writers of other roles"))
+    METERING_ROLLUP_LAG_ALERT_SECONDS = Setting(WholeNumber(), 300, minimum=1, doc=(
+        "`/health/rollups` answers 503 when the rollup job is further behind than this"))
     METERING_QUOTA_COUNTER_TTL_SECONDS = Setting(WholeNumber(), 600, minimum=1, doc=(
         "Redis quota counters are rebuilt from PostgreSQL at least this often"))
     METERING_ENTITLEMENT_CACHE_SECONDS = Setting(WholeNumber(), 30, minimum=0, doc=(

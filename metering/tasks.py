@@ -3,7 +3,11 @@
 from celery import shared_task
 
 from metering.services.alerts import usage_alerts_evaluate
-from metering.services.retention import usage_keys_prune, usage_partitions_maintain
+from metering.services.retention import (
+    usage_fine_rollups_prune,
+    usage_keys_prune,
+    usage_partitions_maintain,
+)
 from metering.services.rollups import usage_rollups_advance
 
 
@@ -21,6 +25,11 @@ def partitions_maintain() -> dict:
 @shared_task(name="metering.usage_keys_prune", ignore_result=True)
 def keys_prune() -> int:
     return usage_keys_prune()
+
+
+@shared_task(name="metering.usage_fine_rollups_prune", ignore_result=True)
+def fine_rollups_prune() -> int:
+    return usage_fine_rollups_prune()
 
 
 @shared_task(name="metering.usage_alerts_evaluate", ignore_result=True)

@@ -1,12 +1,12 @@
-"""`Authorization: Bearer <key>`: finds the key by prefix, checks its hash, sets the scope."""
+"""`Authorization: Bearer <key>`: the request pipeline's bearer parsing, key lookup and scope
+(billing/api/pipeline.py), as DRF's authentication; the fast lanes call the same steps."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from billing import tenancy
-from billing.context import Actor, set_actor
+from billing.api import pipeline
 from billing.models import ApiKey
-from billing.services import api_key_touch, key_matches, split_key
+from billing.services import api_key_touch
 
 
 class ApiKeyPrincipal:
@@ -31,26 +31,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
-            return None
-        keyword, _, raw_key = header.partition(" ")
-        if keyword.lower() != self.keyword.lower() or not raw_key.strip():  # schemes are case-insensitive
-            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <api key>'.")
-        parsed = split_key(raw_key.strip())
-        if parsed is None:
-            raise exceptions.AuthenticationFailed("Malformed API key.")
-        prefix, raw_key = parsed
-        # The key decides the scope, so it is read before one exists: through a
-        # database function that sees API keys only (migration 0006).
-        api_key = next(iter(ApiKey.objects.raw("SELECT * FROM billing_api_key_by_prefix(%s)", [prefix])), None)
-        if api_key is None or not key_matches(api_key, raw_key):
-            raise exceptions.AuthenticationFailed("Invalid API key.")
-        if not api_key.is_active:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        tenancy.activate(tenancy.OPERATOR if api_key.is_operator else tenancy.Scope(account_id=api_key.account_id))
+        try:
+            parsed = pipeline.bearer_key(header)
+            if parsed is None:
+                return None
+            api_key = pipeline.api_key_authenticated(*parsed)
+        except pipeline.CredentialsRefused as refused:
+            raise exceptions.AuthenticationFailed(str(refused)) from None
+        pipeline.api_key_enter(key_id=api_key.pk, account_id=api_key.account_id, label=str(api_key),
+                               ip_address=request.META.get("REMOTE_ADDR"))
         api_key_touch(api_key=api_key)
-        set_actor(Actor(type="api_key", id=str(api_key.pk), label=str(api_key),
-                        ip_address=request.META.get("REMOTE_ADDR")))
         return ApiKeyPrincipal(api_key), api_key
 
     def authenticate_header(self, request):

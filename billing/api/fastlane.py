@@ -3,15 +3,22 @@
 A lane (the quota check, usage ingestion) answers only requests whose key is in the
 authenticated-key cache (`billing.api.keycache`: written by the full path after it
 authenticated the key in PostgreSQL, tombstoned on any change to the key or its
-account). One Lua script per request confirms that the cached entry is still exactly
-what this process saw and counts the request for the per-key throttle (the same
-Redis counter as `billing.api.throttling`), along with whatever the lane needs from
-Redis. Anything the lane cannot answer as the full path would (a miss, a bad body,
-a throttled key, an Idempotency-Key, Redis down, an error) goes to Django untouched,
-which answers as always and warms the caches. So does anything Django's transport
-checks refuse (`billing.middleware.ApiTransportMiddleware`: a body that is not JSON or
-is too large, a query string), so those answers are the same whichever way a request
-came in.
+account). It takes the steps of the request pipeline (`billing.api.pipeline`) that
+Django's middleware and DRF take on the full path, through the same functions: the host
+and scheme checks, the bearer key, the throttle, the key's scope and actor, the request
+id and the answer's headers. One Lua script per request confirms that the cached entry
+is still exactly what this process saw and counts the request for the per-key throttle
+(the same Redis counter as `billing.api.throttling`), along with whatever the lane needs
+from Redis. Anything the lane cannot answer as the full path would (a host Django refuses,
+plain http when SECURE_SSL_REDIRECT is on, a miss, a bad body, a throttled key, an
+Idempotency-Key, Redis down, an error) goes to Django untouched, which answers as always
+and warms the caches. So does anything Django's transport checks refuse
+(`billing.middleware.ApiTransportMiddleware`: a body that is not JSON or is too large, a
+query string), so those answers are the same whichever way a request came in.
+
+The lanes are WSGI middleware listed in the FAST_LANES setting (config/settings/api.py);
+`with_fast_lanes` stacks them in front of Django's handler (config/wsgi.py), so this
+module knows no lane.
 """
 
 from __future__ import annotations
@@ -20,21 +27,18 @@ import hashlib
 import io
 import logging
 import threading
-import time
-import uuid
 
 import redis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
-from billing.api import keycache
+from billing import conf, redis_client
+from billing.api import keycache, pipeline
 from billing.errors import BillingError
-from billing.middleware import JSON_MEDIA_TYPE, VALID_REQUEST_ID, media_type_refused
-from billing.services.accounts import split_key
+from billing.middleware import JSON_MEDIA_TYPE, media_type_refused
 
 logger = logging.getLogger(__name__)
-MAX_KNOWN_KEYS = 10_000
-SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
-                    ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin")]
 
 
 class Miss(Exception):
@@ -56,14 +60,15 @@ class FastLane:
         self.app = app
         self._sha = hashlib.sha1(self.script.encode()).hexdigest().encode()  # noqa: S324 (Redis names scripts so)
         self._held = threading.local()  # (client, connection) of this thread
-        self._throttle_key = None
-        self._known: dict[str, tuple[bytes, keycache.CachedKey]] = {}  # cached-key entries seen, by Redis key
+        self._keys = pipeline.KnownKeys()
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != self.path or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
         body = None
         try:
+            if not pipeline.host_allowed(environ) or pipeline.https_redirect_due(environ):
+                raise Miss  # Django answers: 400 for the host, 301 to https
             if not self.enabled() or "HTTP_IDEMPOTENCY_KEY" in environ:
                 raise Miss  # the full path replays the answer stored for an Idempotency-Key
             content_type = environ.get("CONTENT_TYPE", "")
@@ -81,7 +86,7 @@ class FastLane:
         return [payload]
 
     def enabled(self) -> bool:
-        return settings.API_KEY_CACHE_SECONDS > 0
+        return conf.settings.API_KEY_CACHE_SECONDS > 0
 
     def _to_django(self, environ, start_response, body):
         self.django.inc()
@@ -101,45 +106,26 @@ class FastLane:
     def cached_key(self, environ, scope: str) -> tuple[str, bytes, keycache.CachedKey]:
         """(entry key, entry, key) of the bearer key, read from Redis once per process; the
         lane's script then confirms on every request that the entry is still exactly that."""
-        scheme, _, raw_key = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        parsed = split_key(raw_key.strip()) if scheme.lower() == "bearer" else None
-        if parsed is None:
-            raise Miss
-        entry_key = keycache.entry_key(hashlib.sha256(parsed[1].encode()).hexdigest())
-        known = self._known.get(entry_key)
-        if known is None:
-            value = keycache.redis_client().get(entry_key)
-            api_key = keycache.decode(value)
-            if api_key is None:
-                raise Miss
-            if len(self._known) >= MAX_KNOWN_KEYS:
-                self._known.clear()
-            known = self._known[entry_key] = (value, api_key)
-        if not known[1].has_scope(scope):
-            raise Miss  # the full path refuses it with the API's 403
-        return entry_key, *known
+        try:
+            parsed = pipeline.bearer_key(environ.get("HTTP_AUTHORIZATION", ""))
+        except pipeline.CredentialsRefused:
+            raise Miss from None  # the full path answers the 401
+        found = self._keys.lookup(parsed[1]) if parsed is not None else None
+        if found is None or not found[2].has_scope(scope):
+            raise Miss  # not cached (the full path authenticates it), or the full path refuses it with a 403
+        return found
 
     def run_script(self, entry_key: str, entry: bytes, key_id: int, keys: list[str], args: list):
         """The lane's script with the cached entry first and the key's throttle counter last;
         returns its answer, whose last element is the throttle count (Miss when throttled)."""
-        from billing.api.throttling import WINDOW_SECONDS
-
-        if self._throttle_key is None:
-            from django.core.cache import cache
-
-            # The throttle's cache key as billing.api.throttling makes it, built once (the cache
-            # proxy costs more than the rest of the key).
-            marker = "throttle-key-marker"
-            self._throttle_key = cache.make_and_validate_key(marker).replace(marker, "throttle:{}:{}").format
-        throttle_key = self._throttle_key(key_id, int(time.time() // WINDOW_SECONDS))
+        throttle_key = pipeline.throttle_key(key_id, pipeline.throttle_clock())
         all_keys = [entry_key, *keys, throttle_key]
         found = self._evalsha(resp_command(b"EVALSHA", self._sha, len(all_keys), *all_keys, entry, *args,
-                                           WINDOW_SECONDS * 2))
+                                           pipeline.WINDOW_SECONDS * 2))
         if not found:
-            self._known.pop(entry_key, None)  # re-read next time (the entry changed, or a counter is rebuilt)
+            self._keys.forget(entry_key)  # re-read next time (the entry changed, or a counter is rebuilt)
             raise Miss
-        rate = getattr(self.view, "throttle_rate_per_minute", None) or settings.API_THROTTLE_RATE_PER_MINUTE
-        if int(found[-1]) > rate:
+        if int(found[-1]) > pipeline.throttle_limit(self.view):
             raise Miss  # Django counts it too and refuses with the API's 429
         return found
 
@@ -148,7 +134,7 @@ class FastLane:
         client, whose pool, command packing and script wrapper cost ~35 us of the check's CPU
         (docs/performance.md). Any Redis error drops the connection (the next request opens another)
         and reaches `__call__`, which hands the request to Django."""
-        client = keycache.redis_client()
+        client = redis_client.client()
         held = getattr(self._held, "pair", None)
         if held is None or held[0] is not client:  # first use, or the client was replaced
             if held is not None:
@@ -171,17 +157,24 @@ class FastLane:
     def headers(self, environ, payload: bytes, extra: list | None = None,
                 identifier: str | None = None) -> list[tuple[str, str]]:
         """The headers the full path sends with a JSON answer (`identifier`: the request id, if already made)."""
-        return [("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"),
-                ("X-Request-ID", identifier or request_id(environ)), *SECURITY_HEADERS, *(extra or []),
-                ("Content-Length", str(len(payload)))]
+        identifier = identifier or pipeline.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
+        return [("Content-Type", "application/json"), ("Allow", "POST, OPTIONS"), ("X-Request-ID", identifier),
+                *pipeline.answer_headers(environ), *(extra or []), ("Content-Length", str(len(payload)))]
 
 
-def with_fast_lanes(app):
-    """`app` (Django's WSGI handler) behind the lanes, as the web server runs it (config/wsgi.py)."""
-    from metering.ingest.fastlane import IngestFastLane
-    from metering.quotas.fastlane import QuotaFastLane
-
-    return IngestFastLane(QuotaFastLane(app))
+def with_fast_lanes(app, lanes: list[str] | None = None):
+    """`app` (Django's WSGI handler) behind the lanes that FAST_LANES names (dotted paths of FastLane
+    subclasses, the outermost first), as the web server runs it (config/wsgi.py). A path that does
+    not load stops the process, naming it."""
+    for path in reversed(settings.FAST_LANES if lanes is None else lanes):
+        try:
+            lane = import_string(path)
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"FAST_LANES: {path!r} cannot be loaded: {exc}") from exc
+        if not (isinstance(lane, type) and issubclass(lane, FastLane)):
+            raise ImproperlyConfigured(f"FAST_LANES: {path!r} is not a billing.api.fastlane.FastLane")
+        app = lane(app)
+    return app
 
 
 def resp_command(*parts) -> bytes:
@@ -191,8 +184,3 @@ def resp_command(*parts) -> bytes:
         data = part if isinstance(part, bytes) else str(part).encode()
         out.append(b"$%d\r\n%s\r\n" % (len(data), data))
     return b"".join(out)
-
-
-def request_id(environ) -> str:
-    incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    return incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex

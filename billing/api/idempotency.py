@@ -19,9 +19,9 @@ import json
 import logging
 
 import redis
-from django.conf import settings
 from django.core.cache import cache
 
+from billing import conf
 from billing.api.errors import ServiceUnavailable
 from billing.errors import Conflict
 
@@ -80,7 +80,7 @@ def finish(cache_key: str, *, fingerprint: str, status: int, data, headers: dict
             cache_key,
             {"state": "done", "fingerprint": fingerprint, "status": status,
              "body": json.dumps(data, default=str), "headers": headers},
-            timeout=settings.API_IDEMPOTENCY_TTL_SECONDS,
+            timeout=conf.settings.API_IDEMPOTENCY_TTL_SECONDS,
         )
     except redis.RedisError:
         logger.warning("idempotency: Redis unavailable; the answer (status %s) was not stored", status)

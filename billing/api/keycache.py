@@ -1,9 +1,10 @@
-"""A short-lived Redis cache of authenticated API keys, for answers given before Django (the quota fast lane).
+"""A short-lived Redis cache of authenticated API keys, for answers given before Django (the fast lanes).
 
 The full request path authenticates a key through PostgreSQL (`billing_api_key_by_prefix`)
 and may then `api_key_remember` it: an entry under the SHA-256 of the raw key (what
 `ApiKey.key_hash` stores, so the secret itself is never written anywhere) holding the
-key's id, account and scopes, for API_KEY_CACHE_SECONDS.
+key's id, account, scopes and label (what the audit log names it by), for API_KEY_CACHE_SECONDS.
+The lanes read it through `billing.api.pipeline.KnownKeys`.
 
 Any change to a key or to its account (revocation, scopes, an account deactivated)
 replaces the entry with a tombstone, on commit and for the same TTL, and `api_key_remember`
@@ -20,8 +21,11 @@ import logging
 from dataclasses import dataclass
 
 import redis
-from django.conf import settings
 from django.db import transaction
+
+from billing import conf
+from billing.redis_client import client as redis_client
+from billing.redis_client import key_prefix
 
 logger = logging.getLogger(__name__)
 TOMBSTONE = b"-"
@@ -32,37 +36,36 @@ class CachedKey:
     id: int
     account_id: int | None  # None: an operator key
     scopes: frozenset[str]
+    label: str  # str(ApiKey): the audit actor's label, the same as on the full path
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
 
-def redis_client() -> redis.Redis:
-    from metering.quotas.counters import client  # one short-timeout Redis client per process
-
-    return client()
-
-
 def entry_key(key_hash: str) -> str:
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'billing')}:apikey:{key_hash}"
+    return f"{key_prefix()}:apikey:{key_hash}"
 
 
 def _encode(api_key) -> str:
-    return f"{api_key.pk}|{api_key.account_id or ''}|{','.join(api_key.scopes)}"
+    return f"{api_key.pk}|{api_key.account_id or ''}|{','.join(api_key.scopes)}|{api_key}"
 
 
 def decode(value: bytes | None) -> CachedKey | None:
-    """An entry's key, or None for a missing entry or a tombstone."""
+    """An entry's key, or None for a missing entry, a tombstone or an entry of another format (one
+    written before the label was added: the full path answers until it expires)."""
     if not value or value == TOMBSTONE:
         return None
-    key_id, account_id, scopes = value.decode().split("|", 2)
+    parts = value.decode().split("|", 3)
+    if len(parts) != 4:
+        return None
+    key_id, account_id, scopes, label = parts
     return CachedKey(id=int(key_id), account_id=int(account_id) if account_id else None,
-                     scopes=frozenset(filter(None, scopes.split(","))))
+                     scopes=frozenset(filter(None, scopes.split(","))), label=label)
 
 
 def api_key_remember(*, api_key) -> None:
     """Cache a key the full path has just authenticated (never over a tombstone; Redis down: skipped)."""
-    ttl = settings.API_KEY_CACHE_SECONDS
+    ttl = conf.settings.API_KEY_CACHE_SECONDS
     if ttl <= 0 or not api_key.is_active:
         return
     with contextlib.suppress(redis.RedisError):  # then the next request takes the full path again
@@ -76,7 +79,7 @@ def api_keys_forget(*, key_hashes: list[str]) -> None:
         return
 
     def tombstone():
-        ttl = max(1, settings.API_KEY_CACHE_SECONDS)
+        ttl = max(1, conf.settings.API_KEY_CACHE_SECONDS)
         try:
             pipe = redis_client().pipeline(transaction=False)
             for key_hash in hashes:
@@ -84,7 +87,7 @@ def api_keys_forget(*, key_hashes: list[str]) -> None:
             pipe.execute()
         except redis.RedisError:
             logger.warning("api keys: could not drop %d cached key(s); they expire within %s s",
-                           len(hashes), settings.API_KEY_CACHE_SECONDS)
+                           len(hashes), conf.settings.API_KEY_CACHE_SECONDS)
 
     transaction.on_commit(tombstone)
 

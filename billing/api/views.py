@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from billing.errors import NotFound
 from billing.models import ApiKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+API_VERSION = "v1"  # the /api/v1/ in every path: part of the code, not a setting
 # The feature (billing.conf.FEATURE_FLAGS) whose flag switches each app's API off; a view may name its own.
 FEATURE_OF_APP = {"metering": "usage_metering", "invoicing": "invoicing", "payments": "payments"}
 
@@ -96,4 +96,4 @@ class InfoView(ApiView):
             app_version = version("billing-platform")
         except PackageNotFoundError:
             app_version = "0.1.0"
-        return Response({"name": "billing-platform", "version": app_version, "api_version": settings.API_VERSION})
+        return Response({"name": "billing-platform", "version": app_version, "api_version": API_VERSION})

@@ -26,10 +26,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 
-from billing import clock
+from billing import clock, conf
 from billing.models import SignInThrottle
 from billing.transitions import row_lock
 
@@ -58,7 +57,7 @@ def _keys(username: str, address: str | None) -> tuple[str, str]:
 
 
 def _live_failures(row: SignInThrottle, now: datetime) -> int:
-    window = timedelta(seconds=settings.SIGNIN_FAILURE_WINDOW_SECONDS)
+    window = timedelta(seconds=conf.settings.SIGNIN_FAILURE_WINDOW_SECONDS)
     if row.last_failure_at is None or row.last_failure_at <= now - window:
         return 0
     return row.failures
@@ -69,7 +68,7 @@ def _wait_seconds(row: SignInThrottle, limit: int, now: datetime) -> int:
     failures = _live_failures(row, now)
     if failures < limit:
         return 0
-    delay = min(2 ** min(failures - limit + 1, 32), settings.SIGNIN_MAX_DELAY_SECONDS)
+    delay = min(2 ** min(failures - limit + 1, 32), conf.settings.SIGNIN_MAX_DELAY_SECONDS)
     return max(0, math.ceil((row.last_failure_at + timedelta(seconds=delay) - now).total_seconds()))
 
 
@@ -85,8 +84,8 @@ def signin_attempt_begin(*, username: str, address: str | None) -> SignInAttempt
         rows = {row.key: row for row in SignInThrottle.objects.select_for_update().filter(
             key__in=[pair_key, address_key]).order_by("key")}
         pair, from_address = rows[pair_key], rows[address_key]
-        wait = max(_wait_seconds(pair, settings.SIGNIN_FAILURE_LIMIT, now),
-                   _wait_seconds(from_address, settings.SIGNIN_ADDRESS_FAILURE_LIMIT, now))
+        wait = max(_wait_seconds(pair, conf.settings.SIGNIN_FAILURE_LIMIT, now),
+                   _wait_seconds(from_address, conf.settings.SIGNIN_ADDRESS_FAILURE_LIMIT, now))
         if wait:
             raise SignInThrottled(wait)
         address_failure_before = from_address.last_failure_at
@@ -115,7 +114,7 @@ def signin_attempt_succeed(*, attempt: SignInAttempt) -> None:
 
 def signin_throttles_prune() -> int:
     """Forget counters whose last failure is older than the window (a beat job)."""
-    cutoff = clock.now() - timedelta(seconds=settings.SIGNIN_FAILURE_WINDOW_SECONDS)
+    cutoff = clock.now() - timedelta(seconds=conf.settings.SIGNIN_FAILURE_WINDOW_SECONDS)
     with transaction.atomic():
         deleted, _ = SignInThrottle.objects.filter(last_failure_at__lt=cutoff).delete()
     return deleted

@@ -1,6 +1,6 @@
 """Django REST framework and the OpenAPI schema."""
 
-from .env import env
+from .features import API_MAX_BODY_BYTES
 from .metering import METERING_MAX_BATCH, METERING_MAX_PROPERTIES_BYTES
 
 REST_FRAMEWORK = {
@@ -17,20 +17,27 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
-API_THROTTLE_RATE_PER_MINUTE = env.int("API_THROTTLE_RATE_PER_MINUTE", default=60000)
-API_IDEMPOTENCY_TTL_SECONDS = env.int("API_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
-# Authenticated keys cached in Redis for answers given before Django (the quota check's fast lane); 0 = off.
-API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=30)
-API_VERSION = "v1"
+# API_THROTTLE_RATE_PER_MINUTE, API_IDEMPOTENCY_TTL_SECONDS, API_KEY_CACHE_SECONDS and API_MAX_BODY_BYTES are
+# declared in billing/conf.py (read from the environment by features.py, checked at start-up).
 
 # Request bodies (docs/api.md, "Limits and dependencies"): every API view and the Stripe webhook read at
 # most API_MAX_BODY_BYTES, unless the view says more (`max_body_bytes`: usage batches); a larger
 # Content-Length is answered 413 before a byte is read (billing.middleware.ApiTransportMiddleware).
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # Django's own ceiling on a body read in memory (forms too; uploaded files are not counted): the largest
 # view limit, a full usage batch (metering/ingest/decode.py `max_body_bytes`, the same formula).
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES,
-                                  METERING_MAX_BATCH * (3 * METERING_MAX_PROPERTIES_BYTES + 2048))
+try:
+    DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES,
+                                      METERING_MAX_BATCH * (3 * METERING_MAX_PROPERTIES_BYTES + 2048))
+except TypeError:  # one of them is not a number: left to the start-up check, which names it
+    DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The fast lanes (docs/architecture.md, "Request pipeline"): WSGI middleware that answer a hot API
+# operation before Django when they can, stacked in front of Django's handler by config/wsgi.py in
+# this order (the first is the outermost). An empty list serves every request through Django.
+FAST_LANES = [
+    "metering.ingest.fastlane.IngestFastLane",
+    "metering.quotas.fastlane.QuotaFastLane",
+]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Billing API",

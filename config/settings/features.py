@@ -1,5 +1,6 @@
-"""Feature flags, time travel and the operator's own details: declared in billing/conf.py (kind,
-default, what is allowed, docs line), read here from the environment variables of the same names."""
+"""Billing's settings (feature flags, time travel, the operator's own details, the API's limits and key
+cache, sign-in delays): declared in billing/conf.py (kind, default, what is allowed, docs line), read here
+from the environment variables of the same names."""
 
 from billing.conf import BillingSettings as _Billing
 

@@ -14,7 +14,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)  # on in production.py
 # Load balancers probe over plain HTTP, and a scraper on the same host reads /metrics there: a redirect
 # to HTTPS would fail them. (Paths without their leading slash, as SecurityMiddleware matches them.)
-SECURE_REDIRECT_EXEMPT = [r"^health/live$", r"^health/ready$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/live$", r"^health/ready$", r"^health/rollups$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)  # a year in production.py
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
@@ -50,12 +50,7 @@ if env.str("CSP_REPORT_URI", default=""):
 RLS_SCOPE_SECRET = env.str("RLS_SCOPE_SECRET", default="") or hmac.new(
     SECRET_KEY.encode(), b"billing rls scope secret", hashlib.sha256).hexdigest()
 
-# Console and admin sign-in (billing/services/signin.py): past the limit, each further attempt waits
-# 2, 4, 8 ... seconds (up to the maximum) after the last failure; nothing locks a username.
-SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)  # per username from one address
-SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=30)  # per address, any username
-SIGNIN_MAX_DELAY_SECONDS = env.int("SIGNIN_MAX_DELAY_SECONDS", default=900)
-SIGNIN_FAILURE_WINDOW_SECONDS = env.int("SIGNIN_FAILURE_WINDOW_SECONDS", default=3600)  # forgotten after
+# Console and admin sign-in delays (SIGNIN_*): declared in billing/conf.py, read by features.py.
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

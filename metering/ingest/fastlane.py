@@ -15,9 +15,12 @@ batch in which no event was valid wrote nothing and goes to Django too, which an
 exactly once, so Django's attempt stores what the lane's did not, and acknowledges
 what it did as duplicates.
 
-Around the service, the lane does what Django's handler, the middleware and the
-authentication do for this view: the request signals (which recycle database
-connections), the request id, the key's tenancy scope and actor, and their reset.
+Around the service (`usage_batch_store`, the one the full path's `usage_events_ingest`
+calls once it has decoded the body), the lane takes the request pipeline's steps that
+Django's handler, the middleware and the authentication take for this view
+(`billing.api.pipeline`): the request signals (which recycle database connections), the
+request id, the key's tenancy scope and actor (labelled with the key's name, as on the
+full path), and their reset.
 """
 
 from __future__ import annotations
@@ -27,14 +30,14 @@ from django.core import signals
 from prometheus_client import Counter
 
 from billing import conf as billing_conf
-from billing import tenancy
-from billing.api.fastlane import FastLane, Miss, request_id
-from billing.context import SYSTEM, Actor, set_actor, set_request_id
+from billing.api import pipeline
+from billing.api.fastlane import FastLane, Miss
+from billing.context import set_request_id
 from billing.errors import BillingError
 from metering import conf
 from metering.api.ingest import UsageEventsIngestView, ingest_answer
 from metering.ingest.decode import decode_body, max_body_bytes
-from metering.services.ingestion import store_decoded
+from metering.services import usage_batch_store
 
 PATH = "/api/v1/usage/events"
 ANSWERS = Counter("metering_ingest_fast_lane_total", "Usage event batches by how they were answered", ["lane"])
@@ -67,17 +70,15 @@ class IngestFastLane(FastLane):
             raise Miss from None  # a body refused as a whole: Django names the field
         self.run_script(entry_key, entry, api_key.id, [], [])
         signals.request_started.send(sender=type(self), environ=environ)
-        identifier = request_id(environ)
+        identifier = pipeline.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         set_request_id(identifier)
         try:
-            tenancy.activate(tenancy.OPERATOR if api_key.account_id is None
-                             else tenancy.Scope(account_id=api_key.account_id))
-            set_actor(Actor(type="api_key", id=str(api_key.id), label=f"API key {api_key.id}",
-                            ip_address=environ.get("REMOTE_ADDR")))
-            result = store_decoded(decoded, rejected, key_account_id=api_key.account_id, count_refused=False)
+            pipeline.api_key_enter(key_id=api_key.id, account_id=api_key.account_id, label=api_key.label,
+                                   ip_address=environ.get("REMOTE_ADDR"))
+            result = usage_batch_store(decoded=decoded, rejected=rejected, key_account_id=api_key.account_id,
+                                       count_refused=False)
         finally:
-            tenancy.reset()
-            set_actor(SYSTEM)
+            pipeline.request_leave()
             signals.request_finished.send(sender=type(self))
         body, status = ingest_answer(result)
         if status != 202:

@@ -7,12 +7,20 @@ no Django model because nothing reads them through the ORM.
 
 from .alerts import UsageAlert
 from .corrections import UsageCorrection
-from .rollups import RollupCursor, RollupGranularity, UsageRollup
+from .rollups import (
+    RollupCursor,
+    RollupDefinition,
+    RollupGranularity,
+    UsageDistinctValue,
+    UsageRollup,
+)
 
 __all__ = [
     "RollupCursor",
+    "RollupDefinition",
     "RollupGranularity",
     "UsageAlert",
     "UsageCorrection",
+    "UsageDistinctValue",
     "UsageRollup",
 ]

@@ -19,36 +19,21 @@ from datetime import datetime
 from decimal import Decimal
 
 import redis
-from django.conf import settings
 
+from billing.redis_client import client, key_prefix
 from metering import conf
 
 logger = logging.getLogger(__name__)
 COUNTED = ("count", "sum")
-_client: redis.Redis | None = None
+# `client()` is the kernel's short-timeout Redis client (billing/redis_client.py), the fast lanes' too.
 
 
 class CountersUnavailable(Exception):
     """Redis did not answer."""
 
 
-def client() -> redis.Redis:
-    global _client
-    if _client is None:
-        location = settings.CACHES["default"]["LOCATION"]
-        # Short timeouts: a dead Redis must cost a quota check milliseconds, not seconds.
-        _client = redis.Redis.from_url(location, socket_connect_timeout=0.05, socket_timeout=0.1,
-                                       retry_on_timeout=False, health_check_interval=0)
-    return _client
-
-
-def reset_client() -> None:
-    global _client
-    _client = None
-
-
 def _prefix() -> str:
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'billing')}:quota"
+    return f"{key_prefix()}:quota"
 
 
 def counter_key(account_id: int, metric_id: int, period_start: datetime) -> str:

@@ -1,7 +1,8 @@
 """Reads of the metering app. Other apps import from here.
 
 - invoicing: `billable_usage` (docs/metering.md, "For invoicing")
-- API and console: `current_usage`, `usage_series`, `usage_history`, `alerts_open`
+- API and console: `current_usage`, `usage_series`, `usage_history`, `alerts_open`; usage so far from
+  rollups plus the raw tail: `usage_groups` (one metric), `usage_so_far` (billable_usage's shape)
 - the metric catalog (API, admin, services): `metrics_all`, `metric_plan_codes`, `metric_has_usage`,
   `metric_archive_blockers`
 """
@@ -17,6 +18,7 @@ from metering.selectors.invoicing import (
     metrics_named,
     stored_event_count,
 )
+from metering.selectors.live import usage_groups, usage_so_far
 from metering.selectors.metrics import (
     metric_archive_blockers,
     metric_has_usage,
@@ -38,6 +40,8 @@ __all__ = [
     "metrics_all",
     "metrics_named",
     "stored_event_count",
+    "usage_groups",
     "usage_history",
     "usage_series",
+    "usage_so_far",
 ]

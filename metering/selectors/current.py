@@ -9,8 +9,8 @@ from decimal import Decimal
 from billing import clock
 from billing.models import Aggregation, BillableMetric
 from billing.selectors import Entitlement, entitlements_for
-from metering.aggregation import aggregate
 from metering.pricing import usage_cost
+from metering.selectors.live import usage_groups
 from metering.values import CONTEXT, period_quantity, period_total
 
 ADDITIVE = (Aggregation.COUNT, Aggregation.SUM)
@@ -65,7 +65,7 @@ def calendar_month(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def _metric_usage(metric, account_id, start, end, entitlement, now) -> CurrentMetricUsage:
-    groups = aggregate(metric, account_id=account_id, start=start, end=end)
+    groups = usage_groups(metric, account_id=account_id, start=start, end=end)
     if metric.aggregation == Aggregation.MAX or metric.aggregation == Aggregation.LATEST:
         total = max(groups.values(), default=Decimal(0))
     else:
@@ -91,7 +91,8 @@ def _microseconds(span: timedelta) -> int:
 
 
 def current_usage(*, account_id: int, at: datetime | None = None) -> CurrentUsage:
-    """Every metric of the account's live subscriptions over its current period (live: raw events).
+    """Every metric of the account's live subscriptions over its current period (rollups plus the
+    raw events received since: every accepted event counts at once; `metering.selectors.live`).
 
     Without a subscription: every active metric over the current calendar month (UTC).
     """

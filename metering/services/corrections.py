@@ -38,7 +38,7 @@ def usage_corrections_record(*, rows: list[Row]) -> list[UsageCorrection]:
     corrections = UsageCorrection.objects.bulk_create([
         UsageCorrection(account_id=row.account_id, metric_id=row.metric_id, idempotency_key=row.idempotency_key,
                         timestamp=row.timestamp, quantity=row.quantity, properties=msgspec.json.decode(row.properties),
-                        actor_type=actor.type, actor_id=actor.id, actor_label=_label(actor),
+                        actor_type=actor.type, actor_id=actor.id, actor_label=actor.label,
                         request_id=request_id(), recorded_at=now)
         for row in rows])
     audit_record_many([
@@ -48,12 +48,3 @@ def usage_corrections_record(*, rows: list[Row]) -> list[UsageCorrection]:
         for correction, row in zip(corrections, rows, strict=True)])
     return corrections
 
-
-def _label(actor) -> str:
-    """An API key by its name and prefix, whichever lane authenticated it (the fast lane knows only its id)."""
-    if actor.type != "api_key" or not actor.id.isdigit():
-        return actor.label
-    from billing.models import ApiKey
-
-    key = ApiKey.objects.filter(pk=int(actor.id)).first()
-    return str(key) if key is not None else actor.label

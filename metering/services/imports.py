@@ -21,7 +21,7 @@ from billing.audit import audit_record
 from billing.errors import ValidationFailed
 from metering import conf
 from metering.ingest.decode import EventIn, Rejection, decode_event
-from metering.services.ingestion import store_decoded
+from metering.services.ingestion import usage_batch_store
 
 FORMATS = ("csv", "ndjson")
 
@@ -89,7 +89,7 @@ def usage_file_import(*, lines: Iterable[str], file_format: str, source: str = "
 
 
 def _flush(batch: list[tuple[int, EventIn]], report: ImportReport) -> None:
-    result = store_decoded(batch, [], key_account_id=None)
+    result = usage_batch_store(decoded=batch, rejected=[], key_account_id=None)
     report.accepted += result.accepted
     report.duplicates += len(result.duplicates)
     report.rejected.extend((r.index, r.field, r.reason) for r in result.rejected)

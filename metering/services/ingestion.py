@@ -44,7 +44,7 @@ def usage_events_ingest(*, body: bytes, key_account_id: int | None) -> IngestRes
     `key_account_id` is the key's account, or None for an operator key.
     """
     decoded, rejected = decode_body(body, max_batch=conf.settings.METERING_MAX_BATCH)
-    return store_decoded(decoded, rejected, key_account_id=key_account_id)
+    return usage_batch_store(decoded=decoded, rejected=rejected, key_account_id=key_account_id)
 
 
 def usage_events_record(*, events: list[EventIn], key_account_id: int | None = None,
@@ -54,12 +54,15 @@ def usage_events_record(*, events: list[EventIn], key_account_id: int | None = N
     `update_counters=False` when the caller already reserved the quantity in the
     live quota counters (quota consumption).
     """
-    return store_decoded(list(enumerate(events)), [], key_account_id=key_account_id, update_counters=update_counters)
+    return usage_batch_store(decoded=list(enumerate(events)), rejected=[], key_account_id=key_account_id,
+                             update_counters=update_counters)
 
 
-def store_decoded(decoded: list[tuple[int, EventIn]], rejected: list[Rejection], *, key_account_id,
-                  update_counters: bool = True, count_refused: bool = True) -> IngestResult:
-    """Validate decoded (index, event) pairs and store the valid ones exactly once.
+def usage_batch_store(*, decoded: list[tuple[int, EventIn]], rejected: list[Rejection], key_account_id,
+                      update_counters: bool = True, count_refused: bool = True) -> IngestResult:
+    """A decoded batch ((index, event) pairs, and the events the decoder already refused): validate
+    each event and store the valid ones exactly once. What `usage_events_ingest` does once it has
+    decoded a body; the usage fast lane, which decodes before it counts the throttle, calls it too.
 
     `count_refused=False`: a batch with nothing valid is not counted in the metrics, because the caller
     (the fast lane) hands it to Django, which counts it."""

@@ -27,9 +27,9 @@ from billing import clock
 from billing.errors import NotFound, ValidationFailed
 from billing.models import Aggregation, BillableMetric
 from metering import conf
-from metering.aggregation import aggregate
 from metering.ingest.decode import EventIn
 from metering.quotas import counters, limits
+from metering.selectors.live import usage_groups
 from metering.services.ingestion import usage_events_record
 from metering.values import DESCRIPTION, period_quantity, period_total, usage_value
 
@@ -127,8 +127,9 @@ def quota_period(entitlement, now):
 
 
 def period_usage(metric, account_id, start, end) -> Decimal:
-    """A metric's usage by one account in a period, read from PostgreSQL: the exact figure the Redis counters cache."""
-    groups = aggregate(metric, account_id=account_id, start=start, end=end)
+    """A metric's usage by one account in a period, read from PostgreSQL (rollups plus the raw tail): the
+    exact figure the Redis counters cache."""
+    groups = usage_groups(metric, account_id=account_id, start=start, end=end)
     if metric.aggregation in (Aggregation.MAX, Aggregation.LATEST):
         return max(groups.values(), default=Decimal(0))
     return period_total(groups.values())

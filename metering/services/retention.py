@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
@@ -56,3 +56,31 @@ def usage_keys_prune(*, max_batches: int = 100) -> int:
         if deleted < PRUNE_BATCH:
             break
     return total
+
+
+def usage_fine_rollups_prune(*, max_batches: int = 100) -> int:
+    """Delete minute buckets and per-day distinct values older than the retention, in small transactions.
+
+    They serve the edges of periods and unique counts that raw events still cover; past the
+    retention only the hour and day buckets are kept (forever).
+    """
+    total = 0
+    for table, condition in (("metering_usagerollup", "granularity = 'minute' AND "), ("metering_usagedistinctvalue", "")):
+        for _ in range(max_batches):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE id = ANY(ARRAY(SELECT id FROM {table} "  # noqa: S608
+                    f"WHERE {condition}bucket_start < %s LIMIT %s))",
+                    [_retention_start(), PRUNE_BATCH],
+                )
+                deleted = cursor.rowcount
+            total += deleted
+            if deleted < PRUNE_BATCH:
+                break
+    return total
+
+
+def _retention_start():
+    today = _today()
+    oldest_kept = today - timedelta(days=conf.settings.METERING_RETENTION_DAYS)
+    return datetime(oldest_kept.year, oldest_kept.month, oldest_kept.day, tzinfo=UTC)

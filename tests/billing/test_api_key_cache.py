@@ -1,11 +1,11 @@
-"""The authenticated-key cache behind the quota fast lane (billing/api/keycache.py)."""
+"""The authenticated-key cache behind the fast lanes (billing/api/keycache.py)."""
 
 import pytest
 
 from billing import tenancy
 from billing.api import keycache
 from billing.models import ApiKey
-from metering.quotas.counters import client
+from billing.redis_client import client
 
 pytestmark = pytest.mark.django_db
 
@@ -51,4 +51,14 @@ def test_revoked_keys_are_never_remembered(key):
 
     key.revoked_at = timezone.now()
     keycache.api_key_remember(api_key=key)
+    assert cached(key) is None
+
+
+def test_a_remembered_key_carries_its_label_for_the_audit_log(key):
+    keycache.api_key_remember(api_key=key)
+    assert cached(key).label == str(key) == f"test key ({key.prefix}…)"
+
+
+def test_an_entry_of_the_format_before_labels_reads_as_not_cached(key):
+    client().set(keycache.entry_key(key.key_hash), f"{key.pk}|{key.account_id}|usage:read", ex=30)
     assert cached(key) is None

@@ -65,11 +65,11 @@ def redis_down():
     """Point the quota counters at a port where nothing listens (a real connection failure)."""
     import redis
 
-    from metering.quotas import counters
+    from billing import redis_client
 
-    counters._client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.05, socket_timeout=0.05)
+    redis_client._client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.05, socket_timeout=0.05)
     yield
-    counters.reset_client()
+    redis_client.reset_client()
 
 
 @pytest.fixture

@@ -19,6 +19,12 @@ class CountingDjango:
 
 def wsgi_call(app, key, body, path, method="POST", **headers):
     """(status code, headers, decoded body) of one request through `app`."""
+    status, headers, content = wsgi_raw(app, key, body, path, method, **headers)
+    return status, dict(headers), json.loads(content) if content else None
+
+
+def wsgi_raw(app, key, body, path, method="POST", **headers):
+    """(status code, header pairs as sent, body bytes) of one request through `app`."""
     payload = body if isinstance(body, bytes) else json.dumps(body).encode()
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "testserver", "SERVER_PORT": "80",
                "wsgi.url_scheme": "http", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(payload)),
@@ -27,7 +33,7 @@ def wsgi_call(app, key, body, path, method="POST", **headers):
     answer = {}
 
     def start_response(status, headers):
-        answer["status"], answer["headers"] = int(status.split()[0]), dict(headers)
+        answer["status"], answer["headers"] = int(status.split()[0]), list(headers)
 
     content = b"".join(app(environ, start_response))
-    return answer["status"], answer["headers"], json.loads(content) if content else None
+    return answer["status"], answer["headers"], content

@@ -5,7 +5,12 @@ from decimal import Decimal
 from billing import clock
 from billing.models import BillableMetric
 from metering.ingest.decode import EventIn
-from metering.models import RollupGranularity, UsageAlert, UsageRollup
+from metering.models import (
+    RollupGranularity,
+    UsageAlert,
+    UsageDistinctValue,
+    UsageRollup,
+)
 from metering.services import usage_events_record
 
 
@@ -21,5 +26,8 @@ def build(account):
     UsageRollup.objects.create(account=account, metric=metric, granularity=RollupGranularity.HOUR,
                                bucket_start=now.replace(minute=0, second=0, microsecond=0), events=1,
                                value_sum=Decimal(1))
+    UsageDistinctValue.objects.create(account=account, metric=metric, bucket_start=now.replace(hour=0, minute=0,
+                                      second=0, microsecond=0), value="user-1", value_digest=b"0" * 32,
+                                      first_at=now, last_at=now)
     UsageAlert.objects.create(account=account, metric=metric, period_start=now, period_end=now,
                               threshold_percent=80, usage=Decimal(8), limit=10, fired_at=now)

@@ -84,13 +84,13 @@ def test_the_lane_sets_the_key_s_scope_and_actor_and_clears_them(lane, sender, m
     account, key = sender
     call(lane, key, batch("a"))
     seen = []
-    original = fastlane.store_decoded
+    original = fastlane.usage_batch_store
 
     def spy(*args, **kwargs):
         seen.append((tenancy.current(), current_actor()))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(fastlane, "store_decoded", spy)
+    monkeypatch.setattr(fastlane, "usage_batch_store", spy)
     call(lane, key, batch("b"))
     assert lane.app.calls == 1
     (scope, actor), = seen
@@ -155,13 +155,13 @@ def test_with_redis_down_django_stores_the_batch(lane, sender, redis_down):
 def test_an_error_while_storing_is_answered_by_django_and_each_event_counts_once(lane, sender, monkeypatch):
     account, key = sender
     call(lane, key, batch("a"))
-    original = fastlane.store_decoded
+    original = fastlane.usage_batch_store
 
     def store_then_fail(*args, **kwargs):
         original(*args, **kwargs)
         raise RuntimeError("after the write")
 
-    monkeypatch.setattr(fastlane, "store_decoded", store_then_fail)
+    monkeypatch.setattr(fastlane, "usage_batch_store", store_then_fail)
     status, _, answer = call(lane, key, batch("b"))
     assert lane.app.calls == 2 and status == 202
     assert answer["accepted"] == 0 and answer["duplicates"] == [0, 1, 2]

@@ -4,9 +4,9 @@ it, exactly as a receiver checks it; the body is the catalog's envelope."""
 import json
 
 import pytest
-from django.conf import settings
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from billing.api.views import API_VERSION
 from tests.webhooks.conftest import record_event
 from webhooks.models import DeliveryStatus, WebhookDelivery
 from webhooks.services import deliveries_deliver_due
@@ -23,7 +23,7 @@ def test_a_delivery_verifies_with_the_library_and_carries_the_envelope(receiver,
     assert request.path == "/hooks/billing"
     body = Webhook(secret).verify(request.body, request.headers)
     assert body == {"id": f"evt_{event.pk}", "type": "billing.plan.created", "timestamp": body["timestamp"],
-                    "api_version": settings.API_VERSION, "account_id": None, "object_version": event.pk,
+                    "api_version": API_VERSION, "account_id": None, "object_version": event.pk,
                     "data": {"plan": "standard", "version": 1}}
     assert request.headers["webhook-id"] == f"evt_{event.pk}"
     assert request.headers["content-type"] == "application/json"

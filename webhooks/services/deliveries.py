@@ -20,12 +20,12 @@ import logging
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from billing import clock
+from billing.api.views import API_VERSION
 from billing.audit import audit_record
 from billing.errors import Conflict, NotFound, ValidationFailed
 from billing.metric_store import Counter  # counted in workers, served by the web's /metrics
@@ -60,7 +60,7 @@ def delivery_body(event: OutboxEvent) -> str:
     """The JSON a delivery of `event` sends (webhooks/catalog.py, ENVELOPE_PROPERTIES)."""
     return json.dumps({
         "id": message_id(event.pk), "type": event.type, "timestamp": event.created_at,
-        "api_version": settings.API_VERSION, "account_id": event.account_id, "object_version": event.pk,
+        "api_version": API_VERSION, "account_id": event.account_id, "object_version": event.pk,
         "data": event.payload,
     }, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
