@@ -6,10 +6,12 @@ in the apps (tests excluded: they may reach into what they test).
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("pricing", "billing", "metering", "invoicing", "payments", "console", "demo", "billing_client", "config")
+# Every package the layers contract knows (pyproject.toml), so a new app is checked as soon as it is layered.
+APPS = (*tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"], "config")
 
 
 def _module_name(path: Path) -> str:
