@@ -11,11 +11,11 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from billing.csp import allows_stripe_js
 from billing.errors import BillingError
 from billing.models import MembershipRole
 from billing.views import console_required
 from payments import conf, selectors
+from payments.csp import allows_stripe_js
 from payments.gateways import PaymentStatus as Outcome
 from payments.gateways import gateway
 from payments.models import ACTIVE_STATUSES, Payment, PaymentSetup
