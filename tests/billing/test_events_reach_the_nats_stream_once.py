@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import nats
@@ -27,8 +28,11 @@ async def _with_jetstream(work):
 
 
 def jetstream(work):
-    """Run `await work(js)` on a connection of the test's own (the sink's is not the consumer's)."""
-    return asyncio.run(_with_jetstream(work))
+    """Run `await work(js)` on a connection of the test's own (the sink's is not the consumer's), in a
+    thread with its own event loop: an earlier test (Playwright's sync API) may have left one running
+    in this thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _with_jetstream(work)).result()
 
 
 @pytest.fixture
