@@ -161,14 +161,20 @@ def _edges(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
     return (first_minute, last_minute) if first_minute < last_minute else None
 
 
+def _run_by_minute(template: str, metric, account_id, start, end, edges) -> list | None:
+    """`_run` of a statement that reads whole minute-or-coarser buckets between the period's first and
+    last whole minute (`edges`) and raw events at its two partial ends."""
+    first_minute, last_minute = edges
+    return _run(template, metric, account=account_id, start=start, end=end, first_minute=first_minute,
+                last_minute=last_minute, covered=covered_rows(account_id, metric.pk, cover(first_minute, last_minute)),
+                group=group_piece(metric), value=value_piece(metric), filters=filters_piece(metric))
+
+
 def _mergeable_parts(metric, account_id, start, end) -> dict[str, _Parts] | None:
     edges = _edges(start, end)
     if edges is None:
         return None
-    first_minute, last_minute = edges
-    rows = _run(_MERGEABLE, metric, account=account_id, start=start, end=end, first_minute=first_minute,
-                last_minute=last_minute, covered=covered_rows(account_id, metric.pk, cover(first_minute, last_minute)),
-                group=group_piece(metric), value=value_piece(metric), filters=filters_piece(metric))
+    rows = _run_by_minute(_MERGEABLE, metric, account_id, start, end, edges)
     if rows is None:
         return None
     parts: dict[str, _Parts] = {}
@@ -233,10 +239,7 @@ def _weighted(metric, account_id, start, end) -> dict[str, Decimal] | None:
             carried = _mergeable_parts(metric, account_id, lookback, start) if _edges(lookback, start) else None
             if carried is None:
                 return None
-    first_minute, last_minute = edges
-    rows = _run(_WEIGHTED, metric, account=account_id, start=start, end=end, first_minute=first_minute,
-                last_minute=last_minute, covered=covered_rows(account_id, metric.pk, cover(first_minute, last_minute)),
-                group=group_piece(metric), value=value_piece(metric), filters=filters_piece(metric))
+    rows = _run_by_minute(_WEIGHTED, metric, account_id, start, end, edges)
     if rows is None:
         return None
     segments: dict[str, list] = {}
