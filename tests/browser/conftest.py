@@ -33,3 +33,11 @@ def page(browser):
     yield page
     context.close()
 
+
+@pytest.fixture
+def world(settings, tmp_path):
+    """The console pages' shared account (tests/console_world.py), its files under a temporary media root."""
+    from tests.console_world import build_world
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    return build_world()

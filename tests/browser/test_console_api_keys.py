@@ -6,15 +6,9 @@ import pytest
 from billing import tenancy
 from billing.models import ApiKey
 from tests.browser.checks import check_page, sign_in
-from tests.console_world import PASSWORD, build_world
+from tests.console_world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return build_world()
 
 
 def test_create_a_key_and_refresh_without_a_duplicate(live_server, page, world):

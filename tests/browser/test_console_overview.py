@@ -4,15 +4,9 @@ accessible, fits a phone, screenshots."""
 import pytest
 
 from tests.browser.checks import check_page, sign_in
-from tests.console_world import PASSWORD, build_world
+from tests.console_world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    return build_world()
 
 
 def _open_total(world) -> int:
