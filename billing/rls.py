@@ -77,6 +77,11 @@ def _verified_sql(kind: str) -> str:
 def scope_functions_sql() -> str:
     """The scope's schema, key and functions; idempotent (every statement may run again).
 
+    Each function runs with `jit = off`: a policy calls them in every statement, and their inner
+    SELECT, planned once per session, would be JIT-compiled on every call (about 30 ms) if its first
+    plan was made while the session's planner settings made it look expensive (the rollup read turns
+    sequential scans off for one statement: the one-row key table then costs more than jit_above_cost).
+
     `tenant_policy_sql()` carries it too, so a policy made by any app's migration finds
     the functions even on a new database where billing's own migration has not run yet.
     """
@@ -114,7 +119,7 @@ def scope_functions_sql() -> str:
     -- Owner-only: mints the token for this backend. Called by the two SECURITY DEFINER
     -- functions below (and the API key lookup), never by the application role.
     CREATE OR REPLACE FUNCTION billing_private.scope_token(operator boolean, account_id bigint)
-    RETURNS text LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    RETURNS text LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     DECLARE
         body text := CASE WHEN operator THEN 'o:' ELSE 't:' || account_id::text END
                      || ':' || replace(gen_random_uuid()::text, '-', '');
@@ -127,7 +132,7 @@ def scope_functions_sql() -> str:
     REVOKE ALL ON FUNCTION billing_private.scope_token(boolean, bigint) FROM PUBLIC;
 
     CREATE OR REPLACE FUNCTION public.billing_scope_enter(secret text, operator boolean, account_id bigint)
-    RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     DECLARE
         expected bytea := (SELECT secret_hash FROM billing_private.scope_key);
     BEGIN
@@ -146,7 +151,7 @@ def scope_functions_sql() -> str:
     END $$;
 
     CREATE OR REPLACE FUNCTION public.billing_scope_is_operator()
-    RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     DECLARE
         token text := current_setting('{SCOPE_SETTING}', true);
         valid boolean;
@@ -156,7 +161,7 @@ def scope_functions_sql() -> str:
     END $$;
 
     CREATE OR REPLACE FUNCTION public.billing_scope_account()
-    RETURNS bigint LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    RETURNS bigint LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
     DECLARE
         token text := current_setting('{SCOPE_SETTING}', true);
         valid boolean;
