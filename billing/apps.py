@@ -25,6 +25,8 @@ class BillingConfig(AppConfig):
         metric_store.collector_register()  # the business metrics on /metrics (docs/observability.md)
         metrics.celery_signals_connect()
 
+        from billing import beat_lock  # noqa: F401  (a beat waits for the lease before scheduling)
+
         from billing.tracing import tracing_setup
 
         tracing_setup()  # only with OTEL_EXPORTER_OTLP_ENDPOINT set; imports nothing otherwise

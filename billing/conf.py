@@ -116,6 +116,11 @@ class BillingSettings(AppSettings):
         "in-process handlers (`docs/events.md`, \"Writing a sink\"); the NATS sink publishes nothing while "
         "`NATS_URL` is empty; an empty list sends events nowhere else"))
 
+    # Jobs (docs/scaling.md): one beat at a time (billing/beat_lock.py).
+    BEAT_LOCK_TTL_SECONDS = Setting(WholeNumber(), 60, minimum=0, maximum=3600, doc=(
+        "how long the scheduling beat's lease in Redis lasts without renewal: a second `celery beat` waits in "
+        "standby and takes over within this time of the first one dying; `0` turns the lease off"))
+
     # The API (docs/api.md); config/settings/api.py derives DATA_UPLOAD_MAX_MEMORY_SIZE from the body limit.
     API_THROTTLE_RATE_PER_MINUTE = Setting(WholeNumber(), 60000, minimum=1, doc=(
         "requests per minute per API key before 429"))

@@ -2,6 +2,8 @@
 
 from importlib import import_module
 
+from kombu import Queue
+
 from .env import env
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -24,6 +26,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A queue per kind of work, so that a long bill run never delays the outbox (emails, webhooks, the
+# stream) or the rollups (docs/scaling.md). A worker started without `-Q` consumes all of them, as
+# `make run` does; a larger deployment starts workers per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "billing-runs", "payments", "events", "metering")]
+CELERY_TASK_ROUTES = {
+    "invoicing.*": {"queue": "billing-runs"},       # bill runs, finalization, PDFs, reminders
+    "payments.*": {"queue": "payments"},            # collection, dunning, reconciliation, Stripe webhooks
+    "billing.outbox_deliver": {"queue": "events"},  # emails, webhooks, the event stream
+    "webhooks.*": {"queue": "events"},
+    "metering.*": {"queue": "metering"},            # rollups, alerts, partitions
+}
 # Each app lists its periodic jobs in `<app>/schedule.py` as BEAT_SCHEDULE (plain data).
 CELERY_BEAT_SCHEDULE = {}
 for _app in ("billing", "metering", "invoicing", "payments", "webhooks"):
