@@ -54,7 +54,7 @@ def _invoice_context(invoice: Invoice, lang: str) -> dict:
     }
 
 
-@handler("billing.invoice.created")
+@handler("billing.invoice.finalized")
 def email_invoice_generated(event: OutboxEvent) -> None:
     from invoicing.services.documents import invoice_pdf_store
 
@@ -127,7 +127,7 @@ def email_upcoming_renewal(event: OutboxEvent) -> None:
     email_send(event=event, email_type=EmailType.UPCOMING_RENEWAL, context=context)
 
 
-@handler("billing.credit_note.created")
+@handler("billing.credit_note.issued")
 def email_credit_note_issued(event: OutboxEvent) -> None:
     lang = _language(event)
     payload = event.payload

@@ -27,7 +27,7 @@ AGES = ((0, "current"), (30, "1_30"), (60, "31_60"), (90, "61_90"))
 COLLECTION_WINDOW = timedelta(days=30)
 
 
-@handler("billing.invoice.created")
+@handler("billing.invoice.finalized")
 def count_invoice_generated(event: OutboxEvent) -> None:
     INVOICES_GENERATED.inc_once(f"invoice-generated:{event.pk}", status=event.payload.get("status") or "unknown")
 

@@ -63,7 +63,7 @@ def collect_invoice(event: OutboxEvent) -> None:
     _enqueue(invoice_collect, event.payload["invoice_id"])
 
 
-@handler("billing.credit_note.created")
+@handler("billing.credit_note.issued")
 def refund_credit_note(event: OutboxEvent) -> None:
     """Refunded here, not in a task: nothing else would notice a lost task. The refund rows commit with
     the event; a refund whose answer is lost stays pending and the janitor resends it (same key)."""

@@ -160,11 +160,11 @@ EVENTS: list[EventType] = [
                   reason="cancel_at_period_end"),
     _subscription("trial_will_end", "A trial ends in three days.", "trial_will_end", status="trialing",
                   trial_end="2026-11-04T00:00:00Z"),
-    _invoice("created", "An invoice was finalized: numbered, its amounts frozen, open for payment (or paid "
-             "at once by credit). Drafts send no event."),
-    _invoice("finalized", "An invoice was finalized.",
-             planned="`billing.invoice.created` is sent at that moment (drafts send nothing), with the "
-                     "same data"),
+    _invoice("created", "A draft invoice was made (a renewal, a plan change, finance): no number yet, and its "
+             "lines and amounts can still change until `billing.invoice.finalized`.", status="draft", number=None,
+             due_date=None),
+    _invoice("finalized", "An invoice was finalized: numbered, its amounts frozen, open for payment (or paid "
+             "at once by credit)."),
     _invoice("paid", "An invoice was paid in full (by payments, by credit, by a credit note or marked paid "
              "out of band).", status="paid", amount_due=0, amount_paid=11880, paid_out_of_band=False),
     _invoice("overdue", "An open invoice passed its due date unpaid (once per invoice).", days_overdue=1),
@@ -172,12 +172,9 @@ EVENTS: list[EventType] = [
              status="void", amount_due=0, reason="Issued twice"),
     _invoice("uncollectible", "Collection of an invoice was given up (a later payment still pays it).",
              status="uncollectible", reason="Payment failed after every retry."),
-    EventType("billing.credit_note.created", "A credit note was issued against a finalized invoice.",
-              "credit_note", "credit_note_id", CREDIT_NOTE, CREDIT_NOTE_EXAMPLE),
-    EventType("billing.credit_note.issued", "A credit note was issued.", "credit_note", "credit_note_id",
-              CREDIT_NOTE, CREDIT_NOTE_EXAMPLE,
-              planned="`billing.credit_note.created` is sent when a credit note is issued, with the same "
-                      "data"),
+    EventType("billing.credit_note.issued", "A credit note was issued against a finalized invoice (numbered "
+              "and final: credit notes have no drafts).", "credit_note", "credit_note_id", CREDIT_NOTE,
+              CREDIT_NOTE_EXAMPLE),
     EventType("billing.credit.granted", "Credit was added to an account's balance.", "credit", "credit_entry_id",
               shape({"credit_entry_id": ID, "amount": MONEY, "currency": CURRENCY, "expires_at": MOMENT,
                      "reason": TEXT}, ["credit_entry_id", "amount", "currency"]),

@@ -2,7 +2,7 @@
 
 The credit reduces what is still due (open invoices), goes to the customer's
 balance, or is refunded by the payments app (which reacts to
-`billing.credit_note.created` with `credit_method: "refund"`). Own gap-free series.
+`billing.credit_note.issued` with `credit_method: "refund"`). Own gap-free series.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from invoicing.services.transitions import INVOICE_PAID, TRANSITIONS
 from invoicing.taxes import line_tax
 from pricing import allocate
 
-CREDIT_NOTE_CREATED = "billing.credit_note.created"
+CREDIT_NOTE_ISSUED = "billing.credit_note.issued"
 
 
 def _gross(net: int, tax: int, inclusive: bool) -> int:
@@ -150,7 +150,7 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
                                          for n in note_lines]})
     if method == CreditMethod.AMOUNT_DUE and not pays_it:
         audit_record(action="invoice.credited", instance=invoice, before=before, after=state(invoice))
-    event_record(type=CREDIT_NOTE_CREATED, account_id=invoice.account_id, payload={
+    event_record(type=CREDIT_NOTE_ISSUED, account_id=invoice.account_id, payload={
         "credit_note_id": note.pk, "number": note.number, "invoice_id": invoice.pk, "invoice_number": invoice.number,
         "currency": note.currency, "total": total, "credit_method": method, "reason": note.reason})
     if pays_it:

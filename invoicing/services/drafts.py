@@ -10,6 +10,7 @@ from django.db import transaction
 from billing.audit import audit_record
 from billing.errors import AmountTooLarge, ValidationFailed
 from billing.models import Account
+from billing.outbox import event_record
 from billing.transitions import row_lock
 from invoicing.adapters import one_off_line
 from invoicing.models import (
@@ -21,10 +22,12 @@ from invoicing.models import (
     InvoiceStatus,
 )
 from invoicing.selectors import tax_treatment_for
-from invoicing.services.common import WITH_ACCOUNT, refresh_totals, require, state
+from invoicing.services.common import WITH_ACCOUNT, payload, refresh_totals, require, state
 from invoicing.services.totals import recompute
 from pricing import Coupon, Line, LineKind, OneOff, PricedInvoice, currency_exponent
 from pricing.money import MAX_AMOUNT, too_large_message
+
+INVOICE_CREATED = "billing.invoice.created"  # a draft: its amounts can change until finalized
 
 
 def line_row(invoice: Invoice, line: Line, position: int) -> InvoiceLine:
@@ -50,8 +53,8 @@ def invoice_create_draft(
     billing_reason: str = BillingReason.MANUAL, collection_method: str = CollectionMethod.CHARGE_AUTOMATICALLY,
     finalize_after: datetime | None = None, memo: str = "", treatment=None,
 ) -> Invoice:
-    """A draft with the engine's lines and the coupons' discounts, totals computed. Writes no event:
-    nothing outside invoicing reacts to a draft."""
+    """A draft with the engine's lines and the coupons' discounts, totals computed. Announced as
+    `billing.invoice.created`, so an operator can review or adjust it before it is finalized."""
     invoice, lines, discounts = draft_build(
         account=account, currency=currency, priced=priced, coupons=coupons, subscription_id=subscription_id,
         period_start=period_start, period_end=period_end, billing_reason=billing_reason,
@@ -61,6 +64,7 @@ def invoice_create_draft(
     InvoiceLine.objects.bulk_create(lines)
     InvoiceDiscount.objects.bulk_create(discounts)
     audit_record(action="invoice.draft_created", instance=invoice, after=state(invoice))
+    event_record(type=INVOICE_CREATED, account_id=invoice.account_id, payload=payload(invoice))
     return invoice
 
 

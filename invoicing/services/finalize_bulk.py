@@ -49,7 +49,7 @@ from invoicing.services.renewals_bulk import relax_commit_flush
 from invoicing.services.totals import totals_recompute
 from invoicing.services.transitions import (
     COLLECTION_REQUESTED,
-    INVOICE_CREATED,
+    INVOICE_FINALIZED,
     INVOICE_PAID,
     TRANSITIONS,
     credit_reference,
@@ -203,7 +203,7 @@ def _refresh_usage(invoices, lines) -> None:
 def invoice_events(invoices) -> list[dict]:
     events = []
     for invoice in invoices:
-        events.append({"type": INVOICE_CREATED, "account_id": invoice.account_id, "payload": payload(invoice)})
+        events.append({"type": INVOICE_FINALIZED, "account_id": invoice.account_id, "payload": payload(invoice)})
         if invoice.status == InvoiceStatus.PAID:
             events.append({"type": INVOICE_PAID, "account_id": invoice.account_id,
                            "payload": payload(invoice, paid_out_of_band=False)})

@@ -42,8 +42,8 @@ from invoicing.models import (
     InvoiceDiscount,
     InvoiceLine,
 )
-from invoicing.services.common import state, today
-from invoicing.services.drafts import draft_validate
+from invoicing.services.common import payload, state, today
+from invoicing.services.drafts import INVOICE_CREATED, draft_validate
 from invoicing.services.renewal_decision import collection_method_for
 from invoicing.services.totals import recompute
 
@@ -175,6 +175,8 @@ def renewals_write(drafts, *, prorations, contexts, at) -> list[int]:
     audit = [{"action": "invoice.draft_created", "object_type": "invoicing.invoice", "object_id": i.pk,
               "account_id": i.account_id, "after": after} for i, after in zip(invoices, drafted, strict=True)]
     audit_record_many(audit)
+    # Before `_finalize` changes the rows: the draft's event comes first, with the draft's figures.
+    event_record_many([{"type": INVOICE_CREATED, "account_id": i.account_id, "payload": payload(i)} for i in invoices])
     # Lines, discounts and billing records do not change at finalization: written before it, so the
     # invoice counter row, locked from the numbers to the commit, is held for less of the chunk (a
     # second worker's chunk waits on it). Their foreign keys to the invoices are checked at commit.

@@ -47,7 +47,7 @@ from invoicing.services.common import (
 from invoicing.services.draft_usage import draft_refresh_usage
 from invoicing.services.numbering import number_take
 
-INVOICE_CREATED = "billing.invoice.created"
+INVOICE_FINALIZED = "billing.invoice.finalized"
 INVOICE_PAID = "billing.invoice.paid"
 INVOICE_VOIDED = "billing.invoice.voided"
 INVOICE_OVERDUE = "billing.invoice.overdue"
@@ -99,7 +99,7 @@ def invoice_finalize(*, invoice: Invoice | int) -> Invoice:
     number = number_take(series=series, year=issued.year)
     transition(invoice, opening.to_state, table=TRANSITIONS, verb="finalize", action="invoice.finalized",
                before=before, changes={**opening.changes, "series": series, "number": number},
-               event=INVOICE_CREATED, payload=payload)
+               event=INVOICE_FINALIZED, payload=payload)
     if invoice.status == InvoiceStatus.PAID:
         event_record(type=INVOICE_PAID, account_id=account.pk, payload=payload(invoice, paid_out_of_band=False))
     elif invoice.collection_method == CollectionMethod.CHARGE_AUTOMATICALLY:

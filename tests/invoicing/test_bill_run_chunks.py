@@ -134,7 +134,7 @@ def test_a_chunk_bills_and_finalizes_what_one_by_one_billing_does(catalog, make_
     finalized = Invoice.objects.filter(subscription__in=chunk).exclude(status="draft")
     for invoice in finalized:
         assert AuditEntry.objects.filter(action="invoice.finalized", object_id=str(invoice.pk)).count() == 1
-        assert OutboxEvent.objects.filter(type="billing.invoice.created", payload__invoice_id=invoice.pk).count() == 1
+        assert OutboxEvent.objects.filter(type="billing.invoice.finalized", payload__invoice_id=invoice.pk).count() == 1
     assert Invoice.objects.get(subscription=chunk[4], period_start=JAN).credit_applied > 0
 
 

@@ -44,7 +44,7 @@ def test_a_replayed_event_sends_nothing_more(account):
     from billing.models import OutboxEvent
     from invoicing.handlers import email_invoice_generated
 
-    email_invoice_generated(OutboxEvent.objects.get(type="billing.invoice.created"))
+    email_invoice_generated(OutboxEvent.objects.get(type="billing.invoice.finalized"))
     assert len(mail.outbox) == sent
     assert SentEmail.objects.filter(type="billing_invoice_generated").count() == 1
 

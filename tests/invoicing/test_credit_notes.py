@@ -30,7 +30,7 @@ def test_a_partial_credit_by_line_reduces_what_is_due(invoice):
     assert (note.subtotal, note.tax_total, note.total, note.credit_method) == (2500, 500, 3000, "amount_due")
     invoice.refresh_from_db()
     assert (invoice.total, invoice.credited_total, invoice.amount_due) == (18000, 3000, 15000)
-    event = OutboxEvent.objects.get(type="billing.credit_note.created")
+    event = OutboxEvent.objects.get(type="billing.credit_note.issued")
     assert event.payload["total"] == 3000 and event.payload["invoice_id"] == invoice.pk
 
 
@@ -55,7 +55,7 @@ def test_credit_on_a_paid_invoice_goes_to_the_balance_or_a_refund(invoice):
     assert note.credit_method == "balance"
     assert credit_balance(account_id=invoice.account_id) == {"EUR": 1200}
     refund = credit_note_create(invoice=invoice, reason="Refund", amount=6000, credit_method="refund")
-    assert OutboxEvent.objects.filter(type="billing.credit_note.created",
+    assert OutboxEvent.objects.filter(type="billing.credit_note.issued",
                                       payload__credit_note_id=refund.pk, payload__credit_method="refund").exists()
     with pytest.raises(ValidationFailed):
         credit_note_create(invoice=invoice, reason="Too much", amount=11000, credit_method="refund")

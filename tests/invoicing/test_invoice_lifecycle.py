@@ -73,8 +73,12 @@ def test_finalization_numbers_snapshots_and_hands_over_to_collection(account):
     assert invoice.customer_snapshot["name"] == "Acme SAS"
     assert invoice.customer_snapshot["tax_id"] == "FR40303265045"
     assert invoice.operator_snapshot["name"]
-    created, = events("billing.invoice.created")
-    assert created.payload["invoice_id"] == invoice.pk and created.payload["amount_due"] == 9900
+    drafted, = events("billing.invoice.created")
+    assert (drafted.payload["invoice_id"], drafted.payload["status"], drafted.payload["number"]) == (
+        invoice.pk, "draft", None)
+    finalized, = events("billing.invoice.finalized")
+    assert finalized.payload["invoice_id"] == invoice.pk and finalized.payload["amount_due"] == 9900
+    assert finalized.pk > drafted.pk
     collection, = events("invoicing.collection_requested")
     assert collection.payload["invoice_id"] == invoice.pk
     with pytest.raises(InvalidTransition):

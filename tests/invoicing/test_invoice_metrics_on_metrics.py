@@ -35,7 +35,7 @@ def test_a_finalized_invoice_is_counted_once_by_the_status_it_was_issued_in(make
     finalized(make_account())
     deliver()
     with tenancy.operator_scope():  # delivered again: a worker died before marking it delivered
-        OutboxEvent.objects.filter(type="billing.invoice.created").update(status="pending")
+        OutboxEvent.objects.filter(type="billing.invoice.finalized").update(status="pending")
     deliver()
     assert metric_value(metrics_scraped(), "billing_invoices_generated_total", status="open") == before + 1
 

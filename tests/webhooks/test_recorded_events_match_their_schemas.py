@@ -93,9 +93,9 @@ def test_the_events_of_the_main_flows_match_their_schemas(settings):
             problems.append(f"{event.type} #{event.pk}: {exc.message} at {list(exc.absolute_path)}")
     assert problems == []
     assert all(event.status != OutboxStatus.FAILED for event in events)
-    assert {"billing.payment.succeeded", "billing.invoice.paid", "billing.credit_note.created",
+    assert {"billing.payment.succeeded", "billing.invoice.paid", "billing.credit_note.issued",
             "billing.payment.refunded", "billing.usage.threshold_reached", "billing.invoice.overdue"} <= seen
     assert {"billing.account.created", "billing.plan.created", "billing.customer.updated",
             "billing.subscription.created", "billing.subscription.updated", "billing.subscription.paused",
             "billing.subscription.resumed", "billing.subscription.canceled", "billing.payment_method.added",
-            "billing.invoice.created", "billing.invoice.voided", "billing.credit.granted"} <= seen
+            "billing.invoice.created", "billing.invoice.finalized", "billing.invoice.voided", "billing.credit.granted"} <= seen
