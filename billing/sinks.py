@@ -10,12 +10,37 @@ classes as dotted paths; each is built once per process. docs/events.md, "Writin
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Protocol, runtime_checkable
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.module_loading import import_string
 
+from billing.api.version import API_VERSION
 from billing.models import OutboxEvent
+
+# Event types outside the catalog (`invoicing.*`, `payments.*`, ...) are our own apps' business and
+# stay inside; the catalog's are all `billing.*` (a test checks it, tests/webhooks/test_event_catalog.py).
+PUBLIC_PREFIX = "billing."
+
+
+def is_public_event(event_type: str) -> bool:
+    return event_type.startswith(PUBLIC_PREFIX)
+
+
+def event_message_id(event_id: int) -> str:
+    """The id a receiver deduplicates on: the same for every retry, replay, endpoint and sink."""
+    return f"evt_{event_id}"
+
+
+def event_envelope_json(event: OutboxEvent) -> str:
+    """What every sink sends for an event: the webhook body (docs/events.md) is the stream's message."""
+    return json.dumps({
+        "id": event_message_id(event.pk), "type": event.type, "timestamp": event.created_at,
+        "api_version": API_VERSION, "account_id": event.account_id, "object_version": event.pk,
+        "data": event.payload,
+    }, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
 @runtime_checkable

@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from billing.models import Account, TenantModel
+from billing.sinks import event_message_id
 
 ALL_EVENTS = "*"
 
@@ -91,7 +92,7 @@ class WebhookDelivery(TenantModel):
 
 
 def message_id(event_id: int) -> str:
-    return f"evt_{event_id}"
+    return event_message_id(event_id)
 
 
 class AttemptResult(models.TextChoices):

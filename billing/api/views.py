@@ -10,11 +10,11 @@ from rest_framework.views import APIView
 
 from billing import conf
 from billing.api import idempotency
+from billing.api.version import API_VERSION
 from billing.errors import NotFound
 from billing.models import ApiKey
 
 REPLAYED_HEADER = "Idempotent-Replayed"
-API_VERSION = "v1"  # the /api/v1/ in every path: part of the code, not a setting
 # The feature (billing.conf.FEATURE_FLAGS) whose flag switches each app's API off; a view may name its own.
 FEATURE_OF_APP = {"metering": "usage_metering", "invoicing": "invoicing", "payments": "payments"}
 

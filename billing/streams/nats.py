@@ -20,15 +20,13 @@ docs/events-stream.md describes the subjects, the message and the dedupe for con
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
 import time
 
-from django.core.serializers.json import DjangoJSONEncoder
-
 from billing import conf
+from billing.sinks import event_envelope_json, event_message_id, is_public_event
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +40,8 @@ def subject_for(event_type: str, prefix: str | None = None) -> str:
 
 
 def message_body(event) -> bytes:
-    """What a consumer reads: the event's id, type, account and time of recording, and its data."""
-    return json.dumps({"id": event.pk, "type": event.type, "account_id": event.account_id,
-                       "created_at": event.created_at, "data": event.payload},
-                      cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    """What a consumer reads: the same JSON a webhook delivery of the event carries (docs/events.md)."""
+    return event_envelope_json(event).encode()
 
 
 class NatsJetStreamSink:
@@ -55,15 +51,15 @@ class NatsJetStreamSink:
 
     def publish(self, event) -> None:
         settings = conf.settings
-        if not settings.NATS_URL:
-            return  # no stream configured: the sink is unused
+        if not settings.NATS_URL or not is_public_event(event.type):
+            return  # no stream configured, or one of our apps' internal events
         timeout = settings.NATS_TIMEOUT_SECONDS
         coroutine = _connection.publish(
             servers=[url.strip() for url in settings.NATS_URL.split(",") if url.strip()],
             stream=settings.NATS_STREAM, prefix=settings.NATS_SUBJECT_PREFIX,
             duplicate_window=settings.NATS_DUPLICATE_WINDOW_SECONDS, timeout=timeout,
             subject=subject_for(event.type, settings.NATS_SUBJECT_PREFIX), body=message_body(event),
-            headers={"Nats-Msg-Id": str(event.pk), "Billing-Event-Type": event.type})
+            headers={"Nats-Msg-Id": event_message_id(event.pk), "Billing-Event-Type": event.type})
         # Connecting, making the stream and the acknowledgement each have `timeout`; this bounds them all.
         _loop.run(coroutine, timeout=3 * timeout + 1)
 

@@ -14,6 +14,7 @@ import pytest
 from django.test import override_settings
 
 from billing.models import OutboxEvent
+from billing.sinks import event_envelope_json
 from billing.streams.nats import NatsJetStreamSink, StreamUnavailable, connection_close
 
 SERVER = "nats://127.0.0.1:4222"
@@ -88,11 +89,21 @@ def test_an_event_published_twice_is_delivered_once_on_its_types_subject(stream)
     assert stream_info(name).state.messages == 2
     messages = read_all(name, prefix, expected=2)
     assert [(subject, headers["Nats-Msg-Id"]) for subject, headers, _ in messages] == [
-        (f"{prefix}.billing.invoice.paid", "41"), (f"{prefix}.billing.payment.failed", "42")]
-    assert messages[0][2] == {"id": 41, "type": "billing.invoice.paid", "account_id": 7,
-                              "created_at": "2026-03-01T12:00:00Z", "data": {"amount": 1200}}
+        (f"{prefix}.billing.invoice.paid", "evt_41"), (f"{prefix}.billing.payment.failed", "evt_42")]
+    # the same body a webhook delivery of the event carries
+    assert messages[0][2] == {"id": "evt_41", "type": "billing.invoice.paid", "timestamp": "2026-03-01T12:00:00Z",
+                              "api_version": "v1", "account_id": 7, "object_version": 41, "data": {"amount": 1200}}
+    assert messages[0][2] == json.loads(event_envelope_json(event(41, amount=1200)))
     assert messages[1][1]["Billing-Event-Type"] == "billing.payment.failed"
     assert messages[1][2]["data"] == {"failure_code": "card_declined"}
+
+
+def test_our_apps_internal_events_stay_off_the_stream(stream):
+    name, _ = stream
+    sink = NatsJetStreamSink()
+    sink.publish(event(43, type="invoicing.collection_requested", invoice_id=9))
+    sink.publish(event(44, amount=1))
+    assert stream_info(name).state.messages == 1
 
 
 def test_the_stream_is_created_when_missing_taking_every_subject_under_the_prefix(stream):

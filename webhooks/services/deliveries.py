@@ -15,21 +15,19 @@ wait (at most a day). After the last retry fails, or at once on `410 Gone`, the 
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from billing import clock
-from billing.api.views import API_VERSION
 from billing.audit import audit_record
 from billing.errors import Conflict, NotFound, ValidationFailed
 from billing.metric_store import Counter  # counted in workers, served by the web's /metrics
 from billing.models import OutboxEvent
+from billing.sinks import event_envelope_json
 from webhooks import catalog, conf, transport
 from webhooks.models import (
     AttemptResult,
@@ -38,7 +36,6 @@ from webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
-    message_id,
 )
 from webhooks.services.endpoints import endpoint_disable, secrets_in_use
 from webhooks.signing import signed_headers
@@ -58,11 +55,7 @@ DELIVERIES = Counter("billing_webhook_deliveries_total", "Webhook delivery attem
 
 def delivery_body(event: OutboxEvent) -> str:
     """The JSON a delivery of `event` sends (webhooks/catalog.py, ENVELOPE_PROPERTIES)."""
-    return json.dumps({
-        "id": message_id(event.pk), "type": event.type, "timestamp": event.created_at,
-        "api_version": API_VERSION, "account_id": event.account_id, "object_version": event.pk,
-        "data": event.payload,
-    }, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+    return event_envelope_json(event)
 
 
 def deliveries_fan_out(*, event: OutboxEvent) -> int:
