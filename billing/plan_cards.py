@@ -119,7 +119,7 @@ class PreviewView:
     effective: str
     lines: list[PreviewLine]
     charged_now: str  # invoiced at once
-    next_invoice: str  # prorations added to the next invoice
+    next_invoice: str  # prorations added to the next invoice ("" when they are invoiced now)
     renewal_on: str
     renewal_amount: str
     has_prorations: bool
@@ -134,6 +134,6 @@ def preview_view(change, d: Display) -> PreviewView:
     return PreviewView(
         immediate=immediate, effective=d.day(change.effective_at), lines=lines,
         charged_now=d.money(change.amount_due_now, currency),
-        next_invoice=d.money(0 if invoiced_now else change.proration_total, currency),
+        next_invoice="" if invoiced_now else d.money(change.proration_total, currency),
         renewal_on=d.day(change.next_renewal_at), renewal_amount=d.money(change.next_renewal_amount, currency),
         has_prorations=bool(lines))

@@ -32,6 +32,9 @@ TAX_ID_TYPES: dict[str, tuple[str, ModuleType, str]] = {
     "au_abn": (_("Australian ABN"), abn, "51 824 753 556"),
 }
 
+# stdnum drops these countries' prefixes; invoices print VAT numbers with them.
+PREFIXES = {"gb_vat": "GB", "no_vat": "NO"}
+
 
 def tax_id_type_choices() -> list[tuple[str, str]]:
     return [(code, label) for code, (label, _module, _example) in TAX_ID_TYPES.items()]
@@ -47,10 +50,13 @@ def tax_id_checked(*, tax_id: str, tax_id_type: str, country: str = "") -> str:
     if module is eu_vat and country and not tax_id.strip()[:2].isalpha():
         candidates.append(("EL" if country.upper() == "GR" else country.upper()) + tax_id)
     reason = ""
-    for candidate in candidates:
+    for candidate in candidates:  # the prefixed one last: its reason is the one that tells
         try:
-            return module.validate(candidate)
+            number = module.validate(candidate)
         except NumberInvalid as exc:
-            reason = reason or exc.message
+            reason = exc.message
+        else:
+            prefix = PREFIXES.get(tax_id_type, "")
+            return number if number.startswith(prefix) else prefix + number
     raise ValidationFailed({"tax_id": f"This is not a valid {label}: {reason.rstrip('.').lower()} "
                                       f"(for example {example})."})

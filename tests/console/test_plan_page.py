@@ -218,3 +218,16 @@ def test_the_plan_page_reads_the_same_number_of_queries_whatever_the_catalog(wor
         response = client.get("/console/plan/")
     assert len(cards(response.content.decode())) == 7
     assert len(many) == len(few)
+
+
+def test_prorations_billed_at_renewal_are_shown_as_added_to_the_next_invoice(world, catalog):  # noqa: F811
+    from billing.services import subscription_change_preview
+    from tests.billing.catalog_factories import plan
+
+    with tenancy.operator_scope():
+        growth = plan(code="growth", flat=7_900)  # the default proration: onto the next invoice
+        expected = subscription_change_preview(subscription=subscription(world), plan=growth)
+    assert expected.amount_due_now == 0 and expected.proration_total > 0
+    text = page_text(signed_in(world.owner).get(url(world, "change/"), {"plan": "growth"}))
+    assert "Charged now $0.00" in text
+    assert f"Added to your next invoice ${expected.proration_total / 100:,.2f}" in text
