@@ -37,6 +37,7 @@ def test_owners_and_billing_managers_update_the_billing_details(world, role):  #
     client = signed_in(world.user(role))
     form = client.get("/console/billing/")
     assert form.status_code == 200 and 'name="tax_id"' in form.content.decode()
+    assert '<a href="/console/billing/" aria-current="page">Billing details</a>' in form.content.decode()
     response = client.post("/console/billing/", DETAILS)
     assert response.status_code == 302 and response["Location"] == "/console/billing/"
     assert "Billing details saved." in page_text(client.get("/console/billing/"))

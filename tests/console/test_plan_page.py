@@ -64,6 +64,7 @@ def test_every_role_sees_the_public_plans_side_by_side_with_the_current_one_mark
     assert "Data exports: Unlimited" in scale and "API calls: 50 calls included, hard limit" in starter
     assert "3 seats included" in business and "$15.00 per extra seat" in business and "up to 50 seats" in business
     assert "Priority support" in business and "Email support" in starter
+    assert '<a href="/console/plan/" aria-current="page">Plan</a>' in html  # in the navigation, marked
     may_change = role != "viewer"
     assert ("Choose" in starter) is may_change and "Choose" not in scale
     assert ("Cancel at the end of the period" in html) is may_change
@@ -231,3 +232,16 @@ def test_prorations_billed_at_renewal_are_shown_as_added_to_the_next_invoice(wor
     text = page_text(signed_in(world.owner).get(url(world, "change/"), {"plan": "growth"}))
     assert "Charged now $0.00" in text
     assert f"Added to your next invoice ${expected.proration_total / 100:,.2f}" in text
+
+
+def test_prices_and_dates_are_formatted_for_the_readers_language(world, catalog):  # noqa: F811
+    from billing.display import Display
+
+    with tenancy.operator_scope():
+        period_end = subscription(world).current_period_end
+    client = signed_in(world.owner)
+    french = page_text(client.get("/console/plan/", HTTP_ACCEPT_LANGUAGE="fr"))
+    assert Display("fr").money(4_900, "USD") in french and Display("fr").money(1_500, "USD") in french
+    assert Display("fr").day(period_end) in french
+    german = page_text(client.get(url(world, "change/"), {"plan": "starter"}, HTTP_ACCEPT_LANGUAGE="de"))
+    assert Display("de").money(1_900, "USD") in german and Display("de").day(period_end) in german
