@@ -183,8 +183,9 @@ def plan_change(request, subscription_id: int):
     if not may_change(request):
         return refused()
     form = ChangeForm(request.POST if request.method == "POST" else request.GET, auto_id="seats_%s")
-    if not form.is_valid():
-        return render_plan(request, seat_form=form, status=400)
+    if not form.is_valid():  # said at the top too: the seats field is not on the page when seats are not sold
+        return render_plan(request, seat_form=form, status=400,
+                           error=" ".join(str(reason) for reasons in form.errors.values() for reason in reasons))
     try:
         args = _change_args(subscription, form)
         if request.method == "GET":
