@@ -10,6 +10,9 @@ SECTIONS = {
     "console:payment-methods": "payment-methods",
     "console:payment-method-add": "payment-methods",
     "console:api-keys": "api-keys",
+    "console:plan": "plan",
+    "console:plan-change": "plan",
+    "console:billing-details": "billing-details",
 }
 
 

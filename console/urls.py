@@ -1,5 +1,6 @@
 """The console's URLconf (namespace `console`), mounted at the root by config/urls.py: sign-in and passwords,
-the overview, branding, account switching, API keys, and payments' pages."""
+the overview, branding, account switching, API keys, and the pages of billing (plan), invoicing (billing details)
+and payments."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
@@ -45,5 +46,7 @@ urlpatterns = [
     path("console/accounts/switch/", billing_views.switch_account, name="switch-account"),
     path("console/api-keys/", billing_views.api_keys, name="api-keys"),
     path("console/api-keys/<int:key_id>/revoke/", billing_views.api_key_revoke_view, name="api-key-revoke"),
+    path("console/", include("billing.console_urls")),
+    path("console/", include("invoicing.console_urls")),
     path("console/", include("payments.console_urls")),
 ]

@@ -40,7 +40,7 @@ from billing.models import (
     SubscriptionMetricOverride,
     SubscriptionStatus,
 )
-from billing.selectors import discounts_active, subscriptions_of
+from billing.selectors import discounts_active, plan_choosable, subscriptions_of
 from billing.services import (
     discount_apply,
     discount_remove,
@@ -220,8 +220,8 @@ def refuse_for_account_keys(request, values: dict, names: tuple[str, ...], allow
 
 def plan_by_code(request, code: str, field: str = "plan") -> Plan:
     """Account keys may pick public plans only; private plans are sold by finance (operator keys)."""
-    plan = Plan.objects.filter(code=code).first()
-    if plan is None or (not plan.is_public and not request.auth.is_operator):
+    plan = plan_choosable(code=code, by_operator=request.auth.is_operator)
+    if plan is None:
         raise ValidationFailed({field: f"No plan {code!r}."})
     return plan
 

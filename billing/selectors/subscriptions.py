@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from billing import clock
 from billing.models import (
@@ -15,7 +15,12 @@ from billing.models import (
     CreditKind,
     DiscountStatus,
     Plan,
+    PlanCharge,
+    PlanLimit,
+    PlanVersion,
     ProrationItem,
+    ScheduledChange,
+    ScheduledChangeStatus,
     Subscription,
     SubscriptionDiscount,
     SubscriptionStatus,
@@ -27,6 +32,42 @@ BILLING_STATUSES = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, Subs
 def plans_public() -> QuerySet[Plan]:
     return Plan.objects.filter(is_public=True, is_active=True, current_version__isnull=False).select_related(
         "current_version", "product")
+
+
+def version_terms(prefix: str = "") -> tuple:
+    """What the plan comparison shows of a plan version (prices, usage charges and limits, with their metrics),
+    to prefetch from the version (or through `prefix`, e.g. "current_version__")."""
+    return (f"{prefix}prices",
+            Prefetch(f"{prefix}charges", queryset=PlanCharge.objects.select_related("metric")),
+            Prefetch(f"{prefix}limits", queryset=PlanLimit.objects.select_related("metric")))
+
+
+def plans_compared(*, current: Subscription | None = None) -> list[tuple[Plan, PlanVersion]]:
+    """The plans a customer may choose, side by side in the catalog's order, each with the version it would get:
+    the public plans at their current version, and the subscription's own plan at the version it is on (kept
+    when only the seats change), first if it is not public. A fixed number of queries, whatever the catalog."""
+    plans = list(plans_public().order_by("sort_order", "id").prefetch_related(*version_terms("current_version__")))
+    compared = [(plan, plan.current_version) for plan in plans]
+    if current is not None:
+        version = PlanVersion.objects.select_related("plan").prefetch_related(*version_terms()).get(
+            pk=current.plan_version_id)
+        others = [(plan, v) for plan, v in compared if plan.pk != current.plan_id]
+        mine = (version.plan, version)
+        at = next((i for i, (plan, _v) in enumerate(compared) if plan.pk == current.plan_id), None)
+        compared = others[:at] + [mine] + others[at:] if at is not None else [mine, *others]
+    return compared
+
+
+def plan_choosable(*, code: str, by_operator: bool = False) -> Plan | None:
+    """The plan a customer may subscribe or move to by its code (the API's account keys, the console): public
+    plans only; private plans are sold by finance (operator keys). The service then refuses an inactive one."""
+    plan = Plan.objects.filter(code=code).first() if code else None
+    return plan if plan is not None and (plan.is_public or by_operator) else None
+
+
+def scheduled_change_pending(*, subscription_id: int) -> ScheduledChange | None:
+    return (ScheduledChange.objects.filter(subscription_id=subscription_id, status=ScheduledChangeStatus.PENDING)
+            .select_related("plan_version__plan").first())
 
 
 def plans_all() -> QuerySet[Plan]:

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -29,12 +30,15 @@ from billing.models import (
 )
 from billing.outbox import event_record
 from billing.selectors.subscriptions import credit_grants_remaining
+from billing.tax_ids import tax_id_checked
 from billing.transitions import row_lock
 
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 PROFILE_FIELDS = ("legal_name", "email", "address_line1", "address_line2", "city", "state", "postal_code", "country",
                   "tax_id", "tax_id_type", "currency", "preferred_language", "invoice_notes", "stripe_customer_id",
                   "metadata")
+# The languages invoices and emails are written in (settings.LANGUAGES: en, fr, de).
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 
 def clean_currency(value: str, field: str = "currency") -> str:
@@ -73,7 +77,8 @@ def invoiced_currency_of(*, account_id: int) -> str:
 
 @transaction.atomic
 def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
-    """Create or update an account's billing profile. The currency is fixed once invoiced."""
+    """Create or update an account's billing profile. The currency is fixed once invoiced; a tax id of a known
+    type (`billing.tax_ids`) must pass its check digits and is stored compact; the language is one of LANGUAGES."""
     unknown = sorted(set(changes) - set(PROFILE_FIELDS))
     if unknown:
         raise ValidationFailed({name: "Unknown field." for name in unknown})
@@ -102,6 +107,18 @@ def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
         errors["currency"] = f"The account has been invoiced in {profile.currency}; it cannot change."
     if "metadata" in changes and not isinstance(changes["metadata"], dict):
         errors["metadata"] = "Must be an object."
+    if changes.get("preferred_language") and changes["preferred_language"].split("-")[0].lower() not in LANGUAGES:
+        errors["preferred_language"] = f"Must be one of {', '.join(LANGUAGES)}."
+    if ("tax_id" in changes or "tax_id_type" in changes) and "country" not in errors:
+        try:
+            tax_id = tax_id_checked(tax_id=changes.get("tax_id", profile.tax_id) or "",
+                                    tax_id_type=changes.get("tax_id_type", profile.tax_id_type) or "",
+                                    country=changes.get("country", profile.country) or "")
+        except ValidationFailed as exc:
+            errors.update({k: v[0] for k, v in exc.fields.items()})
+        else:
+            if tax_id:
+                changes["tax_id"] = tax_id
     if errors:
         raise ValidationFailed(errors)
     for name, value in changes.items():

@@ -11,7 +11,7 @@ from .drafts import (
 )
 from .finalize_bulk import invoices_finalize_due, invoices_finalize_many
 from .numbering import number_take, number_take_many
-from .preferences import customer_invoicing_update
+from .preferences import billing_details_update, customer_invoicing_update
 from .renewals_bulk import subscriptions_bill_renewal_many
 from .subscriptions import (
     subscription_bill_final,
@@ -31,7 +31,7 @@ from .transitions import (
 )
 
 __all__ = [
-    "bill_run_chunk_process", "bill_run_start", "subscription_bill_final", "subscription_bill_now",
+    "billing_details_update", "bill_run_chunk_process", "bill_run_start", "subscription_bill_final", "subscription_bill_now",
     "subscription_bill_opening", "subscription_bill_renewal", "subscriptions_bill_renewal_many",
     "credit_note_create", "customer_invoicing_update", "invoice_create_draft", "invoice_discount_add",
     "invoice_discount_remove", "invoice_finalize", "invoice_line_add", "invoice_line_remove",

@@ -1,4 +1,5 @@
-"""Per-account invoicing preferences: net terms, tax exemption, email opt-outs, extra contacts."""
+"""Per-account invoicing preferences: net terms, tax exemption, email opt-outs, extra contacts; and the console's
+billing details, which change them with the billing profile in one go."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from django.db import transaction
 
 from billing.audit import audit_record, snapshot
 from billing.errors import ValidationFailed
-from billing.models import Account
+from billing.models import Account, BillingProfile
+from billing.services import billing_profile_update
 from invoicing.models import CustomerInvoicing, EmailType
 
 FIELDS = ("net_terms_days", "tax_exempt", "tax_exempt_reason", "email_opt_outs", "extra_recipients")
@@ -43,3 +45,26 @@ def customer_invoicing_update(*, account: Account, **changes) -> CustomerInvoici
     prefs.save()
     audit_record(action="customer_invoicing.updated", instance=prefs, before=before, after=snapshot(prefs))
     return prefs
+
+
+@transaction.atomic
+def billing_details_update(*, account: Account, profile: dict, invoicing: dict) -> tuple[BillingProfile,
+                                                                                        CustomerInvoicing]:
+    """The billing profile (`billing_profile_update`) and the invoicing preferences (`customer_invoicing_update`)
+    together, as the console's billing details form sends them: each audited by its own service, every field's
+    error reported at once, and nothing written unless both are valid."""
+    errors: dict = {}
+    saved_profile = saved_prefs = None
+    try:
+        with transaction.atomic():
+            saved_profile = billing_profile_update(account=account, **profile)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    try:
+        with transaction.atomic():
+            saved_prefs = customer_invoicing_update(account=account, **invoicing)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)  # rolls back the half that was valid
+    return saved_profile, saved_prefs

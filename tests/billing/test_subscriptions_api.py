@@ -107,9 +107,13 @@ def test_billing_profile_and_credits(acme, acme_key, api_key_for, api_client):
     empty = api_client.get(f"{url}/billing-profile", **auth(acme_key))
     assert empty.status_code == 200 and empty.json()["legal_name"] == ""
     response = api_client.patch(f"{url}/billing-profile", {"legal_name": "Acme GmbH", "country": "de",
-                                                           "tax_id": "DE123", "tax_id_type": "eu_vat"},
+                                                           "tax_id": "DE 136 695 976", "tax_id_type": "eu_vat"},
                                 format="json", **auth(acme_key))
     assert response.status_code == 200 and response.json()["country"] == "DE"
+    assert response.json()["tax_id"] == "DE136695976"  # stored compact
+    wrong_digit = api_client.patch(f"{url}/billing-profile", {"tax_id": "DE136695977"}, format="json",
+                                   **auth(acme_key))
+    assert wrong_digit.status_code == 400 and "tax_id" in wrong_digit.json()["error"]["fields"]
     bad = api_client.patch(f"{url}/billing-profile", {"currency": "dollars"}, format="json", **auth(acme_key))
     assert bad.status_code == 400 and "currency" in bad.json()["error"]["fields"]
     grant = {"amount": 2_500, "currency": "USD", "reason": "goodwill"}

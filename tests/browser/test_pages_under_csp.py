@@ -40,7 +40,7 @@ def test_the_console_works_under_the_policy(live_server, page, refused):
     sign_in(page, f"{live_server.url}/console/login/", "carol", "browser-pass-1")
     page.wait_for_selector("h1:has-text('Acme Corp')")
     for path in ("/console/invoices/", "/console/payment-methods/", "/console/api-keys/",
-                 "/console/payment-methods/add/"):
+                 "/console/payment-methods/add/", "/console/plan/", "/console/billing/"):
         visit(page, f"{live_server.url}{path}")
     visit(page, f"{live_server.url}/console/invoices/")
     with page.expect_navigation():  # the status filter submits itself (console.js, no inline handler)
