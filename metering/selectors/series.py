@@ -23,6 +23,7 @@ from metering.values import CONTEXT, quantity
 MERGEABLE = (Aggregation.COUNT, Aggregation.SUM, Aggregation.MAX, Aggregation.LATEST)
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 MAX_RAW_BUCKETS = 100
+ATTEMPTS = 3
 
 
 @dataclass
@@ -50,16 +51,14 @@ def usage_series(*, account_id: int, metric: BillableMetric, start: datetime, en
     start, end = truncate(start, granularity), end
     if metric.aggregation not in MERGEABLE:
         return _raw_buckets(account_id, metric, start, end, granularity)
-    buckets: dict[tuple[datetime, str], Bucket] = {}
-    cursor_row = RollupCursor.objects.filter(name="usage").first()
-    folded_through = cursor_row.processed_through if cursor_row else None
-    if folded_through is not None:
-        for row in UsageRollup.objects.filter(account_id=account_id, metric=metric, granularity=granularity,
-                                              bucket_start__gte=start, bucket_start__lt=end):
-            _merge(buckets, row.bucket_start, row.group_key, row.events, row.value_sum, row.value_max,
-                   row.latest_value, row.latest_at)
-    for row in _tail(account_id, metric, start, end, granularity, folded_through):
-        _merge(buckets, *row)
+    for _ in range(ATTEMPTS):
+        buckets, folded_through = _folded_and_tail(account_id, metric, start, end, granularity)
+        if folded_through == _folded_through():
+            break
+    else:  # the job kept folding between our reads: every bucket from the raw events, in one statement
+        buckets = {}
+        for row in _tail(account_id, metric, start, end, granularity, None):
+            _merge(buckets, *row)
     result = sorted(buckets.values(), key=lambda b: (b.start, b.group_key))
     for bucket in result:
         bucket.value = quantity({
@@ -67,6 +66,27 @@ def usage_series(*, account_id: int, metric: BillableMetric, start: datetime, en
             Aggregation.MAX: bucket._max, Aggregation.LATEST: bucket._latest,
         }[metric.aggregation])
     return result
+
+
+def _folded_through() -> datetime | None:
+    cursor_row = RollupCursor.objects.filter(name="usage").first()
+    return cursor_row.processed_through if cursor_row else None
+
+
+def _folded_and_tail(account_id, metric, start, end, granularity):
+    """The rollups folded through the cursor plus the raw events received after it. Read in separate
+    statements: when the job folds between the cursor's read and the rollups' (the rollups then hold
+    events the tail counts too), the cursor has moved by the time the caller reads it again."""
+    buckets: dict[tuple[datetime, str], Bucket] = {}
+    folded_through = _folded_through()
+    if folded_through is not None:
+        for row in UsageRollup.objects.filter(account_id=account_id, metric=metric, granularity=granularity,
+                                              bucket_start__gte=start, bucket_start__lt=end):
+            _merge(buckets, row.bucket_start, row.group_key, row.events, row.value_sum, row.value_max,
+                   row.latest_value, row.latest_at)
+    for row in _tail(account_id, metric, start, end, granularity, folded_through):
+        _merge(buckets, *row)
+    return buckets, folded_through
 
 
 def _merge(buckets, start, group_key, events, value_sum, value_max, latest_value, latest_at) -> None:

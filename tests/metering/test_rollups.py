@@ -82,6 +82,30 @@ def test_the_series_includes_events_not_yet_folded(make_account, make_metric):
     assert [(b.start.hour, b.value) for b in series] == [(10, 2), (12, 1)]
 
 
+def test_a_fold_between_the_cursor_and_the_rollups_is_not_counted_twice(make_account, make_metric, monkeypatch):
+    from metering.selectors import series
+
+    account = make_account()
+    metric = make_metric("calls")
+    at = datetime(2026, 3, 9, 10, 30, tzinfo=UTC)
+    with override_settings(METERING_ROLLUP_LAG_SECONDS=0):
+        send(account, "calls", (at, None, None), prefix="w")
+        usage_rollups_advance()
+        before_fold = series._folded_through()
+        send(account, "calls", (at, None, None), prefix="x")
+        usage_rollups_advance()
+    assert before_fold is not None and series._folded_through() > before_fold
+    real = series._folded_through
+    # The series reads the cursor as it was before the fold, then the rollups the fold just wrote:
+    # the cursor has moved when it is read again, so the series reads once more.
+    reads = iter([before_fold])
+    monkeypatch.setattr(series, "_folded_through", lambda: next(reads, None) or real())
+    with tenancy.tenant_scope(account.pk):
+        result = usage_series(account_id=account.pk, metric=metric, start=datetime(2026, 3, 9, tzinfo=UTC),
+                              end=datetime(2026, 3, 10, tzinfo=UTC), granularity="hour")
+    assert [(b.start.hour, b.value) for b in result] == [(10, 2)]
+
+
 def test_a_unique_count_series_is_computed_per_bucket(make_account, make_metric):
     account = make_account()
     metric = make_metric("seats", aggregation="unique_count", field_name="user")
