@@ -47,6 +47,8 @@ from payments.services.paying import invoice_pay_with_setup, invoice_payable
 BASE = "payments/hosted/base.html"
 SHOWN = (InvoiceStatus.OPEN, InvoiceStatus.PAID)
 WINDOW_SECONDS = 60
+SESSION_SETUPS = "hosted_invoice_setups"
+KEPT_SETUPS = 10
 
 
 def _throttled(request) -> bool:
@@ -139,6 +141,10 @@ def hosted_invoice_pay(request, invoice: Invoice, token: str):
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("hosted-invoice:invoice", token=token)
+    # Only a card this visitor entered may pay: the setup is bound to their session, so another setup id of
+    # the account (a card saved in the console) cannot be sent here to charge a saved card.
+    request.session[SESSION_SETUPS] = [*request.session.get(SESSION_SETUPS, [])[-(KEPT_SETUPS - 1):],
+                                       started.setup.pk]
     display = Display.for_request(request)
     return render(request, "payments/pay/new_card.html", {
         **new_card_context(started), "base_template": BASE, "invoice": invoice,
@@ -155,7 +161,7 @@ def hosted_invoice_pay_done(request, invoice: Invoice, token: str, setup_id: int
         return back
     setup = PaymentSetup.objects.filter(pk=setup_id, account_id=invoice.account_id).first()
     attempt = attempt_from(request.POST.get("attempt"))
-    if setup is None or attempt is None:
+    if setup is None or attempt is None or setup.pk not in request.session.get(SESSION_SETUPS, []):
         raise Http404("No such card setup.")
     try:
         setup, payment = invoice_pay_with_setup(invoice=invoice, setup=setup, attempt=attempt,

@@ -140,3 +140,16 @@ def test_requests_per_address_are_limited(world, settings):
     answers = [visitor.get(f"{HOSTED_INVOICE_PATH}guess-{n}/").status_code for n in range(4)]
     assert answers == [404, 404, 404, 429]
     assert Client(REMOTE_ADDR="203.0.113.10").get(path_of(world.open_invoice)).status_code == 200
+
+
+def test_a_card_saved_in_the_console_cannot_be_charged_through_the_hosted_page(world):
+    owner = signed_in(world.owner)
+    setup_id = owner.get("/console/payment-methods/add/").context["setup"].pk
+    owner.post(f"/console/payment-methods/setups/{setup_id}/done/", {"test_card": "visa"})
+    visitor = Client()
+    start = path_of(world.open_invoice)
+    visitor.get(start + "pay/")  # the visitor's own setup exists, but they send the owner's
+    answer = visitor.post(f"{start}pay/{setup_id}/", {"attempt": 1})
+    assert answer.status_code == 404
+    with tenancy.operator_scope():
+        assert not Payment.objects.filter(invoice_id=world.open_invoice.pk).exists()
