@@ -211,6 +211,12 @@ class StripeGateway(Gateway):
             "off_session": True,
             "metadata": {**request.metadata, "reference": request.reference},
         }
+        if request.customer_present:
+            # On-session: Stripe answers requires_action when the bank wants 3-D Secure (off-session it refuses
+            # with authentication_required); naming the method's type keeps a redirect-based method (and so a
+            # return_url) out of the confirmation.
+            del params["off_session"]
+            params["payment_method_types"] = [request.method_type or "card"]
         try:
             intent = self.client.v1.payment_intents.create(params=params, options=self._options(request.reference))
         except stripe.CardError as exc:

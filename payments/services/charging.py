@@ -95,7 +95,7 @@ def payment_collect(*, invoice_id: int, trigger: str = "collection",
                             attempt=attempt, customer_present=customer_present)
     if payment is None or payment.status not in ACTIVE_STATUSES:
         return payment
-    return payment_resume(payment=payment)
+    return payment_resume(payment=payment, customer_present=customer_present)
 
 
 @transaction.atomic
@@ -135,14 +135,15 @@ def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | Non
 
 # --- step 2: find or charge ------------------------------------------------------------------------------------
 
-def payment_resume(*, payment: Payment) -> Payment:
-    """Bring an in-flight payment to its outcome: what the gateway did under our reference, else charge."""
+def payment_resume(*, payment: Payment, customer_present: bool = False) -> Payment:
+    """Bring an in-flight payment to its outcome: what the gateway did under our reference, else charge
+    (on-session when `customer_present`: the customer is on the pay page and can answer 3-D Secure)."""
     with transaction.atomic():
         locked = row_lock(Payment, payment, skip_locked=True, required=False, status__in=ACTIVE_STATUSES)
         if locked is None:  # finished, or another worker holds it
             return Payment.objects.get(pk=payment.pk)
         try:
-            result = _ask_gateway(locked)
+            result = _ask_gateway(locked, customer_present=customer_present)
         except GatewayUnavailable as exc:
             logger.warning("payments: %s: gateway unavailable (%s); the janitor will ask again", locked.reference, exc)
             return _schedule_check(locked)
@@ -153,7 +154,7 @@ def payment_resume(*, payment: Payment) -> Payment:
         return payment_apply_result(payment=locked, result=result)
 
 
-def _ask_gateway(payment: Payment) -> ChargeResult | None:
+def _ask_gateway(payment: Payment, *, customer_present: bool = False) -> ChargeResult | None:
     gw = gateway(payment.gateway)
     if payment.gateway_payment_id:
         return gw.payment_retrieve(payment.gateway_payment_id)
@@ -173,6 +174,7 @@ def _ask_gateway(payment: Payment) -> ChargeResult | None:
         payment_method_id=payment.payment_method.gateway_id, amount=payment.amount, currency=payment.currency,
         metadata={"payment_id": str(payment.pk), "invoice_id": str(payment.invoice_id),
                   "account_id": str(payment.account_id)},
+        method_type=payment.payment_method.type or "card", customer_present=customer_present,
     ))
 
 
