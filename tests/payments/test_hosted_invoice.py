@@ -153,3 +153,20 @@ def test_a_card_saved_in_the_console_cannot_be_charged_through_the_hosted_page(w
     assert answer.status_code == 404
     with tenancy.operator_scope():
         assert not Payment.objects.filter(invoice_id=world.open_invoice.pk).exists()
+
+
+def test_a_member_of_another_account_editing_their_own_link_gets_404(world):
+    """Globex's owner holds a hosted link to Globex's invoice; pointing its payload at Acme's invoice (keeping
+    the signature) is a tampered token."""
+    import base64
+    import json
+
+    outsider = signed_in(world.outsider)
+    own = path_of(world.other_invoice)
+    assert outsider.get(own).status_code == 200
+    payload, signature = own[len(HOSTED_INVOICE_PATH):-1].rsplit(":", 1)
+    edited = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    edited["i"], edited["a"] = world.open_invoice.pk, world.acme.pk
+    forged = base64.urlsafe_b64encode(json.dumps(edited, separators=(",", ":")).encode()).decode().rstrip("=")
+    for suffix in ("", "pdf", "pay/"):
+        assert outsider.get(f"{HOSTED_INVOICE_PATH}{forged}:{signature}/{suffix}").status_code == 404
