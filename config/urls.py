@@ -8,6 +8,7 @@ from billing.api.errors import json_404
 from billing.api.keys import ApiKeyListCreateView, ApiKeyRevokeView
 from billing.api.views import FeaturesView, InfoView
 from billing.csp import allows_inline_styles
+from invoicing.hosted_links import HOSTED_INVOICE_PATH
 from metering import health as metering_health
 
 api_v1 = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("console/invoices/", include("console.invoice_urls")),
     path("console/usage/", include("metering.console_urls")),
     path("", include("console.urls")),
+    path(HOSTED_INVOICE_PATH.lstrip("/"), include("payments.hosted_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("health/live", health.live, name="health-live"),

@@ -34,7 +34,7 @@ def home(request):
         if subscription else "",
         "trial_end": display.day(subscription.trial_end) if subscription and subscription.trial_end else "",
         "due_now": [display.money(amount, currency) for currency, amount in sorted(due.items()) if amount],
-        "pay_invoice": next((i for i in overview.open_invoices if i.amount_due), None),
+        "pay_invoice": next((i for i in overview.open_invoices if i.amount_due), None),  # the oldest due first
         "can_pay": membership.role in MANAGER_ROLES,
         "overdue": [{"invoice": i, "amount": display.money(i.amount_due, i.currency), "due": display.day(i.due_date)}
                     for i in overdue],
@@ -59,6 +59,7 @@ def invoice_detail(request, invoice_id: int):
         "issued": display.day(invoice.issue_date), "due": display.day(invoice.due_date),
         "period": display.period(invoice.period_start, invoice.period_end),
         "amount_due": display.money(invoice.amount_due, invoice.currency),
+        "paid_on": display.day(invoice.paid_at) if invoice.status == InvoiceStatus.PAID and invoice.paid_at else "",
         "can_pay": request.active_membership.role in MANAGER_ROLES and invoice.status == InvoiceStatus.OPEN
         and invoice.amount_due > 0,
     })

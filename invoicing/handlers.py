@@ -9,6 +9,7 @@ from billing.outbox import handler
 from invoicing.customers import customer_details
 from invoicing.documents import formatting as fmt
 from invoicing.emails import email_send, finance_alert_send
+from invoicing.hosted_links import hosted_invoice_url
 from invoicing.models import EmailType, Invoice
 
 
@@ -43,8 +44,14 @@ def _moment(value, lang) -> str:
     return format_datetime(timezone.localtime(parsed), "medium", locale=lang) if parsed else ""
 
 
+def _pay_url(invoice: Invoice | None) -> str:
+    """The invoice's hosted page (see it, download it, pay it without signing in) while there is something to pay."""
+    return hosted_invoice_url(invoice) if invoice is not None and invoice.status == "open" and invoice.amount_due > 0 \
+        else ""
+
+
 def _invoice_context(invoice: Invoice, lang: str) -> dict:
-    return {
+    return {"pay_url": _pay_url(invoice),
         "invoice": invoice, "number": invoice.number,
         "total": fmt.money(invoice.total, invoice.currency, lang),
         "amount_due": fmt.money(invoice.amount_due, invoice.currency, lang),
@@ -86,7 +93,7 @@ def _payment_context(event: OutboxEvent) -> dict:
     currency = payload.get("currency") or (invoice.currency if invoice else "")
     return {"amount": _money(payload.get("amount"), currency, lang), "number": invoice.number if invoice else "",
             "failure_message": payload.get("failure_message", ""),
-            "next_retry": _when(payload.get("next_retry_at"), lang)}
+            "next_retry": _when(payload.get("next_retry_at"), lang), "pay_url": _pay_url(invoice)}
 
 
 @handler("billing.payment.succeeded")

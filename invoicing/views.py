@@ -15,7 +15,7 @@ from billing.display import Display
 from billing.errors import AmountTooLarge
 from billing.models import LIVE_STATUSES
 from billing.selectors import subscription_shown
-from billing.views import console_required
+from billing.views import MANAGER_ROLES, console_required
 from invoicing.models import InvoiceStatus
 from invoicing.selectors_console import SHOWN_STATUSES, invoices_listed
 from invoicing.statement import badge_of, statement_view
@@ -51,13 +51,15 @@ def invoice_list(request):
                                issued_from=filters.get("issued_from"), issued_to=filters.get("issued_to"))
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     today = clock.now().date()
+    can_pay = request.active_membership.role in MANAGER_ROLES
     rows = []
     for invoice in page:
         badge, words = badge_of(invoice, today)
         rows.append({"invoice": invoice, "badge": badge, "status": words, "issued": display.day(invoice.issue_date),
                      "period": display.period(invoice.period_start, invoice.period_end),
                      "total": display.money(invoice.total, invoice.currency),
-                     "due": display.money(invoice.amount_due, invoice.currency)})
+                     "due": display.money(invoice.amount_due, invoice.currency),
+                     "payable": can_pay and invoice.status == InvoiceStatus.OPEN and invoice.amount_due > 0})
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "invoicing/console/invoice_list.html", {

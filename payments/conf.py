@@ -65,6 +65,8 @@ class PaymentsSettings(AppSettings):
         "`us_bank_account`, …)"))
     PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS = Setting(WholeNumber(), 7, minimum=1, doc=(
         "days a payment waiting for 3-D Secure stays open before it is canceled (which counts as a failure)"))
+    HOSTED_INVOICE_RATE = Setting(WholeNumber(), 60, minimum=1, doc=(
+        "requests a minute one client address may make to the hosted invoice pages (`/invoices/hosted/…`)"))
 
     DUNNING_RETRY_DAYS = Setting(
         WholeNumberList(), [1, 3, 5, 7], required=True, minimum=1, most_items=MOST_RETRIES, rule=_increasing,

@@ -10,6 +10,7 @@ from payments.models import (
     DunningCase,
     DunningStatus,
     GatewayCustomer,
+    Payment,
     PaymentMethod,
     PaymentSetup,
     WebhookEvent,
@@ -31,6 +32,21 @@ def payment_methods_of(*, account_id: int) -> QuerySet[PaymentMethod]:
 
 def payment_method_default(*, account_id: int) -> PaymentMethod | None:
     return payment_methods_of(account_id=account_id).filter(is_default=True).first()
+
+
+def payment_methods_offered(*, account_id: int) -> list[PaymentMethod]:
+    """The saved methods a pay page offers: the default first, then the newest."""
+    return list(payment_methods_of(account_id=account_id).order_by("-is_default", "-created_at", "-id"))
+
+
+def payment_next_attempt(*, invoice_id: int) -> int:
+    """The number the invoice's next payment attempt will carry (a pay form sends it back as its key)."""
+    return (Payment.objects.filter(invoice_id=invoice_id).order_by("-attempt")
+            .values_list("attempt", flat=True).first() or 0) + 1
+
+
+def payment_of_invoice(*, account_id: int, invoice_id: int, payment_id: int) -> Payment | None:
+    return Payment.objects.filter(pk=payment_id, account_id=account_id, invoice_id=invoice_id).first()
 
 
 def payment_method_by_gateway_id(*, gateway_name: str, gateway_id: str) -> PaymentMethod | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing.errors import BillingError
@@ -16,10 +17,9 @@ from billing.models import MembershipRole
 from billing.views import console_required
 from payments import conf, selectors
 from payments.csp import allows_stripe_js
-from payments.gateways import PaymentStatus as Outcome
 from payments.gateways import gateway
-from payments.models import ACTIVE_STATUSES, Payment, PaymentSetup
-from payments.services.charging import payment_apply_result, payment_resume
+from payments.models import Payment, PaymentSetup
+from payments.pay_flow import TEST_CARDS, authenticate_context, authenticate_finish
 from payments.services.methods import (
     payment_method_get,
     payment_method_remove,
@@ -62,8 +62,7 @@ def payment_method_add(request):
     return render(request, "payments/console/payment_method_add.html", {
         "setup": started.setup, "client_secret": started.client_secret, "publishable_key": started.publishable_key,
         "offline": started.offline, "stripe_js_url": conf.settings.STRIPE_JS_URL,
-        "test_cards": [("visa", "Visa •••• 4242 (succeeds)"), ("declined", "Visa •••• 0002 (declined on charge)"),
-                       ("3ds", "Visa •••• 3220 (asks for 3-D Secure)")],
+        "test_cards": TEST_CARDS,
     })
 
 
@@ -127,7 +126,8 @@ def payment_method_delete(request, method_id: int):
 
 
 def _own_payment(request, payment_id: int) -> Payment:
-    payment = Payment.objects.filter(pk=payment_id, account_id=request.active_membership.account_id).first()
+    payment = (Payment.objects.filter(pk=payment_id, account_id=request.active_membership.account_id)
+               .select_related("invoice").first())
     if payment is None:
         raise Http404("No such payment.")
     return payment
@@ -136,23 +136,14 @@ def _own_payment(request, payment_id: int) -> Payment:
 @console_required
 @allows_stripe_js
 def payment_authenticate(request, payment_id: int):
-    """The link of the 'confirm your payment' email: Stripe.js runs the bank's 3-D Secure step."""
+    """The link of the 'confirm your payment' email and the pay page's next step: Stripe.js runs the bank's
+    3-D Secure step."""
     payment = _own_payment(request, payment_id)
-    client_secret = ""
-    if payment.status == "requires_action" and payment.gateway_payment_id:
-        try:
-            remote = gateway(payment.gateway).payment_retrieve(payment.gateway_payment_id)
-        except BillingError as exc:
-            messages.error(request, exc.message)
-            remote = None
-        if remote is not None and remote.status != Outcome.REQUIRES_ACTION:
-            payment = payment_apply_result(payment=payment, result=remote)  # done meanwhile
-        elif remote is not None:
-            client_secret = remote.client_secret
-    gw = gateway(payment.gateway)
     return render(request, "payments/console/payment_authenticate.html", {
-        "payment": payment, "client_secret": client_secret, "publishable_key": gw.publishable_key,
-        "offline": gw.offline, "stripe_js_url": conf.settings.STRIPE_JS_URL,
+        **authenticate_context(request, payment), "base_template": "console/base.html",
+        "done_url": reverse("console:payment-authenticate-done", args=[payment.pk]),
+        "invoice_url": reverse("invoicing-console:invoice", args=[payment.invoice_id]),
+        "methods_url": reverse("console:payment-methods"),
     })
 
 
@@ -160,20 +151,5 @@ def payment_authenticate(request, payment_id: int):
 @require_POST
 def payment_authenticate_done(request, payment_id: int):
     """Stripe.js finished (or the sandbox button was pressed): ask the gateway for the outcome."""
-    payment = _own_payment(request, payment_id)
-    if payment.status in ACTIVE_STATUSES:
-        gw = gateway(payment.gateway)
-        try:
-            if gw.offline and payment.gateway_payment_id:
-                gw.payment_authenticate(payment_id=payment.gateway_payment_id,
-                                        success=request.POST.get("outcome") != "fail")
-            payment = payment_resume(payment=payment)
-        except BillingError as exc:
-            messages.error(request, exc.message)
-    if payment.status == "succeeded":
-        messages.success(request, "Thank you: the payment is confirmed.")
-    elif payment.status in ACTIVE_STATUSES:
-        messages.info(request, "The payment is not confirmed yet.")
-    else:
-        messages.error(request, payment.failure_message or "The payment did not go through.")
+    payment = authenticate_finish(request, _own_payment(request, payment_id))
     return redirect("console:payment-authenticate", payment_id=payment.pk)

@@ -88,6 +88,10 @@ class ChargeRequest:
     currency: str
     description: str = ""
     metadata: dict = field(default_factory=dict)
+    # The customer pressed Pay and is on the page: the bank may ask for 3-D Secure (requires_action) rather
+    # than the charge being refused as an off-session one would be.
+    method_type: str = "card"
+    customer_present: bool = False
 
 
 @dataclass(frozen=True)

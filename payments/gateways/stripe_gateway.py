@@ -211,6 +211,12 @@ class StripeGateway(Gateway):
             "off_session": True,
             "metadata": {**request.metadata, "reference": request.reference},
         }
+        if request.customer_present and request.method_type == "card":
+            # On-session: Stripe answers requires_action when the bank wants 3-D Secure (off-session it refuses
+            # with authentication_required); naming the type keeps redirect-based methods (and so a return_url)
+            # out of the confirmation. Debits ask no 3-D Secure and stay off-session under their mandate.
+            del params["off_session"]
+            params["payment_method_types"] = ["card"]
         try:
             intent = self.client.v1.payment_intents.create(params=params, options=self._options(request.reference))
         except stripe.CardError as exc:

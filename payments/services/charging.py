@@ -83,24 +83,34 @@ def payment_payload(payment: Payment, **extra) -> dict:
 # --- step 1: open an attempt -----------------------------------------------------------------------------------
 
 def payment_collect(*, invoice_id: int, trigger: str = "collection",
-                    payment_method_id: int | None = None) -> Payment | None:
+                    payment_method_id: int | None = None, attempt: int | None = None,
+                    customer_present: bool = False) -> Payment | None:
     """Charge what an open charge_automatically invoice has due, exactly once. Safe to call again:
     a second call resumes the attempt in flight, and a paid invoice is left alone.
-    `payment_method_id`: charge this active method of the account instead of the default."""
-    payment = _attempt_open(invoice_id=invoice_id, trigger=trigger, payment_method_id=payment_method_id)
+    `payment_method_id`: charge this active method of the account instead of the default.
+    `attempt`: the attempt a customer's pay form was drawn for; when that attempt exists already (a double
+    submit, a refresh, a replayed form) it is returned as it is and nothing new is charged.
+    `customer_present`: the customer pressed Pay, so an invoice sent for payment by transfer is charged too."""
+    payment = _attempt_open(invoice_id=invoice_id, trigger=trigger, payment_method_id=payment_method_id,
+                            attempt=attempt, customer_present=customer_present)
     if payment is None or payment.status not in ACTIVE_STATUSES:
         return payment
-    return payment_resume(payment=payment)
+    return payment_resume(payment=payment, customer_present=customer_present)
 
 
 @transaction.atomic
-def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | None = None) -> Payment | None:
+def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | None = None,
+                  attempt: int | None = None, customer_present: bool = False) -> Payment | None:
     invoice = row_lock(Invoice, invoice_id)
+    if attempt is not None:
+        made = Payment.objects.filter(invoice=invoice, attempt__gte=attempt).order_by("attempt").first()
+        if made is not None:  # this form was sent before: its attempt, never a second charge
+            return made
     active = Payment.objects.filter(invoice=invoice, status__in=ACTIVE_STATUSES).first()
     if active is not None:
         return active
     if (invoice.status != InvoiceStatus.OPEN or invoice.amount_due <= 0
-            or invoice.collection_method != CollectionMethod.CHARGE_AUTOMATICALLY):
+            or (invoice.collection_method != CollectionMethod.CHARGE_AUTOMATICALLY and not customer_present)):
         return None
     method = (selectors.payment_methods_of(account_id=invoice.account_id).filter(pk=payment_method_id).first()
               if payment_method_id else None) or selectors.payment_method_default(account_id=invoice.account_id)
@@ -111,8 +121,7 @@ def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | Non
         # and is collected as soon as a payment method is added (billing.payment_method.added).
         logger.info("payments: invoice %s waits for a payment method", invoice.pk)
         return None
-    attempt = (Payment.objects.filter(invoice=invoice).order_by("-attempt")
-               .values_list("attempt", flat=True).first() or 0) + 1
+    attempt = selectors.payment_next_attempt(invoice_id=invoice.pk)
     now = timezone.now()
     payment = Payment.objects.create(
         account_id=invoice.account_id, invoice=invoice, amount=invoice.amount_due, currency=invoice.currency,
@@ -126,14 +135,15 @@ def _attempt_open(*, invoice_id: int, trigger: str, payment_method_id: int | Non
 
 # --- step 2: find or charge ------------------------------------------------------------------------------------
 
-def payment_resume(*, payment: Payment) -> Payment:
-    """Bring an in-flight payment to its outcome: what the gateway did under our reference, else charge."""
+def payment_resume(*, payment: Payment, customer_present: bool = False) -> Payment:
+    """Bring an in-flight payment to its outcome: what the gateway did under our reference, else charge
+    (on-session when `customer_present`: the customer is on the pay page and can answer 3-D Secure)."""
     with transaction.atomic():
         locked = row_lock(Payment, payment, skip_locked=True, required=False, status__in=ACTIVE_STATUSES)
         if locked is None:  # finished, or another worker holds it
             return Payment.objects.get(pk=payment.pk)
         try:
-            result = _ask_gateway(locked)
+            result = _ask_gateway(locked, customer_present=customer_present)
         except GatewayUnavailable as exc:
             logger.warning("payments: %s: gateway unavailable (%s); the janitor will ask again", locked.reference, exc)
             return _schedule_check(locked)
@@ -144,7 +154,7 @@ def payment_resume(*, payment: Payment) -> Payment:
         return payment_apply_result(payment=locked, result=result)
 
 
-def _ask_gateway(payment: Payment) -> ChargeResult | None:
+def _ask_gateway(payment: Payment, *, customer_present: bool = False) -> ChargeResult | None:
     gw = gateway(payment.gateway)
     if payment.gateway_payment_id:
         return gw.payment_retrieve(payment.gateway_payment_id)
@@ -164,6 +174,7 @@ def _ask_gateway(payment: Payment) -> ChargeResult | None:
         payment_method_id=payment.payment_method.gateway_id, amount=payment.amount, currency=payment.currency,
         metadata={"payment_id": str(payment.pk), "invoice_id": str(payment.invoice_id),
                   "account_id": str(payment.account_id)},
+        method_type=payment.payment_method.type or "card", customer_present=customer_present,
     ))
 
 

@@ -24,4 +24,4 @@ def test_the_overview(live_server, page, world):
     assert "110% of the 1,000,000 included" in page.locator("main").inner_text()
     check_page(page, "overview")
     page.click(f"text=Pay invoice {world.open_invoice.number}")
-    page.wait_for_url(f"**/console/invoices/{world.open_invoice.pk}/")
+    page.wait_for_url(f"**/console/invoices/{world.open_invoice.pk}/pay/")  # the pay page (test_console_pay.py)

@@ -54,6 +54,7 @@ def test_a_failed_payment_is_told_with_a_link_to_fix_the_card(world):  # noqa: F
     text = page_text(response)
     assert f"The payment of $250.00 for invoice {world.open_invoice.number} failed. Your card was declined." in text
     assert 'href="/console/payment-methods/">Update your payment method' in response.content.decode()
+    assert f'href="/console/invoices/{world.open_invoice.pk}/pay/">Pay it with another card' in response.content.decode()
 
 
 def test_a_trial_ending_soon_is_told(make_account):

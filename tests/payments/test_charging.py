@@ -104,7 +104,9 @@ def test_3d_secure_requires_action_emails_a_link_and_completes_by_webhook(
         outbox_deliver_batch()
     email = next(m for m in mailoutbox if "confirm your payment" in m.subject)
     assert email.to == ["owner@example.com"]
-    assert f"/console/payments/{payment.pk}/authenticate/" in email.body
+    # The hosted page's challenge (no sign-in needed), the amount as people read it.
+    assert f"/payments/{payment.pk}/authenticate/" in email.body and "/invoices/hosted/" in email.body
+    assert f"the payment of $100.00 for invoice {invoice.number}." in email.body
 
     # The customer authenticates in the browser (Stripe.js); Stripe then reports the outcome.
     intent = stripe_client.v1.payment_intents.retrieve(payment.gateway_payment_id)
