@@ -26,7 +26,6 @@ class BillingConfig(AppConfig):
         metrics.celery_signals_connect()
 
         from billing import beat_lock  # noqa: F401  (a beat waits for the lease before scheduling)
-
         from billing.tracing import tracing_setup
 
         tracing_setup()  # only with OTEL_EXPORTER_OTLP_ENDPOINT set; imports nothing otherwise

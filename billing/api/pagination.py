@@ -43,6 +43,15 @@ class LimitCursorPagination(CursorPagination):
              "description": f"Results per page, 1 to {MAX_LIMIT}."},
         ]
 
+    def get_paginated_response_schema(self, schema):
+        """DRF's page shape, with the links' null written as OpenAPI 3.1 (JSON Schema) writes it."""
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {"type": "object", "required": ["results"], "properties": {
+            "next": {**link, "example": "https://billing.example.com/api/v1/invoices?cursor=cD00ODY%3D"},
+            "previous": {**link, "example": None},
+            "results": schema,
+        }}
+
     def encode_cursor(self, cursor):
         token = signing.Signer(salt=_CURSOR_SALT).sign_object(
             [cursor.offset, cursor.reverse, cursor.position], compress=False)

@@ -127,6 +127,8 @@ class StrictDecimalSchema(OpenApiSerializerFieldExtension):
             whole["maximum"] = math.floor(greatest)
         described = {key: as_string.pop(key) for key in ("description", "readOnly", "writeOnly", "nullable")
                      if key in as_string}
+        if isinstance(as_string.get("type"), list):  # OpenAPI 3.1 writes null as a type: one branch says it
+            as_string["type"] = next(kind for kind in as_string["type"] if kind != "null")
         return {"oneOf": [as_string, whole], **described}
 
 
@@ -225,3 +227,24 @@ class ApiSchema(AutoSchema):
             if status in responses:
                 responses[status].setdefault("headers", {}).update(RETRY_AFTER)
         return dict(sorted(responses.items()))
+
+
+ANY_OR_NULL = [{}, {"type": "null"}]
+
+
+def any_value_or_null_simplified(result, generator, request, public):
+    """A postprocessing hook: under OpenAPI 3.1 drf-spectacular writes a nullable JSON field as
+    `oneOf: [{}, {"type": "null"}]`, which null matches twice (so `oneOf` refuses it); `{}` alone already
+    takes any value, null included."""
+
+    def simplified(node):
+        if isinstance(node, list):
+            return [simplified(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: simplified(value) for key, value in node.items()}
+        if out.get("oneOf") == ANY_OR_NULL:
+            del out["oneOf"]
+        return out
+
+    return simplified(result)

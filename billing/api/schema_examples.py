@@ -101,7 +101,7 @@ _subject: dict[str, str] = {}  # the operation's SUBJECTS entry while its exampl
 
 
 def example_of(schema: dict, components: dict, name: str = "", *, writing: bool = False, depth: int = 0):
-    """A value valid against `schema` (OpenAPI 3.0), shaped by the field's `name`."""
+    """A value valid against `schema` (OpenAPI 3.1), shaped by the field's `name`."""
     if "$ref" in schema:
         return example_of(components[schema["$ref"].rsplit("/", 1)[-1]], components, name, writing=writing,
                           depth=depth)
@@ -120,6 +120,8 @@ def example_of(schema: dict, components: dict, name: str = "", *, writing: bool 
     if "default" in schema and schema["default"] is not None and not isinstance(schema["default"], dict | list):
         return schema["default"]
     kind = schema.get("type")
+    if isinstance(kind, list):  # 3.1's nullable: `["integer", "null"]`; the example shows the value
+        kind = next((one for one in kind if one != "null"), None)
     if kind == "object" or "properties" in schema:
         return _object(schema, components, name, writing=writing, depth=depth)
     if kind == "array":

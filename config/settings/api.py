@@ -44,6 +44,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, subscriptions, usage, quotas, invoices and payments. "
     "Authenticate with `Authorization: Bearer <api key>`.",
     "VERSION": "1.0.0",
+    # 3.1: its Schema Object is JSON Schema 2020-12 (the event catalog's dialect) and it has `webhooks`.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -53,7 +55,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "billing.api.schema_examples.add_examples",
                              # The event catalog as the webhooks we send (webhooks/openapi.py).
-                             "webhooks.openapi.add_webhooks"],
+                             "webhooks.openapi.add_webhooks",
+                             "billing.api.schema.any_value_or_null_simplified"],
     # Several models have a `status` (or share a choice set): name each enum after its model's choices.
     "ENUM_NAME_OVERRIDES": {
         "ApiScopeEnum": "billing.models.api_keys.ApiScope",

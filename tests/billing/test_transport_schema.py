@@ -31,25 +31,16 @@ def operations(schema):
 
 
 def to_json_schema(node):
-    """OpenAPI 3.0's schema dialect as JSON Schema: `nullable` becomes a null type."""
+    """OpenAPI 3.1's Schema Object is JSON Schema 2020-12: only the annotations that are not
+    validation keywords are dropped."""
     if isinstance(node, list):
         return [to_json_schema(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {}
-    for key, value in node.items():
-        if key in ("nullable", "example", "examples", "readOnly", "writeOnly", "discriminator"):
-            continue
-        out[key] = {name: to_json_schema(sub) for name, sub in value.items()} if key == "properties" \
-            else to_json_schema(value)
-    if node.get("nullable"):
-        if "type" in out:
-            out["type"] = [out["type"], "null"]
-            if "enum" in out:
-                out["enum"] = [*out["enum"], None]
-        else:
-            out = {"anyOf": [out, {"type": "null"}]}
-    return out
+    return {key: ({name: to_json_schema(sub) for name, sub in value.items()} if key == "properties"
+                  else to_json_schema(value))
+            for key, value in node.items() if key not in ("example", "examples", "readOnly", "writeOnly",
+                                                          "discriminator")}
 
 
 def validator(schema, media):
@@ -155,11 +146,11 @@ def test_the_usage_and_quota_bodies_are_described_as_msgspec_reads_them(schema, 
     batch, single = components[body["$ref"].rsplit("/", 1)[1]]["oneOf"]
     assert list(batch["properties"]) == ["events"] and single["$ref"].endswith("/UsageEventInputRequest")
     event = components["UsageEventInputRequest"]["properties"]
-    assert [branch["type"] for branch in event["timestamp"]["oneOf"]] == ["string", "number"]
-    assert [branch["type"] for branch in event["value"]["oneOf"]] == ["string", "number"]
-    assert event["value"]["nullable"] and event["account_id"]["nullable"]
+    assert [branch["type"] for branch in event["timestamp"]["oneOf"]] == ["string", "number", "null"]
+    assert [branch["type"] for branch in event["value"]["oneOf"]] == ["string", "number", "null"]
+    assert "null" in event["account_id"]["type"]
     check = components["QuotaInputRequest"]["properties"]
-    assert check["external_customer_id"]["minLength"] == 1 and check["external_customer_id"]["nullable"]
+    assert check["external_customer_id"]["minLength"] == 1 and "null" in check["external_customer_id"]["type"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(make_account(), ['usage:read', 'usage:write'])}")
     for path, field in (("/api/v1/quotas/check", "external_customer_id"), ("/api/v1/quotas/consume", "idempotency_key")):
         refused = api_client.post(path, {"metric": "calls", field: ""}, format="json")
