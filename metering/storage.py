@@ -38,8 +38,40 @@ def create_sql(table: str = EVENTS_TABLE) -> str:
         received_at timestamptz NOT NULL DEFAULT now()
     ) PARTITION BY RANGE ("timestamp");
     CREATE INDEX {table}_account_metric_ts ON {table} (account_id, metric_id, "timestamp");
-    CREATE INDEX {table}_received_brin ON {table} USING brin (received_at);
-    """
+    """ + tail_index_sql(table)
+
+
+TAIL_INDEX = f"{EVENTS_TABLE}_received_brin"
+
+
+def tail_index_sql(table: str = EVENTS_TABLE) -> str:
+    """The index current usage finds the events received after the rollup job's cursor with
+    (metering/migrations/0013_tail_index_kept_summarized.py says why these parameters)."""
+    return (f"CREATE INDEX {table}_received_brin ON {table} USING brin (received_at) "
+            "WITH (pages_per_range = 16, autosummarize = on);")
+
+
+def tail_summarize_sql() -> str:
+    """`metering_usage_tail_summarize(since)`: summarize the new block ranges of the tail index of every
+    partition from `since` on; returns how many ranges it summarized."""
+    return f"""
+    CREATE OR REPLACE FUNCTION metering_usage_tail_summarize(since_day date)
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
+    DECLARE
+        part record;
+        summarized integer := 0;
+    BEGIN
+        FOR part IN
+            SELECT i.inhrelid AS index_oid, c.relname FROM pg_inherits i
+            JOIN pg_index x ON x.indexrelid = i.inhrelid JOIN pg_class c ON c.oid = x.indrelid
+            WHERE i.inhparent = '{TAIL_INDEX}'::regclass AND c.relname ~ '_p[0-9]{{8}}$'
+              AND to_date(right(c.relname, 8), 'YYYYMMDD') >= since_day
+        LOOP
+            summarized := summarized + brin_summarize_new_values(part.index_oid::regclass);
+        END LOOP;
+        RETURN summarized;
+    END $$;
+    """  # noqa: S608
 
 
 def partition_functions_sql() -> str:

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
+from billing import clock
 from billing.models import Aggregation, BillableMetric
 from billing.transitions import row_lock
 from metering import conf
@@ -273,5 +274,16 @@ def usage_rollups_advance(*, max_steps: int = 100) -> datetime | None:
     for step in range(max_steps):
         if not _step(first=step == 0):
             break
+    usage_tail_summarize()
     row = RollupCursor.objects.filter(name="usage").first()
     return row.processed_through if row else None
+
+
+def usage_tail_summarize() -> int:
+    """Summarize the new block ranges of the index reads find the raw tail with, in every partition that
+    can still receive events, so that a read of the tail visits only blocks that hold it (migration
+    metering 0013). Returns how many ranges were summarized."""
+    since = (clock.now() - conf.acceptance_window()).date()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT metering_usage_tail_summarize(%s)", [since])
+        return cursor.fetchone()[0]

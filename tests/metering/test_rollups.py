@@ -106,6 +106,25 @@ def test_a_fold_between_the_cursor_and_the_rollups_is_not_counted_twice(make_acc
     assert [(b.start.hour, b.value) for b in result] == [(10, 2)]
 
 
+@override_settings(METERING_ROLLUP_LAG_SECONDS=0)
+def test_a_very_long_group_value_is_folded_as_its_own_group_and_stops_nothing(make_account, make_metric):
+    account = make_account()
+    metric = make_metric("tokens", aggregation="sum", field_name="tokens", group_by=["model"])
+    at = datetime(2026, 3, 9, 10, tzinfo=UTC)
+    long_a, long_b = "a" * 300, "a" * 299 + "b"  # alike for their first 255 characters
+    send(account, "tokens", (at, None, {"model": long_a, "tokens": 5}), (at, None, {"model": long_b, "tokens": 7}),
+         (at, None, {"model": "small", "tokens": 1}))
+    usage_rollups_advance()
+    folded = buckets(account, metric, "hour")
+    assert sorted(value_sum for _, value_sum, _, _ in folded.values()) == [1, 5, 7]
+    assert all(len(group_key) <= 255 for _, group_key in folded)
+    assert (at, "model=small") in folded
+    with tenancy.tenant_scope(account.pk):
+        series = usage_series(account_id=account.pk, metric=metric, start=datetime(2026, 3, 9, tzinfo=UTC),
+                              end=datetime(2026, 3, 10, tzinfo=UTC), granularity="hour")
+    assert sorted(b.value for b in series) == [1, 5, 7]
+
+
 def test_a_unique_count_series_is_computed_per_bucket(make_account, make_metric):
     account = make_account()
     metric = make_metric("seats", aggregation="unique_count", field_name="user")
