@@ -134,7 +134,9 @@ def credit_note_context(note: CreditNote) -> dict:
     d = Display(language)
     money = lambda minor: d.money(minor, note.currency)  # noqa: E731
     invoice = note.invoice
-    note_lines = list(note.lines.all())
+    note_lines = list(note.lines.select_related("invoice_line"))
+    corrected = [line.invoice_line for line in note_lines if line.invoice_line is not None]
+    metrics = line_metrics(corrected)
     by_rate: OrderedDict[tuple, dict] = OrderedDict()
     for line in note_lines:
         entry = by_rate.setdefault((line.tax_name, str(line.tax_percentage), line.tax_inclusive), {
@@ -148,7 +150,7 @@ def credit_note_context(note: CreditNote) -> dict:
         "note": note, "invoice": invoice,
         "issue_date": d.day(note.issue_date),
         "invoice_date": d.day(invoice.issue_date),
-        "lines": [{"description": line.description, "amount": money(line.amount),
+        "lines": [{"description": _described(line, metrics, d), "amount": money(line.amount),
                    "tax": d.percent(Decimal(line.tax_percentage or 0)) if taxed else "",
                    "tax_amount": money(line.tax_amount)} for line in note_lines],
         "taxes": tax_summary([entry for entry in by_rate.values() if entry["kind"] != "none"], invoice.tax_note,
@@ -164,3 +166,11 @@ def _kind_of(invoice: Invoice, percentage) -> str:
     if Decimal(percentage or 0):
         return "rate"
     return next(iter(kinds & set(ZERO_RATED)), "none")
+
+
+def _described(note_line, metrics: dict, d: Display) -> str:
+    """A credit note names a line as the invoice it corrects does (the metric's name, not its code)."""
+    line = note_line.invoice_line
+    if line is None:
+        return note_line.description
+    return line_view(line, metrics.get(line.metric_code), note_line.credit_note.currency, d).description
