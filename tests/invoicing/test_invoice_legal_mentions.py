@@ -194,3 +194,21 @@ def test_a_seller_with_its_own_late_payment_terms_prints_them_instead(make_accou
     profile(account, currency="USD", country="US")
     text = pdf_text(invoice_pdf(invoice_finalize(invoice=draft(account))))
     assert "9 points above the base rate" in text and "L441-10" not in text
+
+
+def test_a_french_reader_gets_the_mandatory_mentions_in_french(make_account, operator, seller, rates):
+    case = CASES["eur-french-buyer"]
+    account = make_account("Client français")
+    profile(account, currency="EUR", preferred_language="fr", **case.buyer)
+    with clock.frozen(utc(2026, 2, 1, 9)):
+        invoice = invoice_finalize(invoice=renewal(account, case))
+    text = pdf_text(invoice_pdf(invoice))
+    for expected in ("Facture", "N° de TVA intracommunautaire: FR40303265045", "Immatriculation: RCS Paris",
+                     "Pénalités de retard : trois fois le taux d’intérêt légal",
+                     "indemnité forfaitaire pour frais de recouvrement : 40 €", "Pas d’escompte pour paiement anticipé",
+                     "terme à échoir", "terme échu", "1 000 000 token inclus", "0,01 € par 1 000 token",
+                     "Récapitulatif des taxes", "Base imposable", "TVA 20 %", "Page 1 sur 1"):
+        assert expected in text, f"{expected!r} missing from {text!r}"
+    with clock.frozen(utc(2026, 2, 10, 9)):
+        note = credit_note_create(invoice=invoice, reason="Panne", amount=1000)
+    assert f"Rectifie la facture {invoice.number} du 1 février 2026" in pdf_text(credit_note_pdf(note))
