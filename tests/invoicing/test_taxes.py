@@ -7,7 +7,14 @@ import pytest
 
 from invoicing.models import TaxRate
 from invoicing.services import customer_invoicing_update, invoice_discount_add, invoice_finalize
-from invoicing.taxes import EXPORT_NOTE, REVERSE_CHARGE_NOTE, RateTerms, TaxPlace, line_tax, treatment_for
+from invoicing.taxes import (
+    EXPORT_NOTE,
+    REVERSE_CHARGE_NOTE,
+    RateTerms,
+    TaxPlace,
+    line_tax,
+    treatment_for,
+)
 from tests.invoicing.factories import draft, profile
 
 RATES = [RateTerms(1, "TVA", "FR", "", D(20), False), RateTerms(2, "CA sales tax", "US", "CA", D("7.25"), False),
