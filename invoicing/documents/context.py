@@ -103,6 +103,7 @@ def invoice_context(invoice: Invoice) -> dict:
         **party_context(parties, language),
         "invoice": invoice,
         "number": invoice.number or "",
+        "running_title": css_string(f"{_('Invoice')} {invoice.number or _('Draft')}"),
         "issue_date": d.day(invoice.issue_date),
         "due_date": d.day(invoice.due_date),
         "period": d.period(invoice.period_start, invoice.period_end),
@@ -147,7 +148,7 @@ def credit_note_context(note: CreditNote) -> dict:
     taxed = any(entry["kind"] != "none" for entry in by_rate.values())
     return {
         **party_context(credit_note_parties(note), language),
-        "note": note, "invoice": invoice,
+        "note": note, "invoice": invoice, "running_title": css_string(f"{_('Credit note')} {note.number}"),
         "issue_date": d.day(note.issue_date),
         "invoice_date": d.day(invoice.issue_date),
         "lines": [{"description": _described(line, metrics, d), "amount": money(line.amount),

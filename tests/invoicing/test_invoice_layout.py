@@ -45,6 +45,7 @@ def test_a_long_invoice_repeats_the_table_header_and_numbers_its_pages(make_acco
         if "Consulting session" in text:  # a page the lines run onto starts with their header again
             assert all(word in text for word in ("Description", "Quantity", "Unit price", "Amount")), number
         assert "Example SaaS" in text  # the issuer's legal line at the foot of every page
+        assert invoice.number in text  # the pages after the first name the invoice at their top
     assert "Consulting session 90" in pages[-1].extract_text() or "Consulting session 90" in pages[-2].extract_text()
 
 
