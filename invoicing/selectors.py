@@ -154,7 +154,6 @@ def invoice_refunded_by_credit_notes(*, invoice: Invoice) -> int:
             .aggregate(total=Sum("total"))["total"] or 0)
 
 
-
 def line_metrics(lines) -> dict:
     """The billable metrics of these invoice lines' usage, by code: their names and units describe the lines."""
     from billing.models import BillableMetric

@@ -27,7 +27,7 @@ class LineView:
     price: str
     amount: str
     timing: str = ""  # "in advance" (fees for the coming period) or "in arrears" (usage of the period ended)
-    tax: str = ""  # the line's tax rate, "20%"; "" when the invoice charged no tax at all
+    tax: str = ""  # the line's tax rate, "20%", when asked for (`taxed`: the PDF; the console shows tax in its steps)
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _usage_line(line, metric, currency: str, d: Display) -> tuple[str, list[str]
 def line_view(line, metric, currency: str, d: Display, *, taxed: bool = False) -> LineView:
     """One invoice line in words, the one rule the console's statement and the PDF both describe lines by:
     the metric's name and unit, the price with its block, the units included, the tiers, the proration, when
-    it is billed (fees in advance, usage in arrears) and, on an invoice that charged tax (`taxed`), its rate."""
+    it is billed (fees in advance, usage in arrears) and, with `taxed`, its tax rate."""
     if line.kind in USAGE_KINDS and line.metric_code:
         name, detail, quantity, price = _usage_line(line, metric, currency, d)
     else:
