@@ -132,6 +132,7 @@ T = {
     "Taxable amount": ("Base imposable", "Bemessungsgrundlage"),
     "included in the prices": ("incluse dans les prix", "in den Preisen enthalten"),
     "Billing period": ("Période de facturation", "Abrechnungszeitraum"),
+    "Total excl. tax": ("Total HT", "Nettobetrag"),
     "Discount": ("Remise", "Rabatt"),
     "Bank transfer": ("Virement bancaire", "Überweisung"),
     "Reference": ("Référence", "Verwendungszweck"),

@@ -116,6 +116,8 @@ def invoice_context(invoice: Invoice) -> dict:
         "taxes": tax_summary(invoice.tax_breakdown or [], invoice.tax_note,
                              invoice.subtotal - invoice.discount_total, invoice.currency, d),
         "subtotal": money(invoice.subtotal),
+        # Inclusive or exclusive, what is left of the total once its tax is taken out.
+        "net_total": money(invoice.total - invoice.tax_total),
         "tax_total": money(invoice.tax_total),
         "total": money(invoice.total),
         "credit_applied": money(invoice.credit_applied) if invoice.credit_applied else "",

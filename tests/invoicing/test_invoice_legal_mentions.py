@@ -139,7 +139,8 @@ def test_invoice_and_credit_note_carry_every_legal_mention(name, make_account, o
                      "February 1, 2026 – February 28, 2026", "in advance",
                      "January 1, 2026 – January 31, 2026", "in arrears",
                      "Tax summary", "Taxable amount", *case.tax_words,
-                     "Discount: Welcome offer", money(case.coupon_off), "Credit applied", money(case.credit),
+                     "Discount: Welcome offer", money(case.coupon_off),
+                     f"Total excl. tax {money(invoice.total - invoice.tax_total)}", "Credit applied", money(case.credit),
                      "Paid", money(case.paid), "Amount due", money(invoice.amount_due), money(invoice.total),
                      "Page 1 of 1"):
         assert expected in text, f"{expected!r} missing from {text!r}"
@@ -207,7 +208,7 @@ def test_a_french_reader_gets_the_mandatory_mentions_in_french(make_account, ope
                      "Pénalités de retard : trois fois le taux d’intérêt légal",
                      "indemnité forfaitaire pour frais de recouvrement : 40 €", "Pas d’escompte pour paiement anticipé",
                      "terme à échoir", "terme échu", "1 000 000 token inclus", "0,01 € par 1 000 token",
-                     "Récapitulatif des taxes", "Base imposable", "TVA 20 %", "Page 1 sur 1"):
+                     "Récapitulatif des taxes", "Base imposable", "TVA 20 %", "Total HT 69,00 €", "Page 1 sur 1"):
         assert expected in text, f"{expected!r} missing from {text!r}"
     with clock.frozen(utc(2026, 2, 10, 9)):
         note = credit_note_create(invoice=invoice, reason="Panne", amount=1000)
