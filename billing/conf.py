@@ -53,6 +53,18 @@ def _nats_prefix(value: str) -> str | None:
     if all(_NATS_TOKEN.match(token) for token in value.split(".")):
         return None
     return "it must be subject tokens joined by dots, without spaces, * or >"
+def _iban(value: str) -> str | None:
+    from stdnum import iban
+
+    return None if not value or iban.is_valid(value) else "it must be a valid IBAN (checked with its check digits)"
+
+
+def _bic(value: str) -> str | None:
+    from stdnum import bic
+
+    return None if not value or bic.is_valid(value) else "it must be a valid BIC (8 or 11 characters)"
+
+
 def _sink_problem(paths: list[str]) -> str | None:
     from billing.sinks import sink_path_problem  # imports models: only once the apps are loaded
 
@@ -75,8 +87,28 @@ class BillingSettings(AppSettings):
 
     OPERATOR_NAME = Setting(Text(), "Example SaaS Ltd", required=True, doc=(
         "your company name on invoices and in the console"))
-    OPERATOR_ADDRESS = Setting(Text(), "1 Example Street, 75001 Paris, France", doc="your address on invoices")
-    OPERATOR_TAX_ID = Setting(Text(), "", doc="your tax id on invoices")
+    OPERATOR_LEGAL_NAME = Setting(Text(), "", doc=(
+        "your registered legal name on invoices and credit notes, when it differs from `OPERATOR_NAME`"))
+    OPERATOR_LEGAL_FORM = Setting(Text(), "", doc=(
+        "your legal form and share capital as the law asks them printed (`SAS au capital de 10 000 €`, "
+        "`GmbH`); empty: not printed"))
+    OPERATOR_ADDRESS = Setting(Text(), "1 Example Street", doc=(
+        "your street address on invoices: one or more lines, separated by newlines or ` / `"))
+    OPERATOR_POSTAL_CODE = Setting(Text(), "75001", doc="the postal code of your address")
+    OPERATOR_CITY = Setting(Text(), "Paris", doc="the city of your address")
+    OPERATOR_TAX_ID = Setting(Text(), "", doc="your VAT number on invoices (`FR40303265045`)")
+    OPERATOR_REGISTRATION_ID = Setting(Text(), "", doc=(
+        "your company registration as printed on invoices (`RCS Paris 303 265 045`, `SIRET 303 265 045 00018`, "
+        "`HRB 12345 B, Amtsgericht Berlin`)"))
+    OPERATOR_IBAN = Setting(Text(), "", rule=_iban, doc=(
+        "the IBAN customers pay invoices by bank transfer to (printed on invoices; checked)"))
+    OPERATOR_BIC = Setting(Text(), "", rule=_bic, doc="the BIC of that account (printed beside the IBAN; checked)")
+    OPERATOR_LATE_PAYMENT_TERMS = Setting(Text(), "", doc=(
+        "your late-payment terms on invoices; empty: a French operator (`OPERATOR_COUNTRY=FR`) prints the "
+        "statutory ones (penalties at three times the legal interest rate, the €40 recovery indemnity, no "
+        "early-payment discount), others print none"))
+    OPERATOR_INVOICE_FOOTER = Setting(Text(), "", doc=(
+        "a line printed at the foot of every invoice and credit-note page (contact, website)"))
     OPERATOR_CURRENCY = Setting(Text(), "USD", rule=iso_currency, doc=(
         "the currency of operator-level figures (reconciliation alerts, revenue)"))
     # One default, the example operator's (whose address is in Paris).
@@ -170,7 +202,16 @@ def features() -> dict[str, bool]:
 
 
 def operator_details() -> dict:
-    """The operator's own details as printed on invoices, emails and the console."""
-    return {"name": settings.OPERATOR_NAME, "address": settings.OPERATOR_ADDRESS,
-            "tax_id": settings.OPERATOR_TAX_ID, "currency": settings.OPERATOR_CURRENCY,
-            "country": settings.OPERATOR_COUNTRY}
+    """The operator's own details as printed on invoices, emails and the console (and frozen on each
+    finalized invoice and credit note: `invoicing.legal` reads them back)."""
+    from stdnum import bic, iban
+
+    return {"name": settings.OPERATOR_NAME, "legal_name": settings.OPERATOR_LEGAL_NAME or settings.OPERATOR_NAME,
+            "legal_form": settings.OPERATOR_LEGAL_FORM, "address": settings.OPERATOR_ADDRESS,
+            "postal_code": settings.OPERATOR_POSTAL_CODE, "city": settings.OPERATOR_CITY,
+            "country": settings.OPERATOR_COUNTRY, "tax_id": settings.OPERATOR_TAX_ID,
+            "registration_id": settings.OPERATOR_REGISTRATION_ID,
+            "iban": iban.format(settings.OPERATOR_IBAN) if settings.OPERATOR_IBAN else "",
+            "bic": bic.compact(settings.OPERATOR_BIC) if settings.OPERATOR_BIC else "",
+            "late_payment_terms": settings.OPERATOR_LATE_PAYMENT_TERMS,
+            "footer": settings.OPERATOR_INVOICE_FOOTER, "currency": settings.OPERATOR_CURRENCY}

@@ -153,3 +153,10 @@ def invoice_refunded_by_credit_notes(*, invoice: Invoice) -> int:
     return (invoice.credit_notes.filter(status=CreditNoteStatus.ISSUED, credit_method=CreditMethod.REFUND)
             .aggregate(total=Sum("total"))["total"] or 0)
 
+
+def line_metrics(lines) -> dict:
+    """The billable metrics of these invoice lines' usage, by code: their names and units describe the lines."""
+    from billing.models import BillableMetric
+
+    codes = {line.metric_code for line in lines if line.metric_code}
+    return {metric.code: metric for metric in BillableMetric.objects.filter(code__in=codes)} if codes else {}

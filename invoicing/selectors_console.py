@@ -13,6 +13,7 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from invoicing.models import CreditNote, CreditNoteStatus, Invoice, InvoicePayment, InvoiceStatus
+from invoicing.selectors import line_metrics
 
 SHOWN_STATUSES = [s for s in InvoiceStatus.values if s != InvoiceStatus.DRAFT]
 
@@ -46,8 +47,6 @@ def invoice_statement(*, invoice_id: int, account_id: int) -> InvoiceStatement |
     """One finalized invoice of the account with its lines, discounts, payments and credit notes (no refunds:
     console.selectors.invoice_statement_with_refunds adds them); None for another account's invoice or a
     draft (the page answers 404 for both)."""
-    from billing.models import BillableMetric
-
     invoice = (Invoice.objects.filter(pk=invoice_id, account_id=account_id, status__in=SHOWN_STATUSES)
                .prefetch_related("lines", "discounts",
                                  Prefetch("payments", queryset=InvoicePayment.objects.order_by("recorded_at", "id")),
@@ -57,7 +56,6 @@ def invoice_statement(*, invoice_id: int, account_id: int) -> InvoiceStatement |
     if invoice is None:
         return None
     lines = list(invoice.lines.all())
-    codes = {line.metric_code for line in lines if line.metric_code}
-    metrics = {m.code: m for m in BillableMetric.objects.filter(code__in=codes)} if codes else {}
+    metrics = line_metrics(lines)
     return InvoiceStatement(invoice, lines, list(invoice.discounts.all()), list(invoice.payments.all()),
                             list(invoice.credit_notes.all()), metrics=metrics)

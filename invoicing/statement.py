@@ -15,6 +15,7 @@ from billing.display import Display
 from invoicing.models import CreditMethod, InvoiceStatus, LineKind
 
 USAGE_KINDS = (LineKind.USAGE, LineKind.LATE_USAGE)
+IN_ADVANCE = (LineKind.FLAT, LineKind.SEATS, LineKind.PRORATION)
 
 
 @dataclass
@@ -25,6 +26,8 @@ class LineView:
     quantity: str
     price: str
     amount: str
+    timing: str = ""  # "in advance" (fees for the coming period) or "in arrears" (usage of the period ended)
+    tax: str = ""  # the line's tax rate, "20%", when asked for (`taxed`: the PDF; the console shows tax in its steps)
 
 
 @dataclass
@@ -59,7 +62,7 @@ def _group_words(group_key: str) -> str:
 def _usage_line(line, metric, currency: str, d: Display) -> tuple[str, list[str], str, str]:
     inputs = line.inputs or {}
     unit = metric.unit if metric else ""
-    name = metric.name if metric else line.metric_code
+    name = metric.name if metric else (line.description or line.metric_code)
     detail = [_group_words(line.group_key)] if line.group_key else []
     if line.kind == LineKind.LATE_USAGE:
         detail.append(_("usage that arrived after the period was invoiced"))
@@ -85,21 +88,32 @@ def _usage_line(line, metric, currency: str, d: Display) -> tuple[str, list[str]
     return name, detail, quantity, price
 
 
+def line_view(line, metric, currency: str, d: Display, *, taxed: bool = False) -> LineView:
+    """One invoice line in words, the one rule the console's statement and the PDF both describe lines by:
+    the metric's name and unit, the price with its block, the units included, the tiers, the proration, when
+    it is billed (fees in advance, usage in arrears) and, with `taxed`, its tax rate."""
+    if line.kind in USAGE_KINDS and line.metric_code:
+        name, detail, quantity, price = _usage_line(line, metric, currency, d)
+    else:
+        name, detail = line.description, []
+        quantity, price = d.number(line.quantity), d.unit_price(line.unit_price, currency)
+    if line.proration_factor is not None and Decimal(line.proration_factor) != 1:
+        detail.append(_("prorated: %(share)s of the period") % {
+            "share": d.percent((Decimal(line.proration_factor) * 100).quantize(Decimal("0.1")))})
+    timing = ""
+    if line.period_start and line.kind in IN_ADVANCE:
+        timing = _("in advance")
+    elif line.period_start and line.kind in USAGE_KINDS:
+        timing = _("in arrears")
+    tax = d.percent(Decimal(line.tax_percentage or 0)) if taxed else ""
+    return LineView(name, detail, d.period(line.period_start, line.period_end), quantity, price,
+                    d.money(line.amount, currency), timing, tax)
+
+
 def statement_view(statement, d: Display) -> StatementView:
     invoice = statement.invoice
     currency = invoice.currency
-    lines = []
-    for line in statement.lines:
-        if line.kind in USAGE_KINDS and line.metric_code:
-            name, detail, quantity, price = _usage_line(line, statement.metrics.get(line.metric_code), currency, d)
-        else:
-            name, detail = line.description, []
-            quantity, price = d.number(line.quantity), d.unit_price(line.unit_price, currency)
-        if line.proration_factor is not None and Decimal(line.proration_factor) != 1:
-            detail.append(_("prorated: %(share)s of the period") % {
-                "share": d.percent((Decimal(line.proration_factor) * 100).quantize(Decimal("0.1")))})
-        lines.append(LineView(name, detail, d.period(line.period_start, line.period_end), quantity, price,
-                              d.money(line.amount, currency)))
+    lines = [line_view(line, statement.metrics.get(line.metric_code), currency, d) for line in statement.lines]
     money = lambda minor: d.money(minor, currency)  # noqa: E731
     steps = [StepView(_("Subtotal"), money(invoice.subtotal), "subtotal")]
     for discount in statement.discounts:

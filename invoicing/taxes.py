@@ -3,7 +3,9 @@
 Chosen from the billing address: an active rate for (country, region), else for
 the whole country. Tax-exempt accounts pay none. A business customer with a valid
 EU VAT number in another member state than the operator's gets the EU reverse
-charge: 0 % with the legal note (Article 196 of Council Directive 2006/112/EC).
+charge: 0 % with the legal note (Article 196 of Council Directive 2006/112/EC). An EU operator's
+customer outside the EU, for whom no rate is set, pays no VAT either: the place of supply of the
+services is outside the EU (Articles 44 and 59 of the directive), and the invoice says so.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ from stdnum.eu import vat
 EXEMPT = "exempt"
 REVERSE_CHARGE = "reverse_charge"
 RATE = "rate"
+EXPORT = "export"
 NONE = "none"
+# The kinds that print a 0 % line in the tax summary, each with its reason (Invoice.tax_note).
+ZERO_RATED = (EXEMPT, REVERSE_CHARGE, EXPORT)
 
 REVERSE_CHARGE_NOTE = gettext_noop("Reverse charge: VAT to be accounted for by the recipient (Article 196, Council Directive 2006/112/EC).")
 EXEMPT_NOTE = gettext_noop("Exempt from tax.")
+EXPORT_NOTE = gettext_noop("Export outside the EU — VAT not applicable (place of supply outside the EU, "
+                           "Articles 44 and 59 of Council Directive 2006/112/EC).")
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ def treatment_for(place: TaxPlace, *, operator_country: str, rates: list[RateTer
     rate = next((r for r in matches if region and r.region.strip().lower() == region), None) \
         or next((r for r in matches if not r.region), None)
     if rate is None:
+        if country and operator_country and is_eu(operator_country) and not is_eu(country):
+            return TaxTreatment(EXPORT, name="VAT", note=EXPORT_NOTE)
         return TaxTreatment(NONE)
     return TaxTreatment(RATE, rate.id, rate.name, Decimal(rate.percentage), rate.inclusive)
 

@@ -123,6 +123,55 @@ T = {
     "Older": ("Plus anciennes", "Ältere"),
     "Download PDF": ("Télécharger le PDF", "PDF herunterladen"),
     "Discounts": ("Remises", "Rabatte"),
+    # The legal content of invoices and credit notes (invoicing/legal.py, invoicing/documents/, the templates).
+    "Page %(page)s of %(pages)s": ("Page %(page)s sur %(pages)s", "Seite %(page)s von %(pages)s"),
+    "VAT number": ("N° de TVA intracommunautaire", "USt-IdNr."),
+    "Registration": ("Immatriculation", "Registereintrag"),
+    "Tax summary": ("Récapitulatif des taxes", "Steuerübersicht"),
+    "Rate": ("Taux", "Satz"),
+    "Taxable amount": ("Base imposable", "Bemessungsgrundlage"),
+    "included in the prices": ("incluse dans les prix", "in den Preisen enthalten"),
+    "Billing period": ("Période de facturation", "Abrechnungszeitraum"),
+    "Total excl. tax": ("Total HT", "Nettobetrag"),
+    "Discount": ("Remise", "Rabatt"),
+    "Bank transfer": ("Virement bancaire", "Überweisung"),
+    "Reference": ("Référence", "Verwendungszweck"),
+    "Corrects invoice %(number)s of %(date)s": ("Rectifie la facture %(number)s du %(date)s",
+                                                "Korrigiert die Rechnung %(number)s vom %(date)s"),
+    "Exempt": ("Exonéré", "Steuerfrei"),
+    "No tax charged: no tax rate applies to the billing address.": (
+        "Aucune taxe facturée : aucun taux ne s’applique à l’adresse de facturation.",
+        "Keine Steuer berechnet: Für die Rechnungsadresse gilt kein Steuersatz."),
+    "Export outside the EU — VAT not applicable (place of supply outside the EU, Articles 44 and 59 of Council "
+    "Directive 2006/112/EC).": (
+        "Exportation hors de l’UE — TVA non applicable (lieu de la prestation hors de l’UE, articles 44 et 59 de la "
+        "directive 2006/112/CE du Conseil).",
+        "Ausfuhr außerhalb der EU — keine Umsatzsteuer (Ort der Leistung außerhalb der EU, Artikel 44 und 59 der "
+        "Richtlinie 2006/112/EG des Rates)."),
+    "Late payment: penalties at three times the French legal interest rate, and a fixed indemnity of €40 for "
+    "recovery costs (Articles L441-10 and D441-5 of the French Commercial Code). No discount for early payment.": (
+        "Pénalités de retard : trois fois le taux d’intérêt légal ; indemnité forfaitaire pour frais de recouvrement "
+        ": 40 € (articles L441-10 et D441-5 du Code de commerce). Pas d’escompte pour paiement anticipé.",
+        "Bei Zahlungsverzug: Verzugszinsen in Höhe des Dreifachen des französischen gesetzlichen Zinssatzes und eine "
+        "Pauschale von 40 € für Beitreibungskosten (Artikel L441-10 und D441-5 des französischen Handelsgesetzbuchs)."
+        " Kein Skonto bei vorzeitiger Zahlung."),
+    "in advance": ("terme à échoir", "im Voraus"),
+    "in arrears": ("terme échu", "nachträglich"),
+    "Fees are billed in advance for the period ahead; usage is billed in arrears for the period that ended.": (
+        "Les abonnements sont facturés à terme à échoir pour la période à venir ; la consommation à terme échu pour "
+        "la période écoulée.",
+        "Gebühren werden im Voraus für den kommenden Zeitraum berechnet, die Nutzung nachträglich für den "
+        "abgelaufenen Zeitraum."),
+    # How a line is described (invoicing/statement.py: the console and the PDF alike).
+    "%(units)s %(unit)s included": ("%(units)s %(unit)s inclus", "%(units)s %(unit)s inklusive"),
+    "%(price)s per %(per)s": ("%(price)s par %(per)s", "%(price)s pro %(per)s"),
+    "prorated: %(share)s of the period": ("au prorata : %(share)s de la période", "anteilig: %(share)s des Zeitraums"),
+    "tiered": ("par paliers", "gestaffelt"),
+    "tier %(n)s: %(qty)s %(unit)s at %(price)s": ("palier %(n)s : %(qty)s %(unit)s à %(price)s",
+                                                   "Stufe %(n)s: %(qty)s %(unit)s zu %(price)s"),
+    "(started packages)": ("(paquets entamés)", "(angefangene Pakete)"),
+    "usage that arrived after the period was invoiced": ("consommation reçue après la facturation de la période",
+                                                         "Nutzung, die nach der Abrechnung des Zeitraums einging"),
 }
 
 
@@ -131,6 +180,9 @@ def fill(language: str, index: int) -> list[str]:
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     missing = []
+    for msgid in T:  # a message written here first (not extracted yet) is added, so the documents show it now
+        if msgid not in catalog:
+            catalog.add(msgid, flags=("python-format",) if "%(" in msgid else ())
     for message in catalog:
         if not message.id:
             continue

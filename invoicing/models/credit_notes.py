@@ -31,6 +31,9 @@ class CreditNote(TenantModel):
     total = models.BigIntegerField(default=0)
     issue_date = models.DateField()
     language = models.CharField(max_length=10, default="en")
+    # Frozen at issue (invoicing.legal.credit_note_parties reads them); empty on notes issued before they were.
+    customer_snapshot = models.JSONField(default=dict, blank=True)
+    operator_snapshot = models.JSONField(default=dict, blank=True)
     pdf = models.FileField(upload_to="credit_notes/%Y/%m/", blank=True)
     pdf_etag = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

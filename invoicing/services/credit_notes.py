@@ -129,6 +129,8 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
         number=number_take(series=series, year=issued.year), currency=invoice.currency, reason=reason.strip()[:300],
         credit_method=method, subtotal=sum(n.amount - (n.tax_amount if n.tax_inclusive else 0) for n in note_lines),
         tax_total=sum(n.tax_amount for n in note_lines), total=total, issue_date=issued, language=invoice.language,
+        # The seller as it is on the day the note is issued; the buyer of the invoice it corrects.
+        operator_snapshot=conf.operator(), customer_snapshot=invoice.customer_snapshot,
     )
     for n in note_lines:
         n.credit_note = note

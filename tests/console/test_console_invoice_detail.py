@@ -15,8 +15,9 @@ def test_the_detail_adds_up_from_the_lines_to_the_amount_due(world):  # noqa: F8
     assert ("LLM tokens model large 1,000,000 tokens included" in text
             and "1,200,000 tokens $0.02 per 1,000 tokens $4.00" in text)
     assert "llm_tokens" not in text
-    assert ("Subtotal $53.00 Total $53.00 Credit applied from your balance −$10.00 Paid −$43.00 "
-            "Amount due $0.00") in text
+    # An American customer of a French operator: VAT at 0 %, and the page says why.
+    assert ("Subtotal $53.00 VAT 0% on $53.00 $0.00 Total $53.00 Credit applied from your balance −$10.00 "
+            "Paid −$43.00 Amount due $0.00 Export outside the EU — VAT not applicable") in text
     assert "Payment (TRANSFER-0042) $43.00" in text
     assert f'href="/console/invoices/{world.billed.pk}/pdf"' in response.content.decode()
 

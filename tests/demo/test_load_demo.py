@@ -37,3 +37,17 @@ def test_load_demo_gives_acme_a_sandbox_card_and_usage(settings):
             usage_accounts = {row[0] for row in cursor.fetchall()}
     assert cards == [("Acme Corp", "4242", True)]
     assert usage_accounts == {"Acme Corp", "Globex Inc"}
+
+
+def test_the_demo_renewal_of_a_french_customer_carries_vat_and_an_american_ones_says_why_not():
+    from billing.models import Account
+    from invoicing.customers import customer_details
+    from invoicing.selectors import tax_treatment_for
+
+    call_command("load_demo", stdout=io.StringIO())
+    with tenancy.operator_scope():
+        acme, globex = Account.objects.get(name="Acme Corp"), Account.objects.get(name="Globex Inc")
+        french, american = tax_treatment_for(acme), tax_treatment_for(globex)
+        assert customer_details(acme).tax_id == "FR59542051180"
+    assert (french.kind, french.name, french.percentage) == ("rate", "TVA 20 %", 20)
+    assert american.kind == "export" and "outside the EU" in american.note

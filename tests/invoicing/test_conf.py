@@ -41,5 +41,9 @@ def test_the_operator_country_has_one_default_wherever_it_is_read(settings, monk
 
 def test_documents_show_the_operator_details_as_set(settings):
     settings.OPERATOR_NAME, settings.OPERATOR_COUNTRY, settings.OPERATOR_TAX_ID = "Acme GmbH", "DE", "DE123"
-    assert conf.operator() == {"name": "Acme GmbH", "address": settings.OPERATOR_ADDRESS, "tax_id": "DE123",
-                               "currency": settings.OPERATOR_CURRENCY, "country": "DE"}
+    settings.OPERATOR_LEGAL_NAME, settings.OPERATOR_IBAN = "", "DE89370400440532013000"
+    operator = conf.operator()
+    assert {key: operator[key] for key in ("name", "legal_name", "address", "tax_id", "currency", "country")} == {
+        "name": "Acme GmbH", "legal_name": "Acme GmbH", "address": settings.OPERATOR_ADDRESS, "tax_id": "DE123",
+        "currency": settings.OPERATOR_CURRENCY, "country": "DE"}
+    assert operator["iban"] == "DE89 3704 0044 0532 0130 00"  # grouped by four, as printed

@@ -140,3 +140,9 @@ def test_the_pages_read_a_fixed_number_of_queries(world):  # noqa: F811
         many_lines = invoice_finalize(invoice=draft(world.acme, *[(f"Line {j}", 1, "2.00") for j in range(9)]))
     assert _count(client, "/console/invoices/") == listed
     assert _count(client, f"/console/invoices/{many_lines.pk}/") <= detail
+
+
+def test_the_console_says_which_lines_are_billed_in_advance_and_which_in_arrears(world):  # noqa: F811
+    # The same words as the PDF (invoicing.statement.line_view): the fee for the coming period, usage for the past.
+    text = page_text(signed_in(world.viewer).get("/console/invoices/upcoming/"))
+    assert "in advance" in text and "in arrears" in text

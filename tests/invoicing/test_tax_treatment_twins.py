@@ -11,7 +11,13 @@ from invoicing.customers import customer_details
 from invoicing.models import TaxRate
 from invoicing.selectors import invoicing_preferences, tax_contexts_for_many, tax_treatment_for
 from invoicing.services import customer_invoicing_update
-from invoicing.taxes import REVERSE_CHARGE_NOTE, RateTerms, TaxTreatment, customer_tax_treatment
+from invoicing.taxes import (
+    EXPORT_NOTE,
+    REVERSE_CHARGE_NOTE,
+    RateTerms,
+    TaxTreatment,
+    customer_tax_treatment,
+)
 from tests.invoicing.factories import profile
 
 RATES = [RateTerms(1, "TVA", "FR", "", D(20), False), RateTerms(2, "CA sales tax", "US", "CA", D("7.25"), False)]
@@ -26,7 +32,9 @@ def test_the_treatment_follows_address_tax_id_and_exemption():
         return customer_tax_treatment(customer, prefs, rates=RATES, operator_country=operator_country)
 
     assert treat(details("FR")) == TaxTreatment("rate", 1, "TVA", D(20), False)
-    assert treat(details("US", "ca")).rate_id == 2 and treat(details("US", "NY")).kind == "none"
+    assert treat(details("US", "ca")).rate_id == 2 and treat(details("US", "NY")) == TaxTreatment(
+        "export", name="VAT", note=EXPORT_NOTE)  # an EU operator's customer outside the EU: no VAT, and why
+    assert treat(details("US", "NY"), operator_country="US").kind == "none"
     assert treat(details("DE", tax_id="DE136695976")) == TaxTreatment("reverse_charge", name="VAT",
                                                                       note=REVERSE_CHARGE_NOTE)
     assert treat(details("DE", tax_id="DE136695976"), operator_country="US").kind == "none"  # no DE rate given

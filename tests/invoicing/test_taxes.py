@@ -7,7 +7,14 @@ import pytest
 
 from invoicing.models import TaxRate
 from invoicing.services import customer_invoicing_update, invoice_discount_add, invoice_finalize
-from invoicing.taxes import REVERSE_CHARGE_NOTE, RateTerms, TaxPlace, line_tax, treatment_for
+from invoicing.taxes import (
+    EXPORT_NOTE,
+    REVERSE_CHARGE_NOTE,
+    RateTerms,
+    TaxPlace,
+    line_tax,
+    treatment_for,
+)
 from tests.invoicing.factories import draft, profile
 
 RATES = [RateTerms(1, "TVA", "FR", "", D(20), False), RateTerms(2, "CA sales tax", "US", "CA", D("7.25"), False),
@@ -16,8 +23,15 @@ RATES = [RateTerms(1, "TVA", "FR", "", D(20), False), RateTerms(2, "CA sales tax
 
 def test_region_rate_wins_over_the_country_and_nothing_matches_elsewhere():
     assert treatment_for(TaxPlace("US", "ca"), operator_country="FR", rates=RATES).rate_id == 2
-    assert treatment_for(TaxPlace("US", "NY"), operator_country="FR", rates=RATES).kind == "none"
+    assert treatment_for(TaxPlace("US", "NY"), operator_country="US", rates=RATES).kind == "none"
     assert treatment_for(TaxPlace("FR", "IDF"), operator_country="FR", rates=RATES).rate_id == 1
+
+
+def test_an_eu_operators_customer_outside_the_eu_pays_no_vat_and_the_invoice_says_why():
+    export = treatment_for(TaxPlace("US", "NY"), operator_country="FR", rates=RATES)
+    assert (export.kind, export.percentage, export.note) == ("export", 0, EXPORT_NOTE)
+    assert treatment_for(TaxPlace("", ""), operator_country="FR", rates=RATES).kind == "none"  # no address: unknown
+    assert treatment_for(TaxPlace("JP"), operator_country="US", rates=RATES).kind == "none"  # not an EU operator
 
 
 def test_eu_reverse_charge_needs_a_valid_vat_number_in_another_member_state():

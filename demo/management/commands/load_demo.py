@@ -23,6 +23,16 @@ DEMO_USERS = [
 
 DEMO_CATALOG = "examples/catalogs/002_ai_platform.yaml"
 DEMO_SUBSCRIPTIONS = [("Acme Corp", "standard", 30), ("Globex Inc", "free", 3)]
+# Their billing identities: Acme is a French business (its renewals carry French VAT), Globex an American
+# one (no VAT: services supplied outside the EU, and its invoices say why). The operator is in Paris.
+DEMO_PROFILES = {
+    "Acme Corp": {"legal_name": "Acme Corp SAS", "address_line1": "12 rue de Rivoli", "postal_code": "75004",
+                  "city": "Paris", "country": "FR", "tax_id": "FR59542051180", "tax_id_type": "eu_vat"},
+    "Globex Inc": {"legal_name": "Globex Inc.", "address_line1": "500 Main Street", "postal_code": "78701",
+                   "city": "Austin", "state": "TX", "country": "US", "tax_id": "12-3456789", "tax_id_type": "us_ein"},
+}
+# The VAT rates of the demo (the admin's Invoicing -> Tax rates): name, country, percentage.
+DEMO_TAX_RATES = [("TVA 20 %", "FR", "20"), ("MwSt. 19 %", "DE", "19")]
 
 
 class Command(BaseCommand):
@@ -55,11 +65,21 @@ class Command(BaseCommand):
 
     def _load_more(self):
         """Later apps add their demo data here (catalog, subscriptions, usage)."""
+        self._load_tax_rates()
         self._load_catalog_and_subscriptions()
         self._load_payment_method()
         from django.core.management import call_command
 
         call_command("load_demo_usage", stdout=self.stdout)
+
+    def _load_tax_rates(self):
+        """The demo's VAT rates, each created once (a place that has an active rate keeps it)."""
+        from invoicing.selectors import tax_rate_active_at
+        from invoicing.services.taxes import tax_rate_create
+
+        for name, country, percentage in DEMO_TAX_RATES:
+            if tax_rate_active_at(country=country, region="") is None:
+                tax_rate_create(name=name, country=country, percentage=percentage)
 
     def _load_payment_method(self):
         """Offline demo (sandbox gateway): Acme has a test Visa on file, so its invoices get collected."""
@@ -91,6 +111,6 @@ class Command(BaseCommand):
             account = Account.objects.get(name=name)
             if Subscription.objects.filter(account=account).exists():
                 continue
-            billing_profile_update(account=account, legal_name=f"{name}", email=f"billing@{account.external_id}.test",
-                                   country="US", currency="USD")
+            billing_profile_update(account=account, email=f"billing@{account.external_id}.test", currency="USD",
+                                   **DEMO_PROFILES[name])
             subscription_create(account=account, plan=Plan.objects.get(code=plan_code), quantity=seats)
