@@ -35,12 +35,13 @@ class UsageUploadForm(forms.Form):
 class BillableMetricForm(forms.ModelForm):
     class Meta:
         model = BillableMetric
-        fields = ("code", "name", "description", "unit", "aggregation", "field_name", "filters", "group_by", "is_active")
+        fields = ("code", "name", "description", "unit", "unit_code", "aggregation", "field_name", "filters", "group_by", "is_active")
 
     def clean(self):
         data = super().clean()
         existing = self.instance if self.instance.pk else None
-        fields = {"aggregation": data.get("aggregation", existing.aggregation if existing else None),
+        fields = {"unit_code": data.get("unit_code", existing.unit_code if existing else "C62"),
+                  "aggregation": data.get("aggregation", existing.aggregation if existing else None),
                   "field_name": data.get("field_name", existing.field_name if existing else None),
                   "filters": data.get("filters"), "group_by": data.get("group_by")}
         try:

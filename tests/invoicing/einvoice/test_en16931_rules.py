@@ -1,0 +1,75 @@
+"""Every invoice of issue 18's list and a credit note against it, as the Factur-X XML inside the PDF and
+as UBL, pass the official EN 16931 rules with no fatal assertion, and state the invoice's own totals."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from invoicing.einvoice import ATTACHMENT, einvoice_document, ubl_xml
+from invoicing.services import credit_note_create
+from invoicing.services.documents import credit_note_pdf_store
+from pricing.money import to_major
+from tests.invoicing.einvoice.cases import (
+    CASES,
+    billed,
+    embedded_files,
+    line_amounts,
+    pdf_bytes,
+    totals,
+)
+from tests.invoicing.einvoice_validation import fatal, fired_rules
+
+pytestmark = pytest.mark.django_db
+
+
+def both(document) -> dict[str, bytes]:
+    return {"cii": embedded_files(pdf_bytes(document.pdf))[ATTACHMENT], "ubl": ubl_xml(einvoice_document(document))}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_invoice_passes_the_rules_and_states_its_own_totals(make_account, operator, name):
+    case = CASES[name]
+    invoice = billed(make_account(name), case)
+    assert invoice.discount_total and invoice.credit_applied and invoice.amount_paid  # what the case is about
+    major = lambda minor: to_major(minor, invoice.currency)  # noqa: E731
+    for syntax, xml in both(invoice).items():
+        assert fired_rules(xml, syntax) > 10, syntax  # the rules matched the document at all
+        assert fatal(xml, syntax) == [], syntax
+        assert totals(xml, syntax) == {
+            "line_total": major(invoice.subtotal), "allowance_total": major(invoice.discount_total),
+            "tax_total": major(invoice.tax_total), "grand_total": major(invoice.total),
+            "prepaid": major(invoice.credit_applied + invoice.amount_paid), "due": major(invoice.amount_due)}, syntax
+        assert sum(line_amounts(xml, syntax)) == major(sum(line.amount for line in invoice.lines.all()))
+        assert f">{case.category}<" in xml.decode(), syntax
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_credit_note_passes_the_rules_and_states_its_own_totals(make_account, operator, name):
+    case = CASES[name]
+    invoice = billed(make_account(name), case)
+    gross = invoice.amount_due // 10 // 10 * 10  # a tenth of what is due, on whole tens of minor units
+    note = credit_note_create(invoice=invoice, reason="Service outage", amount=gross)
+    credit_note_pdf_store(credit_note_id=note.pk)
+    note.refresh_from_db()
+    major = lambda minor: to_major(minor, note.currency)  # noqa: E731
+    for syntax, xml in both(note).items():
+        assert fatal(xml, syntax) == [], syntax
+        stated = totals(xml, syntax)
+        assert stated["line_total"] == major(note.subtotal)
+        assert stated["tax_total"] == major(note.tax_total)
+        assert stated["grand_total"] == stated["due"] == major(note.total) == major(gross)
+        assert ">381<" in xml.decode() and invoice.number in xml.decode()
+
+
+def test_credit_notes_against_the_amount_due_count_as_paid_on_the_invoice(make_account, operator):
+    from invoicing.services.documents import invoice_pdf_store
+
+    invoice = billed(make_account("credited"), CASES["eur-french-buyer-vat-20"])
+    credit_note_create(invoice=invoice, reason="Outage", amount=1000, credit_method="amount_due")
+    invoice = invoice_pdf_store(invoice_id=invoice.pk, force=True)
+    assert invoice.credited_total == 1000
+    for syntax, xml in both(invoice).items():
+        assert fatal(xml, syntax) == []
+        stated = totals(xml, syntax)
+        assert stated["prepaid"] == to_major(invoice.credit_applied + invoice.amount_paid + 1000, "EUR")
+        assert stated["due"] == to_major(invoice.amount_due, "EUR") > D(0)
