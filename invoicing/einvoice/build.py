@@ -57,7 +57,7 @@ def invoice_document(invoice: Invoice) -> Document:
     lines = sorted(invoice.lines.all(), key=lambda line: (line.position, line.pk))
     parties = invoice_parties(invoice)
     category = _category(invoice, parties, lines[0].tax_percentage if lines else Decimal(0))
-    parties = _without_vat_ids(parties) if category.code == "O" else parties
+    parties = _without_buyer_vat_id(parties) if category.code == "O" else parties
     units = _unit_codes(line.metric_code for line in lines)
     inclusive = any(line.tax_inclusive for line in lines)
     rows = []
@@ -102,7 +102,7 @@ def credit_note_document(note: CreditNote) -> Document:
     lines = sorted(note.lines.all(), key=lambda line: line.pk)
     parties = invoice_parties(invoice)
     category = _category(invoice, parties, lines[0].tax_percentage if lines else Decimal(0))
-    parties = _without_vat_ids(parties) if category.code == "O" else parties
+    parties = _without_buyer_vat_id(parties) if category.code == "O" else parties
     rows = []
     for index, line in enumerate(lines, start=1):
         net = line.amount - line.tax_amount if line.tax_inclusive else line.amount
@@ -130,8 +130,11 @@ def _category(invoice: Invoice, parties: Parties, percentage) -> VatCategory:
                         buyer_country=parties.buyer.address.country)
 
 
-def _without_vat_ids(parties: Parties) -> Parties:
-    return replace(parties, seller=replace(parties.seller, vat_id=""), buyer=replace(parties.buyer, vat_id=""))
+def _without_buyer_vat_id(parties: Parties) -> Parties:
+    """Outside the scope of VAT, EN 16931 wants no VAT ids (BR-O-02). The buyer's is dropped; the
+    seller's is kept: a seller with one charging no VAT to an EU buyer lacks a tax rate, and the
+    e-invoice must fail the rules for it rather than pass."""
+    return replace(parties, buyer=replace(parties.buyer, vat_id=""))
 
 
 def _unit_codes(metric_codes) -> dict[str, str]:

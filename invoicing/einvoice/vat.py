@@ -21,7 +21,7 @@ def vat_category(*, kind: str, percentage: Decimal, note: str, seller_vat_id: st
         return VatCategory("E", ZERO, note or "Exempt from VAT")
     if kind in (EXPORT, NONE) and seller_vat_id and buyer_country and not is_eu(buyer_country):
         return VatCategory("G", ZERO, note or "Export outside the EU", "VATEX-EU-G")
-    # No VAT charged and no export: outside the scope of VAT. EN 16931 then wants no VAT ids on the
-    # invoice (BR-O-02), so an operator with a VAT id billing an EU buyer without a rate fails the
-    # rules: a missing tax rate, which the e-invoice must not hide.
+    # No VAT charged and no export: outside the scope of VAT. EN 16931 then wants no seller VAT id
+    # (BR-O-02), so an operator with one billing an EU buyer without a rate fails the rules: a missing
+    # tax rate, which the e-invoice must not hide.
     return VatCategory("O", None, note or "Not subject to VAT", "VATEX-EU-O")

@@ -73,3 +73,25 @@ def test_credit_notes_against_the_amount_due_count_as_paid_on_the_invoice(make_a
         stated = totals(xml, syntax)
         assert stated["prepaid"] == to_major(invoice.credit_applied + invoice.amount_paid + 1000, "EUR")
         assert stated["due"] == to_major(invoice.amount_due, "EUR") > D(0)
+
+
+def test_an_operator_without_a_vat_id_issues_invoices_outside_the_scope_of_vat(make_account, operator, settings):
+    settings.OPERATOR_COUNTRY = "US"
+    settings.OPERATOR_TAX_ID = ""
+    settings.OPERATOR_REGISTRATION_ID = "12-3456789"  # BT-30: with no VAT id, the seller's identifier
+    invoice = billed(make_account("us-to-us"), CASES["usd-us-buyer-no-tax"])
+    for syntax, xml in both(invoice).items():
+        assert fatal(xml, syntax) == [], syntax
+        text = xml.decode()
+        assert ">O<" in text and "VATEX-EU-O" in text and "12-3456789" in text
+        assert "Percent" not in text.split("TaxTotal")[-1]  # no rate for O (BR-O-05)
+
+
+def test_an_eu_buyer_billed_without_a_rate_is_not_hidden_as_a_valid_e_invoice(make_account, operator):
+    """A VAT-registered seller charging no VAT to an EU buyer with no reason: a missing tax rate. The
+    e-invoice says so (category O, refused with the seller's VAT id) instead of passing as zero-rated."""
+    invoice = billed(make_account("fr-without-rate"), CASES["eur-french-buyer-vat-20"].__class__(
+        "EUR", "FR", "O", "100.00", "0.02", CASES["jpy"].coupon, 1000, 1000))
+    assert invoice.tax_total == 0
+    for syntax, xml in both(invoice).items():
+        assert "BR-O-02" in {failed.id for failed in fatal(xml, syntax)}, syntax
