@@ -95,3 +95,15 @@ def test_an_eu_buyer_billed_without_a_rate_is_not_hidden_as_a_valid_e_invoice(ma
     assert invoice.tax_total == 0
     for syntax, xml in both(invoice).items():
         assert "BR-O-02" in {failed.id for failed in fatal(xml, syntax)}, syntax
+
+
+def test_dinars_in_fils_are_written_exactly_though_en16931_allows_two_decimals(make_account, operator):
+    """EN 16931 allows two decimals (BR-DEC-*); a dinar has three. An amount in single fils is written as
+    it is (money is never rounded to please a validator) and the rules name the amount they refuse."""
+    from tests.invoicing.einvoice.cases import Case
+
+    invoice = billed(make_account("fils"), Case("BHD", "BH", "G", "10.005", "0.010", CASES["bhd"].coupon,
+                                                1000, 1000))
+    for syntax, xml in both(invoice).items():
+        assert b">10.005<" in xml
+        assert any(failed.id.startswith("BR-DEC-") for failed in fatal(xml, syntax)), syntax
