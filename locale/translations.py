@@ -122,6 +122,7 @@ T = {
     "Newer": ("Plus récentes", "Neuere"),
     "Older": ("Plus anciennes", "Ältere"),
     "Download PDF": ("Télécharger le PDF", "PDF herunterladen"),
+    "Download e-invoice (UBL)": ("Télécharger la facture électronique (UBL)", "E-Rechnung herunterladen (UBL)"),
     "Discounts": ("Remises", "Rabatte"),
 }
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from django.conf import settings
 from lxml import etree
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -27,7 +26,8 @@ class FailedAssert:
 
 
 def artifacts_dir() -> Path:
-    return Path(settings.BASE_DIR).parent / "shared" / "einvoicing"
+    """`../shared/einvoicing/` from the project root (this file is tests/invoicing/ in it)."""
+    return Path(__file__).resolve().parents[2].parent / "shared" / "einvoicing"
 
 
 @cache
