@@ -60,7 +60,7 @@ def metric_storage():
         code="storage_gb", name="Storage", unit="GB", aggregation="sum")
 
 
-def billed(account, case: Case) -> Invoice:
+def billed(account, case: Case, *, collection_method: str = "charge_automatically") -> Invoice:
     """Finalized, with credit applied and a partial payment, its PDF rendered as it now stands."""
     metric_storage()
     profile(account, country=case.country, tax_id=case.tax_id, city="Springfield", postal_code="12345")
@@ -74,7 +74,8 @@ def billed(account, case: Case) -> Invoice:
         usage={("storage_gb", ""): D(1536)}, usage_period=period,
         one_offs=(OneOff("Onboarding", D(1), D(case.onboarding)),)))
     draft = invoice_create_draft(account=account, currency=case.currency, priced=priced, coupons=(case.coupon,),
-                                 period_start=period.start, period_end=period.end)
+                                 period_start=period.start, period_end=period.end,
+                                 collection_method=collection_method)
     with clock.frozen(utc(2026, 2, 1, 9)):
         invoice = invoice_finalize(invoice=draft)
         invoice_record_payment(invoice=invoice, amount=case.payment, payment_reference=f"pi_{account.pk}")

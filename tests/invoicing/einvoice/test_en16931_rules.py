@@ -107,3 +107,33 @@ def test_dinars_in_fils_are_written_exactly_though_en16931_allows_two_decimals(m
     for syntax, xml in both(invoice).items():
         assert b">10.005<" in xml
         assert any(failed.id.startswith("BR-DEC-") for failed in fatal(xml, syntax)), syntax
+
+
+def test_prices_that_include_vat_are_stated_net_with_the_invoices_tax_and_total(make_account, operator):
+    """EN 16931 speaks net amounts: each line is what remains once its tax and its share of the coupon
+    are taken off, so the VAT and the total stay the invoice's own."""
+    from invoicing.models import TaxRate
+
+    TaxRate.objects.create(name="TVA 20 % TTC", country="FR", percentage=20, inclusive=True)
+    invoice = billed(make_account("ttc"), CASES["eur-french-buyer-vat-20"])
+    assert all(line.tax_inclusive for line in invoice.lines.all()) and invoice.discount_total
+    major = lambda minor: to_major(minor, "EUR")  # noqa: E731
+    for syntax, xml in both(invoice).items():
+        assert fatal(xml, syntax) == [], syntax
+        stated = totals(xml, syntax)
+        assert stated["tax_total"] == major(invoice.tax_total) and stated["grand_total"] == major(invoice.total)
+        assert stated["line_total"] == sum(line_amounts(xml, syntax)) == major(invoice.total - invoice.tax_total)
+        assert stated["due"] == major(invoice.amount_due) and stated["allowance_total"] == 0
+
+
+@pytest.mark.parametrize(("iban", "means"), [("FR7630006000011234567890189", "58"), ("", None)])
+def test_an_invoice_paid_by_transfer_names_the_account_it_is_paid_to(make_account, operator, settings, iban, means):
+    settings.OPERATOR_IBAN, settings.OPERATOR_BIC = iban, "AGRIFRPP" if iban else ""
+    invoice = billed(make_account(f"transfer {bool(iban)}"), CASES["eur-french-buyer-vat-20"],
+                     collection_method="send_invoice")
+    for syntax, xml in both(invoice).items():
+        assert fatal(xml, syntax) == [], syntax
+        text = xml.decode()
+        assert (iban in text and "AGRIFRPP" in text and f">{means}<" in text) if iban else ("IBAN" not in text
+                                                                                         and "FR76" not in text)
+        assert "30 days net" in text  # the terms and due date in either case
