@@ -137,3 +137,19 @@ def test_an_invoice_paid_by_transfer_names_the_account_it_is_paid_to(make_accoun
         assert (iban in text and "AGRIFRPP" in text and f">{means}<" in text) if iban else ("IBAN" not in text
                                                                                          and "FR76" not in text)
         assert "30 days net" in text  # the terms and due date in either case
+
+
+def test_a_line_that_credits_has_a_negative_quantity_and_a_price_above_zero(make_account, operator):
+    from invoicing.services import invoice_finalize
+    from tests.invoicing.factories import draft, profile
+
+    account = make_account("prorated")
+    profile(account, country="US")
+    invoice = invoice_finalize(invoice=draft(account, ("Pro plan", 1, "100.00"),
+                                             ("Unused time on Basic", 1, "-20.00")))
+    document = einvoice_document(invoice)
+    credit = next(line for line in document.lines if line.net_amount < 0)
+    assert (credit.quantity, credit.net_price, credit.net_amount) == (D(-1), D(20), D("-20.00"))
+    xml = ubl_xml(document)
+    assert fatal(xml, "ubl") == []
+    assert totals(xml, "ubl")["grand_total"] == to_major(invoice.total, "USD") == D("80.00")
