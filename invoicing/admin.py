@@ -104,7 +104,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [LineInline, DiscountInline, PaymentInline, CreditNoteInline]
     actions = ["finalize", "mark_paid", "void", "mark_uncollectible", "add_line", "add_discount", "credit",
-               "render_pdf"]
+               "render_pdf", "download_ubl"]
     readonly_fields = ["pdf_link", "tax_by_rate", *INVOICE_MONEY.values()]
 
     def has_add_permission(self, request):
@@ -140,14 +140,29 @@ class InvoiceAdmin(admin.ModelAdmin):
     def pdf_link(self, obj):
         if obj.is_draft:
             return "—"
-        return format_html('<a href="{}">{}.pdf</a>', reverse("admin:invoicing_invoice_pdf", args=[obj.pk]),
-                           obj.number)
+        return format_html('<a href="{}">{}.pdf</a> (Factur-X) · <a href="{}">{}.xml</a> (UBL)',
+                           reverse("admin:invoicing_invoice_pdf", args=[obj.pk]), obj.number,
+                           reverse("admin:invoicing_invoice_ubl", args=[obj.pk]), obj.number)
 
     def get_urls(self):
         from django.urls import path
 
         return [path("<int:invoice_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="invoicing_invoice_pdf"),
+                path("<int:invoice_id>/ubl/", self.admin_site.admin_view(self.ubl_view), name="invoicing_invoice_ubl"),
                 *super().get_urls()]
+
+    def ubl_view(self, request, invoice_id: int):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from invoicing.api.einvoice import ubl_download
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = Invoice.objects.filter(pk=invoice_id).exclude(status="draft").first()
+        if invoice is None:
+            raise Http404
+        return ubl_download([invoice])
 
     def pdf_view(self, request, invoice_id: int):
         from django.core.exceptions import PermissionDenied
@@ -202,6 +217,16 @@ class InvoiceAdmin(admin.ModelAdmin):
             invoice_pdf_store(invoice_id=invoice.pk, force=True)
         messages.success(request, "PDFs rendered.")
 
+    @admin.action(description="Download the UBL e-invoices (EN 16931)", permissions=["view"])
+    def download_ubl(self, request, queryset):
+        from invoicing.api.einvoice import ubl_download
+
+        invoices = list(queryset.exclude(status="draft").prefetch_related("lines", "discounts"))
+        if not invoices:
+            messages.warning(request, "Drafts have no e-invoice: finalize them first.")
+            return None
+        return ubl_download(invoices)
+
 
 def _on_credit_note(field: str, description: str | None = None):
     return money_column(field, currency="credit_note.currency", description=description)
@@ -228,6 +253,13 @@ class CreditNoteAdmin(ReadOnlyAdmin):
     inlines = [CreditNoteLineInline]
     fields = fields_with_money(CreditNote, CREDIT_NOTE_MONEY)
     readonly_fields = list(CREDIT_NOTE_MONEY.values())
+    actions = ["download_ubl"]
+
+    @admin.action(description="Download the UBL e-credit notes (EN 16931)", permissions=["view"])
+    def download_ubl(self, request, queryset):
+        from invoicing.api.einvoice import ubl_download
+
+        return ubl_download(queryset.select_related("invoice", "invoice__account").prefetch_related("lines"))
 
 
 class TaxRateForm(forms.ModelForm):

@@ -94,6 +94,13 @@ def invoice_with_lines(*, invoice_id: int, account_id: int | None = None) -> Inv
     return qs.filter(pk=invoice_id).first()
 
 
+def credit_note_with_lines(*, credit_note_id: int, account_id: int | None = None) -> CreditNote | None:
+    qs = CreditNote.objects.select_related("invoice", "invoice__account").prefetch_related("lines")
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    return qs.filter(pk=credit_note_id).first()
+
+
 def credit_notes_for(*, account_id: int | None = None) -> QuerySet[CreditNote]:
     qs = CreditNote.objects.select_related("invoice")
     if account_id is not None:

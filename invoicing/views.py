@@ -123,3 +123,15 @@ def invoice_upcoming_view(request):
             context.update(view=statement_view(statement, display), invoice=upcoming.invoice,
                            renews_on=display.day(subscription.current_period_end))
     return render(request, "invoicing/console/invoice_upcoming.html", context)
+
+
+@console_required
+def invoice_ubl(request, invoice_id: int):
+    """The invoice as a UBL 2.1 e-invoice (EN 16931), for the customer's accounting system."""
+    from invoicing.api.einvoice import ubl_download
+    from invoicing.selectors import invoice_with_lines
+
+    invoice = invoice_with_lines(invoice_id=invoice_id, account_id=request.active_membership.account_id)
+    if invoice is None or invoice.status == InvoiceStatus.DRAFT:
+        raise Http404("No such invoice.")
+    return ubl_download([invoice])

@@ -122,6 +122,7 @@ T = {
     "Newer": ("Plus récentes", "Neuere"),
     "Older": ("Plus anciennes", "Ältere"),
     "Download PDF": ("Télécharger le PDF", "PDF herunterladen"),
+    "Download e-invoice (UBL)": ("Télécharger la facture électronique (UBL)", "E-Rechnung herunterladen (UBL)"),
     "Discounts": ("Remises", "Rabatte"),
     # The legal content of invoices and credit notes (invoicing/legal.py, invoicing/documents/, the templates).
     "Page %(page)s of %(pages)s": ("Page %(page)s sur %(pages)s", "Seite %(page)s von %(pages)s"),

@@ -8,6 +8,7 @@ from django.urls import path
 from billing.admin import ReadOnlyAdmin
 from billing.errors import BillingError, ValidationFailed
 from billing.models import BillableMetric
+from billing.units import unit_code_for
 from metering.models import UsageAlert, UsageCorrection, UsageRollup
 from metering.selectors import metric_archive_blockers, metric_has_usage, metric_plan_codes
 from metering.services import (
@@ -35,12 +36,19 @@ class UsageUploadForm(forms.Form):
 class BillableMetricForm(forms.ModelForm):
     class Meta:
         model = BillableMetric
-        fields = ("code", "name", "description", "unit", "aggregation", "field_name", "filters", "group_by", "is_active")
+        fields = ("code", "name", "description", "unit", "unit_code", "aggregation", "field_name", "filters", "group_by", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit_code"].required = False  # left blank: suggested from the unit (billing/units.py)
 
     def clean(self):
         data = super().clean()
         existing = self.instance if self.instance.pk else None
-        fields = {"aggregation": data.get("aggregation", existing.aggregation if existing else None),
+        if not data.get("unit_code"):
+            data["unit_code"] = unit_code_for(data.get("unit") or "")
+        fields = {"unit_code": data["unit_code"],
+                  "aggregation": data.get("aggregation", existing.aggregation if existing else None),
                   "field_name": data.get("field_name", existing.field_name if existing else None),
                   "filters": data.get("filters"), "group_by": data.get("group_by")}
         try:

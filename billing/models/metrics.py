@@ -23,6 +23,10 @@ class BillableMetric(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=32, default="unit", help_text="e.g. call, GB, token.")
+    # What e-invoices name the unit (BT-130); suggested from `unit` when a metric is made (billing/units.py).
+    unit_code = models.CharField(max_length=3, default="C62", help_text=(
+        "UN/ECE Recommendation 20 code of the unit on e-invoices: C62 one (calls, events), E34 gigabyte, "
+        "4L megabyte, HUR hour, MIN minute, SEC second."))
     aggregation = models.CharField(max_length=16, choices=Aggregation.choices, default=Aggregation.COUNT)
     field_name = models.CharField(
         max_length=64, blank=True,

@@ -24,6 +24,7 @@ from billing.services.catalog import (
     plan_version_snapshot,
     product_create,
 )
+from billing.units import unit_code_for, unit_code_problem
 from pricing import money
 
 PLAN_KEYS = {"code", "name", "description", "product", "interval", "interval_count", "trial_days",
@@ -172,6 +173,9 @@ def catalog_load(*, data: dict) -> LoadReport:
         defaults = {k: spec[k] for k in ("name", "description", "unit", "aggregation", "field_name", "filters",
                                          "group_by") if k in spec}
         defaults.setdefault("name", spec["code"])
+        if spec.get("unit_code") and unit_code_problem(spec["unit_code"]):
+            raise ValidationFailed({f"metrics[{i}].unit_code": unit_code_problem(spec["unit_code"])})
+        defaults["unit_code"] = spec.get("unit_code") or unit_code_for(str(defaults.get("unit") or ""))
         _, created = BillableMetric.objects.get_or_create(code=spec["code"], defaults=defaults)
         if created:
             report.metrics_created.append(spec["code"])

@@ -21,7 +21,8 @@ def _pdf(template: str, context: dict, lang: str) -> bytes:
 
     with translation.override(lang):
         html = render_to_string(template, context)
-    return HTML(string=html, base_url=str(Path(settings.BASE_DIR) / "static")).write_pdf()
+    # PDF/A-3b: the archival form that may carry the Factur-X XML (invoicing/einvoice/pdf.py adds it).
+    return HTML(string=html, base_url=str(Path(settings.BASE_DIR) / "static")).write_pdf(pdf_variant="pdf/a-3b")
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from billing.transitions import row_lock
 from invoicing.documents.render import credit_note_pdf, etag, invoice_pdf
+from invoicing.einvoice import cii_xml, einvoice_document, facturx_pdf
 from invoicing.models import CreditNote, Invoice, InvoiceStatus
 
 
@@ -17,7 +18,7 @@ def invoice_pdf_store(*, invoice_id: int, force: bool = False) -> Invoice | None
         return invoice
     if not force and invoice.pdf and invoice.pdf_status == invoice.status:
         return invoice
-    content = invoice_pdf(invoice)  # slow: rendered outside any lock
+    content = with_einvoice(invoice, invoice_pdf(invoice))  # slow: rendered outside any lock
     with transaction.atomic():
         current = row_lock(Invoice, invoice_id)
         if current.status != invoice.status:
@@ -39,8 +40,14 @@ def credit_note_pdf_store(*, credit_note_id: int, force: bool = False) -> Credit
     note = CreditNote.objects.select_related("invoice").filter(pk=credit_note_id).first()
     if note is None or (note.pdf and not force):
         return note
-    content = credit_note_pdf(note)
+    content = with_einvoice(note, credit_note_pdf(note))
     note.pdf.save(f"{note.number}.pdf", ContentFile(content), save=False)
     note.pdf_etag = etag(content)
     CreditNote.objects.filter(pk=note.pk).update(pdf=note.pdf.name, pdf_etag=note.pdf_etag)
     return note
+
+
+def with_einvoice(document: Invoice | CreditNote, pdf: bytes) -> bytes:
+    """The rendered PDF as a Factur-X e-invoice: the EN 16931 CII XML embedded (docs/e-invoicing.md)."""
+    built = einvoice_document(document)
+    return facturx_pdf(pdf, cii_xml(built), built, lang=document.language or "en")

@@ -25,6 +25,7 @@ from billing.api.strict import (
 )
 from billing.api.views import ApiView
 from billing.models import Aggregation, BillableMetric
+from billing.units import CODE_PATTERN
 from metering.selectors import metrics_all
 from metering.services import (
     billable_metric_archive,
@@ -34,13 +35,14 @@ from metering.services import (
 
 SCOPES = {"read": "billing:read", "write": "billing:write"}
 PROPERTY_NAME = RegexValidator(r"^[A-Za-z0-9_.-]{1,64}$", "Letters, digits, '_', '.' or '-', at most 64.")
+UNIT_CODE = RegexValidator(CODE_PATTERN.pattern, "2 or 3 capital letters or digits, such as C62, E34 or HUR.")
 METRIC_CODE = RegexValidator(r"^[-a-zA-Z0-9_]{1,64}$", "Letters, digits, '_' or '-', at most 64.")
 
 
 class MetricOutput(serializers.ModelSerializer):
     class Meta:
         model = BillableMetric
-        fields = ["id", "code", "name", "description", "unit", "aggregation", "field_name", "filters", "group_by",
+        fields = ["id", "code", "name", "description", "unit", "unit_code", "aggregation", "field_name", "filters", "group_by",
                   "is_active", "created_at"]
 
 
@@ -48,6 +50,9 @@ class MetricAttrsInput(StrictInput):
     name = StrictCharField.of(BillableMetric, "name")
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
     unit = StrictCharField.of(BillableMetric, "unit", required=False, allow_blank=False)
+    unit_code = StrictCharField(min_length=2, max_length=3, validators=[UNIT_CODE], required=False, help_text=(
+        "UN/ECE Recommendation 20 code of the unit on e-invoices (C62 one, E34 gigabyte, HUR hour); "
+        "suggested from `unit` when omitted at creation."))
     aggregation = StrictChoiceField(choices=Aggregation.choices, required=False,
                                     help_text="Fixed once the metric has usage or a plan uses it.")
     field_name = StrictCharField.of(BillableMetric, "field_name", validators=[PROPERTY_NAME], required=False,

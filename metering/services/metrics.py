@@ -12,11 +12,12 @@ from billing.audit import audit_record, snapshot
 from billing.errors import Conflict, ValidationFailed
 from billing.models import Aggregation, BillableMetric
 from billing.transitions import row_lock
+from billing.units import unit_code_for, unit_code_problem
 from metering.selectors.metrics import metric_archive_blockers, metric_has_usage, metric_plan_codes
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _CODE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
-EDITABLE = ("name", "description", "unit", "aggregation", "field_name", "filters", "group_by", "is_active")
+EDITABLE = ("name", "description", "unit", "unit_code", "aggregation", "field_name", "filters", "group_by", "is_active")
 # What a metric measures: fixed once it has usage or a plan uses it, since a change would re-rate both.
 MEASURE = ("aggregation", "field_name")
 MAX_LENGTHS = {"name": 200, "unit": 32, "description": 2000}
@@ -45,6 +46,8 @@ def metric_fields_clean(fields: dict) -> dict:
             errors[name] = "Must be text."
         elif len(fields.get(name) or "") > limit:
             errors[name] = f"At most {limit} characters."
+    if "unit_code" in fields and unit_code_problem(fields["unit_code"]):
+        errors["unit_code"] = unit_code_problem(fields["unit_code"])
     if "name" in fields and isinstance(fields["name"], str) and not fields["name"].strip():
         errors["name"] = "This field is required."
     if errors:
@@ -73,8 +76,10 @@ def billable_metric_create(*, code: str, name: str, aggregation: str = Aggregati
         raise ValidationFailed({"code": "Letters, digits, - and _ only (at most 64)."})
     if BillableMetric.objects.filter(code=code).exists():
         raise ValidationFailed({"code": "A metric with this code exists."})
-    cleaned = metric_fields_clean({"name": name or "", "aggregation": aggregation,
-                                   **{k: v for k, v in fields.items() if k in EDITABLE}})
+    fields = {k: v for k, v in fields.items() if k in EDITABLE}
+    if not fields.get("unit_code"):  # suggested from the unit's name: GB -> E34, hour -> HUR, else C62
+        fields["unit_code"] = unit_code_for(fields.get("unit") if isinstance(fields.get("unit"), str) else "")
+    cleaned = metric_fields_clean({"name": name or "", "aggregation": aggregation, **fields})
     try:
         with transaction.atomic():  # a concurrent create of the same code loses here, not with a 500
             metric = BillableMetric.objects.create(code=code, **cleaned)

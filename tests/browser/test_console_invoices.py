@@ -1,5 +1,5 @@
 """The invoice pages in a real browser: filter the list, open an invoice that adds up, download its PDF
-and read its text; accessible, fits a phone, screenshots of the list, an invoice and the upcoming one."""
+and read its text, and its UBL e-invoice; accessible, fits a phone, screenshots of the list, an invoice and the upcoming one."""
 
 import io
 
@@ -40,6 +40,10 @@ def test_filter_open_an_invoice_and_download_its_pdf(live_server, page, world):
 
     text = PdfReader(io.BytesIO(pdf.body())).pages[0].extract_text()
     assert world.billed.number in text and "Acme Corp" in text
+    href = page.get_by_role("link", name="Download e-invoice (UBL)").get_attribute("href")
+    ubl = page.context.request.get(f"{live_server.url}{href}")
+    assert ubl.ok and ubl.headers["content-type"].startswith("application/xml")
+    assert f"<cbc:ID>{world.billed.number}</cbc:ID>".encode() in ubl.body()
 
     page.goto(f"{live_server.url}/console/invoices/upcoming/")
     assert "Upcoming invoice" in page.locator("h1").inner_text()

@@ -29,7 +29,7 @@ def test_an_operator_key_creates_lists_reads_updates_and_archives_a_metric_with_
     created = create(operator_client)
     assert created.status_code == 201, created.json()
     assert created.json() | {"id": 0, "created_at": ""} == {
-        "id": 0, "code": "llm_tokens", "name": "LLM tokens", "description": "", "unit": "token",
+        "id": 0, "code": "llm_tokens", "name": "LLM tokens", "description": "", "unit": "token", "unit_code": "C62",
         "aggregation": "sum", "field_name": "tokens", "filters": {}, "group_by": ["model"], "is_active": True,
         "created_at": ""}
     assert operator_client.get(f"{URL}/llm_tokens").json()["unit"] == "token"
