@@ -26,7 +26,7 @@ from invoicing.einvoice.model import (
     VatBreakdown,
     VatCategory,
 )
-from invoicing.einvoice.parties import Parties, invoice_parties
+from invoicing.einvoice.parties import Parties, credit_note_parties, invoice_parties
 from invoicing.einvoice.vat import vat_category
 from invoicing.models import CollectionMethod, CreditNote, Invoice, InvoiceStatus
 from invoicing.taxes import NONE
@@ -100,7 +100,7 @@ def credit_note_document(note: CreditNote) -> Document:
     currency = note.currency
     major = lambda minor: to_major(minor, currency)  # noqa: E731
     lines = sorted(note.lines.all(), key=lambda line: line.pk)
-    parties = invoice_parties(invoice)
+    parties = credit_note_parties(note)
     category = _category(invoice, parties, lines[0].tax_percentage if lines else Decimal(0))
     parties = _without_buyer_vat_id(parties) if category.code == "O" else parties
     rows = []

@@ -1,22 +1,20 @@
 """Seller and buyer of an e-invoice: the one place the e-invoice reads them.
 
-Today from what finalization froze on the invoice (`operator_snapshot`, `customer_snapshot`) and the
-operator's settings; the operator's legal identity (registration id, IBAN, BIC) is read by the names
-below while it has no home of its own. Re-point `invoice_parties` at `invoicing.legal.invoice_parties`
-once that exists: nothing else in the e-invoice reads a party.
+They are the parties the PDF prints (`invoicing.legal`: frozen on the invoice or credit note at
+finalization, the operator's legal identity included), written in EN 16931's terms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings as django_settings
 from stdnum.eu import vat
 
-from billing import conf as billing_conf
-from invoicing import conf
+from invoicing import legal
 from invoicing.einvoice.model import Address, Party
 from invoicing.taxes import has_valid_eu_vat_number, is_eu
+
+SIREN_SCHEME, SIRET_SCHEME = "0002", "0009"  # ISO 6523 ICD of French company ids
 
 
 @dataclass(frozen=True)
@@ -28,30 +26,33 @@ class Parties:
 
 
 def invoice_parties(invoice) -> Parties:
-    operator = invoice.operator_snapshot or conf.operator()
-    customer = invoice.customer_snapshot or {}
-    seller_country = (operator.get("country") or billing_conf.settings.OPERATOR_COUNTRY or "").upper()
-    seller = Party(
-        name=operator.get("name") or billing_conf.settings.OPERATOR_NAME,
-        address=Address(line1=operator.get("address", ""), country=seller_country),
-        vat_id=vat_id(operator.get("tax_id", ""), seller_country),
-        legal_id=getattr(django_settings, "OPERATOR_REGISTRATION_ID", ""),
-        legal_id_scheme="0002" if seller_country == "FR" else "",  # SIREN
-    )
-    buyer_country = (customer.get("country") or "").upper()
-    tax_id = customer.get("tax_id", "")
-    buyer_vat = vat_id(tax_id, buyer_country) if is_eu(buyer_country) else ""
-    buyer = Party(
-        name=customer.get("name") or invoice.account.name,
-        address=Address(line1=customer.get("address_line1", ""), line2=customer.get("address_line2", ""),
-                        city=customer.get("city", ""), postal_code=customer.get("postal_code", ""),
-                        region=customer.get("region", ""), country=buyer_country),
-        vat_id=buyer_vat,
-        legal_id="" if buyer_vat else tax_id,  # a tax number that is no EU VAT id (a US EIN ...)
-        email=customer.get("email", ""),
-    )
-    return Parties(seller, buyer, iban=getattr(django_settings, "OPERATOR_IBAN", ""),
-                   bic=getattr(django_settings, "OPERATOR_BIC", ""))
+    return _written(legal.invoice_parties(invoice))
+
+
+def credit_note_parties(note) -> Parties:
+    return _written(legal.credit_note_parties(note))
+
+
+def _written(parties: legal.Parties) -> Parties:
+    seller, buyer = parties.seller, parties.buyer
+    registration = "".join(seller.registration_id.split())
+    scheme = ""
+    if seller.country == "FR" and registration.isdigit():
+        scheme = {9: SIREN_SCHEME, 14: SIRET_SCHEME}.get(len(registration), "")
+    buyer_vat = vat_id(buyer.vat_id, buyer.country) if is_eu(buyer.country) else ""
+    return Parties(
+        seller=Party(name=seller.name, address=_address(seller), vat_id=vat_id(seller.vat_id, seller.country),
+                     legal_id=registration, legal_id_scheme=scheme, legal_form=seller.legal_form),
+        buyer=Party(name=buyer.name, address=_address(buyer), vat_id=buyer_vat,
+                    legal_id="" if buyer_vat else buyer.vat_id,  # a tax number that is no EU VAT id (a US EIN ...)
+                    email=buyer.email),
+        iban="".join(seller.iban.split()), bic=seller.bic.strip())
+
+
+def _address(party: legal.Party) -> Address:
+    lines = party.address_lines
+    return Address(line1=lines[0] if lines else "", line2=", ".join(lines[1:]), city=party.city,
+                   postal_code=party.postal_code, region=party.region, country=party.country)
 
 
 def vat_id(tax_id: str, country: str) -> str:
