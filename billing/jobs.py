@@ -25,6 +25,7 @@ JOB_FEATURES: dict[str, tuple[str, ...]] = {
     "payments.dunning_retry_due": ("payments", "dunning"),
     "payments.dunning_retry_account": ("payments",),
     "payments.reconciliation_daily": ("reconciliation",),
+    "payments.ledger_check_daily": ("payments",),
     "metering.usage_alerts_evaluate": ("usage_metering",),
 }
 
