@@ -43,7 +43,7 @@ def test_the_readme_example_shows_the_demo_renewal_in_the_console(settings, mail
 
     settings.PAYMENTS_GATEWAY = "sandbox"
     call_command("load_demo", stdout=io.StringIO())
-    readme = open(settings.BASE_DIR / "README.md").read()
+    readme = (settings.BASE_DIR / "README.md").read_text()
     example = re.search(r"`manage.py (advance_clock [^`]+)`", readme).group(1).split()
     out = io.StringIO()
     call_command(*example, stdout=out)
