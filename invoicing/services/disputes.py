@@ -33,6 +33,7 @@ def invoice_dispute_open(*, invoice: Invoice | int, dispute_reference: str) -> I
     transition(invoice, S.DISPUTED, table=TRANSITIONS, verb="dispute", action="invoice.disputed",
                reason=dispute_reference, event=INVOICE_DISPUTED,
                payload=lambda disputed: payload(disputed, dispute_reference=dispute_reference))
+    _queue_pdf(invoice)
     return invoice
 
 
@@ -67,4 +68,13 @@ def invoice_dispute_close(*, invoice: Invoice | int, dispute_reference: str, out
         target, changes = S.OPEN, {"paid_at": None}
     transition(invoice, target, table=TRANSITIONS, verb="close the dispute of", action="invoice.dispute_closed",
                before=before, audit=reported, changes=changes, event=INVOICE_DISPUTE_CLOSED, payload=close_payload)
+    _queue_pdf(invoice)
     return invoice
+
+
+def _queue_pdf(invoice: Invoice) -> None:
+    """The stored PDF shows the status: render it again once the move commits."""
+    from invoicing.tasks import invoice_render_pdf
+
+    pk = invoice.pk
+    transaction.on_commit(lambda: invoice_render_pdf.delay(pk))
