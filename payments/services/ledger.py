@@ -37,7 +37,7 @@ from invoicing.models import (
 from invoicing.services.transitions import credit_reference
 from payments.models import COLLECTED_STATUSES, LedgerDifference, Payment, Refund, RefundStatus
 
-from .refund_notes import DISPUTE_PREFIX
+from .refund_notes import CREDIT_BACK_PREFIX, DISPUTE_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +119,16 @@ def _refunds_documented(account_id: int) -> list[dict]:
                .filter(Q(status=RefundStatus.SUCCEEDED) | Q(status=RefundStatus.PENDING, credit_note_id__isnull=False))
                .values("payment__invoice_id").annotate(total=Sum("amount")))
     money = _by(refunds, "payment__invoice_id")
-    notes = _by(CreditNote.objects.filter(account_id=account_id, status=CreditNoteStatus.ISSUED,
-                                          credit_method=CreditMethod.REFUND)
-                .values("invoice_id").annotate(total=Sum("total")), "invoice_id")
+    notes = defaultdict(int, _by(CreditNote.objects.filter(account_id=account_id, status=CreditNoteStatus.ISSUED,
+                                                          credit_method=CreditMethod.REFUND)
+                                 .values("invoice_id").annotate(total=Sum("total")), "invoice_id"))
+    # Refunds of money that had become credit are documented by drawing that credit back.
+    drawn_back = CreditEntry.objects.filter(account_id=account_id, kind=CreditKind.CONSUMPTION,
+                                            reference__startswith=CREDIT_BACK_PREFIX).values_list("reference", "amount")
+    invoice_of = dict(Payment.objects.filter(account_id=account_id).values_list("pk", "invoice_id"))
+    for reference, amount in drawn_back:
+        payment_pk = int(reference[len(CREDIT_BACK_PREFIX):].split(":")[0])
+        notes[invoice_of.get(payment_pk)] -= amount
     differing = sorted(pk for pk in set(money) | set(notes) if money.get(pk, 0) != notes.get(pk, 0))
     currencies = dict(Invoice.objects.filter(pk__in=differing).values_list("pk", "currency"))
     return [{"check": "refund_documented", "invoice_id": pk, "currency": currencies.get(pk, ""),

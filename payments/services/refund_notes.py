@@ -5,6 +5,10 @@ invoice payment (from the admin, the API, or made in the Stripe dashboard) gets 
 with the `refund` credit method, for the amount refunded, as the refund succeeds: so the invoice,
 its credit notes, the console, the PDF and the account's balance agree. A chargeback (a lost
 dispute) is not a refund we chose: the invoice records it as `amount_reversed` instead.
+
+Part of a payment that became credit (more than was due, or its invoice was paid meanwhile) is paid
+back out of that credit first: the refund draws it from the balance (a consumption entry
+`payments.refund:<payment>:<refund>`), and only the rest is credited on the invoice.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import logging
 
 from django.db.models import Sum
 
+from billing.models import CreditEntry, CreditKind
+from billing.selectors import credit_balance
 from invoicing.models import CreditMethod, CreditNoteStatus, Invoice
 from invoicing.selectors import invoice_credit_left
 from payments.models import Payment, Refund
@@ -20,6 +26,24 @@ from payments.models import Payment, Refund
 logger = logging.getLogger(__name__)
 
 DISPUTE_PREFIX = "dispute:"
+CREDIT_BACK_PREFIX = "payments.refund:"
+
+
+def credit_back_reference(payment: Payment, refund: Refund) -> str:
+    return f"{CREDIT_BACK_PREFIX}{payment.pk}:{refund.pk}"
+
+
+def payment_credit_left(payment: Payment) -> int:
+    """What of this payment became credit and is still on the balance, not yet paid back by a refund."""
+    entries = CreditEntry.objects.filter(account_id=payment.account_id, currency=payment.currency)
+    granted = (entries.filter(kind=CreditKind.GRANT, reference=payment.reference)
+               .aggregate(total=Sum("amount"))["total"] or 0)
+    if not granted:
+        return 0
+    paid_back = -(entries.filter(kind=CreditKind.CONSUMPTION, reference__startswith=f"{CREDIT_BACK_PREFIX}{payment.pk}:")
+                  .aggregate(total=Sum("amount"))["total"] or 0)
+    usable = credit_balance(account_id=payment.account_id).get(payment.currency, 0)
+    return max(0, min(granted - paid_back, usable))
 
 
 def refund_note_room(payment: Payment) -> int:
@@ -37,9 +61,16 @@ def refund_credit_note_ensure(*, refund: Refund, payment: Payment) -> int | None
     a refund the invoice cannot take a credit note for (logged: finance sees it in the ledger check)."""
     if refund.credit_note_id or refund.reference.startswith(DISPUTE_PREFIX):
         return refund.credit_note_id
+    from invoicing.credits import credit_apply
     from invoicing.services import credit_note_create
 
-    amount = min(refund.amount, refund_note_room(payment))
+    back = min(refund.amount, payment_credit_left(payment))
+    if back:  # the money had become credit: it goes back from there
+        back = credit_apply(account_id=payment.account_id, currency=payment.currency, amount=back,
+                            reference=credit_back_reference(payment, refund))
+    if back == refund.amount:
+        return None
+    amount = min(refund.amount - back, refund_note_room(payment))
     if amount <= 0:
         logger.warning("payments: refund %s: no credit note (nothing left to credit on invoice %s)",
                        refund.reference, payment.invoice_id)

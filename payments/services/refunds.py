@@ -17,7 +17,12 @@ from payments.gateways import GatewayError, GatewayUnavailable, RefundRequest, R
 from payments.models import REFUND_TRANSITIONS, Payment, PaymentStatus, Refund, RefundStatus
 
 from .charging import payment_payload
-from .refund_notes import refund_credit_note_ensure, refund_note_room, refunds_paying_out
+from .refund_notes import (
+    payment_credit_left,
+    refund_credit_note_ensure,
+    refund_note_room,
+    refunds_paying_out,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +62,11 @@ def _refund_open(*, payment, amount, reason, reference, credit_note_id) -> Refun
     if amount > available:
         raise ValidationFailed({"amount": f"At most {available} can still be refunded."})
     if credit_note_id is None:  # its credit note is written as it succeeds: the invoice must have room for it
-        room = refund_note_room(payment) - _pending_total(payment)
+        room = refund_note_room(payment) + payment_credit_left(payment) - _pending_total(payment)
         if amount > room:
             raise ValidationFailed({"amount": f"At most {max(0, room)} can be refunded against the invoice (what "
-                                              "was paid on it and not credited yet)."})
+                                              "was paid on it and not credited yet, and what of the payment is "
+                                              "still credit)."})
     number = payment.refunds.count() + 1
     refund = Refund.objects.create(
         account_id=payment.account_id, payment=payment, amount=amount, currency=payment.currency,

@@ -122,3 +122,36 @@ def test_a_refund_made_in_the_stripe_dashboard_gets_its_credit_note_once(
     with tenancy.operator_scope():
         assert Refund.objects.get(payment=payment).credit_note_id is not None
         assert ledger_differences(account_id=payment.account_id) == []
+
+
+def test_refunding_a_payment_that_became_credit_draws_the_credit_back(make_account, customer_card, open_invoice):
+    """A card payment whose invoice a bank transfer paid first became credit; refunding it takes the credit back
+    instead of crediting the invoice a second time."""
+    from django.utils import timezone
+
+    from billing.selectors import credit_balance
+    from invoicing.services import invoice_mark_paid
+    from payments import selectors
+    from payments.services.charging import payment_resume
+
+    account = make_account("Twice")
+    method = customer_card(account)
+    invoice = open_invoice(account, "80.00")
+    with tenancy.operator_scope():
+        customer = selectors.gateway_customer_live(account_id=account.pk, gateway_name="stripe")
+        payment = Payment.objects.create(account=account, invoice=invoice, amount=8000, currency="USD",
+                                         gateway="stripe", reference=f"invoice:{invoice.pk}:attempt:9", attempt=9,
+                                         payment_method=method, gateway_customer_id=customer.customer_id,
+                                         created_at=timezone.now())
+        invoice_mark_paid(invoice=invoice, reference="TRANSFER-1")
+        payment = payment_resume(payment=payment)
+        assert (payment.status, credit_balance(account_id=account.pk)) == ("succeeded", {"USD": 8000})
+        with pytest.raises(ValidationFailed):
+            refund_create(payment=payment, amount=8001)
+        refund = refund_create(payment=payment, amount=3000)
+        assert (refund.status, refund.credit_note_id) == ("succeeded", None)
+        assert credit_balance(account_id=account.pk) == {"USD": 5000}
+        refund_create(payment=Payment.objects.get(pk=payment.pk))
+        assert credit_balance(account_id=account.pk) == {}
+        assert ledger_differences(account_id=account.pk) == []
+    assert notes_of(payment) == []
