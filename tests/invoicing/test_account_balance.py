@@ -32,6 +32,7 @@ def test_the_api_reports_the_balance_and_hides_other_accounts(api_client, api_ke
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(None)}")
     assert api_client.get(f"/api/v1/accounts/{other.pk}/balance").json()["balances"] == []
     assert api_client.get("/api/v1/accounts/999999/balance").status_code == 404
+    assert api_client.get(f"/api/v1/accounts/{10**30}/balance").status_code == 404  # past bigint: not a 500
     assert api_client.get(f"/api/v1/accounts/{owing.pk}/balance?x=1").status_code == 400
 
 
