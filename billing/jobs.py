@@ -25,6 +25,7 @@ JOB_FEATURES: dict[str, tuple[str, ...]] = {
     "payments.dunning_retry_due": ("payments", "dunning"),
     "payments.dunning_retry_account": ("payments",),
     "payments.reconciliation_daily": ("reconciliation",),
+    "payments.ledger_check_daily": ("payments",),
     "metering.usage_alerts_evaluate": ("usage_metering",),
 }
 
@@ -49,17 +50,20 @@ class OperatorTask(Task):
 
 def run_periodic_jobs() -> list[str]:
     """Run every beat job once, in schedule order (advance_clock --run-jobs, demos, tests)."""
+    return [name for name, _ in periodic_jobs_each()]
+
+
+def periodic_jobs_each():
+    """Run every beat job once, in schedule order, yielding (task name, what it returned) after each."""
     # The project's app (config/celery.py) is the current one: billing does not import config.
     from celery import current_app as app
     from django.conf import settings
 
     app.loader.import_default_modules()  # autodiscovered task modules
-    ran = []
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         task = app.tasks[entry["task"]]
-        task.apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
-        ran.append(entry["task"])
-    return ran
+        result = task.apply(args=entry.get("args", ()), kwargs=entry.get("kwargs", {}))
+        yield entry["task"], result.result
 
 
 _intervals: dict[str, float] | None = None

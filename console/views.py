@@ -10,6 +10,7 @@ from billing import clock
 from billing.display import Display
 from billing.views import MANAGER_ROLES, console_required
 from console.selectors import account_overview, invoice_statement_with_refunds
+from invoicing.balance import account_balance
 from invoicing.models import InvoiceStatus
 from invoicing.statement import badge_of, statement_view
 from metering.usage_cards import usage_card
@@ -21,9 +22,8 @@ def home(request):
     membership = request.active_membership
     display = Display.for_request(request)
     overview = account_overview(account_id=membership.account_id)
-    due = {}
-    for invoice in overview.open_invoices:
-        due[invoice.currency] = due.get(invoice.currency, 0) + invoice.amount_due
+    # The one balance the API reports and the daily ledger check verifies.
+    balances = account_balance(account_id=membership.account_id).values()
     today = overview.at.date()
     overdue = [i for i in overview.open_invoices if i.due_date and i.due_date < today]
     subscription = overview.subscription
@@ -33,8 +33,9 @@ def home(request):
         "period": display.period(subscription.current_period_start, subscription.current_period_end)
         if subscription else "",
         "trial_end": display.day(subscription.trial_end) if subscription and subscription.trial_end else "",
-        "due_now": [display.money(amount, currency) for currency, amount in sorted(due.items()) if amount],
-        "pay_invoice": next((i for i in overview.open_invoices if i.amount_due), None),  # the oldest due first
+        "due_now": [display.money(b.due, b.currency) for b in balances if b.due],
+        "credit_balance": [display.money(b.credit, b.currency) for b in balances if b.credit],
+        "pay_invoice": next((i for i in overview.open_invoices if i.amount_due), None),
         "can_pay": membership.role in MANAGER_ROLES,
         "overdue": [{"invoice": i, "amount": display.money(i.amount_due, i.currency), "due": display.day(i.due_date)}
                     for i in overdue],

@@ -103,8 +103,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     search_fields = ["number", "account__name", "account__external_id", "payment_reference"]
     date_hierarchy = "created_at"
     inlines = [LineInline, DiscountInline, PaymentInline, CreditNoteInline]
-    actions = ["finalize", "mark_paid", "void", "mark_uncollectible", "add_line", "add_discount", "credit",
-               "render_pdf", "download_ubl"]
+    actions = ["finalize", "mark_paid", "record_transfer", "void", "mark_uncollectible", "add_line", "add_discount",
+               "credit", "render_pdf", "download_ubl"]
     readonly_fields = ["pdf_link", "tax_by_rate", *INVOICE_MONEY.values()]
 
     def has_add_permission(self, request):
@@ -188,6 +188,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     @admin.action(description="Mark paid out of band (bank transfer reference)…", permissions=["change"])
     def mark_paid(self, request, queryset):
         return admin_actions.mark_paid.run(self, request, queryset)
+
+    @admin.action(description="Record a bank transfer (part, all or more of what is due)…", permissions=["change"])
+    def record_transfer(self, request, queryset):
+        return admin_actions.record_transfer.run(self, request, queryset)
 
     @admin.action(description="Void…", permissions=["change"])
     def void(self, request, queryset):

@@ -90,6 +90,54 @@ def _mark_paid(invoice: Invoice, data: dict) -> str:
     return f"Marked {done} paid: {_m(done, due)} recorded (reference {data['reference']})."
 
 
+class TransferForm(MoneyActionForm):
+    amount = MoneyField(allow_zero=False, help_text=(
+        "What arrived, in major units with the currency's digits (10.00, ¥1,000, 1.250): part of the amount "
+        "due, all of it, or more."))
+    reference = forms.CharField(max_length=200, help_text="The bank transfer or cheque reference.")
+
+
+def _transfer_parts(invoice: Invoice, amount: int) -> tuple[list[tuple[Invoice, int]], int]:
+    """Where `payment_allocate` will put `amount`: this invoice, then the oldest open ones; and the credit."""
+    from invoicing.models import InvoiceStatus as S
+
+    candidates = [invoice] if invoice.status in COLLECTABLE else []
+    candidates += list(Invoice.objects.filter(account_id=invoice.account_id, currency=invoice.currency,
+                                              status=S.OPEN, amount_due__gt=0).exclude(pk=invoice.pk)
+                       .order_by("due_date", "finalized_at", "id"))
+    parts, left = [], amount
+    for candidate in candidates:
+        part = min(left, candidate.amount_due)
+        if part > 0:
+            parts.append((candidate, part))
+            left -= part
+    return parts, left
+
+
+def _transfer_preview(invoice: Invoice, data: dict) -> Preview:
+    amount, reference = data.get("amount") or 0, data.get("reference") or "the reference below"
+    parts, credit = _transfer_parts(invoice, amount)
+    places = [f"{_m(i, part)} to {i} (due {_m(i, i.amount_due)} → {_m(i, i.amount_due - part)})" for i, part in parts]
+    if credit:
+        places.append(f"{_m(invoice, credit)} to the customer's credit balance")
+    text = (f"Record {_m(invoice, amount)} received from {invoice.account} ({reference}): "
+            + ("; ".join(places) or "nothing") + ". Its own invoice first, then the oldest open ones, the rest "
+            "as credit.")
+    return Preview(text, "" if amount > 0 else "Type the amount that arrived.")
+
+
+def _transfer(invoice: Invoice, data: dict) -> str:
+    from invoicing.models import PaymentSource
+    from invoicing.services.money_in import payment_allocate
+
+    done = payment_allocate(account_id=invoice.account_id, currency=invoice.currency, amount=data["amount"],
+                            reference=data["reference"].strip(), source=PaymentSource.OUT_OF_BAND,
+                            invoice_id=invoice.pk)
+    paid = ", ".join(f"{_m(invoice, part)} on invoice #{pk}" for pk, part in done.applied) or "nothing on invoices"
+    again = " (already recorded under this reference: nothing new)" if done.replayed else ""
+    return f"Recorded {paid}; {_m(invoice, done.credited)} to the credit balance{again}."
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=300, required=False, help_text="Why (kept in the audit trail).")
 
@@ -125,6 +173,8 @@ def _uncollectible(invoice: Invoice, data: dict) -> str:
 
 mark_paid = MoneyAction(title="Mark paid", form_class=ReferenceForm, describe=_mark_paid_preview, apply=_mark_paid,
                         preview_first=True)
+record_transfer = MoneyAction(title="Record a bank transfer", form_class=TransferForm, describe=_transfer_preview,
+                              apply=_transfer, form_kwargs=_currencies, summary=_summary)
 void = MoneyAction(title="Void", form_class=ReasonForm, describe=_void_preview, apply=_void, preview_first=True)
 mark_uncollectible = MoneyAction(title="Mark uncollectible", form_class=ReasonForm, describe=_uncollectible_preview,
                                  apply=_uncollectible, preview_first=True)

@@ -25,6 +25,7 @@ urlpatterns: list = [
     path("credit-notes", views.CreditNoteListView.as_view(), name="credit-notes"),
     path("credit-notes/<int:credit_note_id>/pdf", views.CreditNotePdfView.as_view(), name="credit-note-pdf"),
     path("credit-notes/<int:credit_note_id>/ubl", einvoice.CreditNoteUblView.as_view(), name="credit-note-ubl"),
+    path("accounts/<int:account_id>/balance", views.AccountBalanceView.as_view(), name="account-balance"),
     path("tax-rates", taxes.TaxRateListCreateView.as_view(), name="tax-rates"),
     path("tax-rates/<int:rate_id>", taxes.TaxRateDetailView.as_view(), name="tax-rate"),
 ]

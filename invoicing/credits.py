@@ -26,7 +26,7 @@ def credit_return(*, account_id: int, reference: str) -> int:
     return credit_consumption_reverse(account_id=account_id, reference=reference)
 
 
-def credit_add(*, account: Account, currency: str, amount: int, reason: str) -> None:
+def credit_add(*, account: Account, currency: str, amount: int, reason: str, reference: str = "") -> None:
     from billing.services.customers import credit_grant
 
-    credit_grant(account=account, amount=amount, currency=currency, reason=reason)
+    credit_grant(account=account, amount=amount, currency=currency, reason=reason, reference=reference)

@@ -52,7 +52,8 @@ def badge_of(invoice, today) -> tuple[str, str]:
         return "bad", _("Overdue")
     return {InvoiceStatus.OPEN: ("warn", _("Open")), InvoiceStatus.PAID: ("ok", _("Paid")),
             InvoiceStatus.VOID: ("neutral", _("Void")),
-            InvoiceStatus.UNCOLLECTIBLE: ("bad", _("Uncollectible"))}.get(invoice.status, ("neutral", invoice.status))
+            InvoiceStatus.UNCOLLECTIBLE: ("bad", _("Uncollectible")),
+            InvoiceStatus.DISPUTED: ("warn", _("Disputed"))}.get(invoice.status, ("neutral", invoice.status))
 
 
 def _group_words(group_key: str) -> str:
@@ -133,8 +134,15 @@ def statement_view(statement, d: Display) -> StatementView:
         steps.append(StepView(_("Credit applied from your balance"), "−" + money(invoice.credit_applied)))
     if invoice.credited_total:
         steps.append(StepView(_("Credit notes"), "−" + money(invoice.credited_total)))
+    refunded = sum(n.total for n in statement.credit_notes if n.credit_method == CreditMethod.REFUND)
+    if refunded:  # a refund's credit note takes it off; the money going back puts it on again
+        steps.append(StepView(_("Credit notes refunded"), "−" + money(refunded)))
     if invoice.amount_paid:
         steps.append(StepView(_("Paid"), "−" + money(invoice.amount_paid)))
+    if refunded:
+        steps.append(StepView(_("Refunded to you"), "+" + money(refunded)))
+    if invoice.amount_reversed:
+        steps.append(StepView(_("Taken back by a card dispute (chargeback)"), "+" + money(invoice.amount_reversed)))
     steps.append(StepView(_("Amount due"), money(invoice.amount_due), "grand"))
     methods = {CreditMethod.AMOUNT_DUE: _("taken off the amount due"), CreditMethod.BALANCE: _("added to your credit balance"),
                CreditMethod.REFUND: _("refunded")}

@@ -25,6 +25,7 @@ from billing.app_settings import (
 # "manual": bank transfers recorded by finance; "sandbox": an offline demo.
 GATEWAYS = ("stripe", "manual", "sandbox")
 FINAL_ACTIONS = ("cancel_subscription", "mark_uncollectible", "leave_past_due")
+DISPUTE_LOST_ACTIONS = ("reopen", "write_off")
 MOST_RETRIES = 4
 
 
@@ -74,14 +75,18 @@ class PaymentsSettings(AppSettings):
     DUNNING_FINAL_ACTION = Setting(Text(), "cancel_subscription", choices=FINAL_ACTIONS, doc=(
         "after the last failed retry: `cancel_subscription`, `mark_uncollectible` or `leave_past_due`"))
 
+    PAYMENTS_DISPUTE_LOST = Setting(Text(), "reopen", choices=DISPUTE_LOST_ACTIONS, doc=(
+        "what a lost dispute does to its invoice: `reopen` (the amount taken back is due again) or "
+        "`write_off` (the invoice becomes uncollectible for it)"))
+
     RECONCILIATION_TOLERANCE_PERCENT = Setting(DecimalNumber(), Decimal("0.5"), minimum=0, maximum=100, doc=(
         "amount differences up to this percentage are not discrepancies"))
     RECONCILIATION_ALERT_THRESHOLD = Setting(DecimalNumber(), Decimal("1000.00"), minimum=0, doc=(
         "total absolute discrepancy, in major units of `OPERATOR_CURRENCY` (¥1,000 for a yen operator), "
         "above which finance is alerted"))
     PAYMENTS_FINANCE_EMAILS = Setting(TextList(), [], rule=email_addresses, default_note=" (Django's `ADMINS`)",
-                                      doc=("who receives dispute, reconciliation, unapplied-payment and "
-                                           "failed-refund alerts"))
+                                      doc=("who receives dispute, reconciliation, unapplied-payment, "
+                                           "failed-refund and ledger alerts"))
 
     def check_together(self) -> list:
         from pricing.money import TooManyDecimals, UnknownCurrency, decimals_message, to_minor

@@ -123,7 +123,28 @@ def email_finance_reconciliation(event: OutboxEvent) -> None:
 
 @handler("billing.payment.unapplied")
 def email_finance_unapplied(event: OutboxEvent) -> None:
-    _finance(event, "finance_payment_unapplied")
+    from pricing.money import format_money
+
+    payload = event.payload
+    _render_and_send(finance_emails(), "finance_payment_unapplied", {
+        **payload, "amount_text": format_money(payload["amount"], payload["currency"], "en"),
+        "credited_text": format_money(payload.get("credited") or 0, payload["currency"], "en")})
+
+
+@handler("billing.ledger.difference_found")
+def email_finance_ledger_difference(event: OutboxEvent) -> None:
+    """Once per event (invoicing's SentEmail row): a replayed event sends nothing."""
+    from invoicing.emails import finance_alert_send
+    from pricing.money import format_money
+
+    def shown(minor, currency):
+        return format_money(minor, currency, "en") if currency else str(minor)
+
+    lines = [{**d, "reported_text": shown(d["reported"], d.get("currency")),
+              "derived_text": shown(d["derived"], d.get("currency"))} for d in event.payload.get("differences", [])]
+    finance_alert_send(event=event, email_type="finance_ledger_difference", context={
+        "account_id": event.account_id, "differences": lines,
+        "ledger_difference_id": event.payload.get("ledger_difference_id")})
 
 
 @handler("billing.refund.failed")

@@ -11,4 +11,5 @@ BEAT_SCHEDULE: dict = {
         "task": "payments.payment_method_expiry_warnings", "schedule": crontab(hour=8, minute=0),
     },
     "payments-reconciliation-daily": {"task": "payments.reconciliation_daily", "schedule": crontab(hour=2, minute=30)},
+    "payments-ledger-check-daily": {"task": "payments.ledger_check_daily", "schedule": crontab(hour=3, minute=15)},
 }

@@ -59,3 +59,11 @@ def dunning_retry_account(account_id: int, payment_method_id: int | None = None)
 @shared_task(name="payments.reconciliation_daily", ignore_result=True)
 def reconciliation_daily_run() -> int:
     return reconciliation_daily().pk
+
+
+@shared_task(name="payments.ledger_check_daily", ignore_result=True)
+def ledger_check_daily_run() -> dict:
+    from payments.services.ledger import ledger_check_daily
+
+    checked, different = ledger_check_daily()
+    return {"accounts checked": checked, "with a difference": different}

@@ -64,10 +64,11 @@ SUBSCRIPTION_EXAMPLE = {
 
 INVOICE = shape({
     "invoice_id": ID, "account_id": ID, "subscription_id": NULLABLE_ID, "number": NULLABLE_TEXT,
-    "status": {"enum": ["draft", "open", "paid", "void", "uncollectible"]}, "currency": CURRENCY,
+    "status": {"enum": ["draft", "open", "paid", "void", "uncollectible", "disputed"]}, "currency": CURRENCY,
     "total": MONEY, "amount_due": MONEY, "amount_paid": MONEY,
     "collection_method": {"enum": ["charge_automatically", "send_invoice"]}, "due_date": DAY,
     "paid_out_of_band": FLAG, "paid_by_credit_note": TEXT, "reason": TEXT, "days_overdue": {"type": "integer"},
+    "dispute_reference": TEXT, "outcome": TEXT, "reversed_amount": MONEY, "written_off": FLAG,
 }, ["invoice_id", "account_id", "number", "status", "currency", "total", "amount_due", "amount_paid"])
 INVOICE_EXAMPLE = {
     "invoice_id": 42, "account_id": 7, "subscription_id": 12, "number": "INV-2026-000042", "status": "open",
@@ -79,6 +80,7 @@ PAYMENT = shape({
     "status": TEXT, "attempt": COUNT, "gateway": TEXT, "reference": TEXT, "failure_code": TEXT,
     "failure_message": TEXT, "amount_refunded": MONEY, "next_retry_at": MOMENT, "update_payment_method_url": TEXT,
     "action_url": TEXT, "reason": TEXT, "refund_id": ID, "refund_amount": MONEY, "credit_note_id": NULLABLE_ID,
+    "credited": MONEY, "applied_to": {"type": "array", "items": {"type": "object"}},
 }, ["payment_id", "invoice_id", "account_id", "amount", "currency", "status"])
 PAYMENT_EXAMPLE = {
     "payment_id": 314, "invoice_id": 42, "account_id": 7, "amount": 11880, "currency": "USD",
@@ -172,6 +174,20 @@ EVENTS: list[EventType] = [
              status="void", amount_due=0, reason="Issued twice"),
     _invoice("uncollectible", "Collection of an invoice was given up (a later payment still pays it).",
              status="uncollectible", reason="Payment failed after every retry."),
+    _invoice("disputed", "A payment of the invoice was disputed (a chargeback): it reads disputed until the "
+             "dispute closes.", status="disputed", amount_due=0, amount_paid=11880, dispute_reference="dp_1Q"),
+    _invoice("dispute_closed", "The disputes of an invoice's payments closed: won restores it (paid), lost puts "
+             "what was taken back as due again (open) or writes it off (uncollectible, `written_off`).",
+             status="open", amount_due=11880, amount_paid=11880, dispute_reference="dp_1Q", outcome="lost",
+             reversed_amount=11880, written_off=False),
+    EventType("billing.ledger.difference_found", "The daily ledger check found that an account's balance, as "
+              "reported, differs from what its invoices, payments, refunds, credit notes and credits add up to "
+              "(once per difference).", "ledger_difference", "ledger_difference_id",
+              shape({"ledger_difference_id": ID, "account_id": ID,
+                     "differences": {"type": "array", "items": {"type": "object"}}},
+                    ["ledger_difference_id", "account_id", "differences"]),
+              {"ledger_difference_id": 3, "account_id": 7, "differences": [
+                  {"check": "balance_due", "currency": "USD", "reported": 11880, "derived": 9900}]}),
     EventType("billing.credit_note.issued", "A credit note was issued against a finalized invoice (numbered "
               "and final: credit notes have no drafts).", "credit_note", "credit_note_id", CREDIT_NOTE,
               CREDIT_NOTE_EXAMPLE),
@@ -202,7 +218,9 @@ EVENTS: list[EventType] = [
     _payment("requires_action", "A payment waits for the customer to authenticate it (3-D Secure).",
              status="requires_action", action_url="https://billing.example.com/console/payments/314/authenticate/"),
     _payment("unapplied", "Money arrived for an invoice that could no longer take it (paid, voided or "
-             "reduced meanwhile): finance decides.", reason="The invoice is already paid."),
+             "disputed meanwhile): it went to the account's other open invoices, oldest first, and the rest "
+             "to its credit balance (`credited`); finance is told.", reason="The invoice is already paid.",
+             credited=11880, applied_to=[]),
     _payment("refunded", "Part or all of a payment was refunded.", status="partially_refunded",
              amount_refunded=2376, refund_id=8, refund_amount=2376, credit_note_id=5, reason="requested_by_customer"),
     EventType("billing.refund.failed", "The payment processor refused a refund: the customer is still owed it.",

@@ -152,7 +152,8 @@ def billing_profile_currency_lock(*, account_id: int, currency: str) -> BillingP
 
 @transaction.atomic
 def credit_grant(*, account: Account, amount: int, currency: str, reason: str,
-                 expires_at: datetime | None = None) -> CreditEntry:
+                 expires_at: datetime | None = None, reference: str = "") -> CreditEntry:
+    """`reference`: what the credit comes from (e.g. a payment beyond what was due), for the ledger check."""
     errors = {}
     if not isinstance(amount, int) or amount <= 0:
         errors["amount"] = "Must be a positive whole number of minor units."
@@ -167,7 +168,8 @@ def credit_grant(*, account: Account, amount: int, currency: str, reason: str,
     if errors:
         raise ValidationFailed(errors)
     entry = CreditEntry.objects.create(account=account, kind=CreditKind.GRANT, amount=amount, currency=currency,
-                                       reason=reason.strip()[:200], expires_at=expires_at, created_at=clock.now())
+                                       reason=reason.strip()[:200], expires_at=expires_at, created_at=clock.now(),
+                                       reference=reference[:100])
     audit_record(action="credit.granted", instance=entry, after=snapshot(entry))
     event_record(type="billing.credit.granted", account_id=account.pk,
                  payload={"credit_entry_id": entry.pk, "amount": amount, "currency": currency,

@@ -26,7 +26,7 @@ from invoicing.models import (
 INVOICE_FIELDS = ["id", "account_id", "subscription_id", "number", "status", "currency", "collection_method",
                   "billing_reason", "period_start", "period_end", "issue_date", "due_date", "subtotal",
                   "discount_total", "tax_total", "total", "credit_applied", "credited_total", "amount_paid",
-                  "amount_due", "tax_breakdown", "tax_note", "finalized_at", "paid_at", "voided_at",
+                  "amount_reversed", "amount_due", "tax_breakdown", "tax_note", "finalized_at", "paid_at", "voided_at",
                   "uncollectible_at", "overdue_at", "payment_reference", "created_at"]
 
 
@@ -160,3 +160,16 @@ class CreditNoteOutput(serializers.ModelSerializer):
         model = CreditNote
         fields = ["id", "account_id", "invoice_id", "number", "status", "currency", "reason", "credit_method",
                   "subtotal", "tax_total", "total", "issue_date", "created_at", "lines"]
+
+
+class BalanceOutput(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217.")
+    due = serializers.IntegerField(help_text="What open and disputed invoices still ask for (minor units).")
+    written_off = serializers.IntegerField(help_text="What uncollectible invoices still ask for (minor units).")
+    credit = serializers.IntegerField(help_text="The credit balance the next invoices draw on (minor units).")
+    net = serializers.IntegerField(help_text="`due` less `credit`: negative when the account is in credit.")
+
+
+class AccountBalanceOutput(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    balances = BalanceOutput(many=True)

@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from billing.api.permissions import HasScope, OperatorOnly
 from billing.api.strict import expect_no_fields, expect_no_parameters
 from billing.api.views import ApiView
-from billing.models import ApiKey, Subscription
+from billing.models import Account, ApiKey, Subscription
 from invoicing import selectors, services
 from invoicing.api import serializers as s
+from invoicing.balance import account_balance
 from invoicing.models import CreditNote, Invoice
 from invoicing.upcoming import invoice_upcoming
 
@@ -263,3 +264,20 @@ class CreditNotePdfView(ApiView):
         if not note.pdf:
             note = credit_note_pdf_store(credit_note_id=note.pk)
         return pdf_response(request, note.pdf, note.pdf_etag, f"{note.number}.pdf")
+
+
+class AccountBalanceView(ApiView):
+    required_scopes = "billing:read"
+
+    @extend_schema(summary="An account's balance", responses=s.AccountBalanceOutput)
+    def get(self, request, account_id: int):
+        """What the account owes on its invoices and the credit it holds, per currency (minor units): the same
+        figures the console shows and the daily ledger check verifies. An account key sees its own account's."""
+        expect_no_parameters(request)
+        own = _account_id(request)
+        if own is not None and own != account_id:
+            raise Http404
+        if not Account.objects.filter(pk=account_id).exists():
+            raise Http404
+        balances = [b.as_dict() for b in account_balance(account_id=account_id).values()]
+        return Response(s.AccountBalanceOutput({"account_id": account_id, "balances": balances}).data)

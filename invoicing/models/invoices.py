@@ -17,6 +17,7 @@ class InvoiceStatus(models.TextChoices):
     PAID = "paid", "Paid"
     VOID = "void", "Void"
     UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+    DISPUTED = "disputed", "Disputed"
 
 
 class CollectionMethod(models.TextChoices):
@@ -65,6 +66,8 @@ class Invoice(TenantModel):
     credit_applied = models.BigIntegerField(default=0, help_text="Customer credit balance used, after tax.")
     credited_total = models.BigIntegerField(default=0, help_text="Credit notes against the amount due.")
     amount_paid = models.BigIntegerField(default=0)
+    amount_reversed = models.BigIntegerField(default=0, help_text=(
+        "Paid money a lost dispute took back (a chargeback): due again, or written off."))
     amount_due = models.BigIntegerField(default=0)
     tax_breakdown = models.JSONField(default=list, blank=True, help_text="Tax per rate.")
     tax_note = models.TextField(blank=True, help_text="Exemption or reverse-charge wording.")

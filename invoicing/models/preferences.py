@@ -17,6 +17,7 @@ class EmailType(models.TextChoices):
     CREDIT_NOTE_ISSUED = "billing_credit_note_issued", "Credit note issued"
     # To the operator's finance staff (FINANCE_ALERT_EMAILS), not to the customer.
     BILL_RUN_SUBSCRIPTION_FAILED = "finance_bill_run_subscription_failed", "Bill run failed for a subscription (finance)"
+    LEDGER_DIFFERENCE = "finance_ledger_difference", "The ledger check found a difference (finance)"
 
 
 class CustomerInvoicing(TenantModel):

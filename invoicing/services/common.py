@@ -19,7 +19,7 @@ from invoicing.services.totals import LINE_TAX_COLUMNS, totals_recompute
 # finalizers.
 WITH_ACCOUNT = ("account",)
 TRACKED = ["status", "number", "subtotal", "discount_total", "tax_total", "total", "credit_applied",
-           "credited_total", "amount_paid", "amount_due", "due_date", "payment_reference"]
+           "credited_total", "amount_paid", "amount_reversed", "amount_due", "due_date", "payment_reference"]
 
 
 def require(invoice: Invoice, *allowed: str, action: str) -> None:

@@ -69,7 +69,8 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
     """`lines`: [{"line_id": id, "amount": net minor units (omit for the whole line)}]; or `amount`:
     a gross amount (tax included) spread over the lines in proportion to what is left on each."""
     invoice = row_lock(Invoice, invoice, related=WITH_ACCOUNT)
-    require(invoice, InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE, action="credit")
+    require(invoice, InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE, InvoiceStatus.DISPUTED,
+            action="credit")
     errors: dict = {}
     if not (reason or "").strip():
         errors["reason"] = "This field is required."
@@ -145,7 +146,7 @@ def credit_note_create(*, invoice, reason: str, lines: list[dict] | None = None,
             invoice.save()
     elif method == CreditMethod.BALANCE:
         credit_add(account=invoice.account, currency=invoice.currency, amount=total,
-                   reason=f"Credit note {note.number}")
+                   reason=f"Credit note {note.number}", reference=f"invoicing.credit_note:{note.pk}")
     audit_record(action="credit_note.created", instance=note, after={
         "number": note.number, "invoice": invoice.number, "total": total, "credit_method": method,
         "reason": note.reason, "lines": [{"line": n.invoice_line_id, "amount": n.amount, "tax": n.tax_amount}

@@ -1,4 +1,5 @@
-"""Invoice state changes: draft -> open -> paid | void | uncollectible, by `TRANSITIONS`.
+"""Invoice state changes: draft -> open -> paid | void | uncollectible (and disputed while a
+chargeback is open, invoicing/services/disputes.py), by `TRANSITIONS`.
 
 Each one goes through `billing.transitions.transition()`: the invoice row locked, its
 state re-checked against the table, changed, audited and announced in the same
@@ -57,13 +58,23 @@ COLLECTION_REQUESTED = "invoicing.collection_requested"
 S = InvoiceStatus
 TRANSITIONS = TransitionTable(Invoice, {
     S.DRAFT: {S.OPEN, S.PAID},  # paid when credit covers it all
-    S.OPEN: {S.PAID, S.VOID, S.UNCOLLECTIBLE},
+    S.OPEN: {S.PAID, S.VOID, S.UNCOLLECTIBLE, S.DISPUTED},
     S.UNCOLLECTIBLE: {S.PAID, S.VOID},  # a later payment still pays it
-    S.PAID: set(),  # corrections are credit notes
+    S.PAID: {S.DISPUTED},  # other corrections are credit notes
+    # A closed dispute: won restores it (paid, or open for what was left); lost puts the money taken
+    # back as due again (open) or writes it off (uncollectible), per PAYMENTS_DISPUTE_LOST.
+    S.DISPUTED: {S.PAID, S.OPEN, S.UNCOLLECTIBLE},
     S.VOID: set(),
 }, initial={S.DRAFT}, picture=state)
 # Paying needs a finalized invoice: a draft becomes paid only by its finalization.
 PAYABLE = (S.OPEN, S.UNCOLLECTIBLE)
+
+
+def amount_due_of(invoice: Invoice) -> int:
+    """What is left to pay: the total less credit, credit notes taken off it and payments, plus what
+    chargebacks took back of those payments."""
+    return max(0, invoice.total - invoice.credit_applied - invoice.credited_total - invoice.amount_paid
+               + invoice.amount_reversed)
 
 
 def credit_reference(invoice: Invoice) -> str:
@@ -130,7 +141,7 @@ def _queue_pdf(invoice: Invoice) -> None:
     transaction.on_commit(lambda: invoice_render_pdf.delay(pk))
 
 
-def _settle(invoice: Invoice, *, amount: int, reference: str, source: str, action: str) -> Invoice:
+def settle_locked(invoice: Invoice, *, amount: int, reference: str, source: str, action: str) -> Invoice:
     """Record a payment on a locked invoice; pays it when nothing is left due. Idempotent per reference."""
     existing = invoice.payments.filter(reference=reference).first()
     if existing is not None:
@@ -148,7 +159,7 @@ def _settle(invoice: Invoice, *, amount: int, reference: str, source: str, actio
     InvoicePayment.objects.create(account_id=invoice.account_id, invoice=invoice, amount=amount,
                                   reference=reference, source=source, recorded_at=now)
     invoice.amount_paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or 0
-    invoice.amount_due = max(0, invoice.total - invoice.credit_applied - invoice.credited_total - invoice.amount_paid)
+    invoice.amount_due = amount_due_of(invoice)
     if source == PaymentSource.OUT_OF_BAND:
         invoice.payment_reference = reference[:200]
     recorded = {"payment": {"amount": amount, "reference": reference, "source": source}}
@@ -173,7 +184,7 @@ def invoice_record_payment(*, invoice: Invoice | int, amount: int, payment_refer
     """
     if not (payment_reference or "").strip():
         raise ValidationFailed({"payment_reference": "This field is required."})
-    return _settle(row_lock(Invoice, invoice, related=WITH_ACCOUNT), amount=amount,
+    return settle_locked(row_lock(Invoice, invoice, related=WITH_ACCOUNT), amount=amount,
                    reference=payment_reference.strip(), source=PaymentSource.GATEWAY,
                    action="invoice.payment_recorded")
 
@@ -187,7 +198,7 @@ def invoice_mark_paid(*, invoice: Invoice | int, reference: str) -> Invoice:
     if invoice.status == InvoiceStatus.PAID and invoice.payment_reference == reference.strip():
         return invoice
     TRANSITIONS.check(invoice.status, S.PAID, from_=PAYABLE, verb="mark paid")
-    return _settle(invoice, amount=invoice.amount_due, reference=reference.strip(),
+    return settle_locked(invoice, amount=invoice.amount_due, reference=reference.strip(),
                    source=PaymentSource.OUT_OF_BAND, action="invoice.marked_paid")
 
 

@@ -18,6 +18,7 @@ from payments.admin.common import PaymentsAdmin, ask_then, run_each
 from payments.models import AccountDunning, Dispute, DunningCase, Payment, Refund, RefundStatus
 from payments.services.charging import payment_mark_received, payment_resume
 from payments.services.dunning import dunning_pause, dunning_resume
+from payments.services.refund_notes import payment_credit_left, refund_note_room
 from payments.services.refunds import REFUNDABLE, refund_create
 
 
@@ -70,8 +71,13 @@ def _refund_preview(payment: Payment, data: dict) -> Preview:
             f"{_m(payment, payment.amount_refunded)}"
             + (f", {_m(payment, pending)} pending" if pending else "")
             + f") {_refunds_to(payment)}; the payment will read refunded {_m(payment, after)} of "
-            f"{_m(payment, payment.amount)} ({state}). Invoice {invoice} stays {invoice.status}: a refund does not "
-            "issue a credit note.")
+            f"{_m(payment, payment.amount)} ({state}). Invoice {invoice} stays {invoice.status} and a refund credit "
+            "note documents it (what of the payment became credit is drawn back from the balance instead).")
+    if not problem:
+        room = refund_note_room(payment) + payment_credit_left(payment) - pending
+        if amount > room:
+            problem = (f"At most {_m(payment, max(0, room))} can be refunded against invoice {invoice}: the rest was "
+                       "credited already.")
     return Preview(text, problem)
 
 

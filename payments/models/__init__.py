@@ -1,5 +1,6 @@
 from .customers import GatewayCustomer
 from .dunning import DUNNING_TRANSITIONS, AccountDunning, DunningCase, DunningStatus
+from .ledger import LedgerDifference
 from .methods import PaymentMethod, PaymentSetup, SetupStatus
 from .payments import (
     ACTIVE_STATUSES,
@@ -39,6 +40,7 @@ __all__ = [
     "DunningCase",
     "DunningStatus",
     "GatewayCustomer",
+    "LedgerDifference",
     "Payment",
     "PaymentMethod",
     "PaymentSetup",

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.audit import audit_record, snapshot
-from billing.errors import BillingError, InvalidTransition
+from billing.errors import InvalidTransition
 from billing.outbox import event_record
 from billing.transitions import row_lock, transition
 from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
@@ -234,16 +234,26 @@ def _apply(payment: Payment, result: ChargeResult) -> Payment:
 
 
 def _apply_to_invoice(payment: Payment) -> None:
-    from invoicing.services import invoice_record_payment
+    """The money goes to its invoice first, the rest to the account's other open invoices (oldest first),
+    then to its credit balance (invoicing/services/money_in.py). Money its invoice could no longer take
+    (paid, voided or disputed meanwhile) is credit too, and finance is told."""
+    from invoicing.services.money_in import payment_allocate
 
-    try:
-        invoice_record_payment(invoice=payment.invoice_id, amount=payment.amount, payment_reference=payment.reference)
-    except BillingError as exc:  # paid, voided or reduced meanwhile: money arrived that the invoice cannot take
-        payment.unapplied_reason = exc.message[:300]
-        payment.save(update_fields=["unapplied_reason", "updated_at"])
-        audit_record(action="payment.unapplied", instance=payment, after={"reason": exc.message})
-        event_record(type=PAYMENT_UNAPPLIED, account_id=payment.account_id,
-                     payload=payment_payload(payment, reason=exc.message))
+    allocation = payment_allocate(account_id=payment.account_id, currency=payment.currency, amount=payment.amount,
+                                  reference=payment.reference, invoice_id=payment.invoice_id,
+                                  credit_reason=f"Payment {payment.reference} beyond what was due")
+    if allocation.replayed or payment.invoice_id in allocation.to_invoice:
+        return
+    reason = "Its invoice could no longer take it (paid, voided or disputed meanwhile)"
+    if allocation.credited:
+        reason += "; it was added to the account's credit balance"
+    payment.unapplied_reason = reason[:300]
+    payment.save(update_fields=["unapplied_reason", "updated_at"])
+    audit_record(action="payment.unapplied", instance=payment, after={
+        "reason": reason, "applied_elsewhere": allocation.to_invoice, "credited": allocation.credited})
+    event_record(type=PAYMENT_UNAPPLIED, account_id=payment.account_id, payload=payment_payload(
+        payment, reason=reason, credited=allocation.credited,
+        applied_to=[{"invoice_id": pk, "amount": amount} for pk, amount in allocation.applied]))
 
 
 def payment_mark_received(*, payment: Payment) -> Payment:

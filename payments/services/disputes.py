@@ -10,6 +10,8 @@ from django.utils import timezone
 from billing.audit import audit_record, snapshot
 from billing.outbox import event_record
 from billing.transitions import row_lock, transition
+from invoicing.services.disputes import invoice_dispute_close, invoice_dispute_open
+from payments import conf
 from payments.models import (
     REFUND_TRANSITIONS,
     Dispute,
@@ -51,6 +53,8 @@ def dispute_record(*, payment: Payment, dispute: dict) -> Dispute:
         audit_record(action="dispute.created", instance=row, after=snapshot(row))
         if payment.status != PaymentStatus.DISPUTED:
             transition(payment, PaymentStatus.DISPUTED, action="payment.disputed")
+        # The invoice reads disputed too, until its disputes close.
+        invoice_dispute_open(invoice=payment.invoice_id, dispute_reference=row.gateway_dispute_id)
         event_record(type=DISPUTE_CREATED, account_id=payment.account_id, payload={
             **payment_payload(payment), "dispute_id": row.pk, "gateway_dispute_id": row.gateway_dispute_id,
             "dispute_amount": row.amount, "reason": row.reason, "evidence_due_by": row.evidence_due_by})
@@ -88,6 +92,12 @@ def _close(payment: Payment, row: Dispute, outcome: str) -> None:
             target = PaymentStatus.REFUNDED
         if target != payment.status:  # another dispute of the payment may have closed first
             transition(payment, target, action="payment.dispute_won")
+    # The invoice: restored, or owed again (or written off) for what the network took back.
+    still_disputed = Dispute.objects.filter(payment__invoice_id=payment.invoice_id,
+                                            outcome=DisputeOutcome.OPEN).exclude(pk=row.pk).exists()
+    invoice_dispute_close(invoice=payment.invoice_id, dispute_reference=row.gateway_dispute_id, outcome=outcome,
+                          reversed_amount=reversed_amount, still_disputed=still_disputed,
+                          write_off=conf.settings.PAYMENTS_DISPUTE_LOST == "write_off")
     event_record(type=DISPUTE_CLOSED, account_id=payment.account_id, payload={
         **payment_payload(payment), "dispute_id": row.pk, "gateway_dispute_id": row.gateway_dispute_id,
         "outcome": outcome, "reversed_amount": reversed_amount})

@@ -1,4 +1,5 @@
-"""Refunds: full or partial, from the admin, the API or a credit note; and refunds made at the gateway."""
+"""Refunds: full or partial, from the admin, the API or a credit note; and refunds made at the gateway.
+Each refund of an invoice payment is documented by a credit note (payments/services/refund_notes.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from payments.gateways import GatewayError, GatewayUnavailable, RefundRequest, R
 from payments.models import REFUND_TRANSITIONS, Payment, PaymentStatus, Refund, RefundStatus
 
 from .charging import payment_payload
+from .refund_notes import (
+    payment_credit_left,
+    refund_credit_note_ensure,
+    refund_note_room,
+    refunds_paying_out,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,12 @@ def _refund_open(*, payment, amount, reason, reference, credit_note_id) -> Refun
         raise ValidationFailed({"amount": "Must be a positive whole number of minor units."})
     if amount > available:
         raise ValidationFailed({"amount": f"At most {available} can still be refunded."})
+    if credit_note_id is None:  # its credit note is written as it succeeds: the invoice must have room for it
+        room = refund_note_room(payment) + payment_credit_left(payment) - _pending_total(payment)
+        if amount > room:
+            raise ValidationFailed({"amount": f"At most {max(0, room)} can be refunded against the invoice (what "
+                                              "was paid on it and not credited yet, and what of the payment is "
+                                              "still credit)."})
     number = payment.refunds.count() + 1
     refund = Refund.objects.create(
         account_id=payment.account_id, payment=payment, amount=amount, currency=payment.currency,
@@ -111,8 +124,10 @@ def refund_apply_result(*, refund: Refund, result: RefundResult) -> Refund:
         return refund  # a replayed answer: the first one was applied
     if result.status == "succeeded":
         payment = row_lock(Payment, refund.payment_id)
+        note_id = refund_credit_note_ensure(refund=refund, payment=payment)
         transition(refund, RefundStatus.SUCCEEDED, action="refund.succeeded",
-                   changes={"gateway_refund_id": result.id, "succeeded_at": timezone.now()})
+                   changes={"gateway_refund_id": result.id, "succeeded_at": timezone.now(),
+                            "credit_note_id": note_id})
         _add_to_payment(payment, refund)
     elif result.status in ("failed", "canceled"):
         # The customer is still owed the money: finance hears of it (email) and so can integrations.
@@ -154,12 +169,15 @@ def payment_refunds_sync(*, payment: Payment) -> int:
                 (remote.reference and Refund.objects.filter(reference=remote.reference).exists())
             if known or locked.status not in REFUNDABLE:
                 continue
-            refund = Refund.objects.create(
+            refund = Refund(
                 account_id=locked.account_id, payment=locked, amount=min(remote.amount, locked.refundable),
                 currency=locked.currency, reason="Refunded at the payment processor",
                 reference=f"gateway:{remote.id}", gateway_refund_id=remote.id,
                 status=REFUND_TRANSITIONS.start(RefundStatus.SUCCEEDED),
                 created_at=remote.created or timezone.now(), succeeded_at=timezone.now())
+            if refund.amount > 0:
+                refund.credit_note_id = refund_credit_note_ensure(refund=refund, payment=locked)
+            refund.save()
             audit_record(action="refund.recorded_from_gateway", instance=refund, after=snapshot(refund))
             if refund.amount > 0:
                 _add_to_payment(locked, refund)
@@ -168,7 +186,11 @@ def payment_refunds_sync(*, payment: Payment) -> int:
 
 
 def refund_for_credit_note(*, credit_note_id: int, invoice_id: int, total: int, reason: str = "") -> list[Refund]:
-    """Pay a refund credit note back across the invoice's collected payments, newest first. Idempotent."""
+    """Pay a refund credit note back across the invoice's collected payments, newest first. Idempotent.
+    A credit note written for a refund already made (refund_notes) pays nothing more."""
+    made_first = refunds_paying_out(credit_note_id)
+    if made_first:
+        return made_first
     refunds, left = [], total
     payments = Payment.objects.filter(invoice_id=invoice_id, status__in=REFUNDABLE).order_by("-created_at", "-id")
     for payment in payments:

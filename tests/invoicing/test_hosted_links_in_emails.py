@@ -69,7 +69,7 @@ def test_a_paid_invoice_email_has_no_pay_link(account):
     from invoicing.models import SentEmail
 
     SentEmail.objects.all().delete()
-    email_invoice_generated(OutboxEvent.objects.filter(type="billing.invoice.created").last())
+    email_invoice_generated(OutboxEvent.objects.filter(type="billing.invoice.finalized").last())
     message, = [m for m in mail.outbox if invoice.number in m.subject]
     assert not links_in(message)
 

@@ -8,6 +8,7 @@ from payments.models import (
     Dispute,
     DunningCase,
     GatewayCustomer,
+    LedgerDifference,
     Payment,
     PaymentMethod,
     PaymentSetup,
@@ -42,3 +43,4 @@ def build(account):
                                            created_at=now)
     Discrepancy.objects.create(account=account, run=run, kind="missing_gateway", object_type="refund", refund=refund,
                                payment=payment, currency="USD", local_amount=10)
+    LedgerDifference.objects.create(account=account, fingerprint=f"rows-{account.pk}", differences=[], found_at=now)

@@ -4,6 +4,10 @@ Then run the periodic jobs once (`--run-jobs`) so renewals, bill runs and dunnin
 catch up, as beat would. With `--step 1d` the clock moves in steps and the jobs run
 after each one, so months of subscriptions (trial notices, renewals, invoices,
 dunning) play out in order in seconds: `advance_clock 3mo --step 1d --run-jobs`.
+
+It prints one line per step and one per job run: the job, what it returned (its counts) and how many
+emails it sent. Emails still go out through the configured backend, except the console backend
+(development), whose bodies would bury those lines: there they are only counted (billing/mail.py).
 """
 
 import re
@@ -55,7 +59,32 @@ class Command(BaseCommand):
             remaining -= delta
             self.stdout.write(f"billing clock now reads {new_now.isoformat()}")
             if run_jobs:
-                from billing.jobs import run_periodic_jobs
+                self._run_jobs()
 
-                for name in run_periodic_jobs():
-                    self.stdout.write(f"ran {name}")
+    def _run_jobs(self) -> None:
+        from billing.jobs import periodic_jobs_each
+        from billing.mail import counting
+
+        with counting() as mail:
+            before = 0
+            for name, result in periodic_jobs_each():
+                sent, before = mail.sent - before, mail.sent
+                emails = f", {sent} email{'s' if sent != 1 else ''} sent" if sent else ""
+                self.stdout.write(f"  {name}: {job_outcome(result)}{emails}")
+
+
+def job_outcome(result) -> str:
+    """What a job returned, in a few words: its counts, or its error."""
+    if isinstance(result, BaseException):
+        return f"failed ({type(result).__name__}: {str(result)[:120]})"
+    if result is None:
+        return "done"
+    if isinstance(result, bool):
+        return "done" if result else "nothing to do"
+    if isinstance(result, int):
+        return f"{result} handled"
+    if isinstance(result, dict):
+        return ", ".join(f"{key} {value}" for key, value in result.items()) or "nothing to do"
+    if isinstance(result, list | tuple):
+        return f"{len(result)} handled"
+    return str(result)[:120]
