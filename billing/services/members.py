@@ -110,8 +110,9 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by=Non
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
-    for pending in Invitation.objects.select_for_update().filter(
-            account=account, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True):
+    pending = row_lock(Invitation, account=account, email__iexact=email, accepted_at__isnull=True,
+                       revoked_at__isnull=True, required=False)  # at most one (a partial unique index)
+    if pending is not None:
         _invitation_revoked(pending, now)
     token, hashed = _new_token()
     invitation = Invitation.objects.create(
