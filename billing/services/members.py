@@ -127,8 +127,15 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by=Non
                    "days": conf.settings.CONSOLE_INVITATION_DAYS, "operator": conf.settings.OPERATOR_NAME}
         subject = " ".join(render_to_string("console/email/invitation_subject.txt", context).split())
         body = render_to_string("console/email/invitation.txt", context)
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
+        transaction.on_commit(lambda: _send_invitation(subject, body, email))
     return IssuedInvitation(invitation=invitation, token=token)
+
+
+def _send_invitation(subject: str, body: str, email: str) -> None:
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except Exception:  # the invitation stands: the owner sees it pending and can invite the address again
+        logger.exception("the invitation email to %s could not be sent", email)
 
 
 def _invitation_revoked(invitation: Invitation, now) -> None:
@@ -313,6 +320,8 @@ def portal_session_redeem(*, token: str) -> tuple[PortalSession, Membership]:
         if _staff_holds(session.email):
             raise LinkUnusable("This link has expired or was already used.")
         user = _portal_user(session.email)
+        if not user.is_active:  # a deactivated person stays out, whatever the operator's app asks
+            raise LinkUnusable("This link has expired or was already used.")
         session.used_at, session.used_by = clock.now(), user
         session.save(update_fields=["used_at", "used_by"])
         audit_record(action="portal_session.used", instance=session, after={"used_at": session.used_at,
