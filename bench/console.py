@@ -177,11 +177,13 @@ def main() -> None:
         invoices = bill_the_year(world["subscription_id"])
         from django.db import connection
 
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM metering_usagerollup")
-            rollups = cursor.fetchone()[0]
+        from billing import tenancy
+
+        with tenancy.operator_scope(), connection.cursor() as cursor:
+            cursor.execute("SELECT granularity, count(*) FROM metering_usagerollup GROUP BY 1 ORDER BY 1")
+            rollups = ", ".join(f"{count:,} {granularity}" for granularity, count in cursor.fetchall())
         print(f"{options.events:,} events loaded in {loaded:.0f} s, folded in {folded:.0f} s ({runs} runs, "
-              f"{rollups:,} rollup rows); {len(invoices)} invoices", flush=True)
+              f"rollup rows: {rollups}); {len(invoices)} invoices", flush=True)
         pages = {"/health/live": "/health/live", "overview": "/console/", "usage": "/console/usage/",
                  "invoices": "/console/invoices/", "invoice detail": f"/console/invoices/{invoices[-1]}/",
                  "upcoming": "/console/invoices/upcoming/", "payment methods": "/console/payment-methods/",
