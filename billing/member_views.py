@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model, login, password_validation
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from billing.display import Display
@@ -195,7 +196,7 @@ def invitation_accept_view(request, token: str):
     return render(request, "console/invitation_accept.html", {
         "invitation": invitation, "form": form, "matches": matches, "signed_in_as": user, "known": known,
         "expires": Display.for_request(request).day(invitation.expires_at),
-        "login_url": f"{reverse('console:login')}?next={request.path}",
+        "login_url": f"{reverse('console:login')}?{urlencode({'next': request.path})}",
     }, status=400 if form is not None and form.errors else 200)
 
 
