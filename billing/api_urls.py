@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from billing.api import catalog, customers, subscriptions
+from billing.api import catalog, customers, portal, subscriptions
 
 urlpatterns: list = [
     path("plans", catalog.PlanListCreateView.as_view(), name="plans"),
@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("accounts/<int:account_id>/billing-profile", customers.BillingProfileView.as_view(),
          name="billing-profile"),
     path("accounts/<int:account_id>/credits", customers.CreditListGrantView.as_view(), name="credits"),
+    path("portal-sessions", portal.PortalSessionCreateView.as_view(), name="portal-sessions"),
     path("coupons", customers.CouponListCreateView.as_view(), name="coupons"),
     path("coupons/<slug:code>/promotion-codes", customers.PromotionCodeCreateView.as_view(),
          name="promotion-codes"),

@@ -180,6 +180,12 @@ class BillingSettings(AppSettings):
     SIGNIN_FAILURE_WINDOW_SECONDS = Setting(WholeNumber(), 3600, minimum=1, doc=(
         "failures are forgotten this long after the last one (and pruned hourly)"))
 
+    # Console links that carry a token (billing/services/members.py, docs/console.md).
+    CONSOLE_INVITATION_DAYS = Setting(WholeNumber(), 7, minimum=1, maximum=90, doc=(
+        "how many days an invitation to join an account (sent from the console's Members page) stays valid"))
+    CONSOLE_PORTAL_SESSION_MINUTES = Setting(WholeNumber(), 5, minimum=1, maximum=60, doc=(
+        "how many minutes a one-time console link made by `POST /api/v1/portal-sessions` stays valid"))
+
 
 settings = BillingSettings()
 

@@ -13,6 +13,7 @@ SECTIONS = {
     "console:plan": "plan",
     "console:plan-change": "plan",
     "console:billing-details": "billing-details",
+    "console:members": "members",
 }
 
 
@@ -29,7 +30,17 @@ def console(request):
         "operator_has_logo": logo_file() is not None,
         "console_section": SECTIONS.get(match.view_name) if match else None,
         "user_memberships": _memberships(request) if membership else [],
+        "portal_return_url": _portal_return(request, membership),
     }
+
+
+def _portal_return(request, membership) -> str:
+    """The operator's page a portal link came from, while the session works in the account it opened."""
+    from billing.member_views import PORTAL_RETURN_SESSION_KEY
+
+    session = getattr(request, "session", None)
+    came_from = session.get(PORTAL_RETURN_SESSION_KEY) if session is not None and membership else None
+    return came_from["url"] if came_from and came_from.get("account_id") == membership.account_id else ""
 
 
 def _memberships(request):

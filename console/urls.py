@@ -1,12 +1,12 @@
 """The console's URLconf (namespace `console`), mounted at the root by config/urls.py: sign-in and passwords,
-the overview, branding, account switching, API keys, and the pages of billing (plan), invoicing (billing details)
-and payments."""
+the overview, branding, account switching, API keys, members and invitations, portal links, and the pages
+of billing (plan), invoicing (billing details) and payments."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from billing import branding
+from billing import branding, member_views
 from billing import views as billing_views
 from billing.signin import ConsoleSignInForm
 from console import views
@@ -48,5 +48,12 @@ urlpatterns = [
     path("console/api-keys/<int:key_id>/revoke/", billing_views.api_key_revoke_view, name="api-key-revoke"),
     path("console/", include("billing.console_urls")),
     path("console/", include("invoicing.console_urls")),
+    path("console/members/", member_views.members, name="members"),
+    path("console/members/<int:membership_id>/role/", member_views.member_role, name="member-role"),
+    path("console/members/<int:membership_id>/remove/", member_views.member_remove_view, name="member-remove"),
+    path("console/members/invitations/<int:invitation_id>/revoke/", member_views.invitation_revoke_view,
+         name="invitation-revoke"),
+    path("console/invitations/<str:token>/", member_views.invitation_accept_view, name="invitation-accept"),
+    path("console/portal/<str:token>/", member_views.portal_enter, name="portal-enter"),
     path("console/", include("payments.console_urls")),
 ]

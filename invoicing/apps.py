@@ -15,6 +15,7 @@ class InvoicingConfig(AppConfig):
         from invoicing import (
             handlers,  # noqa: F401  (outbox handlers: billing emails)
             metrics,  # noqa: F401  (its metrics: outbox handlers that count, a refresher)
+            usage_emails,  # noqa: F401  (outbox handler: the usage-threshold email)
         )
         from invoicing.customers import email_preferences_of
 

@@ -106,10 +106,23 @@ def email_payment_failed(event: OutboxEvent) -> None:
     email_send(event=event, email_type=EmailType.PAYMENT_FAILED, context=_payment_context(event))
 
 
+def _plan_name(payload: dict) -> str:
+    """The plan's name as the customer knows it ("Standard"), not its code: the payload carries the code."""
+    from billing.models import Plan, Subscription
+
+    if payload.get("plan_name"):
+        return payload["plan_name"]
+    subscription = Subscription.objects.filter(pk=payload.get("subscription_id")).select_related("plan").first()
+    if subscription is not None:
+        return subscription.plan.name
+    plan = Plan.objects.filter(code=payload.get("plan", "")).first()
+    return plan.name if plan is not None else payload.get("plan", "")
+
+
 def _subscription_context(event: OutboxEvent) -> dict:
     lang = _language(event)
     payload = event.payload
-    return {"plan": payload.get("plan_name") or payload.get("plan", ""),
+    return {"plan": _plan_name(payload),
             "period_end": _when(payload.get("current_period_end"), lang),
             "ended_at": _when(payload.get("ended_at") or payload.get("current_period_end"), lang),
             "at_period_end": bool(payload.get("cancel_at_period_end"))}

@@ -13,10 +13,7 @@ class MeteringConfig(AppConfig):
 
         from prometheus_client import REGISTRY
 
-        from metering import (
-            handlers,  # noqa: F401  (registers outbox handlers)
-            metrics,  # noqa: F401  (its metrics and their refresher)
-        )
+        from metering import metrics  # noqa: F401  (its metrics and their refresher)
         from metering.selectors.lag import RollupLagCollector
 
         if not getattr(REGISTRY, "_metering_rollup_lag", False):  # ready() can run twice (tests)

@@ -25,6 +25,7 @@ from .customers import (
     CreditKind,
     PromotionCode,
 )
+from .members import Invitation, PortalFlow, PortalSession
 from .metrics import Aggregation, BillableMetric
 from .outbox import OutboxEvent
 from .signin import SignInThrottle
@@ -48,6 +49,9 @@ __all__ = [
     "Aggregation",
     "ApiKey",
     "ApiScope",
+    "Invitation",
+    "PortalFlow",
+    "PortalSession",
     "AuditEntry",
     "BillableMetric",
     "BillingProfile",

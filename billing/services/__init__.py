@@ -44,6 +44,21 @@ from billing.services.lifecycle import (
     subscription_period_advance,
     subscriptions_roll,
 )
+from billing.services.members import (
+    IssuedInvitation,
+    IssuedPortalSession,
+    LinkUnusable,
+    invitation_accept,
+    invitation_accept_new_person,
+    invitation_by_token,
+    invitation_create,
+    invitation_problem,
+    invitation_revoke,
+    member_remove,
+    member_role_change,
+    portal_session_create,
+    portal_session_redeem,
+)
 from billing.services.overrides import subscription_overrides_set
 from billing.services.subscriptions import (
     ChangePlan,
@@ -62,6 +77,19 @@ from billing.services.subscriptions import (
 )
 
 __all__ = [
+    "IssuedInvitation",
+    "IssuedPortalSession",
+    "LinkUnusable",
+    "invitation_accept",
+    "invitation_accept_new_person",
+    "invitation_by_token",
+    "invitation_create",
+    "invitation_problem",
+    "invitation_revoke",
+    "member_remove",
+    "member_role_change",
+    "portal_session_create",
+    "portal_session_redeem",
     "KEY_PREFIX_LENGTH",
     "ChangePlan",
     "IssuedKey",

@@ -6,7 +6,6 @@ from billing.models import Account, TenantModel
 
 
 class EmailType(models.TextChoices):
-    # billing_usage_threshold_reached is sent by metering (metering/handlers.py), with its alert.
     INVOICE_GENERATED = "billing_invoice_generated", "Invoice generated"
     PAYMENT_SUCCEEDED = "billing_payment_succeeded", "Payment succeeded"
     PAYMENT_FAILED = "billing_payment_failed", "Payment failed"
@@ -15,6 +14,7 @@ class EmailType(models.TextChoices):
     SUBSCRIPTION_CANCELED = "billing_subscription_canceled", "Subscription canceled"
     UPCOMING_RENEWAL = "billing_upcoming_renewal", "Upcoming renewal"
     CREDIT_NOTE_ISSUED = "billing_credit_note_issued", "Credit note issued"
+    USAGE_THRESHOLD_REACHED = "billing_usage_threshold_reached", "Usage threshold reached"
     # To the operator's finance staff (FINANCE_ALERT_EMAILS), not to the customer.
     BILL_RUN_SUBSCRIPTION_FAILED = "finance_bill_run_subscription_failed", "Bill run failed for a subscription (finance)"
     LEDGER_DIFFERENCE = "finance_ledger_difference", "The ledger check found a difference (finance)"

@@ -3,7 +3,7 @@
 Firing writes a `UsageAlert` (unique per account, metric, period start and
 threshold, so a second evaluation, even a concurrent one, fires nothing), an
 audit entry and the outbox event `billing.usage.threshold_reached`; the email
-to the billing contacts is sent by that event's handler (metering/handlers.py)
+to the billing contacts is sent by that event's handler (invoicing/usage_emails.py)
 and the console shows open alerts as a banner.
 """
 

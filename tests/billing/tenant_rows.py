@@ -8,13 +8,21 @@ from django.contrib.auth import get_user_model
 
 from billing.audit import audit_record
 from billing.outbox import event_record
-from billing.services import api_key_create, membership_add
+from billing.services import (
+    api_key_create,
+    invitation_create,
+    membership_add,
+    portal_session_create,
+)
 
 
 def build(account):
     user = get_user_model().objects.create_user(username=f"member-{account.pk}", password="x")
     membership_add(account=account, user=user, role="viewer")
     api_key_create(name="k", scopes=["usage:write"], account=account)
+    invitation_create(account=account, email=f"invited-{account.pk}@example.com", role="viewer")
+    portal_session_create(account=account, email=f"portal-{account.pk}@example.com", role="viewer",
+                          return_url="https://app.example.com/")
     from django.db import transaction
 
     with transaction.atomic():

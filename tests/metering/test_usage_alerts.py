@@ -56,7 +56,7 @@ def test_the_billing_contacts_get_one_email_even_if_the_event_is_delivered_twice
     usage_mails = [m for m in mail.outbox if m.subject.startswith("Usage of")]
     assert [m.to for m in usage_mails] == [["owner@example.com"]]
     assert "80%" in usage_mails[0].subject
-    from metering.handlers import email_usage_threshold
+    from invoicing.usage_emails import email_usage_threshold
 
     email_usage_threshold(OutboxEvent.objects.get(account_id=account.pk, type="billing.usage.threshold_reached"))
     assert len([m for m in mail.outbox if m.subject.startswith("Usage of")]) == 1
