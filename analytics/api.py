@@ -36,8 +36,8 @@ class MonthField(StrictCharField):
 
 class RangeQuery(StrictQuery):
     currency = StrictCharField(min_length=3, max_length=3, help_text="ISO 4217 code (USD); never converted.")
-    from_ = MonthField(help_text="First month, YYYY-MM.", max_length=7)
-    to = MonthField(help_text="Last month, YYYY-MM (at most 120 months after `from`).", max_length=7)
+    from_ = MonthField(help_text="First month, YYYY-MM.")
+    to = MonthField(help_text="Last month, YYYY-MM (at most 120 months after `from`).")
 
     def get_fields(self):
         fields = super().get_fields()
