@@ -26,6 +26,7 @@ class MrrSnapshot(TenantModel):
     mrr = models.BigIntegerField(help_text="Monthly-normalized recurring fee net of recurring discounts.")
 
     class Meta:
+        verbose_name = "MRR snapshot"
         constraints = [models.UniqueConstraint(fields=["subscription", "day"], name="mrrsnapshot_once_per_day")]
         indexes = [models.Index(fields=["day", "currency"], name="mrrsnapshot_day_idx")]
 
@@ -80,6 +81,7 @@ class MrrMonth(models.Model):
     usage = models.BigIntegerField(default=0, help_text="Usage revenue recognized in the month.")
 
     class Meta:
+        verbose_name = "MRR month"
         ordering = ["-month", "currency"]
         constraints = [models.UniqueConstraint(fields=["month", "currency"], name="mrrmonth_once")]
 
