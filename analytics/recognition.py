@@ -8,8 +8,10 @@ service period by day, computed per request in one SQL statement (no schedule ta
   passed when the credit note was issued are reversed on its issue date (a cumulative catch-up, as
   ASC 606 / IFRS 15 and Lago do), so a closed month never changes.
 - Amounts are net of discounts and tax; draft and void invoices and void credit notes count nothing.
-- Recognized through a date is the line's amount times the share of its days before that date, rounded
-  half away from zero once per line and date, so a line's months add up to its amount exactly.
+- Recognized through a date is the amount times the share of its days before that date, rounded half
+  away from zero once per date for the lines that share the same days, product and issue date (added up
+  first: a million lines fall into a few thousand such groups), so their months add up to their amount
+  exactly.
 - Deferred at a month's end: what was invoiced (issued) by then and is not yet recognized.
 """
 
@@ -50,23 +52,24 @@ def _entries_sql(kinds: tuple[str, ...] | None) -> str:
         CASE WHEN l.kind = ANY(%(at_issue)s) OR l.period_start IS NULL OR l.period_end IS NULL
                   OR (l.period_end AT TIME ZONE 'UTC')::date <= (l.period_start AT TIME ZONE 'UTC')::date
              THEN NULL ELSE (l.period_end AT TIME ZONE 'UTC')::date END AS period_end"""
-    product = """coalesce((SELECT p.name FROM billing_subscription s JOIN billing_plan pl ON pl.id = s.plan_id
-                            JOIN billing_product p ON p.id = pl.product_id WHERE s.id = i.subscription_id), '')"""
+    # The product of the invoice's subscription's plan: joined, not a subquery per line.
+    products = """LEFT JOIN billing_subscription s ON s.id = i.subscription_id
+                  LEFT JOIN billing_plan pl ON pl.id = s.plan_id LEFT JOIN billing_product p ON p.id = pl.product_id"""
     return f"""
     WITH raw AS (
-        SELECT {product} AS product,
+        SELECT coalesce(p.name, '') AS product,
                (l.amount - l.discount_amount - CASE WHEN l.tax_inclusive THEN l.tax_amount ELSE 0 END)::numeric
                    AS amount,
                coalesce(i.issue_date, (i.finalized_at AT TIME ZONE 'UTC')::date) AS booked_on,
                NULL::date AS catch_up_on, {days}
-        FROM {line} l JOIN {invoice} i ON i.id = l.invoice_id
+        FROM {line} l JOIN {invoice} i ON i.id = l.invoice_id {products}
         WHERE i.status = ANY(%(counted)s) AND i.currency = %(currency)s {kind_filter}
         UNION ALL
-        SELECT {product},
+        SELECT coalesce(p.name, ''),
                -(c.amount - CASE WHEN c.tax_inclusive THEN c.tax_amount ELSE 0 END)::numeric,
                n.issue_date, n.issue_date, {days}
         FROM {note_line} c JOIN {note} n ON n.id = c.credit_note_id JOIN {invoice} i ON i.id = n.invoice_id
-             LEFT JOIN {line} l ON l.id = c.invoice_line_id
+             LEFT JOIN {line} l ON l.id = c.invoice_line_id {products}
         WHERE n.status = 'issued' AND n.currency = %(currency)s
               {kind_filter.replace("AND l.kind", "AND l.id IS NOT NULL AND l.kind")}
     ),
@@ -75,6 +78,14 @@ def _entries_sql(kinds: tuple[str, ...] | None) -> str:
                coalesce(period_first, booked_on) AS first_day,
                coalesce(period_end, booked_on + 1) AS end_day
         FROM raw
+    ),
+    asked AS MATERIALIZED (
+        -- Only what can touch the months asked (recognized in them, or deferred at their ends), and the
+        -- lines that share their days added up first: one row per product and days, not per line.
+        SELECT product, booked_on, catch_up_on, first_day, end_day, sum(amount) AS amount FROM entries
+        WHERE end_day > %(first)s::date
+              AND (first_day < %(after)s OR booked_on < %(after)s OR catch_up_on < %(after)s)
+        GROUP BY product, booked_on, catch_up_on, first_day, end_day
     ),
     months AS (
         SELECT m::date AS month, (m + interval '1 month')::date AS month_end
@@ -89,7 +100,7 @@ def _entries_sql(kinds: tuple[str, ...] | None) -> str:
                CASE WHEN e.catch_up_on IS NOT NULL AND months.month_end <= e.catch_up_on THEN 0
                     ELSE round(e.amount * (least(greatest(months.month_end, e.first_day), e.end_day) - e.first_day)
                                / (e.end_day - e.first_day)) END AS before_end
-        FROM entries e JOIN months
+        FROM asked e JOIN months
              ON (e.first_day < months.month_end AND e.end_day > months.month)
              OR (e.catch_up_on >= months.month AND e.catch_up_on < months.month_end)
              OR (e.booked_on < months.month_end AND e.end_day > months.month_end)
@@ -110,7 +121,7 @@ def revenue_recognition(*, currency: str, first: date, last: date, kinds: tuple[
            sum(CASE WHEN booked_on < month_end THEN amount - before_end ELSE 0 END)::bigint AS deferred
     FROM slices GROUP BY {group} ORDER BY {group}
     """  # noqa: S608  (fixed column lists; values are parameters)
-    params = {"currency": currency, "first": first, "last": last, "counted": list(COUNTED),
+    params = {"currency": currency, "first": first, "last": last, "after": next_month(last), "counted": list(COUNTED),
               "at_issue": list(AT_ISSUE), "kinds": list(kinds or ())}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
