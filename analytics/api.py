@@ -29,8 +29,8 @@ class MonthField(StrictCharField):
     def to_internal_value(self, data):
         text = super().to_internal_value(data)
         match = MONTH.match(text)
-        if match is None or int(match.group(1)) < 1970:
-            raise serializers.ValidationError("A month is written YYYY-MM (2027-01), from 1970 on.")
+        if match is None or not 1970 <= int(match.group(1)) <= 2999:
+            raise serializers.ValidationError("A month is written YYYY-MM (2027-01), from 1970 to 2999.")
         return date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -36,6 +36,7 @@ def test_mrr_in_another_currency_is_its_own(book, operator_client):
 @pytest.mark.parametrize(("query", "field"), [
     ({"currency": "USD", "from": "2027-13", "to": "2027-12"}, "from"),
     ({"currency": "USD", "from": "January", "to": "2027-12"}, "from"),
+    ({"currency": "USD", "from": "2027-01", "to": "9999-12"}, "to"),
     ({"currency": "USD", "from": "2027-01", "to": "2027-1"}, "to"),
     ({"currency": "USD", "from": "2027-06", "to": "2027-01"}, "to"),
     ({"currency": "USD", "from": "2000-01", "to": "2027-01"}, "to"),
