@@ -130,6 +130,12 @@ class AgingRow:
     overdue_amount: int = 0
 
 
+def receivables_ranges(today: date) -> list[tuple[str, int | None, int | None, date | None, date | None]]:
+    """Each aging bucket's due dates: (name, low, high, due on or after, due on or before)."""
+    return [(name, low, high, today - timedelta(days=high) if high is not None else None,
+             today - timedelta(days=low) if low is not None else None) for name, low, high in AGING]
+
+
 def receivables(today: date) -> list[AgingRow]:
     """Open invoices per currency by days past their due date, through the open-invoice index."""
     aggregates = {}

@@ -99,7 +99,20 @@ def _receivables(today: date, display: Display) -> dict:
                      "overdue_amount": display.money(aging.overdue_amount, aging.currency),
                      "overdue_href": changelist("invoicing.invoice", status__exact="open",
                                                 currency__exact=aging.currency, due_date__lt=today.isoformat())})
-    return {"rows": rows, "accounts": reads.accounts_by_overdue(today)}
+    # Each bucket links to the open invoices of that age, in every currency (the accounts' rows behind it).
+    ranges = {name: (since, until) for name, _, _, since, until in (reads.receivables_ranges(today))}
+    accounts = []
+    for name, count in reads.accounts_by_overdue(today):
+        since, until = ranges[name]
+        filters = {"status__exact": "open"}
+        if name == "current":
+            filters["due_date__gte"] = today.isoformat()
+        else:
+            filters["due_date__lte"] = until.isoformat()
+            if since is not None:
+                filters["due_date__gte"] = since.isoformat()
+        accounts.append((name, count, changelist("invoicing.invoice", **filters)))
+    return {"rows": rows, "accounts": accounts}
 
 
 @finance_staff
