@@ -45,6 +45,8 @@ class SnapshotDay(models.Model):
     day = models.DateField(unique=True)
     source = models.CharField(max_length=8, choices=SnapshotSource.choices)
     subscriptions = models.PositiveIntegerField(default=0)
+    plans = models.JSONField(default=list, blank=True,
+                             help_text="Paying subscriptions and their MRR per plan and currency, counted when taken.")
     taken_at = models.DateTimeField()
 
     class Meta:

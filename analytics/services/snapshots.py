@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from analytics.figures import month_figures
 from analytics.models import MrrMonth, MrrSnapshot, SnapshotDay, SnapshotSource
 from analytics.months import month_start, next_month
-from analytics.mrr import monthly_recurring, status_on
+from analytics.mrr import PAYING, monthly_recurring, status_on
 from analytics.selectors import subscriptions_for_day
 from billing import clock
 from billing.errors import ValidationFailed
@@ -52,8 +53,11 @@ def mrr_snapshot_take(*, day: date | None = None) -> SnapshotDay:
         taken += len(rows)
     marker.source = SnapshotSource.LIVE if live else SnapshotSource.BACKFILL
     marker.subscriptions = taken
+    marker.plans = [{"plan_id": row["plan_id"], "currency": row["currency"], "subscriptions": row["n"],
+                     "mrr": row["mrr"]} for row in MrrSnapshot.objects.filter(day=day, status__in=PAYING)
+                    .values("plan_id", "currency").annotate(n=Count("id"), mrr=Sum("mrr")).order_by()]
     marker.taken_at = clock.now()
-    marker.save(update_fields=["source", "subscriptions", "taken_at"])
+    marker.save(update_fields=["source", "subscriptions", "plans", "taken_at"])
     month = month_start(day)
     mrr_month_compute(month=month)
     if SnapshotDay.objects.filter(day__gte=next_month(month)).exists():
