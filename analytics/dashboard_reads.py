@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Min, Q, Sum
@@ -22,6 +23,7 @@ from payments.models import DunningCase, Payment, ReconciliationRun
 from payments.models.dunning import DunningStatus
 from payments.models.payments import PaymentStatus
 from payments.models.reconciliation import DiscrepancyResolution
+from pricing.money import half_up
 from webhooks.models import DeliveryStatus, WebhookDelivery
 
 AGING = (("current", None, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
@@ -95,7 +97,7 @@ def revenue_figures(today: date) -> list[CurrencyFigures]:
                                               previous_month(previous_month(last_full)))]
         out.append(CurrencyFigures(currency=currency, month=history[-1], history=history,
                                    usage_last_month=usage.get(last_full, 0), usage_month=last_full,
-                                   usage_average=round(sum(trailing) / 3)))
+                                   usage_average=int(half_up(Decimal(sum(trailing)) / 3))))
     return out
 
 

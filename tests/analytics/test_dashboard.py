@@ -131,3 +131,12 @@ def test_amounts_use_the_currencys_own_digits(operator, make_account):
     mrr_snapshot_take()
     text = unescape(staff("viewer7", FINANCE_VIEWER).get("/admin/dashboard/").content.decode())
     assert "¥5,000" in text and "¥5,000.00" not in text
+
+
+def test_usage_revenue_last_month_and_three_month_average(ledger, book):
+    with clock.frozen(END_OF_MARCH):
+        text = unescape(staff("viewer8", FINANCE_VIEWER).get("/admin/dashboard/").content.decode())
+    usd = text[text.index("<h3>USD</h3>"):]
+    assert "Usage revenue, 2027-02</dt><dd><a" in usd
+    # February 0.00; the average of February, January (31.00) and December (0.00): 10.333... -> 10.33
+    assert re.search(r"3-month average</dt><dd><a [^>]*>\$10\.33<", usd)

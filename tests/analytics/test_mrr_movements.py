@@ -78,3 +78,9 @@ def test_a_later_price_change_does_not_touch_history(book, operator):
     book["yearly"].refresh_from_db()
     assert book["yearly"].plan_version.prices.get().flat_amount == 240_000  # the change did happen
     assert MrrSnapshot.objects.get(day=date(2027, 2, 28), subscription_id=book["yearly"].pk).mrr == 10_000
+
+
+def test_usage_revenue_is_beside_mrr_not_in_it(ledger, book):
+    # The ledger's January usage (31.00, invoiced in February) is January's usage revenue.
+    assert month(2027, 1).usage == 3_100 and month(2027, 2).usage == 0
+    assert month(2027, 1).mrr == 90_500 + 10_000  # the book, and the ledger's yearly subscription
