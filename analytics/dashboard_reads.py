@@ -28,6 +28,7 @@ from webhooks.models import DeliveryStatus, WebhookDelivery
 
 AGING = (("current", None, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
 PAYMENT_WINDOW = timedelta(days=30)
+NO_FAILURE_CODE = "(none)"
 HISTORY_MONTHS = 24
 
 
@@ -212,7 +213,7 @@ def collections(now: datetime) -> Collections:
     run = ReconciliationRun.objects.order_by("-created_at", "-id").first()
     open_discrepancies = (run.discrepancies.filter(resolution=DiscrepancyResolution.OPEN).count()
                           if run is not None else 0)
-    return Collections(totals["n"], totals["ok"], [(code or "(none)", n) for code, n in failures], dunning,
+    return Collections(totals["n"], totals["ok"], [(code or NO_FAILURE_CODE, n) for code, n in failures], dunning,
                        by_retries, run, open_discrepancies)
 
 

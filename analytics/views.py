@@ -126,17 +126,20 @@ def dashboard(request):
                "href": changelist("billing.subscription", plan__id__exact=p.plan_id, status__in="active,past_due")}
               for p in reads.paying_by_plan(day)]
     collected = reads.collections(now)
+    since = (now - reads.PAYMENT_WINDOW).isoformat()
+    failures = [(code, n, changelist("payments.payment", status__exact="failed", created_at__gte=since,
+                                     failure_code="" if code == reads.NO_FAILURE_CODE else code))
+                for code, n in collected.failures]
     ops = reads.operations(now)
     context = {
         **admin.site.each_context(request), "title": "Finance dashboard", "today": today, "snapshot_day": day,
         "revenue": _revenue(figures, display, today), "paying": paying,
         "receivables": _receivables(today, display),
-        "collections": collected, "success_rate": display.percent(collected.success_rate) if collected.attempts
+        "collections": collected, "failures": failures, "success_rate": display.percent(collected.success_rate) if collected.attempts
         else "–",
         "operations": ops, "display": display,
         "links": {
-            "failed_payments": changelist("payments.payment", status__exact="failed"),
-            "payments": changelist("payments.payment"),
+            "payments": changelist("payments.payment", created_at__gte=(now - reads.PAYMENT_WINDOW).isoformat()),
             "dunning": changelist("payments.dunningcase"),
             "reconciliation": changelist("payments.reconciliationrun"),
             "discrepancies": changelist("payments.discrepancy", resolution__exact="open",

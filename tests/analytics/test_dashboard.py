@@ -140,3 +140,26 @@ def test_usage_revenue_last_month_and_three_month_average(ledger, book):
     assert "Usage revenue, 2027-02</dt><dd><a" in usd
     # February 0.00; the average of February, January (31.00) and December (0.00): 10.333... -> 10.33
     assert re.search(r"3-month average</dt><dd><a [^>]*>\$10\.33<", usd)
+
+
+def test_collections_success_rate_and_failures_by_code(receivables):
+    from payments.models import Payment
+
+    invoice = Invoice.objects.filter(number="R-1")
+    with tenancy.operator_scope():
+        invoice = invoice.get()
+        for n, (status, code, days_ago) in enumerate([("succeeded", "", 2), ("succeeded", "", 3),
+                                                      ("failed", "card_declined", 4), ("failed", "card_declined", 5),
+                                                      ("failed", "expired_card", 6), ("failed", "card_declined", 45),
+                                                      ("pending", "", 1)]):
+            Payment.objects.create(account=invoice.account, invoice=invoice, amount=2_000, currency="USD",
+                                   gateway="stripe", reference=f"pay-{n}", attempt=n + 1, status=status,
+                                   failure_code=code, created_at=END_OF_MARCH - timedelta(days=days_ago))
+    client = staff("viewer9", FINANCE_VIEWER)
+    with clock.frozen(END_OF_MARCH):
+        page = client.get("/admin/dashboard/")
+    text = unescape(page.content.decode())
+    assert ">40%</a>" in text and "of 5 settled" in text  # 2 of 5 in 30 days; the pending one is not settled
+    declined = next(h for h in links(page) if "failure_code=card_declined" in h)
+    listing = client.get(declined).content.decode()
+    assert listing.count("pay-2") == 1 and "pay-3" in listing and "pay-5" not in listing and "pay-4" not in listing
