@@ -45,7 +45,7 @@ def changelist(model: str, **filters) -> str | None:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _revenue(figures, display: Display, today: date) -> list[dict]:
+def _revenue(figures, display: Display) -> list[dict]:
     out = []
     for item in figures:
         month, currency = item.month, item.currency
@@ -133,7 +133,7 @@ def dashboard(request):
     ops = reads.operations(now)
     context = {
         **admin.site.each_context(request), "title": "Finance dashboard", "today": today, "snapshot_day": day,
-        "revenue": _revenue(figures, display, today), "paying": paying,
+        "revenue": _revenue(figures, display), "paying": paying,
         "receivables": _receivables(today, display),
         "collections": collected, "failures": failures, "success_rate": display.percent(collected.success_rate) if collected.attempts
         else "–",
