@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
-OUR_APPS = ("billing", "metering", "invoicing", "payments", "webhooks")
+OUR_APPS = ("billing", "metering", "invoicing", "payments", "webhooks", "analytics")
 
 
 class BillingConfig(AppConfig):

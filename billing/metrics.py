@@ -1,4 +1,4 @@
-"""The billing app's metrics: subscriptions and recurring revenue, the outbox, Celery tasks and beat jobs.
+"""The billing app's metrics: subscriptions by plan, the outbox, Celery tasks and beat jobs.
 
 Declared on the Redis-backed store (billing/metric_store.py explains why); docs/observability.md
 lists every metric. The gauges that need queries are refreshed by `billing.metrics_refresh`.
@@ -15,9 +15,7 @@ from billing.metric_store import Counter, Gauge, Histogram, refresher
 
 ACTIVE_SUBSCRIPTIONS = Gauge("billing_active_subscriptions",
                              "Subscriptions that are active or past due, by plan code", ["plan"])
-MRR = Gauge("billing_mrr", "Monthly recurring revenue in major units of the currency: recurring fees of active "
-            "and past-due subscriptions, monthly-normalized, net of recurring discounts", ["currency"])
-ARR = Gauge("billing_arr", "Annual recurring revenue (12 x MRR) in major units of the currency", ["currency"])
+# billing_mrr and billing_arr are analytics' (analytics/metrics.py): read from its daily snapshot.
 OUTBOX_LAG = Gauge("billing_outbox_lag_seconds", "Age of the oldest outbox event not yet delivered (0: none)")
 OUTBOX_PENDING = Gauge("billing_outbox_pending_events", "Outbox events waiting for delivery")
 OUTBOX_FAILED = Gauge("billing_outbox_failed_events", "Outbox events the outbox gave up delivering")
@@ -46,17 +44,13 @@ def billing_gauges() -> dict:
 
     from billing.models import OutboxEvent
     from billing.models.outbox import OutboxStatus
-    from billing.selectors.revenue import recurring_revenue_monthly, subscriptions_paying_by_plan
-    from pricing.money import to_major
+    from billing.selectors.revenue import subscriptions_paying_by_plan
 
-    mrr = recurring_revenue_monthly()
     pending = OutboxEvent.objects.filter(status=OutboxStatus.PENDING).aggregate(n=Count("id"),
                                                                                  oldest=Min("created_at"))
     lag = (timezone.now() - pending["oldest"]) if pending["oldest"] else timedelta(0)
     return {
         ACTIVE_SUBSCRIPTIONS: {(plan,): n for plan, n in subscriptions_paying_by_plan().items()},
-        MRR: {(currency,): to_major(amount, currency) for currency, amount in mrr.items()},
-        ARR: {(currency,): to_major(amount * 12, currency) for currency, amount in mrr.items()},
         OUTBOX_LAG: {(): max(lag.total_seconds(), 0.0)},
         OUTBOX_PENDING: {(): pending["n"]},
         OUTBOX_FAILED: {(): OutboxEvent.objects.filter(status=OutboxStatus.FAILED).count()},

@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("invoicing.api_urls")),
     path("", include("payments.api_urls")),
     path("", include("webhooks.api_urls")),
+    path("", include("analytics.api_urls")),
     re_path(r"^.*$", json_404),  # unknown API paths answer in the API's error shape
 ]
 
@@ -34,6 +35,7 @@ urlpatterns = [
     path("console/usage/", include("metering.console_urls")),
     path("", include("console.urls")),
     path(HOSTED_INVOICE_PATH.lstrip("/"), include("payments.hosted_urls")),
+    path("admin/", include("analytics.urls")),  # the finance dashboard: before the admin's catch-all
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("health/live", health.live, name="health-live"),

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "invoicing",
     "payments",
     "webhooks",
+    "analytics",  # finance metrics and the dashboard: reads every app below it, imported by none
     "console",  # the console pages that compose several apps: above every app but demo
     "demo",  # manage.py load_demo: above every app (docs/architecture.md, "Layers")
 ]

@@ -40,5 +40,5 @@ CELERY_TASK_ROUTES = {
 }
 # Each app lists its periodic jobs in `<app>/schedule.py` as BEAT_SCHEDULE (plain data).
 CELERY_BEAT_SCHEDULE = {}
-for _app in ("billing", "metering", "invoicing", "payments", "webhooks"):
+for _app in ("billing", "metering", "invoicing", "payments", "webhooks", "analytics"):
     CELERY_BEAT_SCHEDULE.update(import_module(f"{_app}.schedule").BEAT_SCHEDULE)

@@ -90,6 +90,10 @@ class Invoice(TenantModel):
             models.Index(fields=["status", "due_date"], condition=models.Q(status="open"), name="invoice_open_due_idx"),
             models.Index(fields=["finalize_after", "id"], condition=models.Q(status="draft"),
                          name="invoice_finalize_due_idx"),
+            # The finance dashboard's receivables (analytics/dashboard_reads.py): an index-only scan of
+            # the open invoices by currency and due date, and of each account's oldest.
+            models.Index(fields=["currency", "due_date", "account"], include=["amount_due"],
+                         condition=models.Q(status="open"), name="invoice_open_aging_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_due__gte=0), name="invoice_amount_due_not_negative"),

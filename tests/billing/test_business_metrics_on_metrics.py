@@ -1,6 +1,6 @@
 """/metrics serves the business metrics from the Redis-backed store: Celery tasks move their counters and
 histogram through the celery signals, periodic jobs record their last success, and the gauges that need
-queries (MRR, subscriptions, outbox lag) change only when the beat job refreshes them, never on a scrape.
+queries (subscriptions, outbox lag; MRR: tests/analytics/test_mrr_gauge.py) change only when the beat job refreshes them, never on a scrape.
 Redis down leaves /metrics serving the rest."""
 
 import time
@@ -61,7 +61,7 @@ def test_a_failing_task_moves_the_failures(monkeypatch):
             == metric_value(before, "billing_beat_job_last_success_timestamp_seconds", task=task.name))
 
 
-def test_revenue_subscriptions_and_outbox_lag_change_when_the_job_refreshes_them_not_on_a_scrape(make_account):
+def test_subscriptions_and_outbox_lag_change_when_the_job_refreshes_them_not_on_a_scrape(make_account):
     metrics_refresh.apply()
     with tenancy.operator_scope():
         subscription_create(account=make_account(), plan=plan("scale", flat=1_200_000, interval="year"))
@@ -71,13 +71,10 @@ def test_revenue_subscriptions_and_outbox_lag_change_when_the_job_refreshes_them
 
     scraped = metrics_scraped()  # a scrape computes nothing
     assert metric_value(scraped, "billing_active_subscriptions", plan="scale") == 0
-    assert metric_value(scraped, "billing_mrr", currency="USD") == 0
 
     metrics_refresh.apply()
     scraped = metrics_scraped()
     assert metric_value(scraped, "billing_active_subscriptions", plan="scale") == 1
-    assert metric_value(scraped, "billing_mrr", currency="USD") == 1_000.00  # 12,000.00 a year, in dollars
-    assert metric_value(scraped, "billing_arr", currency="USD") == 12_000.00
     assert 600 <= metric_value(scraped, "billing_outbox_lag_seconds") < 700
     assert metric_value(scraped, "billing_outbox_pending_events") >= 1
 

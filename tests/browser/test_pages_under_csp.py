@@ -54,7 +54,7 @@ def test_the_admin_works_under_the_policy(live_server, page, refused):
     sign_in(page, f"{live_server.url}/admin/login/", "root", "browser-pass-1")
     page.wait_for_selector("#site-name")
     for path in ("/admin/billing/account/", "/admin/billing/account/add/", "/admin/billing/plan/add/",
-                 "/admin/auth/user/"):
+                 "/admin/dashboard/", "/admin/revenue-recognition/", "/admin/auth/user/"):
         visit(page, f"{live_server.url}{path}")
     # The admin's own scripts ran: the user list's "select all" box ticks every row.
     page.check("#action-toggle")

@@ -1,12 +1,15 @@
-"""MRR (billing.selectors.revenue): each paying subscription's recurring fee, monthly-normalized, net of
-recurring discounts, per currency; worked out by hand below."""
+"""MRR (analytics/mrr.py, docs/metrics.md): each paying subscription's recurring fee, monthly-normalized,
+net of recurring discounts, per currency, as today's snapshot holds it; worked out by hand below."""
 
 from decimal import Decimal
 
 import pytest
 
+from analytics.dashboard_reads import mrr_latest
+from analytics.models import MrrSnapshot
+from analytics.services import mrr_snapshot_take
 from billing.models import Subscription
-from billing.selectors.revenue import recurring_revenue_monthly, subscriptions_paying_by_plan
+from billing.selectors.revenue import subscriptions_paying_by_plan
 from billing.services import coupon_create, subscription_create
 from tests.billing.catalog_factories import plan
 
@@ -45,8 +48,12 @@ def book(operator, make_account):
 
 
 def test_mrr_is_the_monthly_normalized_recurring_fees_net_of_recurring_discounts(book):
-    # USD: 120.00 + 100.00 + 100.00 + 52.00 + 30.416666... + 50.00 + 0 = 452.416666... -> 452.42
-    assert recurring_revenue_monthly() == {"USD": 45_242, "EUR": 4_000}
+    mrr_snapshot_take()
+    # USD: 120.00 + 100.00 + 100.00 + 52.00 + 30.42 (30.416666... rounded per subscription) + 50.00 + 0
+    assert mrr_latest() == {"USD": 45_242, "EUR": 4_000}
+    by_plan = dict(MrrSnapshot.objects.values_list("plan__code", "mrr"))
+    assert by_plan["daily"] == 3_042 and by_plan["weekly"] == 5_200 and by_plan["tiny"] == 0
+    assert by_plan["trial-plan"] == by_plan["canceled-plan"] == by_plan["paused-plan"] == 0
 
 
 def test_active_subscriptions_count_the_paying_ones_by_plan(book):
