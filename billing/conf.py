@@ -34,6 +34,7 @@ FEATURE_FLAGS = {
 }
 
 
+OVERDUE_FINAL_ACTIONS = ("pause_subscription", "cancel_subscription", "none")
 _NATS_NAME = re.compile(r"^[^\s.*>/\\]+$")
 _NATS_TOKEN = re.compile(r"^[^\s.*>]+$")
 
@@ -92,8 +93,8 @@ class BillingSettings(AppSettings):
         logo = self.OPERATOR_LOGO
         if logo and not logo_path(logo).exists():
             return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs and the console "
-                                 "are drawn without a logo.", "OPERATOR_LOGO")]
-        return []
+                                 "are drawn without a logo.", "OPERATOR_LOGO"), *self.overdue_problems()]
+        return self.overdue_problems()
 
     # The event stream (billing/streams/nats.py, docs/events-stream.md).
     NATS_URL = Setting(Text(), "", rule=_nats_urls, doc=(
@@ -142,6 +143,26 @@ class BillingSettings(AppSettings):
     SIGNIN_MAX_DELAY_SECONDS = Setting(WholeNumber(), 900, minimum=1, doc="the longest wait between attempts")
     SIGNIN_FAILURE_WINDOW_SECONDS = Setting(WholeNumber(), 3600, minimum=1, doc=(
         "failures are forgotten this long after the last one (and pruned hourly)"))
+
+    # The overdue policy (docs/payments.md, "Collections"): days past the due date of an account's oldest
+    # unpaid invoice; a plan may have its own (PlanOverduePolicy, in the admin).
+    OVERDUE_WARNING_DAYS = Setting(WholeNumber(), 7, minimum=1, doc=(
+        "days past due after which an account is in `warning` (console banner, email)"))
+    OVERDUE_RESTRICTED_DAYS = Setting(WholeNumber(), 14, minimum=1, doc=(
+        "days past due after which an account is `restricted`: quota checks refuse its soft-limit metrics"))
+    OVERDUE_SUSPENDED_DAYS = Setting(WholeNumber(), 30, minimum=1, doc=(
+        "days past due after which an account is `suspended`: quota checks refuse everything and the final "
+        "action is taken"))
+    OVERDUE_FINAL_ACTION = Setting(Text(), "pause_subscription", choices=OVERDUE_FINAL_ACTIONS, doc=(
+        "what suspension does to the account's subscriptions: `pause_subscription` (resumed when it pays), "
+        "`cancel_subscription` or `none`"))
+
+    def overdue_problems(self) -> list:
+        if not self.OVERDUE_WARNING_DAYS < self.OVERDUE_RESTRICTED_DAYS < self.OVERDUE_SUSPENDED_DAYS:
+            return [self.error("The overdue days must increase: OVERDUE_WARNING_DAYS < OVERDUE_RESTRICTED_DAYS < "
+                               "OVERDUE_SUSPENDED_DAYS.", "OVERDUE_WARNING_DAYS", "OVERDUE_RESTRICTED_DAYS",
+                               "OVERDUE_SUSPENDED_DAYS")]
+        return []
 
 
 settings = BillingSettings()

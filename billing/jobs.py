@@ -20,10 +20,13 @@ JOB_FEATURES: dict[str, tuple[str, ...]] = {
     "invoicing.finalize_due": ("invoicing",),
     "invoicing.mark_overdue": ("invoicing",),
     "invoicing.renewal_reminders": ("invoicing",),
+    "invoicing.invoice_reminders": ("invoicing",),
     "payments.invoice_collect": ("payments",),
     "payments.collect_uncollected": ("payments",),
     "payments.dunning_retry_due": ("payments", "dunning"),
     "payments.dunning_retry_account": ("payments",),
+    "payments.dunning_open_unpaid": ("payments", "dunning"),
+    "payments.overdue_policy_apply": ("payments",),
     "payments.reconciliation_daily": ("reconciliation",),
     "metering.usage_alerts_evaluate": ("usage_metering",),
 }

@@ -59,3 +59,17 @@ def dunning_retry_account(account_id: int, payment_method_id: int | None = None)
 @shared_task(name="payments.reconciliation_daily", ignore_result=True)
 def reconciliation_daily_run() -> int:
     return reconciliation_daily().pk
+
+
+@shared_task(name="payments.dunning_open_unpaid", ignore_result=True)
+def dunning_open_unpaid() -> int:
+    from payments.services.dunning import dunning_open_unpaid as open_unpaid
+
+    return open_unpaid()
+
+
+@shared_task(name="payments.overdue_policy_apply", ignore_result=True)
+def overdue_policy_apply() -> int:
+    from payments.services.overdue import overdue_policy_apply as apply
+
+    return apply()

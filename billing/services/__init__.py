@@ -45,6 +45,7 @@ from billing.services.lifecycle import (
     subscriptions_roll,
 )
 from billing.services.overrides import subscription_overrides_set
+from billing.services.standing import OVERDUE_STATE_CHANGED, account_standing_change
 from billing.services.subscriptions import (
     ChangePlan,
     subscription_activate,
@@ -63,10 +64,12 @@ from billing.services.subscriptions import (
 
 __all__ = [
     "KEY_PREFIX_LENGTH",
+    "OVERDUE_STATE_CHANGED",
     "ChangePlan",
     "IssuedKey",
     "ScopeNotGrantable",
     "account_create",
+    "account_standing_change",
     "api_key_create",
     "api_key_grant_check",
     "api_key_grantable_scopes",

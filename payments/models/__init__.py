@@ -1,5 +1,5 @@
 from .customers import GatewayCustomer
-from .dunning import DUNNING_TRANSITIONS, AccountDunning, DunningCase, DunningStatus
+from .dunning import DUNNING_TRANSITIONS, AccountDunning, DunningCase, DunningCause, DunningStatus
 from .methods import PaymentMethod, PaymentSetup, SetupStatus
 from .payments import (
     ACTIVE_STATUSES,
@@ -37,6 +37,7 @@ __all__ = [
     "Dispute",
     "DisputeOutcome",
     "DunningCase",
+    "DunningCause",
     "DunningStatus",
     "GatewayCustomer",
     "Payment",
