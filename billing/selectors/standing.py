@@ -107,3 +107,8 @@ def overdue_state(account_id: int) -> str:
     with contextlib.suppress(redis.RedisError):
         client().set(standing_key(account_id), state, nx=True)
     return state
+
+
+def account_standing_of(account_id: int) -> AccountStanding | None:
+    """The account's standing row (None: never overdue, so good)."""
+    return AccountStanding.objects.filter(account_id=account_id).first()
