@@ -13,7 +13,8 @@ the full path would:
 - the account (an account key's own, or one an operator key names and the full path
   resolved), the metric and the account's limits are in this process's caches, the
   same caches and lifetimes the full path uses;
-- the metric is counted live (count, sum) and its Redis counter exists;
+- the metric is counted live (count, sum) and its Redis counter exists, and so does the
+  account's overdue state (billing/selectors/standing.py: written as a change commits);
 - the per-key throttle allows (the same Redis counter as the full path's);
 - the request has no Idempotency-Key (whose answer the full path stores and replays).
 Anything else (a miss, a bad body, an error, Redis down, metering switched off) goes
