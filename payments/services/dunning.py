@@ -7,6 +7,11 @@ scheduled ones). After the last scheduled retry fails, `DUNNING_FINAL_ACTION`:
 cancel the subscription, mark the invoice uncollectible, or leave it past due.
 Finance can pause dunning per account: no retry and no final action while paused.
 
+Every unpaid invoice is in dunning, whatever the cause (`DunningCase.cause`): a failed charge
+or a 3-D Secure challenge that expired start it here as they fail; an invoice still open after
+its due date with nothing charged (a bank transfer not received, no card) gets its case from
+`dunning_open_unpaid`, without retries: reminders and the overdue policy follow it up.
+
 Dunning hears of payments and invoices through their transition tables' reactions
 (payments/reactions.py): `dunning_on_failure` as a payment fails, `dunning_on_invoice_paid`
 as an invoice is paid, each in that transaction. It calls charging to retry; charging
@@ -27,7 +32,7 @@ from billing.audit import audit_record, snapshot
 from billing.models import Account
 from billing.outbox import event_record
 from billing.transitions import row_lock, transition
-from invoicing.models import Invoice, InvoiceStatus
+from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
 from payments import conf
 from payments.models import (
     ACTIVE_STATUSES,
@@ -108,8 +113,6 @@ def dunning_open_unpaid(*, limit: int = 500) -> int:
     charge) get their case here, with nothing to retry: the reminders and the overdue policy
     (payments/services/overdue.py) follow it up, and a card added retries it at once
     (`dunning_retry_now`). One case per invoice (its unique key): safe to run twice."""
-    from invoicing.models import CollectionMethod
-
     day = timezone.localdate(clock.now())
     waiting = list(Invoice.objects.filter(status=InvoiceStatus.OPEN, amount_due__gt=0, due_date__lt=day,
                                           dunning_case__isnull=True)
