@@ -121,6 +121,14 @@ def email_payment_succeeded(event: OutboxEvent) -> None:
     email_send(event=event, email_type=EmailType.PAYMENT_SUCCEEDED, context=_payment_context(event))
 
 
+@handler("billing.payment.requires_action")
+def email_payment_requires_action(event: OutboxEvent) -> None:
+    """The bank asks the customer to confirm (3-D Secure): the link to do it, and when it expires."""
+    context = _payment_context(event) | {"action_url": event.payload.get("action_url", ""),
+                                         "expires": _when(event.payload.get("action_expires_at"), _language(event))}
+    email_send(event=event, email_type=EmailType.PAYMENT_REQUIRES_ACTION, context=context)
+
+
 @handler("billing.payment.failed")
 def email_payment_failed(event: OutboxEvent) -> None:
     # A 3-D Secure confirmation that expired has its own email: the old link is dead, here is the invoice's.

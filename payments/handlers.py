@@ -88,11 +88,6 @@ def email_payment_method_expiring(event: OutboxEvent) -> None:
     _customer(event, "payment_method_expiring")
 
 
-@handler("billing.payment.requires_action")
-def email_authentication_needed(event: OutboxEvent) -> None:
-    _customer(event, "payment_requires_action")
-
-
 @handler("billing.dispute.created")
 @handler("billing.dispute.closed")
 def email_finance_dispute(event: OutboxEvent) -> None:

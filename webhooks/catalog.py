@@ -80,6 +80,7 @@ PAYMENT = shape({
     "payment_id": NULLABLE_ID, "invoice_id": ID, "account_id": ID, "amount": MONEY, "currency": CURRENCY,
     "status": TEXT, "attempt": COUNT, "gateway": TEXT, "reference": TEXT, "failure_code": TEXT,
     "failure_message": TEXT, "amount_refunded": MONEY, "next_retry_at": MOMENT, "update_payment_method_url": TEXT,
+    "action_expires_at": MOMENT,
     "action_url": TEXT, "reason": TEXT, "refund_id": ID, "refund_amount": MONEY, "credit_note_id": NULLABLE_ID,
 }, ["payment_id", "invoice_id", "account_id", "amount", "currency", "status"])
 PAYMENT_EXAMPLE = {
@@ -209,7 +210,8 @@ EVENTS: list[EventType] = [
              failure_message="Your card was declined.", next_retry_at="2026-12-04T00:00:00Z",
              update_payment_method_url="https://billing.example.com/console/"),
     _payment("requires_action", "A payment waits for the customer to authenticate it (3-D Secure).",
-             status="requires_action", action_url="https://billing.example.com/console/payments/314/authenticate/"),
+             status="requires_action", action_url="https://billing.example.com/console/payments/314/authenticate/",
+             action_expires_at="2026-12-08T00:00:00Z"),
     _payment("unapplied", "Money arrived for an invoice that could no longer take it (paid, voided or "
              "reduced meanwhile): finance decides.", reason="The invoice is already paid."),
     _payment("refunded", "Part or all of a payment was refunded.", status="partially_refunded",

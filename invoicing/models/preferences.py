@@ -13,6 +13,7 @@ class EmailType(models.TextChoices):
     INVOICE_OVERDUE = "billing_invoice_overdue", "Invoice overdue"
     INVOICE_DUE_SOON = "billing_invoice_due_soon", "Invoice due soon"
     ACCOUNT_OVERDUE = "billing_account_overdue", "Account overdue (warning, restriction, suspension)"
+    PAYMENT_REQUIRES_ACTION = "billing_payment_requires_action", "Payment to confirm (3-D Secure)"
     PAYMENT_ACTION_EXPIRED = "billing_payment_action_expired", "Payment confirmation expired (3-D Secure)"
     SUBSCRIPTION_CREATED = "billing_subscription_created", "Subscription created"
     SUBSCRIPTION_CANCELED = "billing_subscription_canceled", "Subscription canceled"

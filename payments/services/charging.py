@@ -221,7 +221,8 @@ def _apply(payment: Payment, result: ChargeResult) -> Payment:
             days=conf.settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
         transition(payment, target, changes={"next_check_at": now + LATER_CHECKS, "action_expires_at": expires, **ids},
                    event=PAYMENT_REQUIRES_ACTION, payload=lambda waiting: payment_payload(
-                       waiting, action_url=f"{settings.SITE_URL}/console/payments/{waiting.pk}/authenticate/"))
+                       waiting, action_url=f"{settings.SITE_URL}/console/payments/{waiting.pk}/authenticate/",
+                       action_expires_at=waiting.action_expires_at))
     else:
         transition(payment, target, changes=ids)
     return payment
