@@ -22,8 +22,8 @@ def test_good_standing_shows_no_banner(world):  # noqa: F811
 
 @pytest.mark.parametrize(("state", "days", "words"), [
     ("warning", 8, "Payment overdue: an invoice is 8 days past due."),
-    ("restricted", 15, "Account restricted: an invoice is 15 days past due, so usage beyond your plan's included "
-                       "amounts is refused until it is paid."),
+    ("restricted", 15, "Account restricted: an invoice is 15 days past due, so usage of features without a hard "
+                       "limit is refused until it is paid."),
     ("suspended", 31, "Account suspended: an invoice is 31 days past due, so your service is suspended"),
 ])
 def test_each_state_says_why(world, state, days, words):  # noqa: F811
