@@ -34,6 +34,7 @@ FEATURE_FLAGS = {
 }
 
 
+OVERDUE_FINAL_ACTIONS = ("pause_subscription", "cancel_subscription", "none")
 _NATS_NAME = re.compile(r"^[^\s.*>/\\]+$")
 _NATS_TOKEN = re.compile(r"^[^\s.*>]+$")
 
@@ -124,8 +125,8 @@ class BillingSettings(AppSettings):
         logo = self.OPERATOR_LOGO
         if logo and not logo_path(logo).exists():
             return [self.warning(f"OPERATOR_LOGO is {logo!r}, but there is no such file: PDFs and the console "
-                                 "are drawn without a logo.", "OPERATOR_LOGO")]
-        return []
+                                 "are drawn without a logo.", "OPERATOR_LOGO"), *self.overdue_problems()]
+        return self.overdue_problems()
 
     # The event stream (billing/streams/nats.py, docs/events-stream.md).
     NATS_URL = Setting(Text(), "", rule=_nats_urls, doc=(
@@ -185,6 +186,26 @@ class BillingSettings(AppSettings):
         "how many days an invitation to join an account (sent from the console's Members page) stays valid"))
     CONSOLE_PORTAL_SESSION_MINUTES = Setting(WholeNumber(), 5, minimum=1, maximum=60, doc=(
         "how many minutes a one-time console link made by `POST /api/v1/portal-sessions` stays valid"))
+
+    # The overdue policy (docs/payments.md, "Collections"): days past the due date of an account's oldest
+    # unpaid invoice; a plan may have its own (PlanOverduePolicy, in the admin).
+    OVERDUE_WARNING_DAYS = Setting(WholeNumber(), 7, minimum=1, doc=(
+        "days past due after which an account is in `warning` (console banner, email)"))
+    OVERDUE_RESTRICTED_DAYS = Setting(WholeNumber(), 14, minimum=1, doc=(
+        "days past due after which an account is `restricted`: quota checks refuse its soft-limit metrics"))
+    OVERDUE_SUSPENDED_DAYS = Setting(WholeNumber(), 30, minimum=1, doc=(
+        "days past due after which an account is `suspended`: quota checks refuse everything and the final "
+        "action is taken"))
+    OVERDUE_FINAL_ACTION = Setting(Text(), "pause_subscription", choices=OVERDUE_FINAL_ACTIONS, doc=(
+        "what suspension does to the account's subscriptions: `pause_subscription` (resumed when it pays), "
+        "`cancel_subscription` or `none`"))
+
+    def overdue_problems(self) -> list:
+        if not self.OVERDUE_WARNING_DAYS < self.OVERDUE_RESTRICTED_DAYS < self.OVERDUE_SUSPENDED_DAYS:
+            return [self.error("The overdue days must increase: OVERDUE_WARNING_DAYS < OVERDUE_RESTRICTED_DAYS < "
+                               "OVERDUE_SUSPENDED_DAYS.", "OVERDUE_WARNING_DAYS", "OVERDUE_RESTRICTED_DAYS",
+                               "OVERDUE_SUSPENDED_DAYS")]
+        return []
 
 
 settings = BillingSettings()

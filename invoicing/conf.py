@@ -10,7 +10,15 @@ import re
 from datetime import timedelta
 
 from billing import conf as billing_conf
-from billing.app_settings import AppSettings, Setting, Text, TextList, WholeNumber, email_addresses
+from billing.app_settings import (
+    AppSettings,
+    Setting,
+    Text,
+    TextList,
+    WholeNumber,
+    WholeNumberList,
+    email_addresses,
+)
 
 SERIES_LENGTH = 16  # Invoice.series, CreditNote.series and NumberSequence.series hold this many characters
 
@@ -45,6 +53,12 @@ class InvoicingSettings(AppSettings):
     UPCOMING_RENEWAL_DAYS = Setting(WholeNumber(), 7, minimum=1, doc=(
         "how many days before a period of a month or more renews its customer is reminded, with the "
         "estimated invoice"))
+    INVOICE_REMINDER_DAYS_BEFORE_DUE = Setting(WholeNumberList(), [3], minimum=1, doc=(
+        "days before its due date on which an unpaid invoice the customer pays themselves is recalled "
+        "(`send_invoice`, or no card to charge); empty: none"))
+    INVOICE_REMINDER_DAYS_AFTER_DUE = Setting(WholeNumberList(), [1, 7, 14], minimum=1, doc=(
+        "days after its due date on which an unpaid invoice is recalled, each once, never after payment; "
+        "empty: none"))
     FINANCE_ALERT_EMAILS = Setting(TextList(), [], rule=email_addresses,
                                    default_note=" (`PAYMENTS_FINANCE_EMAILS`, else Django's `ADMINS`)", doc=(
         "comma-separated; who is emailed when a bill run cannot bill a subscription (`docs/invoicing.md`, "
@@ -52,6 +66,12 @@ class InvoicingSettings(AppSettings):
 
 
 settings = InvoicingSettings()
+
+
+def reminder_steps() -> list[int]:
+    """The reminder schedule as days from the due date, in order (-3 is three days before)."""
+    return sorted({-d for d in settings.INVOICE_REMINDER_DAYS_BEFORE_DUE}
+                  | set(settings.INVOICE_REMINDER_DAYS_AFTER_DUE))
 
 
 def grace_period() -> timedelta:

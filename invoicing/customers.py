@@ -28,6 +28,8 @@ class CustomerDetails:
     language: str = "en"
     invoice_notes: str = ""
     currency: str = ""
+    # How its invoices are collected unless a subscription says otherwise (not legal content: not frozen).
+    collection_method: str = "charge_automatically"
     extra: dict = field(default_factory=dict)
 
     def snapshot(self) -> dict:
@@ -41,7 +43,7 @@ class CustomerDetails:
         return [p for p in (self.address_line1, self.address_line2, city_line, self.region, self.country) if p]
 
 
-_SNAPSHOT_FIELDS = tuple(f.name for f in fields(CustomerDetails) if f.name != "extra")
+_SNAPSHOT_FIELDS = tuple(f.name for f in fields(CustomerDetails) if f.name not in ("extra", "collection_method"))
 
 
 def customer_details(account: Account) -> CustomerDetails:
@@ -67,6 +69,7 @@ def details_from_profile(account: Account, profile) -> CustomerDetails:
         language=(profile.preferred_language or "en").split("-")[0].lower(),
         invoice_notes=profile.invoice_notes,
         currency=profile.currency,
+        collection_method=profile.collection_method,
     )
 
 

@@ -6,11 +6,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from billing.models import OutboxEvent
 from billing.outbox import handler
+from invoicing.collection import collection_context
 from invoicing.customers import customer_details
 from invoicing.documents import formatting as fmt
 from invoicing.emails import email_send, finance_alert_send
 from invoicing.hosted_links import hosted_invoice_url
 from invoicing.models import EmailType, Invoice
+
+AUTHENTICATION_EXPIRED = "authentication_expired"  # payments' failure code of an expired 3-D Secure attempt
 
 
 def _language(event: OutboxEvent) -> str:
@@ -44,14 +47,8 @@ def _moment(value, lang) -> str:
     return format_datetime(timezone.localtime(parsed), "medium", locale=lang) if parsed else ""
 
 
-def _pay_url(invoice: Invoice | None) -> str:
-    """The invoice's hosted page (see it, download it, pay it without signing in) while there is something to pay."""
-    return hosted_invoice_url(invoice) if invoice is not None and invoice.status == "open" and invoice.amount_due > 0 \
-        else ""
-
-
 def _invoice_context(invoice: Invoice, lang: str) -> dict:
-    return {"pay_url": _pay_url(invoice),
+    return collection_context(invoice) | {
         "invoice": invoice, "number": invoice.number,
         "total": fmt.money(invoice.total, invoice.currency, lang),
         "amount_due": fmt.money(invoice.amount_due, invoice.currency, lang),
@@ -77,13 +74,37 @@ def email_invoice_generated(event: OutboxEvent) -> None:
                context=_invoice_context(invoice, _language(event)), attachments=attachments)
 
 
-@handler("billing.invoice.overdue")
-def email_invoice_overdue(event: OutboxEvent) -> None:
+@handler("billing.invoice.reminder")
+def email_invoice_reminder(event: OutboxEvent) -> None:
+    """Before the due date "due soon", after it "overdue" (which replaced the email of `billing.invoice.overdue`:
+    the first reminder after the due date is that email, on the same day)."""
     invoice = Invoice.objects.filter(pk=event.payload.get("invoice_id")).first()
     if invoice is None or invoice.status != "open":
         return
-    context = _invoice_context(invoice, _language(event)) | {"days_overdue": event.payload.get("days_overdue", 0)}
-    email_send(event=event, email_type=EmailType.INVOICE_OVERDUE, context=context)
+    step = event.payload.get("step", 0)
+    context = _invoice_context(invoice, _language(event)) | {"days_overdue": event.payload.get("days_overdue", 0),
+                                                             "days_until_due": event.payload.get("days_until_due", 0)}
+    email_send(event=event, email_type=EmailType.INVOICE_DUE_SOON if step < 0 else EmailType.INVOICE_OVERDUE,
+               context=context)
+
+
+@handler("billing.account.overdue_state_changed")
+def email_account_overdue(event: OutboxEvent) -> None:
+    """Warning, restriction and suspension are each told once, with the unpaid invoices and how to pay them."""
+    from invoicing.models import InvoiceStatus
+    from invoicing.services.common import today
+
+    state = event.payload.get("overdue_state")
+    if state == "good":
+        return
+    lang = _language(event)
+    unpaid = Invoice.objects.filter(account_id=event.account_id, status=InvoiceStatus.OPEN, amount_due__gt=0,
+                                    due_date__lt=today()).order_by("due_date", "id")
+    invoices = [_invoice_context(invoice, lang) for invoice in unpaid]
+    email_send(event=event, email_type=EmailType.ACCOUNT_OVERDUE, context={
+        "overdue_state": state, "days_past_due": event.payload.get("days_past_due", 0), "invoices": invoices,
+        "add_card_prompt": any(i["add_card_prompt"] for i in invoices),
+        "add_card_url": invoices[0]["add_card_url"] if invoices else ""})
 
 
 def _payment_context(event: OutboxEvent) -> dict:
@@ -91,9 +112,9 @@ def _payment_context(event: OutboxEvent) -> dict:
     payload = event.payload
     invoice = Invoice.objects.filter(pk=payload.get("invoice_id")).first()
     currency = payload.get("currency") or (invoice.currency if invoice else "")
-    return {"amount": _money(payload.get("amount"), currency, lang), "number": invoice.number if invoice else "",
-            "failure_message": payload.get("failure_message", ""),
-            "next_retry": _when(payload.get("next_retry_at"), lang), "pay_url": _pay_url(invoice)}
+    return (collection_context(invoice) if invoice else {}) | {
+        "amount": _money(payload.get("amount"), currency, lang), "number": invoice.number if invoice else "",
+        "failure_message": payload.get("failure_message", ""), "next_retry": _when(payload.get("next_retry_at"), lang)}
 
 
 @handler("billing.payment.succeeded")
@@ -101,9 +122,25 @@ def email_payment_succeeded(event: OutboxEvent) -> None:
     email_send(event=event, email_type=EmailType.PAYMENT_SUCCEEDED, context=_payment_context(event))
 
 
+@handler("billing.payment.requires_action")
+def email_payment_requires_action(event: OutboxEvent) -> None:
+    """The bank asks the customer to confirm (3-D Secure): the link to do it, and when it expires."""
+    invoice = Invoice.objects.filter(pk=event.payload.get("invoice_id")).first()
+    # The hosted page's challenge: no sign-in needed (the console's, `action_url`, stays in the event for the
+    # operator's own services).
+    confirm_url = (f"{hosted_invoice_url(invoice)}payments/{event.payload.get('payment_id')}/authenticate/"
+                   if invoice is not None else event.payload.get("action_url", ""))
+    context = _payment_context(event) | {"action_url": confirm_url,
+                                         "expires": _when(event.payload.get("action_expires_at"), _language(event))}
+    email_send(event=event, email_type=EmailType.PAYMENT_REQUIRES_ACTION, context=context)
+
+
 @handler("billing.payment.failed")
 def email_payment_failed(event: OutboxEvent) -> None:
-    email_send(event=event, email_type=EmailType.PAYMENT_FAILED, context=_payment_context(event))
+    # A 3-D Secure confirmation that expired has its own email: the old link is dead, here is the invoice's.
+    expired = event.payload.get("failure_code") == AUTHENTICATION_EXPIRED
+    email_send(event=event, email_type=EmailType.PAYMENT_ACTION_EXPIRED if expired else EmailType.PAYMENT_FAILED,
+               context=_payment_context(event))
 
 
 def _plan_name(payload: dict) -> str:

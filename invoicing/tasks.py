@@ -80,3 +80,10 @@ def renewal_reminders() -> int:
     from invoicing.services.reminders import renewal_reminders_record
 
     return renewal_reminders_record()
+
+
+@shared_task(base=OperatorTask, name="invoicing.invoice_reminders", ignore_result=True)
+def invoice_reminders() -> int:
+    from invoicing.services.invoice_reminders import invoice_reminders_send
+
+    return invoice_reminders_send()

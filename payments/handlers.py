@@ -88,28 +88,6 @@ def email_payment_method_expiring(event: OutboxEvent) -> None:
     _customer(event, "payment_method_expiring")
 
 
-@handler("billing.payment.requires_action")
-def email_authentication_needed(event: OutboxEvent) -> None:
-    """The bank asks for 3-D Secure: the amount as people read it, and the hosted page's challenge (no sign-in
-    needed; the console's page, `action_url`, stays in the event for the operator's own services)."""
-    from invoicing.customers import customer_details
-    from invoicing.hosted_links import hosted_invoice_url
-    from invoicing.models import Invoice
-    from pricing.money import format_money
-
-    payload = event.payload
-    invoice = Invoice.objects.select_related("account").filter(pk=payload.get("invoice_id")).first()
-    if invoice is None:
-        return
-    language = customer_details(invoice.account).language
-    context = {**payload, "amount": format_money(int(payload.get("amount") or 0), payload.get("currency") or
-                                                 invoice.currency, language),
-               "number": invoice.number,
-               "confirm_url": f"{hosted_invoice_url(invoice)}payments/{payload.get('payment_id')}/authenticate/"}
-    _render_and_send(selectors.account_billing_emails(account_id=event.account_id), "payment_requires_action",
-                     context)
-
-
 @handler("billing.dispute.created")
 @handler("billing.dispute.closed")
 def email_finance_dispute(event: OutboxEvent) -> None:

@@ -19,11 +19,19 @@ from invoicing.models import InvoiceStatus
 from invoicing.services.transitions import TRANSITIONS as INVOICE_TRANSITIONS
 from payments.models import PAYMENT_TRANSITIONS, PaymentStatus
 from payments.services.dunning import dunning_on_failure, dunning_on_invoice_paid
+from payments.services.overdue import account_standing_refresh
 
 
 @on_transition(INVOICE_TRANSITIONS, to=InvoiceStatus.PAID)
 def invoice_paid_ends_dunning(invoice, move) -> None:
     dunning_on_invoice_paid(invoice=invoice)
+
+
+@on_transition(INVOICE_TRANSITIONS, to=(InvoiceStatus.PAID, InvoiceStatus.VOID))
+def invoice_settled_restores_standing(invoice, move) -> None:
+    """Paying (or voiding) what was past due improves the account's standing in this commit: its quota
+    checks follow as soon as it commits (billing/services/standing.py publishes it)."""
+    account_standing_refresh(account_id=invoice.account_id, escalate=False)
 
 
 @on_transition(PAYMENT_TRANSITIONS, to=(PaymentStatus.FAILED, PaymentStatus.CANCELED))

@@ -7,6 +7,9 @@ BEAT_SCHEDULE: dict = {
     "payments-janitor": {"task": "payments.janitor", "schedule": 60.0},
     "payments-collect-uncollected": {"task": "payments.collect_uncollected", "schedule": crontab(minute="*/15")},
     "payments-dunning-retry": {"task": "payments.dunning_retry_due", "schedule": crontab(minute="*/10")},
+    # Collections (docs/payments.md): past-due invoices into dunning, then the accounts' overdue states.
+    "payments-dunning-open-unpaid": {"task": "payments.dunning_open_unpaid", "schedule": crontab(minute=20)},
+    "payments-overdue-policy": {"task": "payments.overdue_policy_apply", "schedule": crontab(minute=25)},
     "payments-payment-method-expiry-warnings": {
         "task": "payments.payment_method_expiry_warnings", "schedule": crontab(hour=8, minute=0),
     },

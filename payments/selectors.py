@@ -87,3 +87,17 @@ def account_billing_emails(*, account_id: int) -> list[str]:
         if email not in emails:
             emails.append(email)
     return emails
+
+
+def payment_method_usable(account_id: int) -> bool:
+    """Whether collection has something to charge: a default payment method, not removed and not expired
+    (what invoicing's emails and reminders ask, through invoicing.collection)."""
+    from billing import clock
+
+    method = payment_method_default(account_id=account_id)
+    if method is None:
+        return False
+    if method.exp_year and method.exp_month:
+        today = clock.now().date()
+        return (method.exp_year, method.exp_month) >= (today.year, today.month)
+    return True

@@ -67,3 +67,17 @@ def ledger_check_daily_run() -> dict:
 
     checked, different = ledger_check_daily()
     return {"accounts checked": checked, "with a difference": different}
+
+
+@shared_task(name="payments.dunning_open_unpaid", ignore_result=True)
+def dunning_open_unpaid() -> int:
+    from payments.services.dunning import dunning_open_unpaid as open_unpaid
+
+    return open_unpaid()
+
+
+@shared_task(name="payments.overdue_policy_apply", ignore_result=True)
+def overdue_policy_apply() -> int:
+    from payments.services.overdue import overdue_policy_apply as apply
+
+    return apply()

@@ -26,6 +26,7 @@ CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217.
 MOMENT = {"type": ["string", "null"], "format": "date-time"}
 DAY = {"type": ["string", "null"], "format": "date"}
 FLAG = {"type": "boolean"}
+OVERDUE_STATE = {"enum": ["good", "warning", "restricted", "suspended"]}
 COUNT = {"type": ["integer", "null"], "minimum": 0}
 
 
@@ -69,6 +70,7 @@ INVOICE = shape({
     "collection_method": {"enum": ["charge_automatically", "send_invoice"]}, "due_date": DAY,
     "paid_out_of_band": FLAG, "paid_by_credit_note": TEXT, "reason": TEXT, "days_overdue": {"type": "integer"},
     "dispute_reference": TEXT, "outcome": TEXT, "reversed_amount": MONEY, "written_off": FLAG,
+    "step": {"type": "integer"}, "days_until_due": {"type": "integer", "minimum": 0},
 }, ["invoice_id", "account_id", "number", "status", "currency", "total", "amount_due", "amount_paid"])
 INVOICE_EXAMPLE = {
     "invoice_id": 42, "account_id": 7, "subscription_id": 12, "number": "INV-2026-000042", "status": "open",
@@ -79,6 +81,7 @@ PAYMENT = shape({
     "payment_id": NULLABLE_ID, "invoice_id": ID, "account_id": ID, "amount": MONEY, "currency": CURRENCY,
     "status": TEXT, "attempt": COUNT, "gateway": TEXT, "reference": TEXT, "failure_code": TEXT,
     "failure_message": TEXT, "amount_refunded": MONEY, "next_retry_at": MOMENT, "update_payment_method_url": TEXT,
+    "action_expires_at": MOMENT,
     "action_url": TEXT, "reason": TEXT, "refund_id": ID, "refund_amount": MONEY, "credit_note_id": NULLABLE_ID,
     "credited": MONEY, "applied_to": {"type": "array", "items": {"type": "object"}},
 }, ["payment_id", "invoice_id", "account_id", "amount", "currency", "status"])
@@ -137,13 +140,14 @@ EVENTS: list[EventType] = [
                                   ["account_id", "fields"]),
               {"account_id": 7, "fields": ["address_line1", "tax_id"]}),
     EventType("billing.account.overdue_state_changed",
-              "An account started or stopped having invoices past their due date.", "account", "account_id",
-              shape({"account_id": ID, "overdue": FLAG, "currency": CURRENCY, "overdue_amount": MONEY,
-                     "oldest_due_date": DAY}, ["account_id", "overdue"]),
-              {"account_id": 7, "overdue": True, "currency": "USD", "overdue_amount": 11880,
-               "oldest_due_date": "2026-12-01"},
-              planned="accounts have no overdue state of their own yet; until they do, watch "
-                      "`billing.invoice.overdue` and `billing.invoice.paid`"),
+              "An account's standing under the overdue policy changed (`good`, `warning`, `restricted`, "
+              "`suspended`): by the days past due of its oldest unpaid invoice, or back to `good` once it paid "
+              "everything due.", "account", "account_id",
+              shape({"account_id": ID, "previous_state": OVERDUE_STATE, "overdue_state": OVERDUE_STATE,
+                     "days_past_due": {"type": "integer", "minimum": 0}, "reason": TEXT},
+                    ["account_id", "previous_state", "overdue_state", "days_past_due"]),
+              {"account_id": 7, "previous_state": "warning", "overdue_state": "restricted", "days_past_due": 14,
+               "reason": "oldest unpaid invoice due 2026-12-01"}),
     EventType("billing.plan.created", "A plan was added to the catalog.", "plan", "plan",
               shape({"plan": TEXT, "version": {"type": "integer", "minimum": 1}}, ["plan"]),
               {"plan": "standard", "version": 1}),
@@ -170,6 +174,9 @@ EVENTS: list[EventType] = [
     _invoice("paid", "An invoice was paid in full (by payments, by credit, by a credit note or marked paid "
              "out of band).", status="paid", amount_due=0, amount_paid=11880, paid_out_of_band=False),
     _invoice("overdue", "An open invoice passed its due date unpaid (once per invoice).", days_overdue=1),
+    _invoice("reminder", "A reminder of an unpaid invoice the customer pays themselves was sent: `step` days from "
+             "its due date (-3 before, 1, 7, 14 after by default), each once, never after payment.",
+             step=7, days_overdue=7, days_until_due=0),
     _invoice("voided", "A finalized invoice that nobody paid was voided; its number stays used.",
              status="void", amount_due=0, reason="Issued twice"),
     _invoice("uncollectible", "Collection of an invoice was given up (a later payment still pays it).",
@@ -216,7 +223,8 @@ EVENTS: list[EventType] = [
              failure_message="Your card was declined.", next_retry_at="2026-12-04T00:00:00Z",
              update_payment_method_url="https://billing.example.com/console/"),
     _payment("requires_action", "A payment waits for the customer to authenticate it (3-D Secure).",
-             status="requires_action", action_url="https://billing.example.com/console/payments/314/authenticate/"),
+             status="requires_action", action_url="https://billing.example.com/console/payments/314/authenticate/",
+             action_expires_at="2026-12-08T00:00:00Z"),
     _payment("unapplied", "Money arrived for an invoice that could no longer take it (paid, voided or "
              "disputed meanwhile): it went to the account's other open invoices, oldest first, and the rest "
              "to its credit balance (`credited`); finance is told.", reason="The invoice is already paid.",

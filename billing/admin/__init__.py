@@ -14,16 +14,19 @@ from billing.admin.catalog import (
     ProductAdmin,
     PromotionCodeAdmin,
 )
+from billing.admin.standing import AccountStandingAdmin, PlanOverduePolicyAdmin
 from billing.admin.subscriptions import CreditEntryAdmin, SubscriptionAdmin
 
 __all__ = [
     "AccountAdmin",
+    "AccountStandingAdmin",
     "ApiKeyAdmin",
     "AuditEntryAdmin",
     "CouponAdmin",
     "CreditEntryAdmin",
     "OutboxEventAdmin",
     "PlanAdmin",
+    "PlanOverduePolicyAdmin",
     "PlanVersionAdmin",
     "ProductAdmin",
     "PromotionCodeAdmin",

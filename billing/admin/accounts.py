@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from billing.admin.standing import OverdueStateFilter, overdue_state_column
 from billing.errors import BillingError
 from billing.models import Account, ApiKey, ApiScope, AuditEntry, Membership, OutboxEvent
 from billing.services import (
@@ -39,9 +40,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "external_id", "is_active", "created_at"]
+    list_display = ["id", "name", "external_id", "is_active", overdue_state_column, "created_at"]
     search_fields = ["name", "external_id"]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", OverdueStateFilter]
+    list_select_related = ["standing"]
     inlines = [MembershipInline]
 
     def get_inlines(self, request, obj):

@@ -25,9 +25,11 @@ from billing.errors import ValidationFailed
 from billing.models import (
     Account,
     BillingProfile,
+    CollectionMethod,
     Coupon,
     CouponDuration,
     CreditEntry,
+    OverdueState,
     Plan,
     PromotionCode,
 )
@@ -52,9 +54,25 @@ def account_for(request, account_id: int) -> Account:
 
 
 class AccountOutput(serializers.ModelSerializer):
+    collection_method = serializers.SerializerMethodField(help_text=(
+        "How its invoices are collected unless a subscription says otherwise: `charge_automatically` (the "
+        "payment method on file; without one it is invoiced like `send_invoice`) or `send_invoice`."))
+    overdue_state = serializers.SerializerMethodField(help_text=(
+        "Its standing under the overdue policy: `good`, `warning`, `restricted` (quota checks refuse "
+        "soft-limit metrics) or `suspended` (they refuse everything); `good` again once everything due is paid."))
+
     class Meta:
         model = Account
-        fields = ["id", "name", "external_id", "is_active", "created_at"]
+        fields = ["id", "name", "external_id", "is_active", "collection_method", "overdue_state", "created_at"]
+
+    # A missing one-to-one row raises RelatedObjectDoesNotExist, an AttributeError: getattr's default.
+    def get_collection_method(self, account) -> str:
+        profile = getattr(account, "billing_profile", None)
+        return profile.collection_method if profile else CollectionMethod.CHARGE_AUTOMATICALLY
+
+    def get_overdue_state(self, account) -> str:
+        standing = getattr(account, "standing", None)
+        return standing.overdue_state if standing else OverdueState.GOOD
 
 
 class AccountCreateInput(StrictInput):
@@ -90,6 +108,8 @@ class BillingProfileInput(StrictInput):
     preferred_language = StrictCharField.of(BillingProfile, "preferred_language", required=False)
     invoice_notes = profile_text("invoice_notes")
     stripe_customer_id = profile_text("stripe_customer_id", help_text="Operator keys only: the Stripe customer charged.")
+    collection_method = StrictChoiceField(choices=CollectionMethod.choices, required=False, help_text=(
+        "Operator keys only: `charge_automatically` or `send_invoice` (net terms, paid by bank transfer)."))
     metadata = StrictJSONObjectField(required=False)
 
 
@@ -150,7 +170,8 @@ class AccountListCreateView(ApiView):
         qs = Account.objects.all()
         if not request.auth.is_operator:
             qs = qs.filter(pk=request.auth.account_id)
-        return self.paginated(request, qs.order_by("-id"), AccountOutput)
+        return self.paginated(request, qs.select_related("billing_profile", "standing").order_by("-id"),
+                              AccountOutput)
 
     @extend_schema(summary="Create an account (operator keys)", request=AccountCreateInput,
                    responses={201: AccountOutput})
@@ -195,6 +216,9 @@ class BillingProfileView(ApiView):
             # Collection charges the Stripe customer named here: an account pointing its profile at
             # someone else's customer would have its invoices paid with their card.
             raise ValidationFailed({"stripe_customer_id": "Only operator keys may set the Stripe customer."})
+        if "collection_method" in data.validated_data and not request.auth.is_operator:
+            # An account choosing not to be charged would decide when it pays: finance's call.
+            raise ValidationFailed({"collection_method": "Only operator keys may set the collection method."})
         return Response(BillingProfileOutput(billing_profile_update(account=account, **data.validated_data)).data)
 
 

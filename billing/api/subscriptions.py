@@ -32,6 +32,7 @@ from billing.models import (
     CapMode,
     ChangeTiming,
     ChargeModel,
+    CollectionMethod,
     Plan,
     PromotionCode,
     ProrationBehavior,
@@ -254,6 +255,7 @@ class SubscriptionListCreateView(ApiView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         refuse_for_account_keys(request, values, ("trial_days", "start_at"))
+        metadata_collection_check(request, values.get("metadata"))
         account_id = request.auth.account_id or values.get("account_id")
         if request.auth.account_id and values.get("account_id") not in (None, request.auth.account_id):
             raise ValidationFailed({"account_id": "An account key can only subscribe its own account."})
@@ -266,6 +268,17 @@ class SubscriptionListCreateView(ApiView):
                                   metadata=values.get("metadata"),
                                   promotion_code_only=not request.auth.is_operator)
         return Response(SubscriptionOutput(sub).data, status=status.HTTP_201_CREATED)
+
+
+def metadata_collection_check(request, metadata: dict | None) -> None:
+    """`metadata.collection_method` decides how the subscription's invoices are collected: set by operator
+    keys only (as the billing profile's), and one of the two methods."""
+    if not metadata or "collection_method" not in metadata:
+        return
+    if not request.auth.is_operator:
+        raise ValidationFailed({"metadata": "Only operator keys may set collection_method."})
+    if metadata["collection_method"] not in CollectionMethod.values:
+        raise ValidationFailed({"metadata": f"collection_method must be one of {', '.join(CollectionMethod.values)}."})
 
 
 class SubscriptionDetailView(ApiView):

@@ -19,6 +19,7 @@ from .catalog import (
 from .clock import SimulatedClock
 from .customers import (
     BillingProfile,
+    CollectionMethod,
     Coupon,
     CouponDuration,
     CreditEntry,
@@ -29,6 +30,14 @@ from .members import Invitation, PortalFlow, PortalSession
 from .metrics import Aggregation, BillableMetric
 from .outbox import OutboxEvent
 from .signin import SignInThrottle
+from .standing import (
+    OVERDUE_ORDER,
+    STANDING_TRANSITIONS,
+    AccountStanding,
+    FinalAction,
+    OverdueState,
+    PlanOverduePolicy,
+)
 from .subscriptions import (
     LIVE_STATUSES,
     DiscountStatus,
@@ -44,8 +53,11 @@ from .subscriptions import (
 
 __all__ = [
     "LIVE_STATUSES",
+    "OVERDUE_ORDER",
+    "STANDING_TRANSITIONS",
     "UNLIMITED",
     "Account",
+    "AccountStanding",
     "Aggregation",
     "ApiKey",
     "ApiScope",
@@ -56,20 +68,24 @@ __all__ = [
     "BillableMetric",
     "BillingProfile",
     "CapMode",
+    "CollectionMethod",
     "ChangeTiming",
     "ChargeModel",
     "Coupon",
     "CouponDuration",
     "CreditEntry",
     "CreditKind",
+    "FinalAction",
     "DiscountStatus",
     "Interval",
     "Membership",
     "MembershipRole",
     "OutboxEvent",
+    "OverdueState",
     "Plan",
     "PlanCharge",
     "PlanLimit",
+    "PlanOverduePolicy",
     "PlanPrice",
     "PlanVersion",
     "Product",

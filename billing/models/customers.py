@@ -8,6 +8,13 @@ from pricing.money import amount_label
 from .accounts import Account, TenantModel
 
 
+class CollectionMethod(models.TextChoices):
+    """How an account's invoices are collected (invoicing keeps the one each invoice was issued with)."""
+
+    CHARGE_AUTOMATICALLY = "charge_automatically", "Charge the payment method on file"
+    SEND_INVOICE = "send_invoice", "Send the invoice (bank transfer)"
+
+
 class BillingProfile(TenantModel):
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="billing_profile")
     legal_name = models.CharField(max_length=200, blank=True)
@@ -25,6 +32,9 @@ class BillingProfile(TenantModel):
     preferred_language = models.CharField(max_length=10, default="en")
     invoice_notes = models.TextField(blank=True)
     stripe_customer_id = models.CharField(max_length=64, blank=True)
+    # Set by finance (admin) or an operator key; a subscription's own `collection_method` metadata wins.
+    collection_method = models.CharField(max_length=32, choices=CollectionMethod.choices,
+                                         default=CollectionMethod.CHARGE_AUTOMATICALLY)
     metadata = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,6 +7,12 @@ from billing.selectors.contacts import (
     email_opted_out,
     email_preferences_register,
 )
+from billing.selectors.standing import (
+    OverduePolicy,
+    overdue_policy_for,
+    overdue_state,
+    overdue_state_stored,
+)
 from billing.selectors.subscriptions import (
     coupons_all,
     credit_balance,
@@ -35,6 +41,7 @@ __all__ = [
     "ChargeTerms",
     "EmailPreferences",
     "Entitlement",
+    "OverduePolicy",
     "PlanTerms",
     "billing_contacts",
     "charge_from_terms",
@@ -47,6 +54,9 @@ __all__ = [
     "entitlements_for",
     "membership_for",
     "memberships_of",
+    "overdue_policy_for",
+    "overdue_state",
+    "overdue_state_stored",
     "plan_terms_for",
     "plan_choosable",
     "plans_all",

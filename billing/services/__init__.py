@@ -60,6 +60,7 @@ from billing.services.members import (
     portal_session_redeem,
 )
 from billing.services.overrides import subscription_overrides_set
+from billing.services.standing import OVERDUE_STATE_CHANGED, account_standing_change
 from billing.services.subscriptions import (
     ChangePlan,
     subscription_activate,
@@ -91,10 +92,12 @@ __all__ = [
     "portal_session_create",
     "portal_session_redeem",
     "KEY_PREFIX_LENGTH",
+    "OVERDUE_STATE_CHANGED",
     "ChangePlan",
     "IssuedKey",
     "ScopeNotGrantable",
     "account_create",
+    "account_standing_change",
     "api_key_create",
     "api_key_grant_check",
     "api_key_grantable_scopes",

@@ -18,6 +18,7 @@ from billing.errors import Conflict, InvalidTransition, ValidationFailed
 from billing.models import (
     Account,
     BillingProfile,
+    CollectionMethod,
     Coupon,
     CouponDuration,
     CreditEntry,
@@ -36,7 +37,7 @@ from billing.transitions import row_lock
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 PROFILE_FIELDS = ("legal_name", "email", "address_line1", "address_line2", "city", "state", "postal_code", "country",
                   "tax_id", "tax_id_type", "currency", "preferred_language", "invoice_notes", "stripe_customer_id",
-                  "metadata")
+                  "collection_method", "metadata")
 # The languages invoices and emails are written in (settings.LANGUAGES: en, fr, de).
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
@@ -105,6 +106,8 @@ def billing_profile_update(*, account: Account, **changes) -> BillingProfile:
                 errors["currency"] = f"The account has been invoiced in {invoiced_in}; it cannot change."
     elif "currency" in changes and profile.currency_locked_at:  # blanked: the next finalization would conflict
         errors["currency"] = f"The account has been invoiced in {profile.currency}; it cannot change."
+    if "collection_method" in changes and changes["collection_method"] not in CollectionMethod.values:
+        errors["collection_method"] = f"Must be one of {', '.join(CollectionMethod.values)}."
     if "metadata" in changes and not isinstance(changes["metadata"], dict):
         errors["metadata"] = "Must be an object."
     if changes.get("preferred_language") and changes["preferred_language"].split("-")[0].lower() not in LANGUAGES:

@@ -45,7 +45,7 @@ S = SubscriptionStatus
 TRANSITIONS = TransitionTable(Subscription, {
     S.TRIALING: {S.ACTIVE, S.INCOMPLETE, S.CANCELED, S.PAUSED},
     S.ACTIVE: {S.PAST_DUE, S.PAUSED, S.CANCELED},
-    S.PAST_DUE: {S.ACTIVE, S.CANCELED},
+    S.PAST_DUE: {S.ACTIVE, S.CANCELED, S.PAUSED},  # paused by the overdue policy at suspension
     S.PAUSED: {S.ACTIVE, S.TRIALING, S.CANCELED},
     S.INCOMPLETE: {S.ACTIVE, S.INCOMPLETE_EXPIRED, S.CANCELED},
     S.CANCELED: set(),

@@ -14,6 +14,7 @@ from .invoices import (
     InvoiceDiscount,
     InvoiceLine,
     InvoicePayment,
+    InvoiceReminder,
     InvoiceStatus,
     LineKind,
     PaymentSource,
@@ -25,5 +26,5 @@ from .taxes import TaxRate
 __all__ = [
     "BillRun", "BillRunFailure", "BillRunStatus", "BillingKind", "BillingReason", "BillingRecord", "CollectionMethod", "CreditMethod",
     "CreditNote", "CreditNoteLine", "CreditNoteStatus", "CustomerInvoicing", "EmailType", "Invoice",
-    "InvoiceDiscount", "InvoiceLine", "InvoicePayment", "InvoiceStatus", "LineKind", "NumberSequence", "PaymentSource", "RenewalNotice", "SentEmail", "TaxRate",
+    "InvoiceDiscount", "InvoiceLine", "InvoicePayment", "InvoiceReminder", "InvoiceStatus", "LineKind", "NumberSequence", "PaymentSource", "RenewalNotice", "SentEmail", "TaxRate",
 ]

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from billing.models import Account, TenantModel
+from billing.models import Account, CollectionMethod, TenantModel
 from pricing.lines import (
     LineKind,  # the engine's enum: its values and labels are the field's choices
 )
@@ -18,11 +18,6 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
     UNCOLLECTIBLE = "uncollectible", "Uncollectible"
     DISPUTED = "disputed", "Disputed"
-
-
-class CollectionMethod(models.TextChoices):
-    CHARGE_AUTOMATICALLY = "charge_automatically", "Charge the payment method on file"
-    SEND_INVOICE = "send_invoice", "Send the invoice (bank transfer)"
 
 
 class BillingReason(models.TextChoices):
@@ -190,3 +185,19 @@ class InvoicePayment(TenantModel):
 
     def __str__(self):
         return f"{amount_label(self.amount, self.invoice.currency)} on {self.invoice} ({self.reference})"
+
+
+class InvoiceReminder(TenantModel):
+    """One reminder of an unpaid invoice: `step` is days from its due date (-3: three days before, 7: a
+    week after). Unique per (invoice, step), so a rerun or a second worker sends each reminder once."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    step = models.SmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["invoice", "step"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "step"], name="invoicereminder_once_per_step")]
+
+    def __str__(self):
+        return f"reminder {self.step:+d}d of invoice {self.invoice_id}"

@@ -30,9 +30,10 @@ USAGE_BILLED = (S.ACTIVE, S.PAST_DUE, S.PAUSED, S.CANCELED)
 DEFAULT_COLLECTION_METHOD = "charge_automatically"
 
 
-def collection_method_for(subscription) -> str:
-    """How a subscription's invoices are collected: its `collection_method` metadata, else charged automatically."""
-    return (subscription.metadata or {}).get("collection_method") or DEFAULT_COLLECTION_METHOD
+def collection_method_for(subscription, default: str = DEFAULT_COLLECTION_METHOD) -> str:
+    """How a subscription's invoices are collected: its `collection_method` metadata (set by finance or an
+    operator key), else `default`, the account's (its billing profile's), else charged automatically."""
+    return (subscription.metadata or {}).get("collection_method") or default or DEFAULT_COLLECTION_METHOD
 
 
 def bills_usage(status_before: str) -> bool:

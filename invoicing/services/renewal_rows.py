@@ -148,7 +148,8 @@ def renewals_write(drafts, *, prorations, contexts, at) -> list[int]:
         invoice, lines, invoice_discounts = draft_rows(
             account_id=sub.account_id, currency=sub.currency, priced=price_invoice(renewal.data),
             coupons=renewal.data.coupons, subscription_id=sub.pk, period=renewal.ended,
-            collection_method=collection_method_for(sub), finalize_after=finalize_after,
+            collection_method=collection_method_for(sub, contexts[sub.account_id][0].collection_method),
+            finalize_after=finalize_after,
             treatment=contexts[sub.account_id][2])
         built.append((sub, renewal, invoice, lines, invoice_discounts))
     if not built:

@@ -23,6 +23,7 @@ from billing.services import discount_mark_used, subscription_period_advance
 from billing.transitions import row_lock
 from invoicing import adapters, conf
 from invoicing.adapters import price_invoice
+from invoicing.customers import customer_details
 from invoicing.models import BillingKind, BillingReason, BillingRecord, Invoice
 from invoicing.services.drafts import invoice_create_draft
 from invoicing.services.renewal_decision import (
@@ -55,13 +56,18 @@ def _late_usage(subscription, charges, before: Period) -> tuple:
                            charges={subscription.pk: charges}).get(subscription.pk, ())
 
 
+def collection_method_of(subscription) -> str:
+    """The subscription's own collection method, else its account's."""
+    return collection_method_for(subscription, customer_details(subscription.account).collection_method)
+
+
 def _write(subscription, *, data: InvoiceInput, records, finalize_after, prorations, discounts,
            coupons_used_from: datetime | None, invoice_period: Period,
            reason: str = BillingReason.SUBSCRIPTION_CYCLE) -> Invoice:
     invoice = invoice_create_draft(
         account=subscription.account, currency=subscription.currency, priced=price_invoice(data),
         coupons=data.coupons, subscription_id=subscription.pk, billing_reason=reason,
-        collection_method=collection_method_for(subscription), finalize_after=finalize_after,
+        collection_method=collection_method_of(subscription), finalize_after=finalize_after,
         period_start=invoice_period.start, period_end=invoice_period.end,
     )
     BillingRecord.objects.bulk_create([
@@ -157,7 +163,8 @@ def subscription_bill_now(*, subscription_id: int) -> Invoice | None:
     invoice = invoice_create_draft(
         account=subscription.account, currency=subscription.currency, priced=price_invoice(data),
         subscription_id=subscription.pk, billing_reason=BillingReason.SUBSCRIPTION_UPDATE,
-        collection_method=collection_method_for(subscription), period_start=min(p.period_start for p in prorations),
+        collection_method=collection_method_of(subscription),
+        period_start=min(p.period_start for p in prorations),
         period_end=max(p.period_end for p in prorations))
     adapters.prorations_mark_invoiced(prorations, invoice)
     from invoicing.services.transitions import invoice_finalize

@@ -79,6 +79,9 @@ class QuotaOutput(serializers.Serializer):
     consumed = serializers.BooleanField()
     duplicate = serializers.BooleanField()
     source = serializers.CharField(help_text="redis, or postgres when Redis was unavailable.")
+    overdue_state = serializers.ChoiceField(choices=["good", "warning", "restricted", "suspended"], help_text=(
+        "The account's standing under the overdue policy: `restricted` refuses metrics with a soft limit, "
+        "`suspended` refuses every metric, until the invoices past due are paid."))
 
 
 class QuotaRefusedOutput(ErrorSerializer):
@@ -159,6 +162,7 @@ def answer_body(decision) -> dict:
         "period_start": _datetime_text(decision.period_start) if decision.period_start else None,
         "period_end": _datetime_text(decision.period_end) if decision.period_end else None,
         "consumed": decision.consumed, "duplicate": decision.duplicate, "source": decision.source,
+        "overdue_state": decision.overdue_state,
     }
 
 

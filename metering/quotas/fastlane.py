@@ -13,7 +13,8 @@ the full path would:
 - the account (an account key's own, or one an operator key names and the full path
   resolved), the metric and the account's limits are in this process's caches, the
   same caches and lifetimes the full path uses;
-- the metric is counted live (count, sum) and its Redis counter exists;
+- the metric is counted live (count, sum) and its Redis counter exists, and so does the
+  account's overdue state (billing/selectors/standing.py: written as a change commits);
 - the per-key throttle allows (the same Redis counter as the full path's);
 - the request has no Idempotency-Key (whose answer the full path stores and replays).
 Anything else (a miss, a bad body, an error, Redis down, metering switched off) goes
@@ -40,6 +41,7 @@ from prometheus_client import Counter
 from billing import clock
 from billing import conf as billing_conf
 from billing.api.fastlane import FastLane, Miss
+from billing.selectors.standing import standing_key
 from metering.api.common import account_for_cached
 from metering.api.quotas import QuotaCheckView, QuotaRequest, answer_body, request_data, retry_after
 from metering.quotas import counters, limits
@@ -57,15 +59,17 @@ ANSWERS = Counter("metering_quota_fast_lane_total", "Quota checks by how they we
 ANSWERED_FAST, ANSWERED_BY_DJANGO = ANSWERS.labels("fast"), ANSWERS.labels("django")
 
 _CHECK = """
--- KEYS: cached key entry, counter, throttle; ARGV: the entry as this process knows it, throttle TTL.
--- One round trip: the entry must still be what this process saw (not dropped, not a tombstone),
--- the counter must exist; only then is the request counted for the throttle.
+-- KEYS: cached key entry, counter, account standing, throttle; ARGV: the entry as this process knows it,
+-- throttle TTL. One round trip: the entry must still be what this process saw (not dropped, not a
+-- tombstone), the counter and the standing must exist; only then is the request counted for the throttle.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 local usage = redis.call('GET', KEYS[2])
 if not usage then return false end
-local count = redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
-return {usage, count}
+local standing = redis.call('GET', KEYS[3])
+if not standing then return false end
+local count = redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[2])
+return {usage, standing, count}
 """
 
 
@@ -92,8 +96,10 @@ class QuotaFastLane(FastLane):
         requested = requested_quantity(data.get("quantity", Decimal(1)))
         entitlement = next((e for e in found if e.metric_code == metric.code), None)
         start, end = quota_period(entitlement, now)
-        usage, _ = self.run_script(entry_key, entry, api_key.id,
-                                   [counters.counter_key(account_id, metric.pk, start)], [])
-        decision = quota_decision(metric, entitlement, requested, Decimal(usage.decode()), start, end, "redis")
+        usage, standing, _ = self.run_script(entry_key, entry, api_key.id,
+                                             [counters.counter_key(account_id, metric.pk, start),
+                                              standing_key(account_id)], [])
+        decision = quota_decision(metric, entitlement, requested, Decimal(usage.decode()), start, end, "redis",
+                                  standing=standing.decode())
         payload = msgspec.json.encode(answer_body(decision))
         return "200 OK", self.headers(environ, payload, list(retry_after(decision).items())), payload

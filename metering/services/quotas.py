@@ -25,7 +25,8 @@ from prometheus_client import Counter
 
 from billing import clock
 from billing.errors import NotFound, ValidationFailed
-from billing.models import Aggregation, BillableMetric
+from billing.models import Aggregation, BillableMetric, CapMode, OverdueState
+from billing.selectors import overdue_state
 from metering import conf
 from metering.ingest.decode import EventIn
 from metering.quotas import counters, limits
@@ -53,6 +54,7 @@ class QuotaDecision:
     source: str  # redis | postgres
     consumed: bool = False
     duplicate: bool = False
+    overdue_state: str = "good"  # the account's standing (billing): restricted and suspended refuse
 
     @property
     def overage(self) -> Decimal:
@@ -150,10 +152,24 @@ def _fallback(account_id, metric, exc) -> None:
                    exc, account_id, metric.code)
 
 
-def quota_decision(metric, entitlement, requested, usage, start, end, source, *, consumed=False) -> QuotaDecision:
+def standing_refuses(standing: str, entitlement) -> bool:
+    """The overdue policy (docs/payments.md, "Collections"): a suspended account is refused everything, a
+    restricted one every metric whose limit is soft (whose usage past the limit is billed as overage),
+    so its debt stops growing."""
+    if standing == OverdueState.SUSPENDED:
+        return True
+    return standing == OverdueState.RESTRICTED and entitlement is not None and entitlement.cap_mode == CapMode.SOFT
+
+
+def quota_decision(metric, entitlement, requested, usage, start, end, source, *, consumed=False,
+                   standing: str = OverdueState.GOOD) -> QuotaDecision:
     """`usage` as counted: a Redis counter adds corrections as they come, so it can be below zero.
     The hard cap compares the net usage (as the consumption script does: billed, the period is
     max(0, net)); what is shown is the period's quantity, never below zero."""
+    if not consumed and standing_refuses(standing, entitlement):
+        decision = quota_decision(metric, entitlement, requested, usage, start, end, source)
+        decision.allowed, decision.overdue_state = False, standing
+        return decision
     hard = _hard_limit(entitlement)
     limit = entitlement.included if entitlement is not None and entitlement.included >= 0 else None
     after = usage if consumed else usage + requested
@@ -163,7 +179,7 @@ def quota_decision(metric, entitlement, requested, usage, start, end, source, *,
         usage=shown, limit=limit,
         remaining=None if limit is None else period_quantity(max(Decimal(0), limit - shown)),
         cap_mode=entitlement.cap_mode if entitlement is not None else None, hard_limit=hard,
-        period_start=start, period_end=end, source=source, consumed=consumed,
+        period_start=start, period_end=end, source=source, consumed=consumed, overdue_state=standing,
     )
 
 
@@ -174,14 +190,15 @@ def quota_check(*, account_id: int, metric_code: str, quantity=1) -> QuotaDecisi
     now = clock.now()
     entitlement = limits.entitlement(account_id, metric_code, now)
     start, end = quota_period(entitlement, now)
+    standing = overdue_state(account_id)
     if metric.aggregation in counters.COUNTED:
         try:
             return quota_decision(metric, entitlement, requested, _counter_usage(metric, account_id, start, end),
-                             start, end, "redis")
+                                  start, end, "redis", standing=standing)
         except counters.CountersUnavailable as exc:
             _fallback(account_id, metric, exc)
     return quota_decision(metric, entitlement, requested, period_usage(metric, account_id, start, end),
-                     start, end, "postgres")
+                          start, end, "postgres", standing=standing)
 
 
 def _event(metric, account_id, requested, key, properties, now) -> list[EventIn]:
@@ -223,6 +240,8 @@ def quota_consume(*, account_id: int, metric_code: str, quantity=1, idempotency_
         raise ValidationFailed({"metric": "Only count and sum metrics can be consumed; send events instead."})
     key = idempotency_key or f"quota-{uuid.uuid4().hex}"
     now = clock.now()
+    if standing_refuses(overdue_state(account_id), limits.entitlement(account_id, metric_code, now)):
+        return quota_check(account_id=account_id, metric_code=metric_code, quantity=quantity)  # refused, recorded nothing
     entitlement = limits.entitlement(account_id, metric_code, now)
     start, end = quota_period(entitlement, now)
     events = _event(metric, account_id, requested, key, properties, now)

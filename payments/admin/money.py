@@ -203,9 +203,9 @@ class DisputeAdmin(PaymentsAdmin):
 class DunningCaseAdmin(PaymentsAdmin):
     list_display = ["id", "account", "invoice", money_column("invoice.amount_due", currency="invoice.currency",
                                                              description="amount due"),
-                    "status", "failures", "retries_done", "next_retry_at", "last_failure_code", "final_action",
-                    "account_paused"]
-    list_filter = ["status", "final_action"]
+                    "status", "cause", "failures", "retries_done", "next_retry_at", "last_failure_code",
+                    "final_action", "account_paused"]
+    list_filter = ["status", "cause", "final_action"]
     search_fields = ["account__name"]
     list_select_related = ["account", "invoice"]
     actions = ["pause", "resume"]

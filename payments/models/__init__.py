@@ -1,5 +1,5 @@
 from .customers import GatewayCustomer
-from .dunning import DUNNING_TRANSITIONS, AccountDunning, DunningCase, DunningStatus
+from .dunning import DUNNING_TRANSITIONS, AccountDunning, DunningCase, DunningCause, DunningStatus
 from .ledger import LedgerDifference
 from .methods import PaymentMethod, PaymentSetup, SetupStatus
 from .payments import (
@@ -38,6 +38,7 @@ __all__ = [
     "Dispute",
     "DisputeOutcome",
     "DunningCase",
+    "DunningCause",
     "DunningStatus",
     "GatewayCustomer",
     "LedgerDifference",

@@ -13,9 +13,18 @@ class DunningStatus(models.TextChoices):
     CLOSED = "closed", "Closed (invoice paid, voided or uncollectible elsewhere)"
 
 
+class DunningCause(models.TextChoices):
+    DECLINED = "payment_failed", "The payment failed (declined card, bank error)"
+    AUTHENTICATION_EXPIRED = "authentication_expired", "A 3-D Secure confirmation was not completed in time"
+    NO_PAYMENT_METHOD = "no_payment_method", "No payment method to charge"
+    TRANSFER_NOT_RECEIVED = "bank_transfer_not_received", "The bank transfer was not received by the due date"
+
+
 class DunningCase(TenantModel):
     invoice = models.OneToOneField("invoicing.Invoice", on_delete=models.PROTECT, related_name="dunning_case")
     status = models.CharField(max_length=16, choices=DunningStatus.choices, default=DunningStatus.ACTIVE)
+    # Why the invoice is unpaid: the first cause (a later failure of another kind keeps it, see last_failure_code).
+    cause = models.CharField(max_length=32, choices=DunningCause.choices, default=DunningCause.DECLINED)
     failures = models.PositiveIntegerField(default=0)
     retries_done = models.PositiveIntegerField(default=0)
     first_failed_at = models.DateTimeField()

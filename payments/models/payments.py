@@ -57,6 +57,8 @@ class Payment(TenantModel):
     # The janitor asks the gateway about pending / requires_action payments at these times.
     next_check_at = models.DateTimeField(null=True, blank=True)
     checks = models.PositiveIntegerField(default=0)
+    # Billing-clock time after which a payment still waiting for 3-D Secure is canceled (counts as failed).
+    action_expires_at = models.DateTimeField(null=True, blank=True)
     # Set when a succeeded payment could not be applied to its invoice (paid meanwhile): finance decides.
     unapplied_reason = models.CharField(max_length=300, blank=True)
 

@@ -27,8 +27,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from billing import clock
 from billing.audit import audit_record, snapshot
 from billing.errors import InvalidTransition
 from billing.outbox import event_record
@@ -68,6 +70,7 @@ PAYMENT_SUCCEEDED = "billing.payment.succeeded"
 PAYMENT_FAILED = "billing.payment.failed"
 PAYMENT_REQUIRES_ACTION = "billing.payment.requires_action"
 PAYMENT_UNAPPLIED = "billing.payment.unapplied"
+AUTHENTICATION_EXPIRED = "authentication_expired"  # the failure code of a 3-D Secure attempt that expired
 
 
 def payment_payload(payment: Payment, **extra) -> dict:
@@ -225,9 +228,12 @@ def _apply(payment: Payment, result: ChargeResult) -> Payment:
             payment, next_retry_at=selectors.dunning_next_retry_at(invoice_id=payment.invoice_id),
             update_payment_method_url=f"{settings.SITE_URL}/console/"))
     elif target == S.REQUIRES_ACTION:
-        transition(payment, target, changes={"next_check_at": now + LATER_CHECKS, **ids},
+        expires = payment.action_expires_at or clock.now() + timedelta(
+            days=conf.settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
+        transition(payment, target, changes={"next_check_at": now + LATER_CHECKS, "action_expires_at": expires, **ids},
                    event=PAYMENT_REQUIRES_ACTION, payload=lambda waiting: payment_payload(
-                       waiting, action_url=f"{settings.SITE_URL}/console/payments/{waiting.pk}/authenticate/"))
+                       waiting, action_url=f"{settings.SITE_URL}/console/payments/{waiting.pk}/authenticate/",
+                       action_expires_at=waiting.action_expires_at))
     else:
         transition(payment, target, changes=ids)
     return payment
@@ -267,23 +273,37 @@ def payment_mark_received(*, payment: Payment) -> Payment:
 # --- the janitor -----------------------------------------------------------------------------------------------
 
 def payments_pending_resolve(*, limit: int = 100) -> int:
-    """Ask the gateway about payments still pending (or waiting for 3-D Secure) whose check is due."""
+    """Ask the gateway about payments still pending (or waiting for 3-D Secure) whose check is due, and
+    cancel those whose 3-D Secure confirmation expired."""
+    expired = payments_action_expire(limit=limit)
     now = timezone.now()
     due = list(Payment.objects.filter(status__in=ACTIVE_STATUSES, next_check_at__lte=now)
                .exclude(gateway="manual").order_by("next_check_at", "id")[:limit])
-    expiry = timedelta(days=conf.settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
     for payment in due:
-        if payment.status == S.REQUIRES_ACTION and now - payment.created_at > expiry:
-            payment_cancel(payment=payment, reason="The customer did not authenticate the payment in time.")
-        else:
-            payment_resume(payment=payment)
-    return len(due)
+        payment_resume(payment=payment)
+    return expired + len(due)
 
 
-def payment_cancel(*, payment: Payment, reason: str = "") -> Payment:
+def payments_action_expire(*, limit: int = 100) -> int:
+    """Cancel the payments still waiting for 3-D Secure past PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS (billing
+    clock): the attempt counts as failed (dunning schedules its retry) and the customer is emailed a new
+    link (`billing.payment.failed` with failure_code `authentication_expired`). A row from before
+    `action_expires_at` existed expires by its creation time."""
+    now = clock.now()
+    legacy = now - timedelta(days=conf.settings.PAYMENT_REQUIRES_ACTION_EXPIRY_DAYS)
+    expired = list(Payment.objects.filter(status=S.REQUIRES_ACTION).filter(
+        Q(action_expires_at__lte=now) | Q(action_expires_at__isnull=True, created_at__lte=legacy))
+        .order_by("id")[:limit])
+    for payment in expired:
+        payment_cancel(payment=payment, failure_code=AUTHENTICATION_EXPIRED,
+                       reason="The payment was not confirmed with the bank (3-D Secure) in time.")
+    return len(expired)
+
+
+def payment_cancel(*, payment: Payment, reason: str = "", failure_code: str = "canceled") -> Payment:
     """Cancel an attempt waiting for the customer (counts as a failure for dunning)."""
     PAYMENT_TRANSITIONS.check(payment.status, S.CANCELED, verb="cancel")  # pending or waiting for 3-D Secure
-    result = ChargeResult(status=Outcome.CANCELED, failure_code="canceled", failure_message=reason)
+    result = ChargeResult(status=Outcome.CANCELED, failure_code=failure_code, failure_message=reason)
     if payment.gateway_payment_id:
         try:
             remote = gateway(payment.gateway).payment_cancel(payment.gateway_payment_id)

@@ -7,6 +7,11 @@ scheduled ones). After the last scheduled retry fails, `DUNNING_FINAL_ACTION`:
 cancel the subscription, mark the invoice uncollectible, or leave it past due.
 Finance can pause dunning per account: no retry and no final action while paused.
 
+Every unpaid invoice is in dunning, whatever the cause (`DunningCase.cause`): a failed charge
+or a 3-D Secure challenge that expired start it here as they fail; an invoice still open after
+its due date with nothing charged (a bank transfer not received, no card) gets its case from
+`dunning_open_unpaid`, without retries: reminders and the overdue policy follow it up.
+
 Dunning hears of payments and invoices through their transition tables' reactions
 (payments/reactions.py): `dunning_on_failure` as a payment fails, `dunning_on_invoice_paid`
 as an invoice is paid, each in that transaction. It calls charging to retry; charging
@@ -20,17 +25,25 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from billing import clock
 from billing.audit import audit_record, snapshot
 from billing.models import Account
 from billing.outbox import event_record
 from billing.transitions import row_lock, transition
-from invoicing.models import Invoice, InvoiceStatus
+from invoicing.models import CollectionMethod, Invoice, InvoiceStatus
 from payments import conf
-from payments.models import ACTIVE_STATUSES, AccountDunning, DunningCase, DunningStatus, Payment
+from payments.models import (
+    ACTIVE_STATUSES,
+    AccountDunning,
+    DunningCase,
+    DunningCause,
+    DunningStatus,
+    Payment,
+)
 
-from .charging import payment_collect
+from .charging import AUTHENTICATION_EXPIRED, payment_collect
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +72,12 @@ def _failure_record(*, invoice_id: int, account_id: int, failure_code: str) -> d
     case = row_lock(DunningCase, invoice=invoice, required=False)
     if case is None:
         case = DunningCase.objects.create(account_id=account_id, invoice=invoice, first_failed_at=now,
-                                          last_failed_at=now)
+                                          last_failed_at=now, cause=_cause_of(failure_code))
         audit_record(action="dunning.started", instance=case, after=snapshot(case))
+    elif case.failures == 0 and case.status == DunningStatus.ACTIVE:
+        # Opened at the due date with nothing to charge; a card was added since and its charge failed:
+        # from now on it is retried on the schedule like any failed payment.
+        case.first_failed_at = now
     elif case.status != DunningStatus.ACTIVE:
         return None
     before = snapshot(case)
@@ -80,6 +97,43 @@ def _failure_record(*, invoice_id: int, account_id: int, failure_code: str) -> d
     if not dunning_paused(case.account_id):
         _finish(case, invoice)
     return None
+
+
+def _cause_of(failure_code: str) -> str:
+    if failure_code == AUTHENTICATION_EXPIRED:
+        return DunningCause.AUTHENTICATION_EXPIRED
+    if failure_code == "no_payment_method":
+        return DunningCause.NO_PAYMENT_METHOD
+    return DunningCause.DECLINED
+
+
+def dunning_open_unpaid(*, limit: int = 500) -> int:
+    """The beat job: every invoice still open after its due date is in dunning, whatever the cause. Those
+    no charge failed for (a bank transfer not received, a charge_automatically invoice with no card to
+    charge) get their case here, with nothing to retry: the reminders and the overdue policy
+    (payments/services/overdue.py) follow it up, and a card added retries it at once
+    (`dunning_retry_now`). One case per invoice (its unique key): safe to run twice."""
+    day = timezone.localdate(clock.now())
+    waiting = list(Invoice.objects.filter(status=InvoiceStatus.OPEN, amount_due__gt=0, due_date__lt=day,
+                                          dunning_case__isnull=True)
+                   .order_by("due_date", "id").values_list("pk", flat=True)[:limit])
+    opened = 0
+    for invoice_id in waiting:
+        with transaction.atomic():
+            invoice = row_lock(Invoice, invoice_id)
+            if invoice.status != InvoiceStatus.OPEN or DunningCase.objects.filter(invoice=invoice).exists():
+                continue
+            if Payment.objects.filter(invoice=invoice, status__in=ACTIVE_STATUSES).exists():
+                continue  # an attempt in flight (3-D Secure): its outcome opens the case if it fails
+            cause = (DunningCause.TRANSFER_NOT_RECEIVED if invoice.collection_method == CollectionMethod.SEND_INVOICE
+                     else DunningCause.NO_PAYMENT_METHOD)
+            now = clock.now()
+            case = DunningCase.objects.create(account_id=invoice.account_id, invoice=invoice, cause=cause,
+                                              first_failed_at=now, last_failed_at=now, last_failure_code=cause)
+            audit_record(action="dunning.started", instance=case, after=snapshot(case))
+            _subscription_past_due(invoice)
+            opened += 1
+    return opened
 
 
 def _finish(case: DunningCase, invoice: Invoice) -> None:

@@ -29,6 +29,9 @@ def build(account):
         audit_record(action="test.row", object_type="test", object_id=1, account_id=account.pk)
         event_record(type="test.row", account_id=account.pk, payload={})
     _build_catalog_rows(account)
+    from billing.services import account_standing_change
+
+    account_standing_change(account_id=account.pk, state="warning", days_past_due=7)
 
 
 def _build_catalog_rows(account):

@@ -2,7 +2,13 @@
 
 from django.db import transaction
 
-from invoicing.models import BillingRecord, BillRunFailure, RenewalNotice, SentEmail
+from invoicing.models import (
+    BillingRecord,
+    BillRunFailure,
+    InvoiceReminder,
+    RenewalNotice,
+    SentEmail,
+)
 from invoicing.services import (
     credit_note_create,
     customer_invoicing_update,
@@ -25,6 +31,7 @@ def build(account):
         BillingRecord.objects.create(account=account, subscription=sub, kind="arrears", period_start=utc(2020, 1, 1),
                                      period_end=utc(2020, 2, 1), invoice=draft(account))
         RenewalNotice.objects.create(account=account, subscription=sub, period_end=utc(2020, 2, 1))
+        InvoiceReminder.objects.create(account=account, invoice=invoice, step=-3, sent_at=utc(2020, 1, 1))
         SentEmail.objects.create(account=account, type="billing_invoice_generated", event_id=-account.pk,
                                  recipients=["x@example.com"], subject="rows")
         BillRunFailure.objects.create(account=account, subscription=sub, period_start=utc(2020, 2, 1),

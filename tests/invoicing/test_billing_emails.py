@@ -6,6 +6,7 @@ from django.core import mail
 from billing.outbox import outbox_deliver_batch
 from invoicing.models import SentEmail
 from invoicing.services import customer_invoicing_update, invoice_finalize, invoice_mark_overdue
+from invoicing.services.invoice_reminders import invoice_reminders_send
 from tests.invoicing.factories import draft, profile
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,8 @@ def test_emails_follow_the_customer_language(account):
     with clock.frozen(utc(2026, 1, 5)):
         invoice = invoice_finalize(invoice=draft(account, ("Plan", 1, "49")))
     with clock.frozen(utc(2026, 2, 10)):
-        invoice_mark_overdue(invoice=invoice)
+        invoice_mark_overdue(invoice=invoice)  # the event alone: the email is the first reminder after the due date
+        assert invoice_reminders_send() == 1
     deliver()
     overdue, = [m for m in mail.outbox if "retard" in m.subject]
     assert invoice.number in overdue.subject
