@@ -3,12 +3,18 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict = {
-    "payments-webhook-process-due": {"task": "payments.webhook_process_due", "schedule": 60.0},
-    "payments-janitor": {"task": "payments.janitor", "schedule": 60.0},
-    "payments-collect-uncollected": {"task": "payments.collect_uncollected", "schedule": crontab(minute="*/15")},
-    "payments-dunning-retry": {"task": "payments.dunning_retry_due", "schedule": crontab(minute="*/10")},
+    "payments-webhook-process-due": {"task": "payments.webhook_process_due", "schedule": 60.0,
+        "description": "Processes received Stripe webhook events that are due (retries included)."},
+    "payments-janitor": {"task": "payments.janitor", "schedule": 60.0,
+        "description": "Checks payments left pending at the gateway and releases stale claims."},
+    "payments-collect-uncollected": {"task": "payments.collect_uncollected", "schedule": crontab(minute="*/15"),
+        "description": "Charges finalized invoices that were not collected yet (automatic collection)."},
+    "payments-dunning-retry": {"task": "payments.dunning_retry_due", "schedule": crontab(minute="*/10"),
+        "description": "Retries failed payments on the dunning schedule."},
     "payments-payment-method-expiry-warnings": {
         "task": "payments.payment_method_expiry_warnings", "schedule": crontab(hour=8, minute=0),
+        "description": "Warns customers whose card expires soon.",
     },
-    "payments-reconciliation-daily": {"task": "payments.reconciliation_daily", "schedule": crontab(hour=2, minute=30)},
+    "payments-reconciliation-daily": {"task": "payments.reconciliation_daily", "schedule": crontab(hour=2, minute=30),
+        "description": "Compares yesterday's payments and refunds with Stripe and records discrepancies."},
 }

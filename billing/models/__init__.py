@@ -25,6 +25,7 @@ from .customers import (
     CreditKind,
     PromotionCode,
 )
+from .job_runs import JobRun
 from .metrics import Aggregation, BillableMetric
 from .outbox import OutboxEvent
 from .signin import SignInThrottle
@@ -60,6 +61,7 @@ __all__ = [
     "CreditKind",
     "DiscountStatus",
     "Interval",
+    "JobRun",
     "Membership",
     "MembershipRole",
     "OutboxEvent",

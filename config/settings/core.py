@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "invoicing",
     "payments",
     "webhooks",
+    "exports",  # CSV exports and the accounting journal: reads billing, invoicing and payments
     "console",  # the console pages that compose several apps: above every app but demo
     "demo",  # manage.py load_demo: above every app (docs/architecture.md, "Layers")
 ]
