@@ -10,7 +10,8 @@ Documents and their entries (accounts from `exports.conf`):
 - refund paid out (date it succeeded): debit receivable, credit cash.
 - credit note (issue date): debit revenue per product and tax per rate; credit receivable (amount due
   or refund) or credit balance (balance).
-- credit granted / expired: credit grants expense against the credit balance.
+- credit granted / expired (not the credit a credit note put on the balance): credit grants expense
+  against the credit balance.
 
 Amounts are computed from the documents' stored totals, so a document balances to the minor unit:
 whatever the per-product split leaves over (rounding) goes to the largest product line.
@@ -23,6 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from django.db.models import CharField, Subquery, Value
+from django.db.models.functions import Concat
 
 from billing.models import CreditEntry
 from billing.models.customers import CreditKind
@@ -144,8 +148,12 @@ def documents(start: date, end: date) -> Iterator[Document]:
         yield Document(refund.succeeded_at.date(), "bank", "refund", refund.reference, refund.account_id,
                        refund.currency, f"Refund on {refund.payment.invoice.number}",
                        [Posting("receivable", refund.amount), Posting("cash", -refund.amount)])
-    credits = CreditEntry.objects.filter(kind__in=(CreditKind.GRANT, CreditKind.EXPIRY),
-                                         created_at__date__range=(start, end))
+    # A credit note to the balance grants credit too ("Credit note CN-…"): its own entry posts it.
+    from_notes = (CreditNote.objects.filter(credit_method=CreditMethod.BALANCE)
+                  .annotate(label=Concat(Value("Credit note "), "number", output_field=CharField())).values("label"))
+    credits = (CreditEntry.objects.filter(kind__in=(CreditKind.GRANT, CreditKind.EXPIRY),
+                                          created_at__date__range=(start, end))
+               .exclude(kind=CreditKind.GRANT, reason__in=Subquery(from_notes)))
     for entry in credits.order_by("created_at", "id").iterator(CHUNK):
         grant = entry.kind == CreditKind.GRANT  # a grant is positive, an expiry negative
         yield Document(entry.created_at.date(), "misc", f"credit_{entry.kind}", f"CREDIT-{entry.pk}",
