@@ -47,8 +47,7 @@ class ExportView(ApiView):
             OpenApiParameter("to", OpenApiTypes.DATE, required=True,
                              description=f"Last day (inclusive), at most {max_days()} days after `from`"),
         ],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV, streamed"),
-                   400: OpenApiResponse(description="A parameter is missing or wrong (named)")},
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The CSV, streamed")},
     )
     def get(self, request, kind: str):
         """Rows of the kind for the date range, amounts in minor units and in major units beside their

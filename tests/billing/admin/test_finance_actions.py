@@ -188,3 +188,19 @@ def test_a_credit_grant_keeps_its_reason_on_the_audit_entry(account):
     assert viewer.post("/admin/billing/creditentry/add/", {"account": account.pk, "amount": "10.00",
                                                            "currency": "usd", "reason": REASON,
                                                            "_confirm": "1"}).status_code == 403
+
+
+def test_a_plan_change_keeps_its_reason_and_a_viewer_cannot_change_plans(account):
+    from billing.services import subscription_create
+    from tests.billing.catalog_factories import plan
+
+    with tenancy.operator_scope():
+        sub = subscription_create(account=account, plan=plan(code="basic", flat=9_000))
+        pro = plan(code="pro", flat=20_000)
+    act(staff("viewer", FINANCE_VIEWER), SUBSCRIPTIONS, "change_plan", [sub.pk], plan=pro.pk, reason=REASON)
+    with tenancy.operator_scope():
+        assert Subscription.objects.get(pk=sub.pk).plan_id != pro.pk
+    act(staff("fin", FINANCE_ADMIN), SUBSCRIPTIONS, "change_plan", [sub.pk], plan=pro.pk, reason=REASON)
+    with tenancy.operator_scope():
+        assert Subscription.objects.get(pk=sub.pk).plan_id == pro.pk
+    assert REASON in reasons(sub, "billing.subscription")
