@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from celery.schedules import schedule as every
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -88,10 +89,28 @@ def jobs_list() -> list[Job]:
     return jobs
 
 
+def beat_schedule_store() -> int:
+    """Store the declared jobs in django-celery-beat's tables as the beat does when it starts (its own
+    `ModelEntry.from_entry`), so they can be edited before a beat ever ran. Returns how many."""
+    from celery import current_app
+    from django_celery_beat.schedulers import ModelEntry
+
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        ModelEntry.from_entry(name, app=current_app, **entry)
+    return len(settings.CELERY_BEAT_SCHEDULE)
+
+
 def jobs_page(request):
     if not request.user.has_perm("django_celery_beat.view_periodictask"):
         raise PermissionDenied
+    can_edit = request.user.has_perm("django_celery_beat.change_periodictask")
+    if request.method == "POST":
+        if not (can_edit and request.user.has_perm("django_celery_beat.add_periodictask")):
+            raise PermissionDenied
+        messages.success(request, f"Stored {beat_schedule_store()} declared jobs: each can now be edited.")
+        return redirect("admin-jobs")
+    jobs = jobs_list()
     return TemplateResponse(request, "admin/jobs/page.html", {
-        **admin.site.each_context(request), "title": "Periodic jobs", "jobs": jobs_list(),
-        "can_edit": request.user.has_perm("django_celery_beat.change_periodictask"),
+        **admin.site.each_context(request), "title": "Periodic jobs", "jobs": jobs, "can_edit": can_edit,
+        "unstored": sum(1 for job in jobs if job.stored is None),
     })

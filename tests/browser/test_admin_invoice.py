@@ -71,3 +71,20 @@ def test_finance_reviews_invoices_and_confirms_an_action_with_a_reason(live_serv
     page.goto(f"{live_server.url}/admin/search/?q={paid.number}")
     assert page.get_by_role("link", name=paid.number).count() == 1
     assert_accessible(page)
+
+
+def test_the_exports_and_jobs_pages_are_accessible(live_server, page, invoices):
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/admin/exports/")
+    assert page.get_by_label("From (inclusive)").is_visible()
+    assert_accessible(page)
+    save_screenshots(page, "admin-exports")
+    page.select_option("select[name=kind]", "journal")
+    with page.expect_download() as download:
+        page.click("input[type=submit][value='Download the CSV']")
+    assert download.value.suggested_filename.startswith("journal_")
+
+    page.goto(f"{live_server.url}/admin/jobs/")
+    assert page.get_by_text("invoicing-bill-run").count() == 1
+    assert_accessible(page)
+    save_screenshots(page, "admin-jobs")

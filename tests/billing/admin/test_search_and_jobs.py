@@ -92,3 +92,19 @@ def test_a_job_the_beat_stored_is_edited_in_django_celery_beat_admin(found):
     assert edit.status_code == 200 and b'name="_save"' in edit.content
     viewer_page = staff("viewer", FINANCE_VIEWER).get("/admin/jobs/").content.decode()
     assert f"/admin/django_celery_beat/periodictask/{stored.pk}/change/" not in viewer_page
+
+
+def test_a_finance_admin_stores_the_declared_jobs_before_any_beat_ran(found):
+    from django_celery_beat.models import PeriodicTask
+
+    viewer = staff("viewer", FINANCE_VIEWER)
+    assert b"Store the declared jobs now" not in viewer.get("/admin/jobs/").content
+    assert viewer.post("/admin/jobs/").status_code == 403
+    client = staff("fin", FINANCE_ADMIN)
+    assert b"Store the declared jobs now" in client.get("/admin/jobs/").content
+    client.post("/admin/jobs/")
+    stored = PeriodicTask.objects.get(name="invoicing-bill-run")
+    assert stored.task == "invoicing.bill_run" and stored.description.startswith("The bill run")
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= set(settings.CELERY_BEAT_SCHEDULE)
+    page = client.get("/admin/jobs/").content.decode()
+    assert f"/admin/django_celery_beat/periodictask/{stored.pk}/change/" in page and "not stored yet" not in page
