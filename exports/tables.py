@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from billing.models import CreditEntry
 from billing.models.customers import CreditKind
-from invoicing.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus
+from invoicing.models import CreditNote, Invoice, InvoiceLine, InvoicePayment, InvoiceStatus
 from payments.models import Payment, Refund
 from pricing.money import to_major
 
@@ -107,6 +107,17 @@ def _payment_row(p: Payment) -> list:
             p.currency, *money_cells(p, p.currency, "amount", "amount_refunded")]
 
 
+def _receipts(start, end):
+    return (InvoicePayment.objects.filter(recorded_at__date__range=(start, end)).select_related("invoice")
+            .order_by("recorded_at", "id"))
+
+
+def _receipt_row(r: InvoicePayment) -> list:
+    currency = r.invoice.currency
+    return [r.pk, r.invoice.number, r.invoice_id, r.account_id, r.source, r.reference, iso(r.recorded_at), currency,
+            *money_cells(r, currency, "amount")]
+
+
 def _refunds(start, end):
     return (Refund.objects.filter(created_at__date__range=(start, end)).select_related("payment__invoice")
             .order_by("created_at", "id"))
@@ -151,6 +162,9 @@ TABLES = {table.kind: table for table in [
           ["payment_id", "invoice_number", "invoice_id", "account_id", "status", "gateway", "gateway_payment_id",
            "gateway_charge_id", "created_at", "succeeded_at", "failed_at", "failure_code", "currency",
            *money_header("amount", "amount_refunded")], _payments, _payment_row, Payment),
+    Table("receipts", "Money received on invoices, by card or out of band (by date recorded)",
+          ["receipt_id", "invoice_number", "invoice_id", "account_id", "source", "reference", "recorded_at",
+           "currency", *money_header("amount")], _receipts, _receipt_row, InvoicePayment),
     Table("refunds", "Refunds (by creation date)",
           ["refund_id", "payment_id", "invoice_number", "account_id", "status", "reason", "gateway_refund_id",
            "credit_note_id", "created_at", "succeeded_at", "currency", *money_header("amount")],

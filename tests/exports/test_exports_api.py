@@ -33,7 +33,8 @@ def test_the_invoices_export_gives_minor_and_major_units_beside_the_currency(boo
     assert row["account_external_id"] == "dupont"
 
 
-@pytest.mark.parametrize(("kind", "count"), [("invoices", 1), ("invoice_lines", 2), ("payments", 0), ("refunds", 0),
+@pytest.mark.parametrize(("kind", "count"), [("invoices", 1), ("invoice_lines", 2), ("payments", 0), ("receipts", 1),
+                                             ("refunds", 0),
                                              ("credit_notes", 1), ("credit_grants", 2)])
 def test_each_table_has_its_header_and_the_month_rows(book, api_client, api_key_for, kind, count):
     response = get(api_client, api_key_for(None), f"/api/v1/exports/{kind}?from={book.start}&to={book.end}")
@@ -47,6 +48,12 @@ def test_the_credit_note_export(book, api_client, api_key_for):
     rows = table(get(api_client, api_key_for(None), f"/api/v1/exports/credit_notes?from={book.start}&to={book.end}"))
     assert [(r["number"], r["total_minor"], r["tax_total"], r["credit_method"]) for r in rows] == [
         (book.credit_note.number, "3000", "5.00", "balance")]
+
+
+def test_money_received_out_of_band_is_a_receipt(book, api_client, api_key_for):
+    rows = table(get(api_client, api_key_for(None), f"/api/v1/exports/receipts?from={book.start}&to={book.end}"))
+    assert [(r["invoice_number"], r["source"], r["reference"], r["amount_minor"], r["amount"]) for r in rows] == [
+        (book.invoice.number, "out_of_band", "VIR-1", "17000", "170.00")]
 
 
 def test_the_journal_export_balances(book, api_client, api_key_for):
