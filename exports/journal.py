@@ -5,7 +5,7 @@ Documents and their entries (accounts from `exports.conf`):
 - invoice issued (issue date): debit receivable the total; credit revenue per product (the total less
   tax, split by each product's lines net of discounts) and tax per rate (the invoice's tax breakdown);
   customer credit used: debit credit balance, credit receivable.
-- invoice voided (void date): the issue entry reversed.
+- invoice voided (void date): the issue entry reversed, less what its credit notes reversed already.
 - payment received (recorded date, gateway or out of band): debit cash, credit receivable.
 - refund paid out (date it succeeded): debit receivable, credit cash.
 - credit note (issue date): debit revenue per product and tax per rate; credit receivable (amount due
@@ -121,6 +121,18 @@ def _reversed(postings: list[Posting]) -> list[Posting]:
     return [Posting(p.role, -p.amount, p.product, p.tax_rate) for p in postings]
 
 
+def _void_postings(invoice: Invoice) -> list[Posting]:
+    """The issue entry reversed, less what credit notes against its amount due reversed already."""
+    postings = _reversed(_invoice_postings(invoice))
+    for note in (CreditNote.objects.filter(invoice=invoice, credit_method=CreditMethod.AMOUNT_DUE)
+                 .select_related("invoice__subscription__plan__product").prefetch_related("lines")):
+        postings += _reversed(_credit_note_postings(note))
+    net = defaultdict(int)  # one line per account, product and rate
+    for p in postings:
+        net[(p.role, p.product, p.tax_rate)] += p.amount
+    return [Posting(role, amount, product, rate) for (role, product, rate), amount in net.items() if amount]
+
+
 def documents(start: date, end: date) -> Iterator[Document]:
     invoices = (Invoice.objects.exclude(status=InvoiceStatus.DRAFT).select_related("subscription__plan__product")
                 .prefetch_related("lines"))
@@ -130,7 +142,7 @@ def documents(start: date, end: date) -> Iterator[Document]:
     voided = invoices.filter(status=InvoiceStatus.VOID, voided_at__date__range=(start, end))
     for inv in voided.order_by("voided_at", "id").iterator(CHUNK):
         yield Document(inv.voided_at.date(), "sales", "invoice_void", inv.number, inv.account_id, inv.currency,
-                       f"Void of invoice {inv.number}", _reversed(_invoice_postings(inv)))
+                       f"Void of invoice {inv.number}", _void_postings(inv))
     notes = (CreditNote.objects.filter(issue_date__range=(start, end))
              .select_related("invoice__subscription__plan__product").prefetch_related("lines"))
     for note in notes.order_by("issue_date", "id").iterator(CHUNK):

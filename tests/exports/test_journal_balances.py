@@ -83,3 +83,23 @@ def test_a_voided_invoice_is_reversed_on_its_void_date(make_account, settings, t
     kinds = sorted((r["document_type"], r["ledger_role"], r["debit_minor"], r["credit_minor"]) for r in mine)
     assert kinds == [("invoice", "receivable", 4000, 0), ("invoice", "revenue", 0, 4000),
                      ("invoice_void", "receivable", 0, 4000), ("invoice_void", "revenue", 4000, 0)]
+
+
+def test_a_void_after_a_credit_note_reverses_only_what_was_left(make_account, settings, tmp_path):
+    from invoicing.services import credit_note_create, invoice_finalize, invoice_void
+    from tests.invoicing.factories import draft
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    account = make_account("Credited then voided")
+    with tenancy.operator_scope():
+        invoice = invoice_finalize(invoice=draft(account, ("Plan", 1, "40.00")))
+        credit_note_create(invoice=invoice, reason="Outage", amount=1000)
+        invoice = invoice_void(invoice=invoice, reason="Not owed")
+        rows = [dict(zip(journal.HEADER, row, strict=True)) for row in journal.rows(invoice.voided_at.date(),
+                                                                                     invoice.voided_at.date())
+                if row[4] == account.pk]
+    receivable = sum(r["debit_minor"] - r["credit_minor"] for r in rows if r["ledger_role"] == "receivable")
+    revenue = sum(r["credit_minor"] - r["debit_minor"] for r in rows if r["ledger_role"] == "revenue")
+    assert receivable == 0 and revenue == 0  # issued 40, credited 10, voided the 30 left
+    void = [r for r in rows if r["document_type"] == "invoice_void"]
+    assert sum(r["credit_minor"] for r in void if r["ledger_role"] == "receivable") == 3000
