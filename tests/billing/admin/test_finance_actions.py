@@ -204,3 +204,11 @@ def test_a_plan_change_keeps_its_reason_and_a_viewer_cannot_change_plans(account
     with tenancy.operator_scope():
         assert Subscription.objects.get(pk=sub.pk).plan_id == pro.pk
     assert REASON in reasons(sub, "billing.subscription")
+
+
+def test_the_reason_is_read_back_through_the_audit_api(account, api_client, api_key_for):
+    invoice = opened(account)
+    act(staff("fin", FINANCE_ADMIN), INVOICES, "void", [invoice.pk], reason=REASON)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(None)}")
+    entries = api_client.get("/api/v1/audit-entries?object_type=invoicing.invoice").json()["results"]
+    assert REASON in {entry["reason"] for entry in entries if entry["object_id"] == str(invoice.pk)}
