@@ -135,7 +135,7 @@ def _void_postings(invoice: Invoice) -> list[Posting]:
 
 def documents(start: date, end: date) -> Iterator[Document]:
     invoices = (Invoice.objects.exclude(status=InvoiceStatus.DRAFT).select_related("subscription__plan__product")
-                .prefetch_related("lines"))
+                .defer("customer_snapshot", "operator_snapshot", "tax_note", "memo").prefetch_related("lines"))
     for inv in invoices.filter(issue_date__range=(start, end)).order_by("issue_date", "id").iterator(CHUNK):
         yield Document(inv.issue_date, "sales", "invoice", inv.number, inv.account_id, inv.currency,
                        f"Invoice {inv.number}", _invoice_postings(inv))
