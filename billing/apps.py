@@ -25,6 +25,10 @@ class BillingConfig(AppConfig):
         metric_store.collector_register()  # the business metrics on /metrics (docs/observability.md)
         metrics.celery_signals_connect()
 
+        from billing import job_runs
+
+        job_runs.celery_signals_connect()  # the last run of each periodic job, for the schedule page
+
         from billing import beat_lock  # noqa: F401  (a beat waits for the lease before scheduling)
         from billing.tracing import tracing_setup
 
@@ -51,5 +55,5 @@ def _after_migrate(sender, using="default", **kwargs):
         install_scope_secret(using)
         apply_policies(using)
         grant_app_role(using)
-    if sender.name in OUR_APPS:
+    if sender.name in (*OUR_APPS, "django_celery_beat"):  # the beat schedule: read by both, edited by admins
         sync_finance_groups(sender, using)

@@ -12,12 +12,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
-from billing.context import current_actor, request_id
+from billing.context import audit_reason, current_actor, request_id
 from billing.models import AuditEntry
 
 _encode = msgspec.json.Encoder().encode
 AUDIT_COLUMNS = ["account_id", "actor_type", "actor_id", "actor_label", "action", "object_type", "object_id",
-                 "before", "after", "ip_address", "request_id"]
+                 "before", "after", "ip_address", "request_id", "reason"]
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -152,6 +152,7 @@ def audit_record(
         after=_json_safe(after) if after is not None else None,
         ip_address=actor.ip_address,
         request_id=request_id(),
+        reason=audit_reason(),
     )
 
 
@@ -164,7 +165,7 @@ def audit_record_many(entries: list[dict]) -> None:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record_many must run inside the transaction of the change it records")
-    actor, rid = current_actor(), request_id()
+    actor, rid, reason = current_actor(), request_id(), audit_reason()
     rows = []
     for entry in entries:
         instance = entry.get("instance")
@@ -176,7 +177,7 @@ def audit_record_many(entries: list[dict]) -> None:
             if account_id is None:
                 account_id = getattr(instance, "account_id", None)
         rows.append((account_id, str(actor.type), str(actor.id), str(actor.label), entry["action"], object_type, str(object_id),
-                     json_text(entry.get("before")), json_text(entry.get("after")), actor.ip_address, rid))
+                     json_text(entry.get("before")), json_text(entry.get("after")), actor.ip_address, rid, reason))
     from billing.rows import rows_copy
 
     rows_copy(AuditEntry, AUDIT_COLUMNS, rows)

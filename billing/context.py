@@ -18,6 +18,8 @@ class Actor:
 SYSTEM = Actor(type="system", label="system")
 _actor: ContextVar[Actor] = ContextVar("billing_actor", default=SYSTEM)
 _request_id: ContextVar[str] = ContextVar("billing_request_id", default="")
+# Why a person acts (the reason typed on an admin confirmation page): stored on each audit entry written meanwhile.
+_reason: ContextVar[str] = ContextVar("billing_audit_reason", default="")
 
 
 def current_actor() -> Actor:
@@ -47,3 +49,17 @@ def request_id() -> str:
 
 def set_request_id(value: str) -> None:
     _request_id.set(value)
+
+
+def audit_reason() -> str:
+    return _reason.get()
+
+
+@contextmanager
+def giving_reason(reason: str):
+    """Every audit entry recorded inside carries `reason` (an admin action's typed reason)."""
+    token = _reason.set((reason or "").strip()[:500])
+    try:
+        yield
+    finally:
+        _reason.reset(token)

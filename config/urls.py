@@ -3,13 +3,16 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from billing import health
+from billing.admin.jobs import jobs_page
 from billing.api.audit import AuditEntryListView
 from billing.api.errors import json_404
 from billing.api.keys import ApiKeyListCreateView, ApiKeyRevokeView
 from billing.api.views import FeaturesView, InfoView
 from billing.csp import allows_inline_styles
+from exports.admin import export_page
 from invoicing.hosted_links import HOSTED_INVOICE_PATH
 from metering import health as metering_health
+from payments.admin.search import search_page
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
@@ -27,6 +30,7 @@ api_v1 = [
     path("", include("payments.api_urls")),
     path("", include("webhooks.api_urls")),
     path("", include("analytics.api_urls")),
+    path("", include("exports.api_urls")),
     re_path(r"^.*$", json_404),  # unknown API paths answer in the API's error shape
 ]
 
@@ -36,6 +40,10 @@ urlpatterns = [
     path("", include("console.urls")),
     path(HOSTED_INVOICE_PATH.lstrip("/"), include("payments.hosted_urls")),
     path("admin/", include("analytics.urls")),  # the finance dashboard: before the admin's catch-all
+    # Finance pages beside the model admins (signed-in staff; each checks its own permission).
+    path("admin/exports/", admin.site.admin_view(export_page), name="admin-exports"),
+    path("admin/search/", admin.site.admin_view(search_page), name="admin-search"),
+    path("admin/jobs/", admin.site.admin_view(jobs_page), name="admin-jobs"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("health/live", health.live, name="health-live"),

@@ -113,6 +113,12 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A finalized invoice is immutable: its page has no Save button (the list's actions still act).
+        if obj is not None and not obj.is_draft:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_fields(self, request, obj=None):
         return ["memo", *self.get_readonly_fields(request, obj)]  # the memo of a draft is all one edits here
 
@@ -213,7 +219,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def credit(self, request, queryset):
         return admin_actions.credit.run(self, request, queryset)
 
-    @admin.action(description="Render the PDF again", permissions=["view"])
+    @admin.action(description="Render the PDF again", permissions=["change"])
     def render_pdf(self, request, queryset):
         from invoicing.services.documents import invoice_pdf_store
 

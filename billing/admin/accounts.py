@@ -153,9 +153,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "object_type", "object_id", "actor_type", "actor_label", "account_id",
-                    "request_id"]
+                    "reason", "request_id"]
     list_filter = ["action", "actor_type", "object_type"]
-    search_fields = ["object_id", "actor_label", "request_id", "action"]
+    search_fields = ["object_id", "actor_label", "request_id", "action", "reason"]
     date_hierarchy = "created_at"
 
 

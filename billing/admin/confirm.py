@@ -5,6 +5,9 @@ once the form is valid the page shows, per selected row, the amount(s) and what
 will change; only the confirm POST, carrying the selection and what was typed,
 acts, through the same service as the API, and reports what it did with the
 amount. A service's refusal is shown as a message, never a 500.
+
+Every action asks for a reason (required, whatever the action's own form says), and every audit
+entry the service writes carries it (`billing.context.giving_reason`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from billing.context import giving_reason
 from billing.errors import BillingError
 
 PREVIEW = "_preview"
@@ -34,6 +38,17 @@ class Preview:
 def error_text(exc: BillingError) -> str:
     detail = "; ".join(f"{name}: {', '.join(str(r) for r in reasons)}" for name, reasons in exc.fields.items())
     return f"{exc.message} {detail}".strip()
+
+
+REASON_HELP = "Why you are doing this: kept in the audit trail with the change."
+
+
+def with_reason(form_class: type[forms.Form]) -> type[forms.Form]:
+    """The action's form with a required `reason` (made required where the form has an optional one)."""
+    field = form_class.base_fields.get("reason")
+    reason = forms.CharField(max_length=getattr(field, "max_length", None) or 300, required=True,
+                             help_text=(field.help_text if field is not None and field.help_text else REASON_HELP))
+    return type(form_class.__name__, (form_class,), {"reason": reason})
 
 
 @dataclass
@@ -61,10 +76,10 @@ class MoneyAction:
         post = request.POST
         kwargs = self.form_kwargs(objects) if self.form_kwargs else {}
         # With nothing to type but words (a reason, a reference), the preview comes with the form at once.
-        editable = self.preview_first
+        editable = self.preview_first or not self.form_class.base_fields
         editing = EDIT in post  # back from the confirmation page, with what was typed
-        bound = PREVIEW in post or CONFIRM in post or editing or not self.form_class.base_fields
-        form = self.form_class(post if bound else None, **kwargs)
+        bound = PREVIEW in post or CONFIRM in post or editing
+        form = with_reason(self.form_class)(post if bound else None, **kwargs)
         if bound and not editing and form.is_valid() and self.check:
             problem = self.check(objects, form.cleaned_data)
             if problem:
@@ -94,7 +109,8 @@ class MoneyAction:
                 messages.error(request, f"{obj}: {preview.problem}")
                 continue
             try:
-                done = self.apply(obj, data)
+                with giving_reason(data["reason"]):
+                    done = self.apply(obj, data)
             except BillingError as exc:
                 messages.error(request, f"{obj}: {error_text(exc)}")
             else:

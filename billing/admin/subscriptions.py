@@ -21,6 +21,7 @@ from billing.admin.money import (
     money_column,
     show_money,
 )
+from billing.context import giving_reason
 from billing.errors import BillingError
 from billing.models import (
     AuditEntry,
@@ -34,6 +35,7 @@ from billing.models import (
     SubscriptionMetricOverride,
 )
 from billing.models.catalog import ChangeTiming
+from billing.models.subscriptions import SubscriptionStatus
 from billing.selectors import credit_balance
 from billing.services import (
     billing_profile_update,
@@ -164,6 +166,40 @@ plan_change_action = MoneyAction(title="Change plan or seats", form_class=PlanCh
                                  apply=_change)
 
 
+def _cancel_preview(at_period_end: bool):
+    def describe(sub: Subscription, data: dict) -> Preview:
+        problem = ""
+        if sub.status == SubscriptionStatus.CANCELED:
+            problem = f"{sub} is already canceled."
+        elif at_period_end and sub.cancel_at_period_end:
+            problem = f"{sub} is already set to cancel at period end."
+        end = f"{sub.current_period_end:%Y-%m-%d}" if sub.current_period_end else "—"
+        if at_period_end:
+            text = (f"Cancel {sub} ({sub.account}, {sub.plan.name} ×{sub.quantity}) at the end of its period ({end}): "
+                    f"status stays {sub.status} until then, then canceled; the period already billed is kept, no "
+                    "renewal is billed after it. Undoable until then.")
+        else:
+            text = (f"Cancel {sub} ({sub.account}, {sub.plan.name} ×{sub.quantity}) now: status {sub.status} → "
+                    f"canceled; the period that ends {end} is not refunded (issue a credit note for that) and nothing "
+                    "more is billed.")
+        return Preview(text, problem)
+    return describe
+
+
+def _cancel(at_period_end: bool):
+    def apply(sub: Subscription, data: dict) -> str:
+        done = subscription_cancel(subscription=sub, at_period_end=at_period_end, reason=data["reason"])
+        return (f"{done} will cancel at period end." if done.cancel_at_period_end
+                else f"Canceled {done} ({done.status}).")
+    return apply
+
+
+cancel_at_period_end_action = MoneyAction(title="Cancel at period end", form_class=forms.Form,
+                                          describe=_cancel_preview(True), apply=_cancel(True))
+cancel_now_action = MoneyAction(title="Cancel now", form_class=forms.Form, describe=_cancel_preview(False),
+                                apply=_cancel(False))
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     list_display = ["id", "account", "plan", "plan_version", "status", "quantity", "currency",
@@ -237,14 +273,13 @@ class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
         if done:
             messages.success(request, f"{label}: {done} subscription(s).")
 
-    @admin.action(description="Cancel at period end", permissions=["change"])
+    @admin.action(description="Cancel at period end…", permissions=["change"])
     def cancel_at_period_end(self, request, queryset):
-        self._each(request, queryset, "Set to cancel at period end", lambda s: subscription_cancel(subscription=s))
+        return cancel_at_period_end_action.run(self, request, queryset.select_related("plan", "account"))
 
-    @admin.action(description="Cancel now", permissions=["change"])
+    @admin.action(description="Cancel now…", permissions=["change"])
     def cancel_now(self, request, queryset):
-        self._each(request, queryset, "Canceled",
-                   lambda s: subscription_cancel(subscription=s, at_period_end=False))
+        return cancel_now_action.run(self, request, queryset.select_related("plan", "account"))
 
     @admin.action(description="Undo a scheduled cancellation", permissions=["change"])
     def undo_cancel(self, request, queryset):
@@ -344,8 +379,9 @@ class CreditEntryAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if CONFIRM in request.POST:
             try:
-                entry = credit_grant(account=data["account"], amount=data["amount"], currency=data["currency"],
-                                     reason=data["reason"], expires_at=data.get("expires_at"))
+                with giving_reason(data["reason"]):
+                    entry = credit_grant(account=data["account"], amount=data["amount"], currency=data["currency"],
+                                         reason=data["reason"], expires_at=data.get("expires_at"))
             except BillingError as exc:
                 return self._confirmation(request, form, problem=error_text(exc))
             self.log_addition(request, entry, [{"added": {}}])

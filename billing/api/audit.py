@@ -12,7 +12,7 @@ class AuditEntryOutput(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = ["id", "account_id", "actor_type", "actor_id", "actor_label", "action", "object_type",
-                  "object_id", "before", "after", "ip_address", "request_id", "created_at"]
+                  "object_id", "before", "after", "ip_address", "request_id", "reason", "created_at"]
 
 
 class AuditEntryListQuery(StrictQuery):
@@ -35,7 +35,7 @@ class AuditEntryListView(ApiView):
     )
     def get(self, request):
         """The audit trail, newest first: every financial change with who made it (user, API key, job), the
-        object before and after, and the request id. An operator key sees every account's entries, an account
+        object before and after, the request id, and the reason a person gave in the admin. An operator key sees every account's entries, an account
         key its own account's. Filter by `action` or `object_type`."""
         query = AuditEntryListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

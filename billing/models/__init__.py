@@ -26,6 +26,7 @@ from .customers import (
     CreditKind,
     PromotionCode,
 )
+from .job_runs import JobRun
 from .members import Invitation, PortalFlow, PortalSession
 from .metrics import Aggregation, BillableMetric
 from .outbox import OutboxEvent
@@ -78,6 +79,7 @@ __all__ = [
     "FinalAction",
     "DiscountStatus",
     "Interval",
+    "JobRun",
     "Membership",
     "MembershipRole",
     "OutboxEvent",

@@ -27,6 +27,8 @@ class AuditEntry(TenantModel):
     after = models.JSONField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="", db_default="",
+                              help_text="Why, as the person typed it on the admin's confirmation page.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "payments",
     "webhooks",
     "analytics",  # finance metrics and the dashboard: reads every app below it, imported by none
+    "exports",  # CSV exports and the accounting journal: reads billing, invoicing and payments
     "console",  # the console pages that compose several apps: above every app but demo
     "demo",  # manage.py load_demo: above every app (docs/architecture.md, "Layers")
 ]

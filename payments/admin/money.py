@@ -14,10 +14,11 @@ from billing.admin.money import (
     show_money,
 )
 from billing.errors import BillingError
-from payments.admin.common import PaymentsAdmin, ask_then, run_each
+from payments.admin.common import PaymentsAdmin, run_each
 from payments.models import AccountDunning, Dispute, DunningCase, Payment, Refund, RefundStatus
+from payments.models.dunning import DunningStatus
 from payments.services.charging import payment_mark_received, payment_resume
-from payments.services.dunning import dunning_pause, dunning_resume
+from payments.services.dunning import dunning_pause, dunning_resume, dunning_retry_now
 from payments.services.refund_notes import payment_credit_left, refund_note_room
 from payments.services.refunds import REFUNDABLE, refund_create
 
@@ -29,7 +30,7 @@ class RefundForm(MoneyActionForm):
 
 
 class PauseForm(forms.Form):
-    note = forms.CharField(max_length=300, help_text="Why dunning stops for this account.")
+    reason = forms.CharField(max_length=300, help_text="Why dunning stops for this account (the note it keeps).")
 
 
 def _m(payment: Payment, minor: int) -> str:
@@ -199,6 +200,47 @@ class DisputeAdmin(PaymentsAdmin):
     readonly_fields = list(DISPUTE_MONEY.values())
 
 
+def _case_due(case: DunningCase) -> str:
+    return show_money(case.invoice.amount_due, case.invoice.currency)
+
+
+def _pause_preview(case: DunningCase, data: dict) -> Preview:
+    problem = ""
+    if AccountDunning.objects.filter(account_id=case.account_id, paused=True).exists():
+        problem = f"Dunning is already paused for {case.account}."
+    return Preview(f"Pause dunning for {case.account}: no retry, reminder or final action on its failed invoices "
+                   f"({case.invoice}: {_case_due(case)} due) until resumed; dunning active → paused.", problem)
+
+
+def _pause(case: DunningCase, data: dict) -> str:
+    dunning_pause(account=case.account, note=data["reason"])
+    return f"Dunning paused for {case.account}."
+
+
+pause_action = MoneyAction(title="Pause dunning", form_class=PauseForm, describe=_pause_preview, apply=_pause,
+                           preview_first=True)
+
+
+def _retry_preview(case: DunningCase, data: dict) -> Preview:
+    problem = ""
+    if case.status != DunningStatus.ACTIVE:
+        problem = f"Case #{case.pk} is {case.get_status_display().lower()}: there is nothing to retry."
+    return Preview(f"Retry the payment of {case.invoice} ({case.account}) now: charge {_case_due(case)} to the "
+                   f"payment method on file (retry {case.retries_done + 1}); if it succeeds the invoice is paid and "
+                   "the case recovered, if not the next retry stays scheduled.", problem)
+
+
+def _retry(case: DunningCase, data: dict) -> str:
+    retried = dunning_retry_now(account_id=case.account_id)
+    case.refresh_from_db()
+    return (f"Retried {retried} case(s) of {case.account}: case #{case.pk} is now "
+            f"{case.get_status_display().lower()}.")
+
+
+retry_action = MoneyAction(title="Retry the payment now", form_class=forms.Form, describe=_retry_preview,
+                           apply=_retry)
+
+
 @admin.register(DunningCase)
 class DunningCaseAdmin(PaymentsAdmin):
     list_display = ["id", "account", "invoice", money_column("invoice.amount_due", currency="invoice.currency",
@@ -208,7 +250,7 @@ class DunningCaseAdmin(PaymentsAdmin):
     list_filter = ["status", "cause", "final_action"]
     search_fields = ["account__name"]
     list_select_related = ["account", "invoice"]
-    actions = ["pause", "resume"]
+    actions = ["retry_now", "pause", "resume"]
 
     @admin.display(boolean=True, description="paused")
     def account_paused(self, case):
@@ -217,10 +259,13 @@ class DunningCaseAdmin(PaymentsAdmin):
     def has_manage_permission(self, request):
         return request.user.has_perm("payments.change_accountdunning")
 
+    @admin.action(description="Retry the payment now…", permissions=["manage"])
+    def retry_now(self, request, queryset):
+        return retry_action.run(self, request, queryset.select_related("account", "invoice"))
+
     @admin.action(description="Pause dunning for these accounts…", permissions=["manage"])
     def pause(self, request, queryset):
-        return ask_then(self, request, queryset, form_class=PauseForm, title="Pause dunning", action="pause",
-                        apply=lambda case, data: dunning_pause(account=case.account, note=data["note"]))
+        return pause_action.run(self, request, queryset.select_related("account", "invoice"))
 
     @admin.action(description="Resume dunning for these accounts", permissions=["manage"])
     def resume(self, request, queryset):

@@ -157,7 +157,7 @@ def test_a_plan_change_is_confirmed_with_its_prorations_and_next_renewal_in_majo
         sub = subscription_create(account=account, plan=plan(code="basic", flat=9_000))
         pro = plan(code="pro", flat=20_000)
     client = staff("fin", FINANCE_ADMIN)
-    typed = {"action": "change_plan", "_selected_action": [sub.pk], "plan": pro.pk}
+    typed = {"action": "change_plan", "_selected_action": [sub.pk], "plan": pro.pk, "reason": "Upgrade asked"}
     preview = client.post("/admin/billing/subscription/", {**typed, "_preview": "1"}).content.decode()
     assert f"Change {sub} (Upgrader) from Basic ×1 to Pro ×1 now." in preview
     assert "Prorations: " in preview and ": $200.00." in preview and "20000" not in preview

@@ -35,7 +35,9 @@ def test_every_catalog_page_renders_for_finance(subscribed):
 
 def test_finance_cancels_through_an_action_and_viewers_cannot(subscribed):
     _, _, sub = subscribed
-    form = {"action": "cancel_at_period_end", "_selected_action": [sub.pk]}
+    # Confirmed with a reason (the action's confirmation page, billing/admin/confirm.py).
+    form = {"action": "cancel_at_period_end", "_selected_action": [sub.pk], "reason": "Asked by the customer",
+            "_confirm": "1"}
     staff("viewer", FINANCE_VIEWER).post("/admin/billing/subscription/", form)
     with tenancy.operator_scope():
         assert not Subscription.objects.get(pk=sub.pk).cancel_at_period_end

@@ -28,7 +28,7 @@ def opened(make_account, settings, tmp_path):
 
 
 def step(client, action, ids, stage=None, **fields):
-    data = {"action": action, "_selected_action": ids, **fields}
+    data = {"action": action, "_selected_action": ids, "reason": "Agreed with the customer", **fields}
     if stage:
         data[stage] = "1"
     return client.post(URL, data, follow=True)

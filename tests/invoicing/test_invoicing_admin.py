@@ -24,7 +24,7 @@ def invoices(make_account, settings, tmp_path):
 def action(client, name, ids, **fields):
     """The action as confirmed on its confirmation page (test_admin_money_actions.py walks the pages)."""
     return client.post("/admin/invoicing/invoice/", {"action": name, "_selected_action": ids, "_confirm": "1",
-                                                     **fields}, follow=True)
+                                                     "reason": "Month-end review", **fields}, follow=True)
 
 
 def test_finance_admin_finalizes_adds_lines_and_marks_paid(invoices):

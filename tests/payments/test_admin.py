@@ -94,8 +94,8 @@ def test_finance_pauses_dunning_for_an_account_from_the_admin(make_account, cust
     client = staff("fin", FINANCE_ADMIN)
     listing = client.get("/admin/payments/dunningcase/")
     assert listing.status_code == 200 and b"Acme" in listing.content
-    client.post("/admin/payments/dunningcase/", {"action": "pause", "_selected_action": [case.pk], "apply": "1",
-                                                 "note": "Paying by transfer"})
+    client.post("/admin/payments/dunningcase/", {"action": "pause", "_selected_action": [case.pk], "_confirm": "1",
+                                                 "reason": "Paying by transfer"})
     with tenancy.operator_scope():
         setting = AccountDunning.objects.get(account=account)
     assert setting.paused and setting.note == "Paying by transfer"

@@ -25,7 +25,7 @@ def paid(make_account, customer_card, open_invoice):
 
 
 def step(client, ids, stage=None, **fields):
-    data = {"action": "refund", "_selected_action": ids, **fields}
+    data = {"action": "refund", "_selected_action": ids, "reason": "Goodwill", **fields}
     if stage:
         data[stage] = "1"
     return client.post(URL, data, follow=True)

@@ -63,7 +63,7 @@ def test_finance_reads_the_attempts_and_replays(receiver, endpoint):
 
     replayed = client.post("/admin/webhooks/webhookendpoint/", {
         "action": "replay_failed", "_selected_action": [endpoint.pk], "since_0": "2000-01-01", "since_1": "00:00",
-        "_confirm": "1"}, follow=True)
+        "reason": "Endpoint back up", "_confirm": "1"}, follow=True)
     assert replayed.status_code == 200
     with tenancy.operator_scope():
         assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING

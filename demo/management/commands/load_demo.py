@@ -10,13 +10,14 @@ from django.db import transaction
 
 from billing import tenancy
 from billing.models import Account, MembershipRole
-from billing.roles import FINANCE_ADMIN
+from billing.roles import FINANCE_ADMIN, FINANCE_VIEWER
 from billing.services import account_create, membership_add
 
 DEMO_USERS = [
     # username, password, role, description
     ("admin", "admin", "superuser", "operator superuser (admin)"),
     ("finance", "finance", FINANCE_ADMIN, "finance staff (admin)"),
+    ("auditor", "auditor", FINANCE_VIEWER, "finance viewer: reads and exports (admin)"),
     ("alice", "alice", "Acme Corp", "owner of Acme Corp (console)"),
     ("bob", "bob", "Globex Inc", "owner of Globex Inc (console)"),
 ]
@@ -50,10 +51,10 @@ class Command(BaseCommand):
                     user.set_password(password)
                 if role == "superuser":
                     user.is_staff = user.is_superuser = True
-                elif role == FINANCE_ADMIN:
+                elif role in (FINANCE_ADMIN, FINANCE_VIEWER):
                     user.is_staff = True
                     user.save()
-                    user.groups.add(Group.objects.get(name=FINANCE_ADMIN))
+                    user.groups.add(Group.objects.get(name=role))
                 else:
                     account = Account.objects.filter(name=role).first() or account_create(
                         name=role, external_id=role.lower().replace(" ", "-")
