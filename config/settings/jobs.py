@@ -25,7 +25,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's, keeping finance's edits of a declared job across restarts (billing/beat_schedule.py).
+CELERY_BEAT_SCHEDULER = "billing.beat_schedule:DeclaredJobsScheduler"
 # A queue per kind of work, so that a long bill run never delays the outbox (emails, webhooks, the
 # stream) or the rollups (docs/scaling.md). A worker started without `-Q` consumes all of them, as
 # `make run` does; a larger deployment starts workers per queue.

@@ -56,3 +56,15 @@ def test_the_finance_dashboard(live_server, page, viewer, end_of_march):
     with page.expect_navigation():
         page.locator(".dash-chart a").first.click()
     assert "/admin/analytics/mrrmonth/" in page.url and "2027-01-01" in page.url
+
+
+def test_the_revenue_recognition_page(live_server, page, viewer, end_of_march):
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/revenue-recognition/%3Fcurrency%3DUSD%26from%3D2027-01"
+              "%26to%3D2027-06")
+    page.fill("input[name=username]", "viewer")
+    page.fill("input[name=password]", "a-long-password-1")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    main = page.locator("#content-main")
+    assert "Per month, USD" in main.inner_text() and "2027-03" in main.inner_text()
+    check_page(page, "admin-revenue-recognition")
