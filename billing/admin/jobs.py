@@ -90,13 +90,16 @@ def jobs_list() -> list[Job]:
 
 
 def beat_schedule_store() -> int:
-    """Store the declared jobs in django-celery-beat's tables as the beat does when it starts (its own
-    `ModelEntry.from_entry`), so they can be edited before a beat ever ran. Returns how many."""
+    """Store the declared jobs in django-celery-beat's tables as they are declared (`ModelEntry.from_entry`),
+    so they can be edited before a beat ever ran, or put back as declared after an edit. Returns how many."""
     from celery import current_app
     from django_celery_beat.schedulers import ModelEntry
 
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-        ModelEntry.from_entry(name, app=current_app, **entry)
+        task = ModelEntry.from_entry(name, app=current_app, **entry).model
+        if not task.enabled:  # a declared job runs: storing the declarations switches it back on
+            task.enabled = True
+            task.save(update_fields=["enabled"])
     return len(settings.CELERY_BEAT_SCHEDULE)
 
 
