@@ -107,5 +107,5 @@ def test_the_openapi_document_lists_every_event_as_a_webhook():
     assert body["schema"]["properties"]["data"]["properties"]["subscription_id"] == {
         "type": ["integer", "null"], "minimum": 1}
     assert {p["name"] for p in paid["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}
-    assert "Not sent yet" in webhooks["billing.account.overdue_state_changed"]["post"]["description"]
+    assert not any("Not sent yet" in operation["post"]["description"] for operation in webhooks.values())
     json.dumps(webhooks)  # plain JSON, as the document is served
