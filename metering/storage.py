@@ -46,28 +46,51 @@ TAIL_INDEX = f"{EVENTS_TABLE}_received_brin"
 
 def tail_index_sql(table: str = EVENTS_TABLE) -> str:
     """The index current usage finds the events received after the rollup job's cursor with
-    (metering/migrations/0013_tail_index_kept_summarized.py says why these parameters)."""
-    return (f"CREATE INDEX {table}_received_brin ON {table} USING brin (received_at) "
-            "WITH (pages_per_range = 16, autosummarize = on);")
+    (metering/migrations/0013_tail_index_kept_summarized.py says why its ranges are small)."""
+    return f"CREATE INDEX {table}_received_brin ON {table} USING brin (received_at) WITH (pages_per_range = 16);"
+
+
+TAIL_RANGE_BLOCKS = 16
 
 
 def tail_summarize_sql() -> str:
-    """`metering_usage_tail_summarize(since)`: summarize the new block ranges of the tail index of every
-    partition from `since` on; returns how many ranges it summarized."""
+    """`metering_usage_tail_summarize(since, live_from)`: summarize the tail index's new block ranges in
+    every partition of the days from `since` on; returns how many ranges it summarized.
+
+    Partitions of days before `live_from` only take late events: every new range is summarized, the last
+    partial one included. Partitions from `live_from` on take the live traffic: only their full ranges
+    are, walking back from the last full one until one was summarized already (ranges fill in order). A
+    partial range left unsummarized costs nothing to insert into; once summarized, every insert that
+    raises its `received_at` maximum would rewrite the summary, a cost ingestion would pay per event.
+    (PostgreSQL's own `autosummarize` is not used: at ingestion rates it asks autovacuum for more
+    summarizations than its queue holds.)"""
     return f"""
-    CREATE OR REPLACE FUNCTION metering_usage_tail_summarize(since_day date)
+    CREATE OR REPLACE FUNCTION metering_usage_tail_summarize(since_day date, live_from date)
     RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
     DECLARE
         part record;
         summarized integer := 0;
+        done integer;
+        block bigint;
     BEGIN
         FOR part IN
-            SELECT i.inhrelid AS index_oid, c.relname FROM pg_inherits i
-            JOIN pg_index x ON x.indexrelid = i.inhrelid JOIN pg_class c ON c.oid = x.indrelid
+            SELECT i.inhrelid AS index_oid, x.indrelid AS table_oid, to_date(right(c.relname, 8), 'YYYYMMDD') AS day
+            FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid JOIN pg_class c ON c.oid = x.indrelid
             WHERE i.inhparent = '{TAIL_INDEX}'::regclass AND c.relname ~ '_p[0-9]{{8}}$'
               AND to_date(right(c.relname, 8), 'YYYYMMDD') >= since_day
         LOOP
-            summarized := summarized + brin_summarize_new_values(part.index_oid::regclass);
+            IF part.day < live_from THEN
+                summarized := summarized + brin_summarize_new_values(part.index_oid::regclass);
+            ELSE
+                block := (pg_relation_size(part.table_oid) / current_setting('block_size')::bigint
+                          / {TAIL_RANGE_BLOCKS}) * {TAIL_RANGE_BLOCKS} - {TAIL_RANGE_BLOCKS};
+                WHILE block >= 0 LOOP
+                    done := brin_summarize_range(part.index_oid::regclass, block);
+                    EXIT WHEN done = 0;
+                    summarized := summarized + done;
+                    block := block - {TAIL_RANGE_BLOCKS};
+                END LOOP;
+            END IF;
         END LOOP;
         RETURN summarized;
     END $$;

@@ -280,10 +280,12 @@ def usage_rollups_advance(*, max_steps: int = 100) -> datetime | None:
 
 
 def usage_tail_summarize() -> int:
-    """Summarize the new block ranges of the index reads find the raw tail with, in every partition that
-    can still receive events, so that a read of the tail visits only blocks that hold it (migration
-    metering 0013). Returns how many ranges were summarized."""
-    since = (clock.now() - conf.acceptance_window()).date()
+    """Summarize the new block ranges of the index reads find the raw tail with, in every partition that can
+    still receive events, so that a read of the tail visits only blocks that hold it (migration metering
+    0013). Yesterday's and today's partitions take the live traffic: only their full ranges
+    (`metering.storage.tail_summarize_sql` says why). Returns how many ranges were summarized."""
+    now = clock.now()
+    since, live_from = (now - conf.acceptance_window()).date(), (now - timedelta(days=1)).date()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT metering_usage_tail_summarize(%s)", [since])
+        cursor.execute("SELECT metering_usage_tail_summarize(%s, %s)", [since, live_from])
         return cursor.fetchone()[0]
