@@ -26,6 +26,7 @@ from billing.errors import BillingError
 from billing.models import (
     AuditEntry,
     BillingProfile,
+    CollectionMethod,
     CreditEntry,
     Plan,
     ProrationItem,
@@ -44,6 +45,7 @@ from billing.services import (
     subscription_cancel_undo,
     subscription_change,
     subscription_change_preview,
+    subscription_collection_method_set,
     subscription_overrides_set,
     subscription_pause,
     subscription_resume,
@@ -200,6 +202,38 @@ cancel_now_action = MoneyAction(title="Cancel now", form_class=forms.Form, descr
                                 apply=_cancel(False))
 
 
+ACCOUNT_DEFAULT = "account"
+APOSTROPHE = "'"
+
+
+class CollectionMethodForm(forms.Form):
+    collection_method = forms.ChoiceField(
+        choices=[(ACCOUNT_DEFAULT, "The account's own (its billing profile)"), *CollectionMethod.choices],
+        help_text="How this subscription's next invoices are collected.")
+
+
+def _collection_preview(sub: Subscription, data: dict) -> Preview:
+    now = (sub.metadata or {}).get("collection_method") or ACCOUNT_DEFAULT
+    wanted = data.get("collection_method") or ACCOUNT_DEFAULT
+    label = dict(CollectionMethodForm.base_fields["collection_method"].choices)
+    problem = f"{sub} is collected that way already." if now == wanted else ""
+    if sub.status == SubscriptionStatus.CANCELED:
+        problem = f"{sub} is canceled: it has no next invoice."
+    return Preview(f"Collect the next invoices of {sub} ({sub.account}, {sub.plan.name}): {label[now]} → "
+                   f"{label[wanted]}. Invoices already finalized keep theirs.", problem)
+
+
+def _collection_set(sub: Subscription, data: dict) -> str:
+    wanted = data["collection_method"]
+    done = subscription_collection_method_set(subscription=sub,
+                                              collection_method=None if wanted == ACCOUNT_DEFAULT else wanted)
+    return f"{done}: {(done.metadata or {}).get('collection_method') or 'the account' + APOSTROPHE + 's own'}."
+
+
+collection_method_action = MoneyAction(title="Set how invoices are collected", form_class=CollectionMethodForm,
+                                       describe=_collection_preview, apply=_collection_set)
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     list_display = ["id", "account", "plan", "plan_version", "status", "quantity", "currency",
@@ -212,7 +246,7 @@ class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     money_columns = {name: money_column(name, description=name.replace("_", " "))
                      for name in ("flat_amount_override", "seat_amount_override")}
     actions = ["cancel_at_period_end", "cancel_now", "undo_cancel", "pause", "resume", "end_trial",
-               "change_plan"]
+               "change_plan", "set_collection_method"]
     readonly_fields = ["history"]
 
     def has_add_permission(self, request):
@@ -300,6 +334,10 @@ class SubscriptionAdmin(MoneyShownToViewersMixin, admin.ModelAdmin):
     @admin.action(description="Change plan or seats…", permissions=["change"])
     def change_plan(self, request, queryset):
         return plan_change_action.run(self, request, queryset.select_related("plan", "account"))
+
+    @admin.action(description="Set how invoices are collected…", permissions=["change"])
+    def set_collection_method(self, request, queryset):
+        return collection_method_action.run(self, request, queryset.select_related("plan", "account"))
 
 
 class BillingProfileInline(admin.StackedInline):

@@ -20,6 +20,7 @@ from billing.models import (
     UNLIMITED,
     Account,
     ChangeTiming,
+    CollectionMethod,
     DiscountStatus,
     Plan,
     PlanPrice,
@@ -356,6 +357,29 @@ def subscription_scheduled_change_cancel(*, subscription: Subscription) -> Subsc
     record(subscription, "scheduled_change_canceled", before, event="updated")
     return subscription
 
+
+
+@transaction.atomic
+def subscription_collection_method_set(*, subscription: Subscription, collection_method: str | None) -> Subscription:
+    """How this subscription's invoices are collected, over the account's own: `collection_method` in its
+    metadata, which the renewal reads (`invoicing.services.renewal_decision.collection_method_for`). None
+    goes back to the account's."""
+    if collection_method is not None and collection_method not in CollectionMethod.values:
+        raise ValidationFailed({"collection_method": f"Must be one of {', '.join(CollectionMethod.values)}."})
+    subscription = row_lock(Subscription, subscription, related=WITH_PLAN)
+    metadata = dict(subscription.metadata or {})
+    if collection_method is None:
+        metadata.pop("collection_method", None)
+    else:
+        metadata["collection_method"] = collection_method
+    if metadata == (subscription.metadata or {}):
+        return subscription
+    before = snapshot(subscription)
+    subscription.metadata = metadata
+    subscription.save(update_fields=["metadata", "updated_at"])
+    record(subscription, "collection_method_changed", before, event="updated",
+           extra={"collection_method": collection_method})
+    return subscription
 
 # --- pause, resume, cancel -----------------------------------------------------------------------------------
 

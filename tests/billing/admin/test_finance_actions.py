@@ -103,7 +103,7 @@ def test_a_finance_viewer_cannot_act(account, action, make, fields):
     client = staff("viewer", FINANCE_VIEWER)
     listing = client.get(INVOICES)
     offered = [name for name, _ in listing.context["action_form"].fields["action"].choices if name]
-    assert offered == ["export_invoices_csv"]  # reading and exporting only
+    assert sorted(offered) == ["download_ubl", "export_invoices_csv"]  # reading and exporting only
     act(client, INVOICES, action, [invoice.pk], reason=REASON, **fields)
     assert status(invoice) == before
 
@@ -212,3 +212,38 @@ def test_the_reason_is_read_back_through_the_audit_api(account, api_client, api_
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(None)}")
     entries = api_client.get("/api/v1/audit-entries?object_type=invoicing.invoice").json()["results"]
     assert REASON in {entry["reason"] for entry in entries if entry["object_id"] == str(invoice.pk)}
+
+
+def collected_by(sub):
+    with tenancy.operator_scope():
+        return (Subscription.objects.get(pk=sub.pk).metadata or {}).get("collection_method")
+
+
+def test_finance_sets_how_a_subscriptions_invoices_are_collected_with_a_reason(subscribed):
+    from billing.models import OutboxEvent
+    from invoicing.services.renewal_decision import collection_method_for
+
+    client = staff("fin", FINANCE_ADMIN)
+    page = client.post(SUBSCRIPTIONS, {"action": "set_collection_method", "_selected_action": [subscribed.pk],
+                                       "collection_method": "send_invoice"}).content.decode()
+    assert "Send the invoice" in page and 'name="reason"' in page and collected_by(subscribed) is None
+    act(client, SUBSCRIPTIONS, "set_collection_method", [subscribed.pk], collection_method="send_invoice",
+        reason=REASON)
+    assert collected_by(subscribed) == "send_invoice"
+    with tenancy.operator_scope():
+        assert collection_method_for(Subscription.objects.get(pk=subscribed.pk)) == "send_invoice"
+        event = OutboxEvent.objects.filter(type="billing.subscription.updated").order_by("id").last()
+    assert (event.payload["action"], event.payload["collection_method"]) == ("collection_method_changed",
+                                                                             "send_invoice")
+    assert REASON in reasons(subscribed, "billing.subscription")
+    refused = act(client, SUBSCRIPTIONS, "set_collection_method", [subscribed.pk],
+                  collection_method="send_invoice", reason=REASON).content.decode()
+    assert "already" in refused
+    act(client, SUBSCRIPTIONS, "set_collection_method", [subscribed.pk], collection_method="account", reason=REASON)
+    assert collected_by(subscribed) is None  # back to the account's own
+
+
+def test_a_viewer_cannot_set_the_collection_method(subscribed):
+    act(staff("viewer", FINANCE_VIEWER), SUBSCRIPTIONS, "set_collection_method", [subscribed.pk],
+        collection_method="send_invoice", reason=REASON)
+    assert collected_by(subscribed) is None
