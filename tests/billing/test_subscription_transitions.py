@@ -115,8 +115,6 @@ def test_past_due_then_paid(monthly, account, operator):
     sub = subscription_mark_past_due(subscription=sub)
     assert sub.status == "past_due"
     assert subscription_mark_past_due(subscription=sub).status == "past_due"  # a replay is harmless
-    with pytest.raises(InvalidTransition):
-        subscription_pause(subscription=sub)
     assert subscription_activate(subscription=sub).status == "active"
 
 
@@ -201,7 +199,7 @@ ACTIONS = {
 ALLOWED = {
     "trialing": {"pause", "cancel_now", "end_trial"},
     "active": {"pause", "cancel_now", "mark_past_due", "activate"},  # activate and past_due replays are no-ops
-    "past_due": {"cancel_now", "mark_past_due", "activate"},
+    "past_due": {"pause", "cancel_now", "mark_past_due", "activate"},  # paused by the overdue policy
     "paused": {"resume", "cancel_now"},
     "incomplete": {"cancel_now", "activate"},
     "canceled": set(),
@@ -243,7 +241,7 @@ def test_a_trial_with_a_payment_method_on_file_ends_active(operator, account):
 TABLE = {
     "trialing": {"active", "incomplete", "canceled", "paused"},
     "active": {"past_due", "paused", "canceled"},
-    "past_due": {"active", "canceled"},
+    "past_due": {"active", "canceled", "paused"},
     "paused": {"active", "trialing", "canceled"},
     "incomplete": {"active", "incomplete_expired", "canceled"},
     "canceled": set(),

@@ -17,7 +17,7 @@ URL = "/admin/invoicing/invoice/"
 
 
 def step(client, ids, stage=None, **fields):
-    data = {"action": "record_transfer", "_selected_action": ids, **fields}
+    data = {"action": "record_transfer", "_selected_action": ids, "reason": "Bank statement of the day", **fields}
     if stage:
         data[stage] = "1"
     return client.post(URL, data, follow=True)
