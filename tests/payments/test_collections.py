@@ -57,7 +57,8 @@ def test_a_3d_secure_payment_never_confirmed_expires_as_failed_with_its_own_emai
         assert Subscription.objects.get(pk=sub.pk).status == "past_due"
     deliver()
     asked, = [m for m in mailoutbox if "confirm your payment" in m.subject]
-    assert "$100.00" in asked.body and f"/console/payments/{payment.pk}/authenticate/" in asked.body
+    # the hosted page's challenge: no sign-in needed
+    assert "$100.00" in asked.body and f"/payments/{payment.pk}/authenticate/" in asked.body and "/invoices/hosted/" in asked.body
     email, = [m for m in mailoutbox if "was not confirmed" in m.subject]
     assert email.to == ["ap@cautious.example"] and invoice.number in email.subject
     assert "/invoices/hosted/" in email.body and f"/payments/{payment.pk}/authenticate/" not in email.body
