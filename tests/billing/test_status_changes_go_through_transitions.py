@@ -23,6 +23,7 @@ BULK_WRITERS = {"bulk_update", "rows_update", "rows_copy_update"}
 # (file, what is written) -> the model it is, which has no transition table.
 OTHER_MODELS = {
     ("billing/api/idempotency.py", "self"): "an HTTP status (idempotency.Replay)",
+    ("billing/job_runs.py", "JobRun.objects"): "billing.JobRun",  # a periodic job's last run, as Celery reported it
     ("billing/outbox.py", "event"): "billing.OutboxEvent",
     ("billing/services/catalog.py", "ScheduledChange"): "billing.ScheduledChange",
     ("billing/services/customers.py", "discount"): "billing.SubscriptionDiscount",
