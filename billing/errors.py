@@ -29,6 +29,16 @@ class ValidationFailed(BillingError):
         super().__init__(message, fields={k: v if isinstance(v, list) else [v] for k, v in fields.items()})
 
 
+def value_checked(check, value, errors: dict):
+    """`check(value)`; when it refuses, its field errors go into `errors` and `value` comes back as it was, so a
+    service reports every invalid field at once rather than the first."""
+    try:
+        return check(value)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        return value
+
+
 class NotFound(BillingError):
     """Not found."""
 

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 
 from billing import clock, conf, tenancy
 from billing.audit import audit_record, snapshot
-from billing.errors import BillingError, Conflict, ValidationFailed
+from billing.errors import BillingError, Conflict, ValidationFailed, value_checked
 from billing.models import (
     Account,
     Invitation,
@@ -97,14 +97,8 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by=Non
     """Invite `email` with `role`; a pending invitation of the same address is revoked first. After commit,
     the link `accept_url_of(token)` is emailed to the address (without `accept_url_of`, nothing is sent)."""
     errors = {}
-    try:
-        email = _checked_email(email)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    try:
-        role = _checked_role(role)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
+    email = value_checked(_checked_email, email, errors)
+    role = value_checked(_checked_role, role, errors)
     if not errors and Membership.objects.filter(account=account, user__email__iexact=email).exists():
         errors["email"] = ["This person is already a member of the account."]
     if errors:
@@ -265,13 +259,9 @@ def portal_session_create(*, account: Account, email: str, role: str, return_url
     Refused for an address of the operator's own staff: a link signed by an API key must never open a
     session that reaches the admin."""
     errors = {}
-    try:
-        email = _checked_email(email)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    else:
-        if _staff_holds(email):
-            errors["email"] = ["This address belongs to operator staff; portal links are for customers."]
+    email = value_checked(_checked_email, email, errors)
+    if "email" not in errors and _staff_holds(email):
+        errors["email"] = ["This address belongs to operator staff; portal links are for customers."]
     if role not in MembershipRole.values:
         errors["role"] = [f"Must be one of {', '.join(MembershipRole.values)}."]
     if return_url_problem(return_url):

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from billing import clock
 from billing.audit import audit_record
-from billing.errors import ValidationFailed
+from billing.errors import ValidationFailed, value_checked
 from billing.outbox import event_record
 from webhooks import catalog
 from webhooks.addresses import AddressRefused, resolve
@@ -64,14 +64,8 @@ def endpoint_create(*, url: str, event_types: list[str], description: str = "",
                     enabled: bool = True) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its secret, which is not shown again."""
     errors = {}
-    try:
-        url = url_checked(url)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    try:
-        event_types = event_types_checked(event_types)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
+    url = value_checked(url_checked, url, errors)
+    event_types = value_checked(event_types_checked, event_types, errors)
     if errors:
         raise ValidationFailed(errors)
     secret = secret_new()
