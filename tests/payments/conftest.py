@@ -175,6 +175,22 @@ def open_invoice():
     return make
 
 
+@pytest.fixture
+def paid(make_account, customer_card, open_invoice):
+    """paid(amount='100.00') -> the succeeded card payment of a new account's open invoice."""
+    from billing import tenancy
+    from payments.services.charging import payment_collect
+
+    def make(amount="100.00"):
+        account = make_account("Acme")
+        customer_card(account)
+        invoice = open_invoice(account, amount)
+        with tenancy.operator_scope():
+            return payment_collect(invoice_id=invoice.pk)
+
+    return make
+
+
 def stripe_charges(stripe_client, customer_id: str) -> list:
     return list(stripe_client.v1.charges.list(params={"customer": customer_id, "limit": 100}).data)
 

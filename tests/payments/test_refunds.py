@@ -13,18 +13,6 @@ from .conftest import make_event, outbox_events, signed_post
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def paid(make_account, customer_card, open_invoice):
-    def make(amount="100.00"):
-        account = make_account("Acme")
-        customer_card(account)
-        invoice = open_invoice(account, amount)
-        with tenancy.operator_scope():
-            return payment_collect(invoice_id=invoice.pk)
-
-    return make
-
-
 def refreshed(payment):
     with tenancy.operator_scope():
         return Payment.objects.get(pk=payment.pk)

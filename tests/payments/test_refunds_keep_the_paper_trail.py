@@ -8,25 +8,12 @@ from billing.errors import ValidationFailed
 from invoicing.balance import account_balance
 from invoicing.models import CreditNote, Invoice
 from payments.models import Payment, Refund
-from payments.services.charging import payment_collect
 from payments.services.ledger import ledger_differences
 from payments.services.refunds import refund_create
 
 from .conftest import make_event, outbox_events, signed_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def paid(make_account, customer_card, open_invoice):
-    def make(amount="124.00"):
-        account = make_account("Acme")
-        customer_card(account)
-        invoice = open_invoice(account, amount)
-        with tenancy.operator_scope():
-            return payment_collect(invoice_id=invoice.pk)
-
-    return make
 
 
 def notes_of(payment) -> list[tuple[int, str]]:
@@ -40,7 +27,7 @@ def test_a_full_refund_writes_a_credit_note_and_the_invoice_adds_up(paid, django
     from invoicing.selectors_console import invoice_statement
     from invoicing.statement import statement_view
 
-    payment = paid()
+    payment = paid("124.00")
     with tenancy.operator_scope():
         refund = refund_create(payment=payment, reason="Cancelled the order")
         with django_capture_on_commit_callbacks(execute=True):
